@@ -1,0 +1,2 @@
+//! The `cortina` binary.
+fn main() {}
