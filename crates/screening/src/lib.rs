@@ -1,1 +1,28 @@
-//! The screening engine.
+//! The screening engine: names in any script against watchlist entities, fast and explainable.
+//!
+//! [`Index::build`] turns a list snapshot (entities from the `watchlist` crate) into an immutable
+//! index named by the content hash of its entities; [`Index::search`] screens a [`Query`] and
+//! returns [`Match`]es, each with an [`Explanation`] of which query name met which list name and
+//! what every feature contributed. The crate is pure computation: no I/O, no threads of its own
+//! (callers parallelise over queries; an `Index` is `Sync`).
+//!
+//! Modules: [`text`] (normalisation, tokens, skeletons), [`translit`] (scripts to Latin),
+//! `distance` (edit distance, Jaro-Winkler, Soundex), `index` (dictionary, postings, deletion
+//! neighbourhoods, the recall bound), `score` (alignment, features, explanations), `ofac` (the
+//! OFAC-compatible algorithm), `snapshot` (the content hash).
+
+mod distance;
+mod index;
+mod ofac;
+mod score;
+mod snapshot;
+pub mod text;
+pub mod translit;
+
+pub use distance::{jaro_winkler, osa_bounded, soundex};
+pub use index::{Index, TOKEN_FLOOR, normalize_id};
+pub use score::{
+    Algorithm, DEFAULT_THRESHOLD, Explanation, Feature, Match, OFAC_DEFAULT_THRESHOLD, PairKind,
+    Params, Query, TokenPair,
+};
+pub use snapshot::content_hash;

@@ -1,0 +1,143 @@
+//! The command line: flags and subcommands (the contract scripts rely on).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// cortina: host-run coordination and watchlist screening for major international events.
+#[derive(Debug, Parser)]
+#[command(name = "cortina", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import, update and inspect watchlists.
+    #[command(subcommand)]
+    Lists(ListsCommand),
+    /// Screen one name, or a CSV file of people and organisations, against the watchlists.
+    Screen(ScreenArgs),
+    /// Score pairs of records (left against right) and explain each score.
+    Compare(CompareArgs),
+    /// Write the sample watchlists and applicants the demo uses into a folder.
+    Demo(DemoArgs),
+}
+
+/// Where stored state lives.
+#[derive(Debug, Clone, Args)]
+pub struct DataDir {
+    /// The data directory.
+    #[arg(long, env = "CORTINA_DATA_DIR", default_value = "./cortina-data")]
+    pub data_dir: PathBuf,
+}
+
+/// `cortina lists ...`
+#[derive(Debug, Subcommand)]
+pub enum ListsCommand {
+    /// Import list files or folders (format detected, or --format), then build and store the
+    /// snapshot the screening commands use.
+    Import {
+        /// Files or folders to import.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Read every file as this format (ofac-csv, ofac-cons-csv, ofac-xml, un-xml, eu-xml, uk,
+        /// csl-csv, ftm-json, senzing-json).
+        #[arg(long)]
+        format: Option<String>,
+        /// Skip bad records (and report how many and where) instead of failing.
+        #[arg(long)]
+        lenient: bool,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Show what is loaded, from when, and how many entities and names.
+    Status {
+        #[command(flatten)]
+        data: DataDir,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Options shared by the screening commands.
+#[derive(Debug, Clone, Args)]
+pub struct ScoreArgs {
+    /// Score at or above which a result is a match (default: the algorithm's threshold).
+    #[arg(long)]
+    pub threshold: Option<f32>,
+    /// Drop results scoring below this (default: the threshold).
+    #[arg(long)]
+    pub cutoff: Option<f32>,
+    /// Scoring algorithm: cortina (default; alias best) or ofac.
+    #[arg(long, default_value = "cortina")]
+    pub algorithm: String,
+}
+
+/// `cortina screen ...`
+#[derive(Debug, Args)]
+pub struct ScreenArgs {
+    /// The name to screen (omit with --input).
+    #[arg(required_unless_present = "input", conflicts_with = "input")]
+    pub name: Option<String>,
+    /// Batch mode: a CSV file of rows to screen (`-` for standard input).
+    #[arg(long, requires = "output")]
+    pub input: Option<String>,
+    /// Batch mode: where to write one JSON line per row (`-` for standard output).
+    #[arg(long)]
+    pub output: Option<String>,
+    /// The kind of thing: Person, Organization, Company, LegalEntity, Vessel, Airplane.
+    #[arg(long)]
+    pub schema: Option<String>,
+    /// Birth date: YYYY, YYYY-MM or YYYY-MM-DD.
+    #[arg(long)]
+    pub birth_date: Option<String>,
+    /// Country: ISO code or English name.
+    #[arg(long)]
+    pub country: Option<String>,
+    /// Gender: male, female or other.
+    #[arg(long)]
+    pub gender: Option<String>,
+    /// An identifier number (passport, national id, registration).
+    #[arg(long)]
+    pub id_number: Option<String>,
+    /// At most this many results per query.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// Screen against these list files or folders directly, without a stored snapshot.
+    #[arg(long, num_args = 1..)]
+    pub lists: Vec<PathBuf>,
+    /// Print JSON instead of a table (single-name mode).
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub score: ScoreArgs,
+    #[command(flatten)]
+    pub data: DataDir,
+}
+
+/// `cortina compare ...`
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// CSV with columns id,schema,left,right and optional left_birth_date, right_birth_date,
+    /// left_country, right_country (`-` for standard input).
+    #[arg(long)]
+    pub input: String,
+    /// Where to write one JSON line per pair (`-` for standard output).
+    #[arg(long)]
+    pub output: String,
+    #[command(flatten)]
+    pub score: ScoreArgs,
+}
+
+/// `cortina demo ...`
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The folder to write the sample lists and applicants into.
+    #[arg(long, default_value = "./cortina-demo")]
+    pub dir: PathBuf,
+}

@@ -1,0 +1,74 @@
+//! The `cortina` command line: the only crate that reads configuration, touches files and talks to
+//! the terminal. Everything it does is a thin layer over the `watchlist` and `screening` crates.
+//!
+//! Exit codes: 0 success; 2 usage, input or I/O error; 3 a batch ran but some rows had errors.
+
+mod cli;
+mod compare;
+mod demo;
+mod input;
+mod output;
+mod screen;
+mod snapshot;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use cli::Cli;
+
+/// An error that ends the command: printed on stderr, exit code 2.
+#[derive(Debug)]
+pub struct Failure(pub anyhow::Error);
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Failure {
+        Failure(e.into())
+    }
+}
+
+/// What a command reports back to `main`.
+pub enum Outcome {
+    /// Everything went fine.
+    Ok,
+    /// A batch ran to the end but some rows could not be read.
+    RowErrors,
+}
+
+/// Parses the command line, runs the command, and maps the result to an exit code.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match dispatch(cli) {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::RowErrors) => ExitCode::from(3),
+        Err(Failure(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
+    use cli::{Command, ListsCommand};
+    match cli.command {
+        Command::Lists(ListsCommand::Import {
+            paths,
+            format,
+            lenient,
+            data,
+        }) => snapshot::import(&paths, format.as_deref(), lenient, &data.data_dir),
+        Command::Lists(ListsCommand::Status { data, json }) => {
+            snapshot::status(&data.data_dir, json)
+        }
+        Command::Screen(args) => screen::run(args),
+        Command::Compare(args) => compare::run(args),
+        Command::Demo(args) => demo::run(&args.dir),
+    }
+}

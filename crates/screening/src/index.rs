@@ -1,0 +1,421 @@
+//! The immutable index over a list snapshot, and candidate retrieval.
+//!
+//! Every strong name of every entity is turned into one or more *forms* (token lists, see
+//! [`crate::text::name_forms`]). Distinct tokens form the dictionary; each dictionary token has a
+//! weight (inverse document frequency over forms), a posting list of the forms it occurs in, its
+//! deletion neighbourhood (all strings reachable by deleting up to ⌊len/3⌋ bytes, hashed) and its
+//! skeleton. Weak aliases are kept apart in an exact-match table keyed by their sorted tokens.
+//!
+//! ## The recall bound
+//!
+//! The token similarity the scorer uses is `s(q, t) = max(e, p)` where `e = 1 − osa(q, t) /
+//! max(|q|, |t|)` (optimal string alignment distance) and `p = κ(|skeleton|)` when the skeletons are
+//! equal and at least two bytes long; a pair whose `s` is below [`TOKEN_FLOOR`] (0.75) counts as 0.
+//! If `e ≥ 0.75` then `d = osa(q, t) ≤ max(|q|,|t|)/4 ≤ (min(|q|,|t|) + d)/4`, so `d ≤ |q|/3` and
+//! `d ≤ |t|/3`: both strings reach a common string by at most `d` deletions each, and the deletion
+//! neighbourhoods of radius ⌊len/3⌋ on both sides find the pair. Equal skeletons are found by the
+//! //! skeleton table. The radius is capped at 3 deletions, which loses nothing while both tokens are
+//! at most 15 bytes long (then `d ≤ 15/4 < 4`); only pairs of 16 bytes or more that differ by 4 or
+//! more edits can be missed. So retrieval finds **every** token pair with `s ≥ 0.75` among tokens
+//! of up to 15 bytes.
+//!
+//! The name score is a weighted mean of the aligned pairs' `s` (see [`crate::score`]), so it never
+//! exceeds the largest `s` of any pair: a form with name score `≥ 0.75` shares at least one token
+//! pair with `s ≥ 0.75` with the query and is therefore among the candidates. No result the name
+//! score puts at or above 0.75 — below every threshold the engine accepts for this guarantee —
+//! is lost. `tests::retrieval_is_exact` checks this against a brute-force scan.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+
+use foldhash::fast::FixedState;
+use watchlist::{Entity, Gender, NameKind, PartialDate, Schema};
+
+use crate::distance::osa_bounded;
+use crate::text::{name_forms, skeleton};
+
+/// Token pairs less similar than this count as not matching at all.
+pub const TOKEN_FLOOR: f32 = 0.75;
+
+/// A dictionary token's id.
+pub(crate) type TokenId = u32;
+
+/// One comparable form of one name of one entity.
+#[derive(Debug, Clone)]
+pub(crate) struct Form {
+    /// Index of the entity in [`Index::entities`].
+    pub entity: u32,
+    /// Index of the name in the entity's `names`.
+    pub name: u32,
+    /// The name's kind.
+    pub kind: NameKind,
+    /// The form's tokens.
+    pub tokens: Box<[TokenId]>,
+    /// Sum of the tokens' weights.
+    pub weight: f32,
+}
+
+/// Per-entity facts used by the feature scorers, normalised once at build time.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Facts {
+    pub birth_dates: Vec<(PartialDate, bool)>,
+    pub countries: Vec<String>,
+    pub gender: Option<Gender>,
+    pub identifiers: Vec<String>,
+}
+
+/// An immutable, searchable snapshot of a set of lists.
+pub struct Index {
+    pub(crate) entities: Vec<Entity>,
+    pub(crate) facts: Vec<Facts>,
+    pub(crate) hash: String,
+    pub(crate) tokens: Vec<Box<str>>,
+    pub(crate) token_ids: HashMap<Box<str>, TokenId, FixedState>,
+    pub(crate) weights: Vec<f32>,
+    /// Each token's skeleton: its hash and length.
+    pub(crate) token_skeletons: Vec<(u64, u8)>,
+    pub(crate) forms: Vec<Form>,
+    /// Postings: `postings[post_start[t]..post_start[t+1]]` are the forms containing token `t`.
+    pub(crate) post_start: Vec<u32>,
+    pub(crate) postings: Vec<u32>,
+    /// Deletion neighbourhoods: variant hash → range in `del_tokens`.
+    pub(crate) deletions: HashMap<u64, (u32, u32), FixedState>,
+    pub(crate) del_tokens: Vec<TokenId>,
+    /// Skeleton hash → tokens with that skeleton.
+    pub(crate) skeletons: HashMap<u64, Vec<TokenId>, FixedState>,
+    /// Weak aliases: hash of the sorted tokens → forms.
+    pub(crate) weak: HashMap<u64, Vec<u32>, FixedState>,
+    /// Normalised identifier number → entities.
+    pub(crate) id_numbers: HashMap<String, Vec<u32>, FixedState>,
+    /// Names prepared for the OFAC algorithm, built on first use.
+    pub(crate) ofac_names: crate::ofac::OfacNames,
+}
+
+pub(crate) fn hasher() -> FixedState {
+    FixedState::with_seed(0x636f_7274_696e_61)
+}
+
+pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
+    let mut h = hasher().build_hasher();
+    h.write(b);
+    h.finish()
+}
+
+/// Hash of a form's tokens, order-insensitive (for exact matching of weak aliases).
+pub(crate) fn sorted_key<S: AsRef<str>>(tokens: &[S]) -> u64 {
+    let mut sorted: Vec<&str> = tokens.iter().map(AsRef::as_ref).collect();
+    sorted.sort_unstable();
+    hash_bytes(sorted.join(" ").as_bytes())
+}
+
+/// The largest number of deletions generated for a token of `len` bytes (see the recall bound).
+pub(crate) fn max_deletions(len: usize) -> usize {
+    (len / 3).min(3)
+}
+
+/// Calls `f` with the hash of every distinct string reachable from `token` by deleting up to
+/// `max_deletions(len)` bytes (the token itself included).
+pub(crate) fn for_each_deletion(token: &[u8], mut f: impl FnMut(u64)) {
+    let k = max_deletions(token.len());
+    let mut seen: Vec<u64> = Vec::with_capacity(64);
+    let mut buf = token.to_vec();
+    fn rec(buf: &mut Vec<u8>, start: usize, left: usize, seen: &mut Vec<u64>) {
+        seen.push(hash_bytes(buf));
+        if left == 0 {
+            return;
+        }
+        for i in start..buf.len() {
+            // Skip deleting the second of two equal bytes: it gives the same string.
+            if i > start && buf[i] == buf[i - 1] {
+                continue;
+            }
+            let c = buf.remove(i);
+            rec(buf, i, left - 1, seen);
+            buf.insert(i, c);
+        }
+    }
+    rec(&mut buf, 0, k, &mut seen);
+    seen.sort_unstable();
+    seen.dedup();
+    for h in seen {
+        f(h);
+    }
+}
+
+/// κ: the similarity credited to two different tokens with the same skeleton of `len` bytes.
+pub(crate) fn skeleton_credit(len: usize) -> f32 {
+    match len {
+        0 | 1 => 0.0,
+        2 => 0.78,
+        3 => 0.85,
+        _ => 0.9,
+    }
+}
+
+/// The similarity of a query token and a dictionary token, or 0 below [`TOKEN_FLOOR`];
+/// `same_skeleton` is the length of their common skeleton, or 0 when the skeletons differ.
+pub(crate) fn token_similarity(q: &str, t: &str, same_skeleton: usize) -> f32 {
+    if q == t {
+        return 1.0;
+    }
+    let longest = q.len().max(t.len());
+    let max_d = longest / 4;
+    let edit = match osa_bounded(q.as_bytes(), t.as_bytes(), max_d) {
+        Some(d) => 1.0 - d as f32 / longest as f32,
+        None => 0.0,
+    };
+    let phon = skeleton_credit(same_skeleton);
+    let s = edit.max(phon);
+    if s >= TOKEN_FLOOR { s } else { 0.0 }
+}
+
+/// Normalises an identifier number for comparison: ASCII letters and digits, upper case.
+pub fn normalize_id(number: &str) -> String {
+    number
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+impl Index {
+    /// Builds the index over `entities`. The snapshot hash is computed from their content, so
+    /// the same entities (in any order) always give the same hash.
+    pub fn build(mut entities: Vec<Entity>) -> Index {
+        entities.sort_by(|a, b| a.id.cmp(&b.id));
+        entities.dedup_by(|a, b| a.id == b.id);
+        let hash = crate::snapshot::content_hash(&entities);
+
+        let mut token_ids: HashMap<Box<str>, TokenId, FixedState> = HashMap::with_hasher(hasher());
+        let mut tokens: Vec<Box<str>> = Vec::new();
+        let mut forms: Vec<Form> = Vec::new();
+        let mut weak: HashMap<u64, Vec<u32>, FixedState> = HashMap::with_hasher(hasher());
+        let mut facts = Vec::with_capacity(entities.len());
+        let mut id_numbers: HashMap<String, Vec<u32>, FixedState> = HashMap::with_hasher(hasher());
+
+        for (ei, entity) in entities.iter().enumerate() {
+            let ei = ei as u32;
+            for (ni, name) in entity.names.iter().enumerate() {
+                for form in name_forms(&name.full) {
+                    let ids: Box<[TokenId]> = form
+                        .iter()
+                        .map(|t| {
+                            if let Some(&id) = token_ids.get(t.as_str()) {
+                                id
+                            } else {
+                                let id = tokens.len() as TokenId;
+                                tokens.push(t.as_str().into());
+                                token_ids.insert(t.as_str().into(), id);
+                                id
+                            }
+                        })
+                        .collect();
+                    let fi = forms.len() as u32;
+                    if name.kind == NameKind::Weak {
+                        weak.entry(sorted_key(&form)).or_default().push(fi);
+                    }
+                    forms.push(Form {
+                        entity: ei,
+                        name: ni as u32,
+                        kind: name.kind,
+                        tokens: ids,
+                        weight: 0.0,
+                    });
+                }
+            }
+            let mut f = Facts {
+                birth_dates: entity
+                    .birth_dates
+                    .iter()
+                    .map(|d| (d.date, d.approximate))
+                    .collect(),
+                countries: entity.countries.clone(),
+                gender: entity.gender,
+                identifiers: Vec::new(),
+            };
+            for id in &entity.identifiers {
+                let n = normalize_id(&id.number);
+                if n.len() >= 4 && !f.identifiers.contains(&n) {
+                    id_numbers.entry(n.clone()).or_default().push(ei);
+                    f.identifiers.push(n);
+                }
+            }
+            facts.push(f);
+        }
+
+        // Document frequency over strong forms, then weights.
+        let mut df = vec![0u32; tokens.len()];
+        let mut post_count = vec![0u32; tokens.len() + 1];
+        for form in forms.iter().filter(|f| f.kind != NameKind::Weak) {
+            let mut seen: Vec<TokenId> = form.tokens.to_vec();
+            seen.sort_unstable();
+            seen.dedup();
+            for t in seen {
+                df[t as usize] += 1;
+                post_count[t as usize] += 1;
+            }
+        }
+        let n = forms.len().max(2) as f32;
+        let weights: Vec<f32> = df
+            .iter()
+            .map(|&d| token_weight(d.max(1) as f32, n))
+            .collect();
+        for form in &mut forms {
+            form.weight = form.tokens.iter().map(|&t| weights[t as usize]).sum();
+        }
+
+        // Postings in compressed rows.
+        let mut post_start = vec![0u32; tokens.len() + 1];
+        for t in 0..tokens.len() {
+            post_start[t + 1] = post_start[t] + post_count[t];
+        }
+        let mut fill = post_start.clone();
+        let mut postings = vec![0u32; post_start[tokens.len()] as usize];
+        for (fi, form) in forms.iter().enumerate() {
+            if form.kind == NameKind::Weak {
+                continue;
+            }
+            let mut seen: Vec<TokenId> = form.tokens.to_vec();
+            seen.sort_unstable();
+            seen.dedup();
+            for t in seen {
+                postings[fill[t as usize] as usize] = fi as u32;
+                fill[t as usize] += 1;
+            }
+        }
+
+        // Deletion neighbourhoods and skeletons of tokens used by strong forms.
+        let mut pairs: Vec<(u64, TokenId)> = Vec::new();
+        let mut skeletons: HashMap<u64, Vec<TokenId>, FixedState> = HashMap::with_hasher(hasher());
+        let mut token_skeletons = vec![(0u64, 0u8); tokens.len()];
+        for (t, token) in tokens.iter().enumerate() {
+            let sk = skeleton(token);
+            token_skeletons[t] = (hash_bytes(sk.as_bytes()), sk.len().min(255) as u8);
+            if df[t] == 0 {
+                continue;
+            }
+            for_each_deletion(token.as_bytes(), |h| pairs.push((h, t as TokenId)));
+            if sk.len() >= 2 {
+                skeletons
+                    .entry(hash_bytes(sk.as_bytes()))
+                    .or_default()
+                    .push(t as TokenId);
+            }
+        }
+        pairs.sort_unstable();
+        let mut deletions: HashMap<u64, (u32, u32), FixedState> =
+            HashMap::with_capacity_and_hasher(pairs.len() / 2, hasher());
+        let mut del_tokens = Vec::with_capacity(pairs.len());
+        let mut i = 0;
+        while i < pairs.len() {
+            let h = pairs[i].0;
+            let start = del_tokens.len() as u32;
+            while i < pairs.len() && pairs[i].0 == h {
+                del_tokens.push(pairs[i].1);
+                i += 1;
+            }
+            deletions.insert(h, (start, del_tokens.len() as u32));
+        }
+
+        Index {
+            entities,
+            facts,
+            hash,
+            tokens,
+            token_ids,
+            weights,
+            token_skeletons,
+            forms,
+            post_start,
+            postings,
+            deletions,
+            del_tokens,
+            skeletons,
+            weak,
+            id_numbers,
+            ofac_names: Default::default(),
+        }
+    }
+
+    /// The snapshot's content hash (hex SHA-256 of the canonical encoding of its entities).
+    pub fn snapshot_hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// The indexed entities, sorted by id.
+    pub fn entities(&self) -> &[Entity] {
+        &self.entities
+    }
+
+    /// The entity with the given id.
+    pub fn entity(&self, id: &str) -> Option<&Entity> {
+        self.entities
+            .binary_search_by(|e| e.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.entities[i])
+    }
+
+    /// Number of names (all forms, weak ones included) in the index.
+    pub fn form_count(&self) -> usize {
+        self.forms.len()
+    }
+
+    /// Number of distinct tokens.
+    pub fn token_count(&self) -> usize {
+        self.tokens.len()
+    }
+
+    pub(crate) fn postings_of(&self, t: TokenId) -> &[u32] {
+        let t = t as usize;
+        &self.postings[self.post_start[t] as usize..self.post_start[t + 1] as usize]
+    }
+
+    /// Every dictionary token `t` with `token_similarity(query, t) > 0`, with that similarity.
+    pub(crate) fn similar_tokens(&self, query: &str, out: &mut Vec<(TokenId, f32)>) {
+        out.clear();
+        let q_skel = skeleton(query);
+        let q_skel_hash = hash_bytes(q_skel.as_bytes());
+        let check = |t: TokenId, out: &mut Vec<(TokenId, f32)>| {
+            if out.iter().any(|&(u, _)| u == t) {
+                return;
+            }
+            let token = &self.tokens[t as usize];
+            let (h, len) = self.token_skeletons[t as usize];
+            let same = if h == q_skel_hash && usize::from(len) == q_skel.len() {
+                q_skel.len()
+            } else {
+                0
+            };
+            let s = token_similarity(query, token, same);
+            if s > 0.0 {
+                out.push((t, s));
+            }
+        };
+        for_each_deletion(query.as_bytes(), |h| {
+            if let Some(&(a, b)) = self.deletions.get(&h) {
+                for &t in &self.del_tokens[a as usize..b as usize] {
+                    check(t, out);
+                }
+            }
+        });
+        if q_skel.len() >= 2 {
+            if let Some(ts) = self.skeletons.get(&q_skel_hash) {
+                for &t in ts {
+                    check(t, out);
+                }
+            }
+        }
+    }
+
+    /// True when entity `e` may be what a query of `schema` looks for.
+    pub(crate) fn schema_ok(&self, e: u32, schema: Option<Schema>) -> bool {
+        schema.is_none_or(|s| self.entities[e as usize].schema.compatible_with(s))
+    }
+}
+
+/// Weight of a token from its document frequency `df` among `n` forms: 1 for a token seen once,
+/// falling towards 0.1 for the most common ones.
+fn token_weight(df: f32, n: f32) -> f32 {
+    let idf = (n / df).ln() / n.ln();
+    0.1 + 0.9 * idf.clamp(0.0, 1.0)
+}

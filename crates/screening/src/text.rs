@@ -1,0 +1,326 @@
+//! Names to comparable tokens: Unicode normalisation, transliteration, tokenisation, and the
+//! phonetic skeleton used to match spelling variants.
+//!
+//! The pipeline for a name is:
+//!
+//! 1. NFKC, so that compatibility forms (full-width letters, ligatures) become plain letters.
+//! 2. Transliteration to lower-case ASCII, script by script: Arabic and Hangul by rules of our
+//!    own (see [`crate::translit`]), everything else through `any_ascii`. Han text is split into
+//!    syllables; a Han or Hangul name of two or more syllables gets a second form with the given
+//!    name's syllables joined ("xi jinping"), the usual way they are written in Latin script.
+//! 3. Tokenisation on anything that is not a letter or digit; apostrophes inside words vanish
+//!    ("Sa'ad" → "saad"), hyphens split ("Al-Qaida" → "al", "qaida").
+//! 4. Honorifics and legal-form words (mr, sheikh, llc, ooo, gmbh...) are dropped, unless nothing
+//!    else is left. "SURNAME, Given" order needs no handling: names are compared as token sets.
+//! 5. Name particles (al, el, bin, abu, abd, de, van...) are kept as tokens, and a second form of the
+//!    name joins each particle to the word that follows ("abd al rahman" → "abdalrahman"), since
+//!    lists and applicants write them both ways.
+//!
+//! The skeleton ([`skeleton`]) folds a token to its consonant frame with the spelling rules that
+//! make transliteration variants differ (kh/gh/th/dh/sh/ph digraphs, c/k/q, x/ks, z/s, doubled
+//! letters, vowels and the semi-vowels w and y). Mohammed, Muhammad and Mohamed all fold to `mhmd`;
+//! Arabic محمد transliterates to `mhmd` too. No table of particular names is involved.
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::translit;
+
+/// Words that say something about a person's or company's standing, not who they are.
+const STOPWORDS: &[&str] = &[
+    // Honorifics and titles.
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "dr",
+    "prof",
+    "sir",
+    "dame",
+    "lord",
+    "lady",
+    "sheikh",
+    "shaikh",
+    "sheik",
+    "shaykh",
+    "haji",
+    "hajji",
+    "mullah",
+    "mulla",
+    "maulana",
+    "maulvi",
+    "mawlawi",
+    "imam",
+    "sayyid",
+    "sayed",
+    "general",
+    "gen",
+    "colonel",
+    "col",
+    "major",
+    "maj",
+    "captain",
+    "capt",
+    "lieutenant",
+    "lt",
+    "sgt",
+    "admiral",
+    "brigadier",
+    "commander",
+    "president",
+    "minister",
+    "hon",
+    "honorable",
+    "rev",
+    "reverend",
+    "fr",
+    "father",
+    "jr",
+    "sr",
+    "ii",
+    "iii",
+    "iv",
+    "esq",
+    // Legal forms.
+    "llc",
+    "ltd",
+    "limited",
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "plc",
+    "gmbh",
+    "ag",
+    "kg",
+    "sa",
+    "sas",
+    "sarl",
+    "srl",
+    "spa",
+    "bv",
+    "nv",
+    "ab",
+    "as",
+    "oy",
+    "oyj",
+    "ooo",
+    "oao",
+    "zao",
+    "pao",
+    "ao",
+    "jsc",
+    "ojsc",
+    "cjsc",
+    "pjsc",
+    "tov",
+    "pvt",
+    "pte",
+    "bhd",
+    "sdn",
+    "fze",
+    "fzco",
+    "fzc",
+    "llp",
+    "lp",
+    "sal",
+    "sae",
+    "kft",
+    "doo",
+    "dd",
+    "sro",
+    "as",
+    "the",
+    "of",
+    "and",
+    "for",
+];
+
+/// Particles that are written both apart from and joined to the following word.
+const PARTICLES: &[&str] = &[
+    "al", "el", "ul", "ad", "ar", "as", "at", "an", "az", "ash", "bin", "ben", "ibn", "bint",
+    "abu", "abou", "abd", "abdel", "abdul", "abdal", "de", "del", "della", "der", "den", "di",
+    "da", "dos", "das", "du", "la", "le", "van", "von", "mac", "mc", "st", "san", "santa",
+];
+
+/// True when the lower-case ASCII token is an honorific, a legal form or a function word.
+pub fn is_stopword(token: &str) -> bool {
+    STOPWORDS.contains(&token)
+}
+
+/// True when the lower-case ASCII token is a name particle (al, bin, abu, de, van...).
+pub fn is_particle(token: &str) -> bool {
+    PARTICLES.contains(&token)
+}
+
+/// The comparable forms of one name: lists of lower-case ASCII tokens. The first form is the
+/// plain one; further forms join particles or Han/Hangul given names. Returns no forms for a name
+/// with no letters or digits.
+pub fn name_forms(name: &str) -> Vec<Vec<String>> {
+    let mut forms: Vec<Vec<String>> = Vec::with_capacity(2);
+    for latin in translit::to_latin_variants(name) {
+        let tokens = tokenize(&latin);
+        let tokens = drop_stopwords(tokens);
+        if tokens.is_empty() {
+            continue;
+        }
+        push_form(&mut forms, join_particles(&tokens));
+        push_form(&mut forms, tokens);
+    }
+    // Keep the plain form first: it is what explanations show.
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    forms
+}
+
+fn push_form(forms: &mut Vec<Vec<String>>, form: Vec<String>) {
+    if !form.is_empty() && !forms.contains(&form) {
+        forms.push(form);
+    }
+}
+
+/// NFKC-normalises and lower-cases `s` without transliterating it.
+pub fn fold_case(s: &str) -> String {
+    s.nfkc().flat_map(char::to_lowercase).collect()
+}
+
+/// Splits lower-case ASCII text into tokens of letters and digits.
+pub fn tokenize(latin: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    let mut current = String::new();
+    for c in latin.chars() {
+        if c.is_ascii_alphanumeric() {
+            current.push(c.to_ascii_lowercase());
+        } else if c == '\'' || c == '`' || c == '\u{2019}' || c == '\u{02bf}' || c == '\u{02be}' {
+            // Apostrophes and ayn/hamza marks inside a word: "Sa'ad" is one word.
+        } else if !current.is_empty() {
+            tokens.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        tokens.push(current);
+    }
+    tokens
+}
+
+fn drop_stopwords(tokens: Vec<String>) -> Vec<String> {
+    if tokens.iter().all(|t| is_stopword(t)) {
+        return tokens;
+    }
+    tokens.into_iter().filter(|t| !is_stopword(t)).collect()
+}
+
+fn join_particles(tokens: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(tokens.len());
+    let mut pending = String::new();
+    for (i, t) in tokens.iter().enumerate() {
+        if is_particle(t) && i + 1 < tokens.len() {
+            pending.push_str(t);
+        } else if pending.is_empty() {
+            out.push(t.clone());
+        } else {
+            pending.push_str(t);
+            out.push(std::mem::take(&mut pending));
+        }
+    }
+    if !pending.is_empty() {
+        out.push(pending);
+    }
+    out
+}
+
+/// The consonant skeleton of a lower-case ASCII token (see the module docs).
+pub fn skeleton(token: &str) -> String {
+    let b = token.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let next = b.get(i + 1).copied().unwrap_or(0);
+        let (mapped, used): (&[u8], usize) = match (c, next) {
+            (b'k', b'h') | (b'g', b'h') if i + 1 < b.len() => {
+                (if c == b'k' { b"k" } else { b"g" }, 2)
+            }
+            (b's', b'h') | (b'c', b'h') | (b'z', b'h') => (b"s", 2),
+            (b't', b'h') | (b't', b's') => (b"t", 2),
+            (b'd', b'h') | (b'd', b'j') | (b'd', b'z') => (b"d", 2),
+            (b'p', b'h') => (b"f", 2),
+            (b'c', b'k') => (b"k", 2),
+            (b'q', b'u') => (b"k", 2),
+            (b'c', _) | (b'q', _) => (b"k", 1),
+            (b'x', _) => (b"ks", 1),
+            (b'z', _) => (b"s", 1),
+            (b'v', _) => (b"v", 1),
+            (b'j', _) => (b"j", 1),
+            (b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'w', _) => (b"", 1),
+            // A word-final h is mostly silent or dropped in transliteration ("Abdullah", "Abdulla").
+            (b'h', _) if i > 0 && i + 1 == b.len() => (b"", 1),
+            _ => (std::slice::from_ref(&b[i]), 1),
+        };
+        for &m in mapped {
+            if out.last() != Some(&m) {
+                out.push(m);
+            }
+        }
+        i += used;
+    }
+    // Only ASCII bytes are pushed, so this cannot fail; fall back to empty to stay panic-free.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_form(name: &str) -> Vec<String> {
+        name_forms(name).into_iter().next().unwrap_or_default()
+    }
+
+    #[test]
+    fn tokenises_and_drops_titles_and_legal_forms() {
+        assert_eq!(
+            first_form("Mr. JOSÉ Juvenal VELANDIA"),
+            ["jose", "juvenal", "velandia"]
+        );
+        assert_eq!(
+            first_form("ANGLO-CARIBBEAN CO., LTD."),
+            ["anglo", "caribbean"]
+        );
+        assert_eq!(first_form("Sa'ad Ra'd"), ["saad", "rad"]);
+        assert_eq!(first_form("OOO"), ["ooo"]);
+    }
+
+    #[test]
+    fn particles_get_a_joined_form() {
+        let forms = name_forms("Abd al-Rahman Ali");
+        assert!(forms.contains(&vec![
+            "abd".into(),
+            "al".into(),
+            "rahman".into(),
+            "ali".into()
+        ]));
+        assert!(forms.contains(&vec!["abdalrahman".into(), "ali".into()]));
+    }
+
+    #[test]
+    fn skeleton_folds_transliteration_variants() {
+        for (a, b) in [
+            ("mohammed", "muhammad"),
+            ("mohamed", "mhmd"),
+            ("yusuf", "youssef"),
+            ("alexander", "aleksandr"),
+            ("khaled", "khalid"),
+            ("abdullah", "abdallah"),
+            ("hussein", "husayn"),
+        ] {
+            assert_eq!(skeleton(a), skeleton(b), "{a} / {b}");
+        }
+        assert_ne!(skeleton("smith"), skeleton("schmidt"));
+    }
+
+    #[test]
+    fn cross_script_names_reach_latin() {
+        assert_eq!(first_form("Владимир Путин"), ["vladimir", "putin"]);
+        assert!(name_forms("习近平").contains(&vec!["xi".into(), "jinping".into()]));
+    }
+}

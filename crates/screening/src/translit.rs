@@ -1,0 +1,286 @@
+//! Transliteration of names in any script to lower-case Latin ASCII.
+//!
+//! Three scripts get rules of our own, because a general-purpose transliterator does them poorly
+//! for names:
+//!
+//! - **Arabic** (and the Persian and Urdu letters): Arabic script writes consonants and long vowels
+//!   only, so the rules choose the reading that Latin spellings of names use: a word-initial ayn or
+//!   alef is "a" (علي → ali, عبد → abd), waw and ya are "w"/"y" at the start of a word and "u"/"i"
+//!   elsewhere, ta marbuta is "a", and short-vowel marks, when written, are read.
+//! - **Hangul** is decomposed algorithmically into jamo and romanised twice: by the Revised
+//!   Romanization (김정은 → gim jeong eun) and by the spelling most often seen in passports and the
+//!   press (kim jong un), which also uses the conventional spellings of the common surnames
+//!   (이 → lee, 박 → park): general data about Korean names, not about particular people.
+//! - **Han** is romanised syllable by syllable (pinyin readings); a name of two or more syllables
+//!   also gets the form with the given-name syllables joined (习近平 → xi jinping).
+//!
+//! Everything else (Latin with diacritics, Cyrillic, Greek, Hebrew, Thai, kana, ...) goes through
+//! `any_ascii`.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Transliterates `name` to one or more lower-case Latin spellings (the first is the main one).
+pub fn to_latin_variants(name: &str) -> Vec<String> {
+    let text: String = name.nfkc().collect();
+    let has_hangul = text.chars().any(is_hangul);
+    let has_han = text.chars().any(is_han);
+    if !has_hangul && !has_han {
+        return vec![to_latin(&text, Style::Main)];
+    }
+    let mut out = Vec::with_capacity(4);
+    for style in [Style::Main, Style::Popular] {
+        for join in [false, true] {
+            let s = east_asian(&text, style, join);
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Main,
+    Popular,
+}
+
+/// Transliterates with the main rules of each script.
+fn to_latin(text: &str, style: Style) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if is_arabic(c) {
+            arabic_char(&chars, i, &mut out);
+        } else if is_hangul(c) {
+            hangul_syllable(c, style, false, &mut out);
+        } else {
+            out.push_str(&any_ascii::any_ascii_char(c).to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+/// Romanises text with Han or Hangul: each word's syllables separated by spaces, or (with `join`)
+/// the first syllable (the surname) apart and the rest joined.
+fn east_asian(text: &str, style: Style, join: bool) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for word in text.split(|c: char| c.is_whitespace() || c == '·' || c == '・') {
+        if word.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        let syllables: Vec<char> = word.chars().collect();
+        let east = syllables.iter().all(|&c| is_han(c) || is_hangul(c));
+        if !east {
+            out.push_str(&to_latin(word, style));
+            continue;
+        }
+        for (i, &c) in syllables.iter().enumerate() {
+            if i > 0 && !(join && i >= 2) {
+                out.push(' ');
+            }
+            if is_hangul(c) {
+                hangul_syllable(c, style, i == 0 && syllables.len() >= 2, &mut out);
+            } else {
+                out.push_str(&any_ascii::any_ascii_char(c).to_ascii_lowercase());
+            }
+        }
+    }
+    out
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0xF900..=0xFAFF)
+}
+
+fn is_hangul(c: char) -> bool {
+    matches!(c as u32, 0xAC00..=0xD7A3)
+}
+
+fn is_arabic(c: char) -> bool {
+    matches!(c as u32, 0x0600..=0x06FF | 0x0750..=0x077F | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
+}
+
+const RR_INITIALS: [&str; 19] = [
+    "g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p",
+    "h",
+];
+const POPULAR_INITIALS: [&str; 19] = [
+    "k", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p",
+    "h",
+];
+const RR_VOWELS: [&str; 21] = [
+    "a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we",
+    "wi", "yu", "eu", "ui", "i",
+];
+const POPULAR_VOWELS: [&str; 21] = [
+    "a", "ae", "ya", "yae", "o", "e", "yo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we",
+    "wi", "yu", "u", "ui", "i",
+];
+const FINALS: [&str; 28] = [
+    "", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p", "p",
+    "t", "t", "ng", "t", "t", "k", "t", "p", "t",
+];
+
+/// The conventional Latin spelling of common Korean surnames (general name data).
+fn korean_surname(c: char) -> Option<&'static str> {
+    Some(match c {
+        '김' => "kim",
+        '이' => "lee",
+        '박' => "park",
+        '최' => "choi",
+        '정' => "jung",
+        '강' => "kang",
+        '조' => "cho",
+        '윤' => "yoon",
+        '장' => "jang",
+        '임' => "lim",
+        '오' => "oh",
+        '신' => "shin",
+        '권' => "kwon",
+        '안' => "ahn",
+        '유' => "yoo",
+        '노' => "roh",
+        '문' => "moon",
+        '심' => "shim",
+        '우' => "woo",
+        '류' => "ryu",
+        _ => return None,
+    })
+}
+
+fn hangul_syllable(c: char, style: Style, surname: bool, out: &mut String) {
+    if style == Style::Popular && surname {
+        if let Some(s) = korean_surname(c) {
+            out.push_str(s);
+            return;
+        }
+    }
+    let s = (c as u32).saturating_sub(0xAC00) as usize;
+    let (l, v, t) = (s / 588, (s % 588) / 28, s % 28);
+    let (initials, vowels) = match style {
+        Style::Main => (&RR_INITIALS, &RR_VOWELS),
+        Style::Popular => (&POPULAR_INITIALS, &POPULAR_VOWELS),
+    };
+    out.push_str(initials.get(l).copied().unwrap_or(""));
+    out.push_str(vowels.get(v).copied().unwrap_or(""));
+    out.push_str(FINALS.get(t).copied().unwrap_or(""));
+}
+
+fn arabic_char(chars: &[char], i: usize, out: &mut String) {
+    let c = chars[i];
+    let word_start = i == 0 || !chars.get(i - 1).copied().is_some_and(is_arabic_letter);
+    let s: &str = match c {
+        // Alef and its forms: "a" ("i" for alef with hamza below).
+        'ا' | 'أ' | 'آ' | 'ٱ' => "a",
+        'إ' => "i",
+        'ء' | 'ؤ' | 'ئ' => "",
+        'ب' => "b",
+        'ت' => "t",
+        'ث' => "th",
+        'ج' => "j",
+        'ح' => "h",
+        'خ' => "kh",
+        'د' => "d",
+        'ذ' => "dh",
+        'ر' => "r",
+        'ز' => "z",
+        'س' => "s",
+        'ش' => "sh",
+        'ص' => "s",
+        'ض' => "d",
+        'ط' => "t",
+        'ظ' => "z",
+        'ع' => {
+            if word_start {
+                "a"
+            } else {
+                ""
+            }
+        }
+        'غ' => "gh",
+        'ف' => "f",
+        'ق' => "q",
+        'ك' | 'ک' => "k",
+        'ل' => "l",
+        'م' => "m",
+        'ن' | 'ں' => "n",
+        'ه' | 'ہ' | 'ھ' => "h",
+        'ة' => "a",
+        'و' => {
+            if word_start {
+                "w"
+            } else {
+                "u"
+            }
+        }
+        'ي' | 'ی' | 'ى' | 'ے' => {
+            if word_start {
+                "y"
+            } else if c == 'ى' {
+                "a"
+            } else {
+                "i"
+            }
+        }
+        'پ' => "p",
+        'چ' => "ch",
+        'ژ' => "zh",
+        'گ' => "g",
+        'ٹ' => "t",
+        'ڈ' => "d",
+        'ڑ' => "r",
+        // Short vowels and tanween, when written.
+        '\u{064E}' => "a",
+        '\u{0650}' => "i",
+        '\u{064F}' => "u",
+        '\u{064B}'..='\u{064D}' | '\u{0651}' | '\u{0652}' | '\u{0670}' | '\u{0640}' => "",
+        '\u{060C}' => ",",
+        _ => {
+            out.push_str(&any_ascii::any_ascii_char(c).to_ascii_lowercase());
+            return;
+        }
+    };
+    out.push_str(s);
+}
+
+fn is_arabic_letter(c: char) -> bool {
+    is_arabic(c) && c.is_alphabetic()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arabic_reads_like_latin_spellings_of_names() {
+        assert_eq!(to_latin_variants("محمد علي"), ["mhmd ali"]);
+        assert_eq!(to_latin_variants("عبد الله"), ["abd allh"]);
+    }
+
+    #[test]
+    fn hangul_has_revised_and_popular_spellings() {
+        let v = to_latin_variants("김정은");
+        assert!(v.contains(&"gim jeong eun".to_owned()), "{v:?}");
+        assert!(v.contains(&"kim jong un".to_owned()), "{v:?}");
+        assert!(v.contains(&"kim jongun".to_owned()), "{v:?}");
+    }
+
+    #[test]
+    fn han_syllables_are_split_and_given_names_joined() {
+        let v = to_latin_variants("习近平");
+        assert!(v.contains(&"xi jin ping".to_owned()), "{v:?}");
+        assert!(v.contains(&"xi jinping".to_owned()), "{v:?}");
+    }
+
+    #[test]
+    fn other_scripts_use_any_ascii() {
+        assert_eq!(to_latin_variants("Владимир"), ["vladimir"]);
+        assert_eq!(to_latin_variants("José Ñúñez"), ["jose nunez"]);
+    }
+}
