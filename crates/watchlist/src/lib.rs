@@ -22,6 +22,7 @@ mod ofac_xml;
 mod senzing;
 mod uk;
 mod un_xml;
+mod xml_records;
 
 pub use detect::{Format, detect_format};
 pub use error::Error;
