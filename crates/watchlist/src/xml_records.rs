@@ -258,10 +258,8 @@ impl<'a> XmlRecords<'a> {
                 Event::End(_) => {
                     self.depth = self.depth.saturating_sub(1);
                 }
-                Event::Text(t) => {
-                    if !self.seen_root && !t.iter().all(u8::is_ascii_whitespace) {
-                        return Err(self.error_here("text before the root element: not XML"));
-                    }
+                Event::Text(t) if !self.seen_root && !t.iter().all(u8::is_ascii_whitespace) => {
+                    return Err(self.error_here("text before the root element: not XML"));
                 }
                 Event::Eof => {
                     self.done = true;
