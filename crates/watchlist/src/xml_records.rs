@@ -120,13 +120,20 @@ impl Node {
 }
 
 /// Counts lines up to increasing byte offsets in one pass over the file.
-struct LineCounter {
+pub(crate) struct LineCounter {
     offset: usize,
     line: u64,
 }
 
+impl Default for LineCounter {
+    fn default() -> LineCounter {
+        LineCounter { offset: 0, line: 1 }
+    }
+}
+
 impl LineCounter {
-    fn line_at(&mut self, data: &[u8], offset: usize) -> u64 {
+    /// The 1-based line of the byte at `offset` (offsets should grow from call to call).
+    pub fn line_at(&mut self, data: &[u8], offset: usize) -> u64 {
         let offset = offset.min(data.len());
         if offset < self.offset {
             // Not expected (offsets only grow), but stay correct: count from the start.
@@ -173,7 +180,7 @@ impl<'a> XmlRecords<'a> {
             file,
             data,
             reader,
-            lines: LineCounter { offset: 0, line: 1 },
+            lines: LineCounter::default(),
             roots,
             record,
             seen_root: false,
