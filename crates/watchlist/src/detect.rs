@@ -114,9 +114,11 @@ pub fn detect_format(file: &SourceFile<'_>) -> Result<Format, Error> {
     if first_line.contains("entity_number") && first_line.contains("source") {
         return Ok(Format::CslCsv);
     }
+    let head_lower = head.to_ascii_lowercase();
     if first_line.contains("group id")
         || first_line.contains("unique id")
         || head.contains("OFSI Group ID")
+        || (head_lower.contains("unique id") && head_lower.contains("name 6"))
     {
         return Ok(Format::UkSanctions);
     }
