@@ -564,20 +564,21 @@ pub fn to_code(s: &str) -> Option<&'static str> {
         }
     }
     // "Cabo Verde.  Previously Cape Verde." → "Cabo Verde".
-    if let Some(dot) = s.find(". ") {
-        if let Some(code) = lookup(&s[..dot]) {
-            return Some(code);
-        }
+    if let Some(dot) = s.find(". ")
+        && let Some(code) = lookup(&s[..dot])
+    {
+        return Some(code);
     }
     None
 }
 
 /// Looks up one spelling as it is and, when it has one comma, with its two parts swapped.
 fn lookup(s: &str) -> Option<&'static str> {
-    if (2..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphabetic()) {
-        if let Some(code) = INDEX.get(&s.to_ascii_lowercase()) {
-            return Some(code);
-        }
+    if (2..=3).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_alphabetic())
+        && let Some(code) = INDEX.get(&s.to_ascii_lowercase())
+    {
+        return Some(code);
     }
     let key = normalize(s);
     if key.is_empty() {

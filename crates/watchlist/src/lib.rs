@@ -103,12 +103,12 @@ pub fn import_files(
     let mut companions: Vec<(SourceFile<'_>, String)> = Vec::new();
     for file in files {
         let base = file.base_name();
-        if let Some(role) = ofac_csv::companion_role(&base) {
-            if format.is_none() || matches!(format, Some(Format::OfacSdnCsv | Format::OfacConsCsv))
-            {
-                companions.push((*file, role.to_owned()));
-                continue;
-            }
+        if let Some(role) = ofac_csv::companion_role(&base)
+            && (format.is_none()
+                || matches!(format, Some(Format::OfacSdnCsv | Format::OfacConsCsv)))
+        {
+            companions.push((*file, role.to_owned()));
+            continue;
         }
         let detected = match format {
             Some(f) => f,
