@@ -147,7 +147,8 @@ pub(crate) fn skeleton_credit(len: usize) -> f32 {
     match len {
         0 | 1 => 0.0,
         2 => 0.78,
-        3 => 0.85,
+        3 => 0.82,
+        4 => 0.85,
         _ => 0.9,
     }
 }
@@ -164,9 +165,25 @@ pub(crate) fn token_similarity(q: &str, t: &str, same_skeleton: usize) -> f32 {
         Some(d) => 1.0 - d as f32 / longest as f32,
         None => 0.0,
     };
-    let phon = skeleton_credit(same_skeleton);
+    // Equal skeletons credit a spelling variant only when the tokens are also alike letter by
+    // letter (Mohammed / Muhammad), or when one of them has no vowels to compare (a
+    // transliteration from Arabic or Hebrew script: mhmd, hsn, msh).
+    let plausible = same_skeleton > 0
+        && (osa_bounded(q.as_bytes(), t.as_bytes(), longest * 2 / 5).is_some()
+            || vowelless(q)
+            || vowelless(t));
+    let phon = if plausible {
+        skeleton_credit(same_skeleton)
+    } else {
+        0.0
+    };
     let s = edit.max(phon);
     if s >= TOKEN_FLOOR { s } else { 0.0 }
+}
+
+/// True when a token has no vowels after its first letter (abjad transliterations: mhmd, hsn).
+fn vowelless(t: &str) -> bool {
+    !t.bytes().skip(1).any(|b| matches!(b, b'a' | b'e' | b'i' | b'o' | b'u'))
 }
 
 /// Normalises an identifier number for comparison: ASCII letters and digits, upper case.
