@@ -90,7 +90,7 @@ pub fn detect_format(file: &SourceFile<'_>) -> Result<Format, Error> {
             "an XML file of no known list format",
         ));
     }
-    if head.starts_with('{') {
+    if head.starts_with('{') || (head.starts_with('[') && head[1..].trim_start().starts_with('{')) {
         if head.contains("\"RECORD_ID\"") || head.contains("\"DATA_SOURCE\"") {
             return Ok(Format::SenzingJson);
         }

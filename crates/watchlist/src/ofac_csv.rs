@@ -667,6 +667,16 @@ fn quoted(s: &str) -> &str {
     .trim()
 }
 
+/// The kind of identifier an OFAC label names (`Passport`, `Tax ID No.`, `Registration ID`...),
+/// matched exactly (ignoring case and a final dot); `None` for labels that are not identifiers.
+pub(crate) fn id_kind(label: &str) -> Option<IdKind> {
+    let label = label.trim().trim_end_matches('.');
+    ID_LABELS
+        .iter()
+        .find(|(l, _)| l.trim_end_matches('.').eq_ignore_ascii_case(label))
+        .map(|&(_, kind)| kind)
+}
+
 /// An identifier from a remark such as `Passport AB123 (Colombia) issued 01 Jan 2000`.
 fn identifier(item: &str) -> Option<Identifier> {
     let (kind, rest) = ID_LABELS
