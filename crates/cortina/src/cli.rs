@@ -20,7 +20,7 @@ pub enum Command {
     #[command(subcommand)]
     Lists(ListsCommand),
     /// Screen one name, or a CSV file of people and organisations, against the watchlists.
-    Screen(ScreenArgs),
+    Screen(Box<ScreenArgs>),
     /// Score pairs of records (left against right) and explain each score.
     Compare(CompareArgs),
     /// Write the sample watchlists and applicants the demo uses into a folder.

@@ -67,7 +67,7 @@ fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
         Command::Lists(ListsCommand::Status { data, json }) => {
             snapshot::status(&data.data_dir, json)
         }
-        Command::Screen(args) => screen::run(args),
+        Command::Screen(args) => screen::run(*args),
         Command::Compare(args) => compare::run(args),
         Command::Demo(args) => demo::run(&args.dir),
     }

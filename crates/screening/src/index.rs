@@ -92,7 +92,7 @@ pub struct Index {
 }
 
 pub(crate) fn hasher() -> FixedState {
-    FixedState::with_seed(0x636f_7274_696e_61)
+    FixedState::with_seed(0x0063_6f72_7469_6e61)
 }
 
 pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
@@ -146,7 +146,7 @@ pub(crate) fn for_each_deletion(token: &[u8], mut f: impl FnMut(u64)) {
 pub(crate) fn skeleton_credit(len: usize) -> f32 {
     match len {
         0 | 1 => 0.0,
-        2 => 0.78,
+        2 => 0.8,
         3 => 0.82,
         4 => 0.85,
         _ => 0.9,
@@ -168,10 +168,11 @@ pub(crate) fn token_similarity(q: &str, t: &str, same_skeleton: usize) -> f32 {
     // Equal skeletons credit a spelling variant only when the tokens are also alike letter by
     // letter (Mohammed / Muhammad), or when one of them has no vowels to compare (a
     // transliteration from Arabic or Hebrew script: mhmd, hsn, msh).
+    let abjad = vowelless(q) || vowelless(t);
     let plausible = same_skeleton > 0
-        && (osa_bounded(q.as_bytes(), t.as_bytes(), longest * 2 / 5).is_some()
-            || vowelless(q)
-            || vowelless(t));
+        && (abjad
+            || (same_skeleton >= 3
+                && osa_bounded(q.as_bytes(), t.as_bytes(), longest * 2 / 5).is_some()));
     let phon = if plausible {
         skeleton_credit(same_skeleton)
     } else {
@@ -183,7 +184,9 @@ pub(crate) fn token_similarity(q: &str, t: &str, same_skeleton: usize) -> f32 {
 
 /// True when a token has no vowels after its first letter (abjad transliterations: mhmd, hsn).
 fn vowelless(t: &str) -> bool {
-    !t.bytes().skip(1).any(|b| matches!(b, b'a' | b'e' | b'i' | b'o' | b'u'))
+    !t.bytes()
+        .skip(1)
+        .any(|b| matches!(b, b'a' | b'e' | b'i' | b'o' | b'u'))
 }
 
 /// Normalises an identifier number for comparison: ASCII letters and digits, upper case.
@@ -415,11 +418,11 @@ impl Index {
                 }
             }
         });
-        if q_skel.len() >= 2 {
-            if let Some(ts) = self.skeletons.get(&q_skel_hash) {
-                for &t in ts {
-                    check(t, out);
-                }
+        if q_skel.len() >= 2
+            && let Some(ts) = self.skeletons.get(&q_skel_hash)
+        {
+            for &t in ts {
+                check(t, out);
             }
         }
     }

@@ -132,10 +132,11 @@ pub(crate) fn search<'a>(index: &'a Index, query: &Query, params: &Params) -> Ve
             continue;
         }
         for (qi, (_, w, p)) in prepared.iter().enumerate() {
-            if let Some((s, pairs)) = score(w, p, l) {
-                if s >= params.cutoff && best.get(&l.entity).is_none_or(|b| s > b.0) {
-                    best.insert(l.entity, (s, qi, li, pairs));
-                }
+            if let Some((s, pairs)) = score(w, p, l)
+                && s >= params.cutoff
+                && best.get(&l.entity).is_none_or(|b| s > b.0)
+            {
+                best.insert(l.entity, (s, qi, li, pairs));
             }
         }
     }

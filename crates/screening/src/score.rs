@@ -9,11 +9,12 @@
 //! ```text
 //!             Σ_pairs s · (w_q + w_l)
 //! S = ──────────────────────────────────────────────────────
-//!      Σ_query w_q + Σ_matched list w_l + ½ · Σ_unmatched list w_l
+//!      Σ_query w_q + Σ_matched list w_l + f · Σ_unmatched list w_l
 //! ```
 //!
-//! a weighted Dice coefficient in which list tokens the query does not mention (a middle name the
-//! applicant left out) cost half as much as query tokens the list does not have. `S` never
+//! (f = 0.6) a weighted Dice coefficient in which list tokens the query does not mention (a middle name the
+//! applicant left out) cost 0.6 as much as query tokens the list does not have — unless the
+//! query has unmatched tokens too (the names disagree), in which case they cost in full. `S` never
 //! exceeds the best pair's `s`, which is what makes retrieval exact (see [`crate::index`]). Weak
 //! aliases score 1 when the query's tokens equal theirs and are otherwise ignored.
 //!
@@ -38,7 +39,7 @@ pub const OFAC_DEFAULT_THRESHOLD: f32 = 0.80;
 /// The largest amount features can add to a name score (birth date and country).
 const MAX_BONUS: f32 = 0.07;
 /// How much an unmatched list token counts against the score, relative to a query token.
-const UNMATCHED_LIST_FACTOR: f32 = 0.5;
+const UNMATCHED_LIST_FACTOR: f32 = 0.6;
 
 /// Which scoring algorithm to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -507,8 +508,16 @@ impl Index {
             matched_lw += wl;
             chosen.push((i, j, s));
         }
-        let unmatched_lw = list.weight - matched_lw;
-        let den = qf.total_weight + matched_lw + UNMATCHED_LIST_FACTOR * unmatched_lw;
+        let unmatched_lw = (list.weight - matched_lw).max(0.0);
+        // A list token the query leaves out (a middle name the applicant omitted) costs half;
+        // but when the query also has a token of its own, the two names disagree, and it costs
+        // in full.
+        let factor = if chosen.len() < qf.tokens.len() {
+            1.0
+        } else {
+            UNMATCHED_LIST_FACTOR
+        };
+        let den = qf.total_weight + matched_lw + factor * unmatched_lw;
         let score = if den > 0.0 { (num / den).min(1.0) } else { 0.0 };
         Alignment {
             score,
@@ -553,14 +562,14 @@ impl Index {
                 }
             });
         }
-        if let (Some(q), Some(l)) = (query.gender, facts.gender) {
-            if q != l {
-                out.push(Feature {
-                    name: "gender",
-                    delta: -0.15,
-                    detail: format!("query {} vs list {}", q.as_str(), l.as_str()),
-                });
-            }
+        if let (Some(q), Some(l)) = (query.gender, facts.gender)
+            && q != l
+        {
+            out.push(Feature {
+                name: "gender",
+                delta: -0.15,
+                detail: format!("query {} vs list {}", q.as_str(), l.as_str()),
+            });
         }
         if let Some(n) = query_ids.iter().find(|n| facts.identifiers.contains(n)) {
             out.push(Feature {

@@ -129,6 +129,15 @@ const STOPWORDS: &[&str] = &[
     "kft",
     "doo",
     "dd",
+    "ltda",
+    "cia",
+    "eirl",
+    "sl",
+    "slu",
+    "sapi",
+    "cv",
+    "snc",
+    "aps",
     "sro",
     "as",
     "the",
@@ -165,6 +174,7 @@ pub fn name_forms(name: &str) -> Vec<Vec<String>> {
         if tokens.is_empty() {
             continue;
         }
+        let tokens: Vec<String> = tokens.into_iter().map(fold_final_y).collect();
         push_form(&mut forms, join_particles(&tokens));
         push_form(&mut forms, tokens);
     }
@@ -191,6 +201,8 @@ pub fn tokenize(latin: &str) -> Vec<String> {
     for c in latin.chars() {
         if c.is_ascii_alphanumeric() {
             current.push(c.to_ascii_lowercase());
+        } else if c == '.' && current.len() == 1 {
+            // Initials in abbreviations join up: "S.A." → "sa", "C.V." → "cv".
         } else if c == '\'' || c == '`' || c == '\u{2019}' || c == '\u{02bf}' || c == '\u{02be}' {
             // Apostrophes and ayn/hamza marks inside a word: "Sa'ad" is one word.
         } else if !current.is_empty() {
@@ -201,6 +213,16 @@ pub fn tokenize(latin: &str) -> Vec<String> {
         tokens.push(current);
     }
     tokens
+}
+
+/// A word-final y after another letter is written i as often as y (Aly / Ali, Dmitry / Dmitri):
+/// fold it to i on both sides.
+fn fold_final_y(mut t: String) -> String {
+    if t.len() >= 3 && t.ends_with('y') {
+        t.pop();
+        t.push('i');
+    }
+    t
 }
 
 fn drop_stopwords(tokens: Vec<String>) -> Vec<String> {

@@ -25,7 +25,23 @@ pub fn to_latin_variants(name: &str) -> Vec<String> {
     let has_hangul = text.chars().any(is_hangul);
     let has_han = text.chars().any(is_han);
     if !has_hangul && !has_han {
-        return vec![to_latin(&text, Style::Main)];
+        let main = to_latin(&text, Style::Main);
+        if text.chars().any(is_greek) {
+            // Greek names carry case endings (-os, -as, -is, -es) that Latin spellings often drop
+            // (Alexandros / Alexander): a second form without the final s.
+            let stem: Vec<&str> = main
+                .split(' ')
+                .map(|w| match w.strip_suffix('s') {
+                    Some(stem) if stem.len() >= 3 && stem.ends_with(['o', 'a', 'i', 'e']) => stem,
+                    _ => w,
+                })
+                .collect();
+            let stem = stem.join(" ");
+            if stem != main {
+                return vec![main, stem];
+            }
+        }
+        return vec![main];
     }
     let mut out = Vec::with_capacity(4);
     for style in [Style::Main, Style::Popular] {
@@ -94,6 +110,10 @@ fn east_asian(text: &str, style: Style, join: bool) -> String {
     out
 }
 
+fn is_greek(c: char) -> bool {
+    matches!(c as u32, 0x0370..=0x03FF | 0x1F00..=0x1FFF)
+}
+
 fn is_han(c: char) -> bool {
     matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0xF900..=0xFAFF)
 }
@@ -155,11 +175,12 @@ fn korean_surname(c: char) -> Option<&'static str> {
 }
 
 fn hangul_syllable(c: char, style: Style, surname: bool, out: &mut String) {
-    if style == Style::Popular && surname {
-        if let Some(s) = korean_surname(c) {
-            out.push_str(s);
-            return;
-        }
+    if style == Style::Popular
+        && surname
+        && let Some(s) = korean_surname(c)
+    {
+        out.push_str(s);
+        return;
     }
     let s = (c as u32).saturating_sub(0xAC00) as usize;
     let (l, v, t) = (s / 588, (s % 588) / 28, s % 28);
