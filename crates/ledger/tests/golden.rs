@@ -74,7 +74,11 @@ fn golden_log_still_verifies() {
     for (i, bytes) in entries.iter().enumerate() {
         let e = Entry::decode(bytes).unwrap_or_else(|err| panic!("entry {i}: {err}"));
         assert_eq!(e.seq, i as u64);
-        assert_eq!(&e.encode().unwrap(), bytes, "entry {i} re-encodes differently");
+        assert_eq!(
+            &e.encode().unwrap(),
+            bytes,
+            "entry {i} re-encodes differently"
+        );
     }
     let stored: Vec<Hash> = read("stored-hashes.hex")
         .lines()
@@ -103,5 +107,8 @@ fn golden_log_still_verifies() {
     assert_eq!(signed.checkpoint.size, SIZE);
     assert_eq!(signed.checkpoint.root.to_hex(), root_hex);
     // Signing is deterministic, so today's signer reproduces the note.
-    assert_eq!(signed.checkpoint.sign(&[&common::test_signer()]).unwrap(), note);
+    assert_eq!(
+        signed.checkpoint.sign(&[&common::test_signer()]).unwrap(),
+        note
+    );
 }
