@@ -18,6 +18,16 @@
 //!
 //! The crate is pure: no file, network or database access. Storage plugs in
 //! through [`HashReader`]; [`MemoryLog`] is the in-memory implementation.
+//!
+//! # Independent checks
+//!
+//! * `tests/differential.rs` compares hashes, proofs, tiles and signed notes
+//!   with the `tlog_tiles` and `signed_note` crates (ports of Go's code);
+//! * `scripts/go-crosscheck.sh` (repository root) checks vectors written by
+//!   the `go_vectors` example with Go's own `sumdb/tlog` and `sumdb/note`;
+//! * `tests/golden/` holds a signed 20-entry log every version must verify;
+//! * `cargo run --release -p ledger --example bench` times verification and
+//!   proof generation.
 
 pub mod checkpoint;
 pub mod entry;

@@ -202,7 +202,13 @@ pub fn stored_hash_index(level: u8, n: u64) -> u64 {
 }
 
 /// Inverse of [`stored_hash_index`]: the `(level, n)` stored at `index`.
+///
+/// Indexes of 2^63 and above belong to no tree this crate handles (trees
+/// have fewer than 2^62 records); they give `(0, u64::MAX)`.
 pub fn split_stored_hash_index(index: u64) -> (u8, u64) {
+    if index >= 1 << 63 {
+        return (0, u64::MAX);
+    }
     // Find the record whose hashes contain `index`: the largest record r with
     // stored_hash_count(r) <= index. Estimate r ≈ index/2 and walk up.
     let mut r = index / 2;
@@ -641,6 +647,12 @@ mod tests {
         for (i, &(l, k)) in seen.iter().enumerate() {
             assert_eq!(stored_hash_index(l, k), i as u64, "level {l} n {k}");
             assert_eq!(split_stored_hash_index(i as u64), (l, k));
+        }
+        for i in [1u64 << 62, (1 << 63) - 1, 1 << 63, u64::MAX] {
+            let (l, k) = split_stored_hash_index(i);
+            if i < 1 << 63 {
+                assert_eq!(stored_hash_index(l, k), i);
+            }
         }
     }
 

@@ -35,7 +35,7 @@ pub fn sample_entry(i: u64) -> Entry {
             )
         })
         .collect();
-    let personal_data = (i % 3 == 0).then(|| {
+    let personal_data = i.is_multiple_of(3).then(|| {
         let salt: [u8; 32] = Sha256::digest(format!("salt {i}")).into();
         commit(
             &salt,
