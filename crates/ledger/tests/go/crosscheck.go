@@ -1,0 +1,323 @@
+// Command crosscheck checks vectors written by the ledger crate's
+// go_vectors example against Go's reference implementation
+// (golang.org/x/mod/sumdb/tlog and sumdb/note). It exits non-zero on any
+// mismatch. Run it through scripts/go-crosscheck.sh (GOPATH mode).
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+var failures int
+
+func fail(format string, args ...interface{}) {
+	failures++
+	if failures <= 20 {
+		fmt.Fprintf(os.Stderr, "MISMATCH: "+format+"\n", args...)
+	}
+}
+
+func mustB64(s string) []byte {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bad base64 %q: %v\n", s, err)
+		os.Exit(2)
+	}
+	return b
+}
+
+func mustHash(s string) tlog.Hash {
+	var h tlog.Hash
+	b := mustB64(s)
+	if len(b) != len(h) {
+		fmt.Fprintf(os.Stderr, "bad hash length %d\n", len(b))
+		os.Exit(2)
+	}
+	copy(h[:], b)
+	return h
+}
+
+func mustInt(s string) int64 {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bad number %q\n", s)
+		os.Exit(2)
+	}
+	return n
+}
+
+func proof(s string) []tlog.Hash {
+	if s == "-" {
+		return nil
+	}
+	var p []tlog.Hash
+	for _, f := range strings.Split(s, ",") {
+		p = append(p, mustHash(f))
+	}
+	return p
+}
+
+type proofLine struct {
+	t, n int64
+	p    []tlog.Hash
+}
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: crosscheck <vectors file>")
+		os.Exit(2)
+	}
+	f, err := os.Open(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	defer f.Close()
+
+	var records [][]byte
+	var theirHashes []tlog.Hash
+	treeHashes := map[int64]tlog.Hash{}
+	var inclusions, consistencies []proofLine
+	tiles := map[string][]byte{}
+	var skey, vkey string
+	var noteBytes []byte
+
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) == 0 {
+			continue
+		}
+		switch fields[0] {
+		case "record":
+			if mustInt(fields[1]) != int64(len(records)) {
+				fail("records out of order")
+			}
+			records = append(records, mustB64(fields[2]))
+		case "hash":
+			if mustInt(fields[1]) != int64(len(theirHashes)) {
+				fail("hashes out of order")
+			}
+			theirHashes = append(theirHashes, mustHash(fields[2]))
+		case "treehash":
+			treeHashes[mustInt(fields[1])] = mustHash(fields[2])
+		case "inclusion":
+			inclusions = append(inclusions, proofLine{mustInt(fields[1]), mustInt(fields[2]), proof(fields[3])})
+		case "consistency":
+			consistencies = append(consistencies, proofLine{mustInt(fields[1]), mustInt(fields[2]), proof(fields[3])})
+		case "tile":
+			tiles[fields[1]] = mustB64(fields[2])
+		case "skey":
+			skey = fields[1]
+		case "vkey":
+			vkey = fields[1]
+		case "note":
+			noteBytes = mustB64(fields[1])
+		default:
+			fail("unknown line kind %q", fields[0])
+		}
+	}
+	if err := sc.Err(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+
+	// 1. Go computes its own stored hashes from the records; they must equal ours.
+	var goHashes []tlog.Hash
+	reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			if x < 0 || x >= int64(len(goHashes)) {
+				return nil, fmt.Errorf("index %d out of range", x)
+			}
+			out[i] = goHashes[x]
+		}
+		return out, nil
+	})
+	for n, rec := range records {
+		hs, err := tlog.StoredHashes(int64(n), rec, reader)
+		if err != nil {
+			fail("StoredHashes(%d): %v", n, err)
+			continue
+		}
+		goHashes = append(goHashes, hs...)
+	}
+	if int64(len(goHashes)) != tlog.StoredHashCount(int64(len(records))) {
+		fail("stored hash count")
+	}
+	if len(goHashes) != len(theirHashes) {
+		fail("stored hash count: go %d, rust %d", len(goHashes), len(theirHashes))
+	}
+	for i := range goHashes {
+		if i < len(theirHashes) && goHashes[i] != theirHashes[i] {
+			fail("stored hash %d differs", i)
+		}
+	}
+
+	// 2. Tree hashes for every size.
+	N := int64(len(records))
+	for size := int64(1); size <= N; size++ {
+		th, err := tlog.TreeHash(size, reader)
+		if err != nil || th != treeHashes[size] {
+			fail("TreeHash(%d): %v %v != %v", size, err, th, treeHashes[size])
+		}
+	}
+
+	// 3. Inclusion proofs: valid ones pass CheckRecord, equal ProveRecord,
+	//    and a flipped byte fails.
+	for _, l := range inclusions {
+		th := treeHashes[l.t]
+		leaf := tlog.RecordHash(records[l.n])
+		if err := tlog.CheckRecord(l.p, l.t, th, l.n, leaf); err != nil {
+			fail("CheckRecord(t=%d, n=%d): %v", l.t, l.n, err)
+		}
+		gp, err := tlog.ProveRecord(l.t, l.n, reader)
+		if err != nil || len(gp) != len(l.p) {
+			fail("ProveRecord(t=%d, n=%d) differs in length", l.t, l.n)
+		} else {
+			for i := range gp {
+				if gp[i] != l.p[i] {
+					fail("ProveRecord(t=%d, n=%d)[%d] differs", l.t, l.n, i)
+				}
+			}
+		}
+		if len(l.p) > 0 {
+			bad := append([]tlog.Hash(nil), l.p...)
+			bad[len(bad)/2][7] ^= 0x40
+			if tlog.CheckRecord(bad, l.t, th, l.n, leaf) == nil {
+				fail("tampered inclusion proof accepted (t=%d, n=%d)", l.t, l.n)
+			}
+		}
+	}
+
+	// 4. Consistency proofs.
+	for _, l := range consistencies {
+		th, h := treeHashes[l.t], treeHashes[l.n]
+		if err := tlog.CheckTree(l.p, l.t, th, l.n, h); err != nil {
+			fail("CheckTree(t=%d, n=%d): %v", l.t, l.n, err)
+		}
+		gp, err := tlog.ProveTree(l.t, l.n, reader)
+		if err != nil || len(gp) != len(l.p) {
+			fail("ProveTree(t=%d, n=%d) differs in length", l.t, l.n)
+		} else {
+			for i := range gp {
+				if gp[i] != l.p[i] {
+					fail("ProveTree(t=%d, n=%d)[%d] differs", l.t, l.n, i)
+				}
+			}
+		}
+		if len(l.p) > 0 {
+			bad := append([]tlog.Hash(nil), l.p...)
+			bad[0][0] ^= 1
+			if tlog.CheckTree(bad, l.t, th, l.n, h) == nil {
+				fail("tampered consistency proof accepted (t=%d, n=%d)", l.t, l.n)
+			}
+		}
+	}
+
+	// 5. Tiles: Go's set of tiles for the tree and their contents. Go writes
+	//    tile/8/L/N; C2SP drops the height: tile/L/N. This Go version lists
+	//    every partial width from the old to the new size; C2SP serves only
+	//    the widest, so only the widest partial tile per (L, N) is required.
+	type coord struct {
+		l int
+		n int64
+	}
+	widest := map[coord]int{}
+	for _, t := range tlog.NewTiles(8, 0, N) {
+		c := coord{t.L, t.N}
+		if t.W > widest[c] {
+			widest[c] = t.W
+		}
+	}
+	goTiles := map[string]bool{}
+	for _, t := range tlog.NewTiles(8, 0, N) {
+		p := "tile/" + strings.TrimPrefix(t.Path(), "tile/8/")
+		if t.W != widest[coord{t.L, t.N}] {
+			continue
+		}
+		goTiles[p] = true
+		data, err := tlog.ReadTileData(t, reader)
+		if err != nil {
+			fail("ReadTileData(%s): %v", p, err)
+			continue
+		}
+		if ours, ok := tiles[p]; !ok {
+			fail("tile %s missing from rust vectors", p)
+		} else if !bytes.Equal(ours, data) {
+			fail("tile %s content differs", p)
+		}
+	}
+	var extra []string
+	for p := range tiles {
+		if !goTiles[p] {
+			extra = append(extra, p)
+		}
+	}
+	sort.Strings(extra)
+	for _, p := range extra {
+		fail("rust tile %s not produced by Go", p)
+	}
+	// Go parses every path we produce back to the same tile.
+	for p := range tiles {
+		t, err := tlog.ParseTilePath("tile/8/" + strings.TrimPrefix(p, "tile/"))
+		if err != nil || "tile/"+strings.TrimPrefix(t.Path(), "tile/8/") != p {
+			fail("Go cannot parse tile path %s: %v", p, err)
+		}
+	}
+
+	// 6. The signed checkpoint opens with Go's note package, its body has
+	//    Go's root, and Go signing with our signer key gives the same bytes.
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		fail("NewVerifier: %v", err)
+	} else {
+		n, err := note.Open(noteBytes, note.VerifierList(v))
+		if err != nil {
+			fail("note.Open: %v", err)
+		} else {
+			lines := strings.Split(n.Text, "\n")
+			root, _ := tlog.TreeHash(N, reader)
+			if len(lines) < 3 || lines[1] != strconv.FormatInt(N, 10) ||
+				lines[2] != base64.StdEncoding.EncodeToString(root[:]) {
+				fail("checkpoint body %q does not match Go's tree (root %v)", n.Text, root)
+			}
+			if len(n.Sigs) != 1 || n.Sigs[0].Name != v.Name() || n.Sigs[0].Hash != v.KeyHash() {
+				fail("unexpected signatures %+v", n.Sigs)
+			}
+			s, err := note.NewSigner(skey)
+			if err != nil {
+				fail("NewSigner: %v", err)
+			} else {
+				signed, err := note.Sign(&note.Note{Text: n.Text}, s)
+				if err != nil || !bytes.Equal(signed, noteBytes) {
+					fail("Go's signature with our signer key differs: %v\n%s", err, signed)
+				}
+			}
+		}
+		tampered := bytes.Replace(noteBytes, []byte("\n"), []byte("\nx"), 1)
+		if _, err := note.Open(tampered, note.VerifierList(v)); err == nil {
+			fail("tampered note accepted")
+		}
+	}
+
+	checks := len(records) + int(N) + len(inclusions) + len(consistencies) + len(goTiles) + 1
+	if failures > 0 {
+		fmt.Printf("go crosscheck: 0 passed, %d failed\n", failures)
+		os.Exit(1)
+	}
+	fmt.Printf("go crosscheck: %d records, %d inclusion and %d consistency proofs, %d tiles, 1 note\n",
+		len(records), len(inclusions), len(consistencies), len(goTiles))
+	fmt.Printf("%d passed, 0 failed\n", checks)
+}
