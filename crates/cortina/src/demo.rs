@@ -79,9 +79,22 @@ const ALT: &[(u32, u32, &str, &str)] = &[
     (90005, 5, "fka", "AZUL LOGISTICA"),
 ];
 
-/// Invented UN-style entries: (DATAID, first, second, third, original script, birth year,
+/// One invented UN-style entry: (DATAID, first, second, third, original script, birth year,
 /// nationality, list type, reference).
-const UN: &[(u32, &str, &str, &str, &str, &str, &str, &str, &str)] = &[
+type UnEntry = (
+    u32,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+/// Invented UN-style entries (see [`UnEntry`]).
+const UN: &[UnEntry] = &[
     (
         8800001,
         "KHALID",
@@ -238,7 +251,7 @@ fn write_samples(dir: &Path) -> anyhow::Result<()> {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CONSOLIDATED_LIST dateGenerated=\"2026-11-01T00:00:00\">\n<INDIVIDUALS>\n",
     );
     for (id, first, second, third, original, year, nationality, list, reference) in UN {
-        write!(
+        writeln!(
             un,
             "<INDIVIDUAL><DATAID>{id}</DATAID><VERSIONNUM>1</VERSIONNUM><FIRST_NAME>{first}</FIRST_NAME>\
 <SECOND_NAME>{second}</SECOND_NAME><THIRD_NAME>{third}</THIRD_NAME><UN_LIST_TYPE>{list}</UN_LIST_TYPE>\
@@ -246,7 +259,7 @@ fn write_samples(dir: &Path) -> anyhow::Result<()> {
 <NAME_ORIGINAL_SCRIPT>{original}</NAME_ORIGINAL_SCRIPT><NATIONALITY><VALUE>{nationality}</VALUE></NATIONALITY>\
 <INDIVIDUAL_ALIAS><QUALITY>Low</QUALITY><ALIAS_NAME>The Sample</ALIAS_NAME></INDIVIDUAL_ALIAS>\
 <INDIVIDUAL_DATE_OF_BIRTH><TYPE_OF_DATE>APPROXIMATELY</TYPE_OF_DATE><YEAR>{year}</YEAR></INDIVIDUAL_DATE_OF_BIRTH>\
-</INDIVIDUAL>\n"
+</INDIVIDUAL>"
         )?;
     }
     un.push_str("</INDIVIDUALS>\n<ENTITIES/>\n</CONSOLIDATED_LIST>\n");
