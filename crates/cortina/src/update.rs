@@ -365,9 +365,9 @@ pub fn run(args: &UpdateArgs) -> Result<Outcome, Failure> {
                 ),
                 None => "no snapshot was stored".to_owned(),
             };
-            Err(Failure(e.context(format!(
-                "lists update failed, nothing was changed: {kept}"
-            ))))
+            Err(Failure(anyhow!(
+                "{e:#}\nlists update failed and stored nothing: {kept}"
+            )))
         }
     }
 }
