@@ -686,6 +686,65 @@ mod tests {
         assert!(plan(&un, &[], Some("file:///x")).is_err());
     }
 
+    /// Serves `body` once on a loopback port; returns the URL.
+    fn one_shot(body: Vec<u8>) -> String {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            if let Ok((mut s, _)) = listener.accept() {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                let _ = write!(
+                    s,
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = s.write_all(&body);
+            }
+        });
+        format!("http://127.0.0.1:{port}/f")
+    }
+
+    #[test]
+    fn downloads_are_capped_and_never_left_half_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("f.xml");
+        let agent = agent(Duration::from_secs(10));
+
+        let n = download(&agent, &one_shot(b"<x/>".to_vec()), &dest, 100).unwrap();
+        assert_eq!(n, 4);
+        assert_eq!(fs::read(&dest).unwrap(), b"<x/>");
+        fs::remove_file(&dest).unwrap();
+
+        let err = download(&agent, &one_shot(vec![b'a'; 100]), &dest, 10).unwrap_err();
+        assert!(format!("{err:#}").contains("10 bytes"), "{err:#}");
+        let err = download(&agent, &one_shot(Vec::new()), &dest, 10).unwrap_err();
+        assert!(format!("{err:#}").contains("empty"), "{err:#}");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "leftovers");
+    }
+
+    #[test]
+    fn old_downloads_are_pruned() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "20260101T000000Z",
+            "20260102T000000Z",
+            "20260102T000000Z-1",
+            "20260103T000000Z",
+            "keep-me",
+        ] {
+            fs::create_dir(dir.path().join(name)).unwrap();
+        }
+        prune_downloads(dir.path(), 2);
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["20260102T000000Z-1", "20260103T000000Z", "keep-me"]);
+    }
+
     #[test]
     fn stamps_are_utc_dates() {
         assert_eq!(utc_stamp(0), "19700101T000000Z");

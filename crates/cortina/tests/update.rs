@@ -284,6 +284,22 @@ fn a_good_update_then_failures_keep_the_previous_snapshot() {
         &["source un", "un_consolidated.xml", &s.url("/broken.xml")],
     );
 
+    // (3b) A well-formed list of the wrong kind (UN XML where the EU list belongs).
+    let mut args = good_args(&s);
+    args.extend([
+        "--source".into(),
+        "eu".into(),
+        "--url-override".into(),
+        format!("eu={}", s.url("/un.xml")),
+    ]);
+    let out = update(data.path(), &args);
+    assert_failed_and_kept(
+        &out,
+        data.path(),
+        &before,
+        &["source eu", "expected the eu-xml format"],
+    );
+
     // Downloads are a cache of the newest few folders only.
     let kept = std::fs::read_dir(data.path().join("downloads"))
         .expect("downloads")
