@@ -54,6 +54,10 @@ pub enum ListsCommand {
         #[command(flatten)]
         data: DataDir,
     },
+    /// Download the official lists (OFAC, UN, EU, UK, ...), import them all, and store one new
+    /// snapshot; on any failure keep the previous snapshot untouched.
+    #[command(after_help = crate::update::HELP)]
+    Update(UpdateArgs),
     /// Show what is loaded, from when, and how many entities and names.
     Status {
         #[command(flatten)]
@@ -62,6 +66,33 @@ pub enum ListsCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `cortina lists update ...`
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// Update only this source (repeatable or comma-separated; `all` for every source; default:
+    /// ofac-sdn, ofac-cons, un, eu, uk).
+    #[arg(long = "source", value_name = "NAME", value_delimiter = ',')]
+    pub sources: Vec<String>,
+    /// Fetch a source, or one file of it, from another URL: NAME=URL or NAME.KEY=URL (repeatable;
+    /// see below).
+    #[arg(long = "url-override", value_name = "NAME[.KEY]=URL")]
+    pub url_overrides: Vec<String>,
+    /// Fetch every file from a mirror laid out as URL/<source>/<file name>.
+    #[arg(long, value_name = "URL", env = "CORTINA_LISTS_BASE_URL")]
+    pub base_url: Option<String>,
+    /// Give up on a file whose download takes longer than this many seconds in all.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
+    /// Skip bad records (and report how many and where) instead of failing.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Print the selected sources and the URL each file would be fetched from, then stop.
+    #[arg(long)]
+    pub list_sources: bool,
+    #[command(flatten)]
+    pub data: DataDir,
 }
 
 /// Options shared by the screening commands.

@@ -10,6 +10,7 @@ mod input;
 mod output;
 mod screen;
 mod snapshot;
+mod update;
 
 use std::process::ExitCode;
 
@@ -64,6 +65,7 @@ fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
             lenient,
             data,
         }) => snapshot::import(&paths, format.as_deref(), lenient, &data.data_dir),
+        Command::Lists(ListsCommand::Update(args)) => update::run(&args),
         Command::Lists(ListsCommand::Status { data, json }) => {
             snapshot::status(&data.data_dir, json)
         }
