@@ -276,16 +276,7 @@ impl Index {
                         self.similar_tokens(t, &mut v);
                         v
                     });
-                    let w = self
-                        .token_ids
-                        .get(t.as_str())
-                        .map(|&id| self.weights[id as usize])
-                        .or_else(|| {
-                            s.iter()
-                                .max_by(|a, b| a.1.total_cmp(&b.1))
-                                .map(|&(id, _)| self.weights[id as usize])
-                        })
-                        .unwrap_or(1.0);
+                    let w = self.query_token_weight(t, s);
                     sims.push(s.clone());
                     weights.push(w);
                 }
@@ -303,6 +294,20 @@ impl Index {
             });
         }
         out
+    }
+
+    /// A query token's weight: its own when it is in the dictionary, else that of its most
+    /// similar dictionary token (ties to the lower id), else 1 (an unknown token is rare).
+    fn query_token_weight(&self, token: &str, sims: &[(TokenId, f32)]) -> f32 {
+        self.token_ids
+            .get(token)
+            .map(|&id| self.weights[id as usize])
+            .or_else(|| {
+                sims.iter()
+                    .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+                    .map(|&(id, _)| self.weights[id as usize])
+            })
+            .unwrap_or(1.0)
     }
 
     fn search_cortina(&self, query: &Query, params: &Params) -> Vec<Match<'_>> {
@@ -783,4 +788,62 @@ pub(crate) fn jw(a: &str, b: &str) -> f32 {
 
 pub(crate) fn same_soundex(a: &str, b: &str) -> bool {
     matches!((soundex(a.as_bytes()), soundex(b.as_bytes())), (Some(x), Some(y)) if x == y)
+}
+
+impl Index {
+    /// The best name score of every entity, computed by brute force: every query token against
+    /// every dictionary token, every form aligned. Slow; it exists so that tests can check that
+    /// retrieval loses nothing. Not part of the stable API.
+    #[doc(hidden)]
+    pub fn brute_force_name_scores_for_tests(&self, query: &Query) -> HashMap<u32, f32> {
+        use crate::index::{hash_bytes, token_similarity};
+        use crate::text::skeleton;
+        let mut out: HashMap<u32, f32> = HashMap::new();
+        for name in &query.names {
+            for tokens in name_forms(name) {
+                let mut sims = Vec::new();
+                let mut weights = Vec::new();
+                for t in &tokens {
+                    let sk = skeleton(t);
+                    let skh = hash_bytes(sk.as_bytes());
+                    let mut v = Vec::new();
+                    for (id, token) in self.tokens.iter().enumerate() {
+                        // Tokens only weak aliases use are not in the fuzzy index.
+                        if self.postings_of(id as TokenId).is_empty() {
+                            continue;
+                        }
+                        let (h, len) = self.token_skeletons[id];
+                        let same = if h == skh && usize::from(len) == sk.len() {
+                            sk.len()
+                        } else {
+                            0
+                        };
+                        let s = token_similarity(t, token, same);
+                        if s > 0.0 {
+                            v.push((id as TokenId, s));
+                        }
+                    }
+                    let w = self.query_token_weight(t, &v);
+                    sims.push(v);
+                    weights.push(w);
+                }
+                let total_weight = weights.iter().sum();
+                let form = PreparedForm {
+                    tokens,
+                    sims,
+                    weights,
+                    total_weight,
+                };
+                for (f, list_form) in self.forms.iter().enumerate() {
+                    if list_form.kind == NameKind::Weak {
+                        continue;
+                    }
+                    let s = self.align(&form, f as u32).score;
+                    let e = out.entry(list_form.entity).or_insert(0.0);
+                    *e = e.max(s);
+                }
+            }
+        }
+        out
+    }
 }

@@ -1,0 +1,126 @@
+//! Retrieval is exact: for every query, every entity whose name score (computed by brute force
+//! over all names) reaches the retrieval floor is among the engine's results, with the same score.
+//! Runs on the project's own fixture always, and on the shared evaluation set when it is present.
+
+use std::path::PathBuf;
+
+use screening::{Index, Params, Query, TOKEN_FLOOR};
+use watchlist::{Entity, NameKind, Schema};
+
+fn check(index: &Index, names: &[String]) {
+    let params = Params {
+        threshold: TOKEN_FLOOR,
+        cutoff: TOKEN_FLOOR,
+        limit: usize::MAX,
+        ..Params::default()
+    };
+    let mut compared = 0;
+    for name in names {
+        let query = Query::name(name.clone());
+        let found = index.search(&query, &params);
+        let brute = index.brute_force_name_scores_for_tests(&query);
+        for (entity, score) in brute {
+            if score < TOKEN_FLOOR {
+                continue;
+            }
+            compared += 1;
+            let id = &index.entities()[entity as usize].id;
+            let hit = found.iter().find(|m| &m.entity.id == id);
+            let Some(hit) = hit else {
+                panic!("{name:?}: {id} scores {score} by brute force but was not retrieved");
+            };
+            assert!(
+                (hit.explanation.name_score - score).abs() < 1e-5
+                    || hit.explanation.list_name_kind == NameKind::Weak,
+                "{name:?}: {id} scores {score} by brute force, {} retrieved",
+                hit.explanation.name_score
+            );
+        }
+    }
+    assert!(compared > 0, "the check compared nothing");
+}
+
+fn fixture() -> Vec<Entity> {
+    let names = [
+        ("x-1", "VELANDIA, Jose Juvenal"),
+        ("x-2", "AL-RASHIDI, Yusuf Abd al-Karim"),
+        ("x-3", "Mohammed Abdullah Hassan"),
+        ("x-4", "KOZLOVSKY, Artem Viktorovich"),
+        ("x-5", "Aleksandr Petrovich Ivanov"),
+        ("x-6", "Hassan Ali Mahmoud"),
+        ("x-7", "Muhammad Yusuf"),
+        ("x-8", "BANCO NACIONAL DE CUBA"),
+    ];
+    names
+        .iter()
+        .map(|(id, n)| {
+            let mut e = Entity::new(*id, Schema::Person, "test");
+            e.add_name(n, NameKind::Primary);
+            e
+        })
+        .collect()
+}
+
+#[test]
+fn retrieval_is_exact_on_the_fixture() {
+    let index = Index::build(fixture());
+    let queries: Vec<String> = [
+        "Jose Velandia",
+        "Jpse Jivenal Velandia",
+        "Youssef al Rashidi",
+        "Mohamed Abdalla Hasan",
+        "Artyom Kozlovskiy",
+        "Alexander Ivanov",
+        "Hasan Aly",
+        "Muhammad Yousef",
+        "Banco de Cuba",
+        "محمد علي",
+        "Иванов Александр",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    check(&index, &queries);
+}
+
+fn shared() -> Option<PathBuf> {
+    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    d.join("eval/sdn_queries.csv").exists().then_some(d)
+}
+
+#[test]
+fn retrieval_is_exact_on_the_sdn_evaluation_set() {
+    let Some(d) = shared() else {
+        eprintln!("shared data not found: skipped the evaluation-set comparison");
+        return;
+    };
+    let dir = d.join("lists/ofac-sdn-2021");
+    let files: Vec<(String, Vec<u8>)> = ["sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv"]
+        .iter()
+        .map(|f| {
+            (
+                dir.join(f).display().to_string(),
+                std::fs::read(dir.join(f)).unwrap(),
+            )
+        })
+        .collect();
+    let sources: Vec<watchlist::SourceFile<'_>> = files
+        .iter()
+        .map(|(n, b)| watchlist::SourceFile::new(n, b))
+        .collect();
+    let entities: Vec<Entity> = watchlist::import_files(&sources, None, Default::default())
+        .unwrap()
+        .into_iter()
+        .flat_map(|i| i.entities)
+        .collect();
+    let index = Index::build(entities);
+    let mut reader = csv::Reader::from_path(d.join("eval/sdn_queries.csv")).unwrap();
+    // Every 15th query of every kind: about 300 queries, each against all 30,000 tokens.
+    let queries: Vec<String> = reader
+        .records()
+        .enumerate()
+        .filter(|(i, _)| i % 15 == 0)
+        .map(|(_, r)| r.unwrap().get(0).unwrap_or("").to_owned())
+        .collect();
+    check(&index, &queries);
+}
