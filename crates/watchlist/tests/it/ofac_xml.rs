@@ -1,12 +1,13 @@
 //! OFAC SDN XML importer: fixtures written from OFAC's published `sdn.xsd` element names.
 
+use crate::common;
 use proptest::prelude::*;
 use watchlist::{
     DatePrecision, Format, IdKind, NameKind, Options, Schema, SourceFile, detect_format, import_one,
 };
 
-const SDN: &[u8] = include_bytes!("fixtures/ofac_sdn.xml");
-const BAD: &[u8] = include_bytes!("fixtures/ofac_sdn_bad_records.xml");
+const SDN: &[u8] = include_bytes!("../fixtures/ofac_sdn.xml");
+const BAD: &[u8] = include_bytes!("../fixtures/ofac_sdn_bad_records.xml");
 
 fn import(name: &str, bytes: &[u8], lenient: bool) -> Result<watchlist::Import, watchlist::Error> {
     import_one(
@@ -23,7 +24,7 @@ fn reads_the_sample_list() {
     let import = import("data/sdn.xml", SDN, false).unwrap();
     assert_eq!(import.dataset, "us_ofac_sdn");
     assert!(import.skipped.is_empty() && import.notes.is_empty());
-    let ids: Vec<&str> = import.entities.iter().map(|e| e.id.as_str()).collect();
+    let ids = common::ids(&import);
     assert_eq!(
         ids,
         [
@@ -48,11 +49,7 @@ fn reads_the_sample_list() {
     assert_eq!(person.schema, Schema::Person);
     // Same string as the legacy CSV's SDN_Name column.
     assert_eq!(person.caption(), "AL-ZAWAHIRI, Ayman");
-    let names: Vec<(&str, NameKind)> = person
-        .names
-        .iter()
-        .map(|n| (n.full.as_str(), n.kind))
-        .collect();
+    let names = common::names(person);
     assert_eq!(
         names,
         [
@@ -132,13 +129,9 @@ fn strict_mode_names_file_line_and_field() {
 #[test]
 fn lenient_mode_skips_and_reports_bad_records() {
     let import = import("sdn.xml", BAD, true).unwrap();
-    let ids: Vec<&str> = import.entities.iter().map(|e| e.id.as_str()).collect();
+    let ids = common::ids(&import);
     assert_eq!(ids, ["ofac-100", "ofac-104"]);
-    let skipped: Vec<(Option<u64>, Option<&str>)> = import
-        .skipped
-        .iter()
-        .map(|e| (e.line, e.field.as_deref()))
-        .collect();
+    let skipped = common::skipped(&import);
     assert_eq!(
         skipped,
         [

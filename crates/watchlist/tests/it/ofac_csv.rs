@@ -1,17 +1,16 @@
 //! OFAC legacy CSV import: small hand-written fixtures, and the real published files when present.
 
-mod common;
-
+use crate::common;
 use proptest::prelude::*;
 use watchlist::{
     Gender, IdKind, NameKind, OfacCsvSet, Options, Schema, SourceFile, import_files,
     import_ofac_csv,
 };
 
-const SDN: &[u8] = include_bytes!("fixtures/ofac/sdn.csv");
-const ALT: &[u8] = include_bytes!("fixtures/ofac/alt.csv");
-const ADD: &[u8] = include_bytes!("fixtures/ofac/add.csv");
-const COMMENTS: &[u8] = include_bytes!("fixtures/ofac/sdn_comments.csv");
+const SDN: &[u8] = include_bytes!("../fixtures/ofac/sdn.csv");
+const ALT: &[u8] = include_bytes!("../fixtures/ofac/alt.csv");
+const ADD: &[u8] = include_bytes!("../fixtures/ofac/add.csv");
+const COMMENTS: &[u8] = include_bytes!("../fixtures/ofac/sdn_comments.csv");
 
 fn fixture_set() -> OfacCsvSet<'static> {
     OfacCsvSet {
@@ -48,7 +47,7 @@ fn fixture_set_reads_every_part() {
     assert!(p.birth_dates[1].approximate);
     assert_eq!(p.birth_places, vec!["Cali, Colombia"]);
     assert_eq!(p.countries, vec!["co"]);
-    let names: Vec<(&str, NameKind)> = p.names.iter().map(|n| (n.full.as_str(), n.kind)).collect();
+    let names = common::names(p);
     // The comments file continues the cut-off a.k.a. 'JU' + 'AN'.
     assert_eq!(
         names,

@@ -1,14 +1,15 @@
 //! EU Financial Sanctions Files XML importer: fixtures written from the FSF export schema
 //! (`export/sanctionEntity` with attribute-only children).
 
+use crate::common;
 use proptest::prelude::*;
 use watchlist::{
     DatePrecision, Format, Gender, IdKind, NameKind, Options, Schema, SourceFile, detect_format,
     import_one,
 };
 
-const FSF: &[u8] = include_bytes!("fixtures/eu_fsf.xml");
-const BAD: &[u8] = include_bytes!("fixtures/eu_fsf_bad_records.xml");
+const FSF: &[u8] = include_bytes!("../fixtures/eu_fsf.xml");
+const BAD: &[u8] = include_bytes!("../fixtures/eu_fsf_bad_records.xml");
 
 fn import(bytes: &[u8], lenient: bool) -> Result<watchlist::Import, watchlist::Error> {
     import_one(
@@ -26,16 +27,12 @@ fn reads_the_sample_list() {
     );
     let import = import(FSF, false).unwrap();
     assert_eq!(import.dataset, "eu_fsf");
-    let ids: Vec<&str> = import.entities.iter().map(|e| e.id.as_str()).collect();
+    let ids = common::ids(&import);
     assert_eq!(ids, ["eu-13", "eu-120437", "eu-145002"]);
 
     let saddam = &import.entities[0];
     assert_eq!(saddam.schema, Schema::Person);
-    let names: Vec<(&str, NameKind)> = saddam
-        .names
-        .iter()
-        .map(|n| (n.full.as_str(), n.kind))
-        .collect();
+    let names = common::names(saddam);
     assert_eq!(
         names,
         [
@@ -102,13 +99,9 @@ fn strict_mode_names_file_line_and_field() {
 #[test]
 fn lenient_mode_skips_and_reports_bad_records() {
     let import = import(BAD, true).unwrap();
-    let ids: Vec<&str> = import.entities.iter().map(|e| e.id.as_str()).collect();
+    let ids = common::ids(&import);
     assert_eq!(ids, ["eu-1001", "eu-1005"]);
-    let skipped: Vec<(Option<u64>, Option<&str>)> = import
-        .skipped
-        .iter()
-        .map(|e| (e.line, e.field.as_deref()))
-        .collect();
+    let skipped = common::skipped(&import);
     assert_eq!(
         skipped,
         [
@@ -123,7 +116,7 @@ fn lenient_mode_skips_and_reports_bad_records() {
 fn truncated_and_wrong_root_files_fail() {
     let err = import(&FSF[..FSF.len() - 40], true).unwrap_err();
     assert!(err.message.contains("truncated"), "{err}");
-    let err = import(include_bytes!("fixtures/ofac_sdn.xml"), true).unwrap_err();
+    let err = import(include_bytes!("../fixtures/ofac_sdn.xml"), true).unwrap_err();
     assert!(err.message.contains("root element is <sdnList>"), "{err}");
 }
 

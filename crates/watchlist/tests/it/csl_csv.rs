@@ -1,7 +1,6 @@
 //! US Consolidated Screening List CSV import: inline fixtures, and the real file when present.
 
-mod common;
-
+use crate::common;
 use proptest::prelude::*;
 use watchlist::{Format, IdKind, NameKind, Options, Schema, SourceFile, import_one};
 

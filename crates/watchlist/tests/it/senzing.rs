@@ -1,7 +1,6 @@
 //! Senzing JSON import: inline fixtures, and the real OpenSanctions files when present.
 
-mod common;
-
+use crate::common;
 use proptest::prelude::*;
 use watchlist::{
     Format, Gender, IdKind, NameKind, Options, Schema, SourceFile, detect_format, import_one,

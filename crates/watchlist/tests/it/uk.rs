@@ -1,15 +1,16 @@
 //! UK Sanctions List (FCDO) importer: XML and CSV fixtures written from the list's published
 //! field names (Unique ID, Name 1..6, Name type, Alias strength, D.O.B, ...).
 
+use crate::common;
 use proptest::prelude::*;
 use watchlist::{
     DatePrecision, Entity, Format, Gender, IdKind, NameKind, Options, Schema, SourceFile,
     detect_format, import_one,
 };
 
-const XML: &[u8] = include_bytes!("fixtures/uk_sanctions_list.xml");
-const CSV: &[u8] = include_bytes!("fixtures/uk_sanctions_list.csv");
-const BAD: &[u8] = include_bytes!("fixtures/uk_sanctions_list_bad_records.xml");
+const XML: &[u8] = include_bytes!("../fixtures/uk_sanctions_list.xml");
+const CSV: &[u8] = include_bytes!("../fixtures/uk_sanctions_list.csv");
+const BAD: &[u8] = include_bytes!("../fixtures/uk_sanctions_list_bad_records.xml");
 
 fn import(bytes: &[u8], lenient: bool) -> Result<watchlist::Import, watchlist::Error> {
     import_one(
@@ -19,21 +20,13 @@ fn import(bytes: &[u8], lenient: bool) -> Result<watchlist::Import, watchlist::E
     )
 }
 
-fn names(e: &Entity) -> Vec<(&str, NameKind)> {
-    e.names.iter().map(|n| (n.full.as_str(), n.kind)).collect()
-}
-
-fn by_id<'a>(entities: &'a [Entity], id: &str) -> &'a Entity {
-    entities.iter().find(|e| e.id == id).unwrap()
-}
-
 /// What both the XML and the CSV fixture say.
 fn check_common(entities: &[Entity]) {
-    let akhund = by_id(entities, "gb-AFG0006");
+    let akhund = common::find(entities, "gb-AFG0006");
     assert_eq!(akhund.schema, Schema::Person);
     assert_eq!(akhund.dataset, "gb_fcdo_sanctions");
     assert_eq!(
-        names(akhund),
+        common::names(akhund),
         [
             ("Mohammad Hassan AKHUND", NameKind::Primary),
             ("Mullah Mohammad Hassan", NameKind::Alias),
@@ -58,9 +51,9 @@ fn check_common(entities: &[Entity]) {
     );
     assert_eq!(akhund.addresses[0].full, "Kandahar, Afghanistan");
 
-    let volkova = by_id(entities, "gb-RUS1234");
+    let volkova = common::find(entities, "gb-RUS1234");
     assert_eq!(
-        names(volkova),
+        common::names(volkova),
         [
             ("Elena Sergeyevna VOLKOVA", NameKind::Primary),
             ("Yelena Sergeevna VOLKOVA", NameKind::Alias),
@@ -90,7 +83,7 @@ fn check_common(entities: &[Entity]) {
         "Ulitsa Tverskaya 7, Moscow, 125009, Russia"
     );
 
-    let ship = by_id(entities, "gb-RUS3686");
+    let ship = common::find(entities, "gb-RUS3686");
     assert_eq!(ship.schema, Schema::Vessel);
     assert_eq!(ship.identifiers[0].kind, IdKind::Imo);
     assert_eq!(ship.identifiers[0].number, "9274082");
@@ -104,16 +97,19 @@ fn reads_the_xml_sample() {
     );
     let import = import(XML, false).unwrap();
     assert_eq!(import.dataset, "gb_fcdo_sanctions");
-    let ids: Vec<&str> = import.entities.iter().map(|e| e.id.as_str()).collect();
+    let ids = common::ids(&import);
     assert_eq!(
         ids,
         ["gb-AFG0006", "gb-RUS1234", "gb-RUS0260", "gb-RUS3686"]
     );
     check_common(&import.entities);
-    let bank = by_id(&import.entities, "gb-RUS0260");
+    let bank = common::find(&import.entities, "gb-RUS0260");
     assert_eq!(bank.schema, Schema::Organization);
     assert_eq!(bank.identifiers[0].kind, IdKind::Registration);
-    assert_eq!(names(bank)[1], ("PJSC EXAMPLE BANK", NameKind::Alias));
+    assert_eq!(
+        common::names(bank)[1],
+        ("PJSC EXAMPLE BANK", NameKind::Alias)
+    );
 }
 
 #[test]
@@ -122,7 +118,7 @@ fn reads_the_csv_sample_grouping_rows_by_unique_id() {
     assert_eq!(detect_format(&file).unwrap(), Format::UkSanctions);
     let import = import_one(Format::UkSanctions, file, Options::default()).unwrap();
     assert!(import.skipped.is_empty());
-    let ids: Vec<&str> = import.entities.iter().map(|e| e.id.as_str()).collect();
+    let ids = common::ids(&import);
     assert_eq!(ids, ["gb-AFG0006", "gb-RUS3686", "gb-RUS1234"]);
     check_common(&import.entities);
 }
@@ -139,13 +135,9 @@ fn strict_mode_names_file_line_and_field() {
 #[test]
 fn lenient_mode_skips_and_reports_bad_records() {
     let import = import(BAD, true).unwrap();
-    let ids: Vec<&str> = import.entities.iter().map(|e| e.id.as_str()).collect();
+    let ids = common::ids(&import);
     assert_eq!(ids, ["gb-GHR0001", "gb-GHR0005"]);
-    let skipped: Vec<(Option<u64>, Option<&str>)> = import
-        .skipped
-        .iter()
-        .map(|e| (e.line, e.field.as_deref()))
-        .collect();
+    let skipped = common::skipped(&import);
     assert_eq!(
         skipped,
         [

@@ -50,9 +50,36 @@ pub fn summary(import: &Import) -> String {
 
 /// The entity with this id; panics with the id when it is missing.
 pub fn entity<'a>(import: &'a Import, id: &str) -> &'a Entity {
-    import
-        .entities
+    find(&import.entities, id)
+}
+
+/// The entity with this id among `entities`; panics when there is none.
+pub fn find<'a>(entities: &'a [Entity], id: &str) -> &'a Entity {
+    entities
         .iter()
         .find(|e| e.id == id)
         .unwrap_or_else(|| panic!("no entity {id}"))
+}
+
+/// The ids of an import's entities, in order.
+pub fn ids(import: &Import) -> Vec<&str> {
+    import.entities.iter().map(|e| e.id.as_str()).collect()
+}
+
+/// Where each skipped record was: its line and field.
+pub fn skipped(import: &Import) -> Vec<(Option<u64>, Option<&str>)> {
+    import
+        .skipped
+        .iter()
+        .map(|e| (e.line, e.field.as_deref()))
+        .collect()
+}
+
+/// An entity's names with their kinds.
+pub fn names(entity: &Entity) -> Vec<(&str, NameKind)> {
+    entity
+        .names
+        .iter()
+        .map(|n| (n.full.as_str(), n.kind))
+        .collect()
 }

@@ -1,12 +1,11 @@
 //! UN Security Council consolidated XML import: a hand-written fixture, bad input, and the real
 //! published file when present.
 
-mod common;
-
+use crate::common;
 use proptest::prelude::*;
 use watchlist::{Format, Gender, IdKind, NameKind, Options, Schema, SourceFile, import_one};
 
-const FIXTURE: &[u8] = include_bytes!("fixtures/un/consolidated.xml");
+const FIXTURE: &[u8] = include_bytes!("../fixtures/un/consolidated.xml");
 
 fn import(bytes: &[u8], lenient: bool) -> Result<watchlist::Import, watchlist::Error> {
     import_one(
@@ -23,7 +22,7 @@ fn fixture_individual_and_entity() {
     assert_eq!(import.entities.len(), 2);
     let p = common::entity(&import, "un-100");
     assert_eq!(p.schema, Schema::Person);
-    let names: Vec<(&str, NameKind)> = p.names.iter().map(|n| (n.full.as_str(), n.kind)).collect();
+    let names = common::names(p);
     assert_eq!(
         names,
         vec![

@@ -1,15 +1,16 @@
 //! OpenSanctions FollowTheMoney JSON lines importer: fixtures written from the FtM schema
 //! documentation (Person, Company, Vessel, Sanction, Address, Ownership properties).
 
+use crate::common;
 use proptest::prelude::*;
 use watchlist::{
     DatePrecision, Format, Gender, IdKind, NameKind, Options, Schema, SourceFile, detect_format,
     import_one,
 };
 
-const FTM: &[u8] = include_bytes!("fixtures/ftm_entities.json");
-const NESTED: &[u8] = include_bytes!("fixtures/ftm_nested.json");
-const BAD: &[u8] = include_bytes!("fixtures/ftm_bad_records.json");
+const FTM: &[u8] = include_bytes!("../fixtures/ftm_entities.json");
+const NESTED: &[u8] = include_bytes!("../fixtures/ftm_nested.json");
+const BAD: &[u8] = include_bytes!("../fixtures/ftm_bad_records.json");
 
 fn import(bytes: &[u8], lenient: bool) -> Result<watchlist::Import, watchlist::Error> {
     import_one(
@@ -26,7 +27,7 @@ fn reads_entities_and_skips_other_schemata() {
         Format::FtmJson
     );
     let import = import(FTM, false).unwrap();
-    let ids: Vec<&str> = import.entities.iter().map(|e| e.id.as_str()).collect();
+    let ids = common::ids(&import);
     assert_eq!(
         ids,
         [
@@ -45,11 +46,7 @@ fn reads_entities_and_skips_other_schemata() {
     let person = &import.entities[0];
     assert_eq!(person.schema, Schema::Person);
     assert_eq!(person.dataset, "us_ofac_sdn");
-    let names: Vec<(&str, NameKind)> = person
-        .names
-        .iter()
-        .map(|n| (n.full.as_str(), n.kind))
-        .collect();
+    let names = common::names(person);
     assert_eq!(
         names,
         [
@@ -134,14 +131,10 @@ fn strict_mode_names_file_line_and_field() {
 #[test]
 fn lenient_mode_skips_and_reports_bad_records() {
     let import = import(BAD, true).unwrap();
-    let ids: Vec<&str> = import.entities.iter().map(|e| e.id.as_str()).collect();
+    let ids = common::ids(&import);
     assert_eq!(ids, ["good-1", "good-2"]);
     assert_eq!(import.dataset, "test");
-    let skipped: Vec<(Option<u64>, Option<&str>)> = import
-        .skipped
-        .iter()
-        .map(|e| (e.line, e.field.as_deref()))
-        .collect();
+    let skipped = common::skipped(&import);
     assert_eq!(
         skipped,
         [
