@@ -79,11 +79,8 @@ pub(crate) fn parse(file: SourceFile<'_>, options: Options) -> Result<Import, Er
             Ok(true) => {}
             Err(e) => {
                 let error = Error::at(file.name, line, format!("bad CSV: {e}"));
-                if options.lenient {
-                    skipped.push(error);
-                    continue;
-                }
-                return Err(error);
+                crate::skip_or_fail(options, &mut skipped, error)?;
+                continue;
             }
         }
         if record.iter().all(|f| f.trim().is_empty()) {
@@ -106,8 +103,7 @@ pub(crate) fn parse(file: SourceFile<'_>, options: Options) -> Result<Import, Er
                     entities.push(entity);
                 }
             }
-            Err(e) if options.lenient => skipped.push(e),
-            Err(e) => return Err(e),
+            Err(e) => crate::skip_or_fail(options, &mut skipped, e)?,
         }
     }
     if merged > 0 {

@@ -53,8 +53,7 @@ pub(crate) fn parse(file: SourceFile<'_>, options: Options) -> Result<Import, Er
         match record(file.name, line, raw) {
             Ok(Record::Entity(e)) => entities.push(*e),
             Ok(Record::Other(schema)) => *other_schemata.entry(schema).or_default() += 1,
-            Err(e) if options.lenient => skipped.push(e),
-            Err(e) => return Err(e),
+            Err(e) => crate::skip_or_fail(options, &mut skipped, e)?,
         }
     }
     if crlf {

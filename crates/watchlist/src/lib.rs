@@ -184,6 +184,20 @@ pub fn import_ofac_csv(
     ofac_csv::parse(set, consolidated, options)
 }
 
+/// Fails in strict mode; records the error in `skipped` and lets the caller go on in lenient mode.
+pub(crate) fn skip_or_fail(
+    options: Options,
+    skipped: &mut Vec<Error>,
+    error: Error,
+) -> Result<(), Error> {
+    if options.lenient {
+        skipped.push(error);
+        Ok(())
+    } else {
+        Err(error)
+    }
+}
+
 fn parent_dir(path: &str) -> &str {
     path.rfind(['/', '\\']).map_or("", |i| &path[..i])
 }

@@ -84,12 +84,7 @@ impl Report {
 
     /// Fails in strict mode; records the error and goes on in lenient mode.
     fn bad(&mut self, error: Error) -> Result<(), Error> {
-        if self.options.lenient {
-            self.skipped.push(error);
-            Ok(())
-        } else {
-            Err(error)
-        }
+        crate::skip_or_fail(self.options, &mut self.skipped, error)
     }
 }
 

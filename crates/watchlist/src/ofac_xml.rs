@@ -31,16 +31,8 @@ const DATASET: &str = "us_ofac_sdn";
 pub(crate) fn parse(file: SourceFile<'_>, options: Options) -> Result<Import, Error> {
     let mut notes = Vec::new();
     let data = strip_quirks(&file, &mut notes);
-    let mut records = XmlRecords::new(file.name, data, &["sdnList"], "sdnEntry");
-    let mut entities = Vec::new();
-    let mut skipped = Vec::new();
-    while let Some(node) = records.next_record()? {
-        match entry(file.name, &node) {
-            Ok(entity) => entities.push(entity),
-            Err(e) if options.lenient => skipped.push(e),
-            Err(e) => return Err(e),
-        }
-    }
+    let (entities, skipped) = XmlRecords::new(file.name, data, &["sdnList"], "sdnEntry")
+        .entities(options, |node| entry(file.name, node))?;
     Ok(Import {
         format: Format::OfacSdnXml,
         dataset: DATASET.to_owned(),

@@ -85,11 +85,7 @@ pub(crate) fn parse(file: SourceFile<'_>, options: Options) -> Result<Import, Er
                 Ok(v) => records.push((n, v)),
                 Err(e) => {
                     let error = Error::at(file.name, n, format!("bad JSON: {e}"));
-                    if options.lenient {
-                        skipped.push(error);
-                    } else {
-                        return Err(error);
-                    }
+                    crate::skip_or_fail(options, &mut skipped, error)?;
                 }
             }
         }
@@ -106,11 +102,8 @@ pub(crate) fn parse(file: SourceFile<'_>, options: Options) -> Result<Import, Er
         };
         let Value::Object(map) = value else {
             let error = located("a record that is not a JSON object".to_owned());
-            if options.lenient {
-                skipped.push(error);
-                continue;
-            }
-            return Err(error);
+            crate::skip_or_fail(options, &mut skipped, error)?;
+            continue;
         };
         match record(&map) {
             Ok(entity) => {
@@ -120,12 +113,7 @@ pub(crate) fn parse(file: SourceFile<'_>, options: Options) -> Result<Import, Er
                 entities.push(entity);
             }
             Err((field, message)) => {
-                let error = located(message).in_field(field);
-                if options.lenient {
-                    skipped.push(error);
-                } else {
-                    return Err(error);
-                }
+                crate::skip_or_fail(options, &mut skipped, located(message).in_field(field))?;
             }
         }
     }

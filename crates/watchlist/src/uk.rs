@@ -251,17 +251,8 @@ fn parse_xml(
     data: &[u8],
     options: Options,
 ) -> Result<(Vec<Entity>, Vec<Error>), Error> {
-    let mut records = XmlRecords::new(file, data, &["Designations"], "Designation");
-    let mut entities = Vec::new();
-    let mut skipped = Vec::new();
-    while let Some(node) = records.next_record()? {
-        match to_entity(file, &from_xml(&node)) {
-            Ok(entity) => entities.push(entity),
-            Err(e) if options.lenient => skipped.push(e),
-            Err(e) => return Err(e),
-        }
-    }
-    Ok((entities, skipped))
+    XmlRecords::new(file, data, &["Designations"], "Designation")
+        .entities(options, |node| to_entity(file, &from_xml(node)))
 }
 
 fn from_xml(node: &Node) -> Designation {
@@ -448,11 +439,8 @@ fn parse_csv(
         }
         let Some(uid) = cols.get(&row, &["uniqueid"]) else {
             let err = Error::at(file, line, "a row without a Unique ID").in_field("Unique ID");
-            if options.lenient {
-                skipped.push(err);
-                continue;
-            }
-            return Err(err);
+            crate::skip_or_fail(options, &mut skipped, err)?;
+            continue;
         };
         let uid = uid.to_owned();
         let d = by_id.entry(uid.clone()).or_insert_with(|| {
@@ -482,8 +470,7 @@ fn parse_csv(
         let Some(d) = by_id.get(&uid) else { continue };
         match to_entity(file, d) {
             Ok(entity) => entities.push(entity),
-            Err(e) if options.lenient => skipped.push(e),
-            Err(e) => return Err(e),
+            Err(e) => crate::skip_or_fail(options, &mut skipped, e)?,
         }
     }
     Ok((entities, skipped))

@@ -148,7 +148,7 @@ pub(crate) fn parse(file: SourceFile<'_>, options: Options) -> Result<Import, Er
                         Err(e) => {
                             let error = Error::at(file.name, lines.at(before), e.to_string())
                                 .in_field(node.name.clone());
-                            bad(options, &mut skipped, error)?;
+                            crate::skip_or_fail(options, &mut skipped, error)?;
                         }
                     }
                 }
@@ -175,7 +175,7 @@ pub(crate) fn parse(file: SourceFile<'_>, options: Options) -> Result<Import, Er
                                 format!("unknown entity &{name};"),
                             )
                             .in_field(node.name.clone());
-                            bad(options, &mut skipped, error)?;
+                            crate::skip_or_fail(options, &mut skipped, error)?;
                         }
                     }
                 }
@@ -187,7 +187,7 @@ pub(crate) fn parse(file: SourceFile<'_>, options: Options) -> Result<Import, Er
                         Some(parent) => parent.children.push(node),
                         None => match record(file, &node, &mut unknown_countries) {
                             Ok(entity) => entities.push(entity),
-                            Err(e) => bad(options, &mut skipped, e)?,
+                            Err(e) => crate::skip_or_fail(options, &mut skipped, e)?,
                         },
                     }
                 }
@@ -215,16 +215,6 @@ pub(crate) fn parse(file: SourceFile<'_>, options: Options) -> Result<Import, Er
         skipped,
         notes,
     })
-}
-
-/// Fails in strict mode; records the error in lenient mode.
-fn bad(options: Options, skipped: &mut Vec<Error>, error: Error) -> Result<(), Error> {
-    if options.lenient {
-        skipped.push(error);
-        Ok(())
-    } else {
-        Err(error)
-    }
 }
 
 /// Maps one INDIVIDUAL or ENTITY element to an entity.

@@ -16,7 +16,8 @@
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use crate::{Error, SourceFile};
+use crate::model::Entity;
+use crate::{Error, Options, SourceFile};
 
 /// How deep elements may nest inside one record (publishers use four or five levels).
 const MAX_RECORD_DEPTH: usize = 64;
@@ -234,6 +235,25 @@ impl<'a> XmlRecords<'a> {
                 "the root element is <{name}>, expected {expected}: not this list's format"
             )))
         }
+    }
+
+    /// Reads every record and maps it with `to_entity`. A record that does not map fails the
+    /// file in strict mode and is skipped (and reported) in lenient mode; a file that is not
+    /// well-formed XML fails in both.
+    pub fn entities(
+        mut self,
+        options: Options,
+        mut to_entity: impl FnMut(&Node) -> Result<Entity, Error>,
+    ) -> Result<(Vec<Entity>, Vec<Error>), Error> {
+        let mut entities = Vec::new();
+        let mut skipped = Vec::new();
+        while let Some(node) = self.next_record()? {
+            match to_entity(&node) {
+                Ok(entity) => entities.push(entity),
+                Err(e) => crate::skip_or_fail(options, &mut skipped, e)?,
+            }
+        }
+        Ok((entities, skipped))
     }
 
     /// The next record, `None` at the end of the file.
