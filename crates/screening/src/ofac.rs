@@ -15,13 +15,9 @@
 
 use std::sync::OnceLock;
 
-use watchlist::NameKind;
-
-use crate::distance::osa_bounded;
+use crate::distance::{jaro_winkler, osa_bounded, soundex};
 use crate::index::Index;
-use crate::score::{
-    Algorithm, Explanation, Match, PairKind, Params, Query, TokenPair, jw, same_soundex,
-};
+use crate::score::{Algorithm, Explanation, Match, PairKind, Params, Query, TokenPair};
 use crate::text::tokenize;
 use crate::translit::to_latin_variants;
 
@@ -169,11 +165,7 @@ pub(crate) fn search<'a>(index: &'a Index, query: &Query, params: &Params) -> Ve
                     algorithm: Algorithm::Ofac,
                     query_name: prepared[qi].0.clone(),
                     list_name: name.full.clone(),
-                    list_name_kind: if name.kind == NameKind::Weak {
-                        NameKind::Weak
-                    } else {
-                        name.kind
-                    },
+                    list_name_kind: name.kind,
                     name_score: s,
                     pairs,
                     unmatched_query: Vec::new(),
@@ -183,4 +175,14 @@ pub(crate) fn search<'a>(index: &'a Index, query: &Query, params: &Params) -> Ve
             }
         })
         .collect()
+}
+
+/// Jaro-Winkler similarity of two tokens.
+fn jw(a: &str, b: &str) -> f32 {
+    jaro_winkler(a.as_bytes(), b.as_bytes()) as f32
+}
+
+/// True when two tokens have the same Soundex code.
+fn same_soundex(a: &str, b: &str) -> bool {
+    matches!((soundex(a.as_bytes()), soundex(b.as_bytes())), (Some(x), Some(y)) if x == y)
 }

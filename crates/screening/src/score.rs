@@ -28,7 +28,7 @@ use std::collections::HashMap;
 
 use watchlist::{DatePrecision, Entity, Gender, NameKind, PartialDate, Schema};
 
-use crate::distance::{jaro_winkler, osa_bounded, soundex};
+use crate::distance::osa_bounded;
 use crate::index::{Index, TokenId, normalize_id, sorted_key};
 use crate::text::name_forms;
 
@@ -779,15 +779,6 @@ fn compare_dates(q: PartialDate, l: PartialDate, approximate: bool) -> Feature {
         delta: -0.20,
         detail: detail("different"),
     }
-}
-
-/// OFAC-style similarity helpers shared with [`crate::ofac`].
-pub(crate) fn jw(a: &str, b: &str) -> f32 {
-    jaro_winkler(a.as_bytes(), b.as_bytes()) as f32
-}
-
-pub(crate) fn same_soundex(a: &str, b: &str) -> bool {
-    matches!((soundex(a.as_bytes()), soundex(b.as_bytes())), (Some(x), Some(y)) if x == y)
 }
 
 impl Index {

@@ -139,7 +139,6 @@ const STOPWORDS: &[&str] = &[
     "snc",
     "aps",
     "sro",
-    "as",
     "the",
     "of",
     "and",
