@@ -1,0 +1,135 @@
+//! Schema migrations: one numbered set for both databases.
+//!
+//! Each migration is a common SQL file that both SQLite and PostgreSQL
+//! accept, plus an optional file per backend for what the two spell
+//! differently (triggers, mostly). Migrations run in order, each in its own
+//! transaction, under the database's write lock, and are recorded with a
+//! checksum: a binary that finds an applied migration whose text has changed
+//! refuses to start rather than run against a schema it does not know.
+
+use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
+
+use crate::{Backend, StoreError, exec};
+
+/// One migration: the version, a name, and its SQL.
+struct Migration {
+    version: i64,
+    name: &'static str,
+    common: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+/// The migrations, oldest first. Append only; never edit a shipped one.
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "ledger",
+    common: include_str!("../migrations/0001_ledger.sql"),
+    sqlite: include_str!("../migrations/0001_ledger.sqlite.sql"),
+    postgres: include_str!("../migrations/0001_ledger.postgres.sql"),
+}];
+
+impl Migration {
+    fn backend_sql(&self, backend: Backend) -> &'static str {
+        match backend {
+            Backend::Sqlite => self.sqlite,
+            Backend::Postgres => self.postgres,
+        }
+    }
+
+    fn checksum(&self, backend: Backend) -> String {
+        let mut h = Sha256::new();
+        h.update(self.common.as_bytes());
+        h.update([0]);
+        h.update(self.backend_sql(backend).as_bytes());
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// The newest schema version this binary knows.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// Brings the schema up to date. Returns the versions applied now.
+pub(crate) async fn run(
+    conn: &mut AnyConnection,
+    backend: Backend,
+) -> Result<Vec<i64>, StoreError> {
+    exec(
+        conn,
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY,
+            name TEXT NOT NULL,
+            checksum TEXT NOT NULL
+        )",
+    )
+    .await?;
+    let mut applied_now = Vec::new();
+    for m in MIGRATIONS {
+        crate::begin_write(conn, backend).await?;
+        let result = apply_one(conn, backend, m).await;
+        match result {
+            Ok(applied) => {
+                exec(conn, "COMMIT").await?;
+                if applied {
+                    applied_now.push(m.version);
+                }
+            }
+            Err(e) => {
+                // The rollback's own failure would hide the cause; report the cause.
+                let _ = exec(conn, "ROLLBACK").await;
+                return Err(e);
+            }
+        }
+    }
+    // A database written by a newer binary: refuse rather than guess.
+    let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+        .fetch_one(&mut *conn)
+        .await?;
+    if let Some(v) = newest
+        && v > latest_version()
+    {
+        return Err(StoreError::SchemaTooNew {
+            found: v,
+            known: latest_version(),
+        });
+    }
+    Ok(applied_now)
+}
+
+/// Applies `m` unless already applied (inside the caller's transaction).
+async fn apply_one(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    m: &Migration,
+) -> Result<bool, StoreError> {
+    let existing: Option<String> =
+        sqlx::query_scalar("SELECT checksum FROM schema_migrations WHERE version = $1")
+            .bind(m.version)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let checksum = m.checksum(backend);
+    if let Some(found) = existing {
+        if found != checksum {
+            return Err(StoreError::MigrationChanged {
+                version: m.version,
+                name: m.name,
+            });
+        }
+        return Ok(false);
+    }
+    sqlx::raw_sql(m.common).execute(&mut *conn).await?;
+    let extra = m.backend_sql(backend);
+    if !extra.trim().is_empty() {
+        sqlx::raw_sql(extra).execute(&mut *conn).await?;
+    }
+    sqlx::query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)")
+        .bind(m.version)
+        .bind(m.name)
+        .bind(checksum)
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
+}

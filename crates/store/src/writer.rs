@@ -1,0 +1,460 @@
+//! The sequencer: one writer connection, one total order of ledger entries,
+//! group commit.
+//!
+//! Callers hand [`Store::write`](crate::Store::write) a closure. The writer
+//! task takes every closure that is waiting (up to [`MAX_BATCH`]), opens one
+//! transaction holding the database's write lock, and runs each closure
+//! under its own savepoint: a closure that fails is rolled back to its
+//! savepoint (its entries too) without disturbing the others. Then the
+//! writer stores the new signed checkpoint in the same transaction, commits,
+//! and only after the commit answers each caller. So an acknowledged write is
+//! durable with its entries, and a crash at any point leaves either the
+//! whole batch or none of it.
+//!
+//! The writer keeps the right edge of the Merkle tree in memory (one hash
+//! per level), so appending an entry costs its hashes and one `INSERT`, and
+//! re-reads it from the database whenever another process has appended
+//! since (the write lock makes that safe).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use ledger::{Checkpoint, Entry, Hash, NoteSigner, leaf_hash, node_hash};
+use sqlx::AnyConnection;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{Backend, BoxFuture, StoreError, begin_write, exec};
+
+/// Most closures committed in one transaction.
+pub const MAX_BATCH: usize = 1024;
+
+/// Rows per multi-row `INSERT` of entries.
+const INSERT_CHUNK: usize = 256;
+
+/// The transaction a write closure runs in.
+pub struct WriteTx {
+    conn: AnyConnection,
+    log: LogState,
+    now_ms: i64,
+    /// Entries appended in this batch, not yet inserted: `(seq, entry, hashes)`.
+    pending: Vec<(i64, Vec<u8>, Vec<u8>)>,
+    /// Whether the running closure has opened its savepoint.
+    in_savepoint: bool,
+}
+
+impl std::fmt::Debug for WriteTx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteTx")
+            .field("size", &self.log.size)
+            .field("now_ms", &self.now_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WriteTx {
+    /// The connection, inside the open transaction. The first call in a
+    /// closure opens the closure's savepoint, so closures that only append
+    /// entries (denials, screenings, consultations) cost no statements of
+    /// their own.
+    pub async fn conn(&mut self) -> Result<&mut AnyConnection, StoreError> {
+        if !self.in_savepoint {
+            exec(&mut self.conn, "SAVEPOINT job").await?;
+            self.in_savepoint = true;
+        }
+        Ok(&mut self.conn)
+    }
+
+    /// The batch's time (Unix ms), which every entry appended now carries.
+    /// It never goes backwards within a ledger.
+    pub fn now_ms(&self) -> i64 {
+        self.now_ms
+    }
+
+    /// The sequence number the next appended entry will get.
+    pub fn next_seq(&self) -> u64 {
+        self.log.size
+    }
+
+    /// Appends `entry` to the ledger in this transaction. Its `seq` and
+    /// `time_ms` are set here (whatever the caller put there); returns the
+    /// sequence number. The row is written with the batch, before the
+    /// commit; if the closure fails, the entry goes with it.
+    pub fn append(&mut self, mut entry: Entry) -> Result<u64, StoreError> {
+        let seq = self.log.size;
+        entry.seq = seq;
+        entry.time_ms = self.now_ms;
+        let bytes = entry.encode()?;
+        let hashes = self.log.hashes_for(leaf_hash(&bytes));
+        let mut blob = Vec::with_capacity(hashes.len() * 32);
+        for h in &hashes {
+            blob.extend_from_slice(h.as_bytes());
+        }
+        let seq_i64 = i64::try_from(seq).map_err(|_| StoreError::Ledger("log full".into()))?;
+        self.pending.push((seq_i64, bytes, blob));
+        self.log.advance(&hashes);
+        Ok(seq)
+    }
+
+    /// Inserts the pending entries, a chunk per statement.
+    async fn flush(&mut self) -> Result<(), StoreError> {
+        let pending = std::mem::take(&mut self.pending);
+        for chunk in pending.chunks(INSERT_CHUNK) {
+            let mut sql = String::from("INSERT INTO ledger_entries (seq, entry, hashes) VALUES ");
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
+            }
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (seq, entry, hashes) in chunk {
+                q = q.bind(*seq).bind(entry.as_slice()).bind(hashes.as_slice());
+            }
+            q.execute(&mut self.conn).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The right edge of the tree: for each level, the most recently completed
+/// subtree hash; with the size, enough to append and to compute the root.
+#[derive(Clone, Debug, Default)]
+struct LogState {
+    size: u64,
+    edge: Vec<Hash>,
+}
+
+impl LogState {
+    /// The stored hashes that leaf `size` completes, level 0 first (Go
+    /// sumdb's `StoredHashes` for the record). Changes nothing: see [`Self::advance`].
+    fn hashes_for(&self, leaf: Hash) -> Vec<Hash> {
+        let levels = self.size.trailing_ones() as usize;
+        let mut out = Vec::with_capacity(levels + 1);
+        out.push(leaf);
+        let mut h = leaf;
+        for left in &self.edge[..levels] {
+            h = node_hash(left, &h);
+            out.push(h);
+        }
+        out
+    }
+
+    /// Records that leaf `size` was stored with `hashes` (from [`Self::hashes_for`]).
+    fn advance(&mut self, hashes: &[Hash]) {
+        for (j, h) in hashes.iter().enumerate() {
+            if j < self.edge.len() {
+                self.edge[j] = *h;
+            } else {
+                self.edge.push(*h);
+            }
+        }
+        self.size += 1;
+    }
+
+    /// The root of the tree of the current size.
+    fn root(&self) -> Hash {
+        if self.size == 0 {
+            return ledger::tlog::empty_tree_hash();
+        }
+        let mut root: Option<Hash> = None;
+        for j in 0..64 {
+            if self.size >> j & 1 == 1 {
+                let sub = self.edge[j];
+                root = Some(match root {
+                    None => sub,
+                    Some(r) => node_hash(&sub, &r),
+                });
+            }
+        }
+        root.unwrap_or_else(ledger::tlog::empty_tree_hash)
+    }
+
+    /// Reads the edge of a tree of `size` entries from the database.
+    async fn load(conn: &mut AnyConnection, size: u64) -> Result<LogState, StoreError> {
+        let mut edge = Vec::new();
+        for j in 0..64u32 {
+            let count = size >> j;
+            if count == 0 {
+                break;
+            }
+            // Subtree (j, count-1) is completed by record ((count) << j) - 1.
+            let seq = (count << j) - 1;
+            let blob: Vec<u8> =
+                sqlx::query_scalar("SELECT hashes FROM ledger_entries WHERE seq = $1")
+                    .bind(i64::try_from(seq).map_err(|_| StoreError::Ledger("log full".into()))?)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or_else(|| StoreError::Ledger(format!("entry {seq} is missing")))?;
+            let at = j as usize * 32;
+            let bytes: [u8; 32] = blob
+                .get(at..at + 32)
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| {
+                    StoreError::Ledger(format!("entry {seq}: stored hashes are truncated"))
+                })?;
+            edge.push(Hash(bytes));
+        }
+        Ok(LogState { size, edge })
+    }
+}
+
+/// One queued closure, with its type erased so batches can mix them.
+trait Job: Send {
+    /// Runs the closure; returns whether it succeeded.
+    fn run<'a>(&'a mut self, tx: &'a mut WriteTx) -> BoxFuture<'a, bool>;
+    /// Answers the caller: the closure's result if the batch committed,
+    /// otherwise the commit's error.
+    fn finish(self: Box<Self>, commit: Result<(), &StoreError>);
+}
+
+struct TypedJob<F, T, E> {
+    f: Option<F>,
+    result: Option<Result<T, E>>,
+    reply: oneshot::Sender<Result<T, E>>,
+}
+
+impl<F, T, E> Job for TypedJob<F, T, E>
+where
+    F: for<'a> FnOnce(&'a mut WriteTx) -> BoxFuture<'a, Result<T, E>> + Send + 'static,
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+{
+    fn run<'a>(&'a mut self, tx: &'a mut WriteTx) -> BoxFuture<'a, bool> {
+        Box::pin(async move {
+            let Some(f) = self.f.take() else {
+                return false;
+            };
+            let result = f(tx).await;
+            let ok = result.is_ok();
+            self.result = Some(result);
+            ok
+        })
+    }
+
+    fn finish(self: Box<Self>, commit: Result<(), &StoreError>) {
+        let answer = match (commit, self.result) {
+            // A failed closure changed nothing: its own error stands.
+            (_, Some(Err(e))) => Err(e),
+            (Ok(()), Some(Ok(t))) => Ok(t),
+            (Err(e), _) => Err(E::from(StoreError::Ledger(format!(
+                "the transaction did not commit: {e}"
+            )))),
+            (Ok(()), None) => Err(E::from(StoreError::WriterStopped)),
+        };
+        // The caller may have gone away; the work is committed regardless.
+        let _ = self.reply.send(answer);
+    }
+}
+
+enum Message {
+    Job(Box<dyn Job>),
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// The handle the store keeps to its writer task.
+pub(crate) struct Handle {
+    tx: mpsc::UnboundedSender<Message>,
+}
+
+impl Handle {
+    pub(crate) async fn submit<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: for<'a> FnOnce(&'a mut WriteTx) -> BoxFuture<'a, Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job = TypedJob {
+            f: Some(f),
+            result: None,
+            reply,
+        };
+        self.tx
+            .send(Message::Job(Box::new(job)))
+            .map_err(|_| E::from(StoreError::WriterStopped))?;
+        answer
+            .await
+            .unwrap_or_else(|_| Err(E::from(StoreError::WriterStopped)))
+    }
+
+    pub(crate) async fn shutdown(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.tx.send(Message::Shutdown(done)).is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
+
+/// Starts the writer task on `conn`.
+pub(crate) async fn spawn(
+    mut conn: AnyConnection,
+    backend: Backend,
+    signer: NoteSigner,
+) -> Result<Handle, StoreError> {
+    let size = head_size(&mut conn).await?;
+    let log = LogState::load(&mut conn, size).await?;
+    let (tx, rx) = mpsc::unbounded_channel();
+    let writer = Writer {
+        tx: Some(WriteTx {
+            conn,
+            log,
+            now_ms: 0,
+            pending: Vec::new(),
+            in_savepoint: false,
+        }),
+        backend,
+        signer,
+        last_time: 0,
+    };
+    tokio::spawn(writer.run(rx));
+    Ok(Handle { tx })
+}
+
+async fn head_size(conn: &mut AnyConnection) -> Result<u64, StoreError> {
+    let size: i64 = sqlx::query_scalar("SELECT size FROM ledger_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    u64::try_from(size).map_err(|_| StoreError::Ledger(format!("negative ledger size {size}")))
+}
+
+struct Writer {
+    tx: Option<WriteTx>,
+    backend: Backend,
+    signer: NoteSigner,
+    last_time: i64,
+}
+
+impl Writer {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Message>) {
+        let mut jobs: Vec<Box<dyn Job>> = Vec::new();
+        let mut stop: Option<oneshot::Sender<()>> = None;
+        while let Some(first) = rx.recv().await {
+            match first {
+                Message::Job(j) => jobs.push(j),
+                Message::Shutdown(done) => stop = Some(done),
+            }
+            while stop.is_none() && jobs.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(Message::Job(j)) => jobs.push(j),
+                    Ok(Message::Shutdown(done)) => stop = Some(done),
+                    Err(_) => break,
+                }
+            }
+            if !jobs.is_empty() {
+                self.run_batch(&mut jobs).await;
+            }
+            if let Some(done) = stop.take() {
+                if let Some(tx) = self.tx.take() {
+                    let _ = sqlx::Connection::close(tx.conn).await;
+                }
+                let _ = done.send(());
+                return;
+            }
+        }
+    }
+
+    async fn run_batch(&mut self, jobs: &mut Vec<Box<dyn Job>>) {
+        let Some(tx) = self.tx.as_mut() else {
+            for job in jobs.drain(..) {
+                job.finish(Err(&StoreError::WriterStopped));
+            }
+            return;
+        };
+        let outcome = batch(tx, self.backend, &self.signer, &mut self.last_time, jobs).await;
+        if let Err(e) = &outcome {
+            // Roll back whatever is open and re-read the edge, so the next
+            // batch starts from what the database really holds.
+            let _ = exec(&mut tx.conn, "ROLLBACK").await;
+            tx.pending.clear();
+            if let Ok(size) = head_size(&mut tx.conn).await
+                && let Ok(log) = LogState::load(&mut tx.conn, size).await
+            {
+                tx.log = log;
+            }
+            for job in jobs.drain(..) {
+                job.finish(Err(e));
+            }
+            return;
+        }
+        for job in jobs.drain(..) {
+            job.finish(Ok(()));
+        }
+    }
+}
+
+/// Runs one batch in one transaction. On error the transaction is left for
+/// the caller to roll back.
+async fn batch(
+    tx: &mut WriteTx,
+    backend: Backend,
+    signer: &NoteSigner,
+    last_time: &mut i64,
+    jobs: &mut [Box<dyn Job>],
+) -> Result<(), StoreError> {
+    begin_write(&mut tx.conn, backend).await?;
+    let size = head_size(&mut tx.conn).await?;
+    if size != tx.log.size {
+        // Another process appended since our last batch.
+        tx.log = LogState::load(&mut tx.conn, size).await?;
+    }
+    let start = tx.log.size;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    tx.now_ms = now.max(*last_time);
+    for job in jobs.iter_mut() {
+        let before = (tx.log.clone(), tx.pending.len());
+        tx.in_savepoint = false;
+        let ok = job.run(tx).await;
+        if tx.in_savepoint {
+            if !ok {
+                exec(&mut tx.conn, "ROLLBACK TO SAVEPOINT job").await?;
+            }
+            exec(&mut tx.conn, "RELEASE SAVEPOINT job").await?;
+            tx.in_savepoint = false;
+        }
+        if !ok {
+            tx.log = before.0;
+            tx.pending.truncate(before.1);
+        }
+    }
+    tx.flush().await?;
+    if tx.log.size != start {
+        let origin = signer.name().to_owned();
+        let checkpoint = Checkpoint::new(&origin, tx.log.size, tx.log.root())
+            .sign(&[signer])
+            .map_err(|e| StoreError::Ledger(e.to_string()))?;
+        let new_size =
+            i64::try_from(tx.log.size).map_err(|_| StoreError::Ledger("log full".into()))?;
+        sqlx::query("UPDATE ledger_head SET size = $1, checkpoint = $2 WHERE id = 1")
+            .bind(new_size)
+            .bind(checkpoint)
+            .execute(&mut tx.conn)
+            .await?;
+    }
+    exec(&mut tx.conn, "COMMIT").await?;
+    *last_time = tx.now_ms;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ledger::MemoryLog;
+
+    #[test]
+    fn edge_matches_memory_log() {
+        let mut state = LogState::default();
+        let mut mem = MemoryLog::new();
+        let mut stored = Vec::new();
+        for i in 0..300u32 {
+            let data = i.to_be_bytes();
+            let hashes = state.hashes_for(leaf_hash(&data));
+            state.advance(&hashes);
+            stored.extend(hashes);
+            mem.append(&data).unwrap();
+            assert_eq!(state.root(), mem.root().unwrap(), "size {}", i + 1);
+        }
+        assert_eq!(stored.as_slice(), mem.stored_hashes());
+    }
+}
