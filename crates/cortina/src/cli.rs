@@ -25,6 +25,87 @@ pub enum Command {
     Compare(CompareArgs),
     /// Write the sample watchlists and applicants the demo uses into a folder.
     Demo(DemoArgs),
+    /// Verify the tamper-evident ledger, print its checkpoint, prove entries.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+    /// Create and administer the store.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// Where the store lives: the data directory (it always holds the ledger's
+/// signing key) and, optionally, a PostgreSQL database.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// The data directory (the SQLite file and the ledger signing key live here).
+    #[arg(long, env = "CORTINA_DATA_DIR", default_value = "./cortina-data")]
+    pub data_dir: PathBuf,
+    /// A PostgreSQL database (postgres://user:password@host/db) instead of the SQLite file.
+    #[arg(long = "database", value_name = "URL", env = "CORTINA_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+/// `cortina ledger ...`
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Recompute the whole tree from the entries, check every stored hash, the checkpoint's
+    /// signature and consistency with older checkpoints; print a one-line verdict. Exit code 1
+    /// names the first bad entry.
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// An older signed checkpoint (the bytes `cortina ledger checkpoint` printed then): the
+        /// log must have only grown since. Repeatable.
+        #[arg(long, value_name = "FILE")]
+        since: Vec<PathBuf>,
+        /// The ledger's public key (`name+hash+base64`, or a file holding it) to check the
+        /// checkpoint with, instead of the key in the data directory. An oversight body pins it.
+        #[arg(long, value_name = "KEY|FILE")]
+        key: Option<String>,
+    },
+    /// Print the current signed checkpoint (C2SP tlog-checkpoint in a signed note).
+    Checkpoint {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Print the ledger's public key (`name+hash+base64`), for verifiers.
+    Key {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Print an inclusion proof (--index) or a consistency proof (--since-size) as JSON, hashes
+    /// in base64.
+    Prove {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The entry to prove included.
+        #[arg(
+            long,
+            required_unless_present = "since_size",
+            conflicts_with = "since_size"
+        )]
+        index: Option<u64>,
+        /// The tree size to prove against (default: the latest checkpoint's).
+        #[arg(long)]
+        size: Option<u64>,
+        /// Prove that the tree of this size is a prefix of the tree of --size entries.
+        #[arg(long)]
+        since_size: Option<u64>,
+    },
+}
+
+/// `cortina admin ...`
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create the store: database schema, the ledger and its signing key (0600, in the data
+    /// directory). Does nothing to an existing store but say so.
+    Init {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The ledger's origin line, naming this deployment.
+        #[arg(long, default_value = store::DEFAULT_ORIGIN)]
+        origin: String,
+    },
 }
 
 /// Where stored state lives.

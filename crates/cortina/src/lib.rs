@@ -1,12 +1,14 @@
 //! The `cortina` command line: the only crate that reads configuration, touches files and talks to
 //! the terminal. Everything it does is a thin layer over the `watchlist` and `screening` crates.
 //!
-//! Exit codes: 0 success; 2 usage, input or I/O error; 3 a batch ran but some rows had errors.
+//! Exit codes: 0 success; 1 `ledger verify` found the ledger broken; 2 usage, input or I/O error;
+//! 3 a batch ran but some rows had errors.
 
 mod cli;
 mod compare;
 mod demo;
 mod input;
+mod ledger_cmd;
 mod output;
 mod screen;
 mod snapshot;
@@ -34,6 +36,8 @@ pub enum Outcome {
     Ok,
     /// A batch ran to the end but some rows could not be read.
     RowErrors,
+    /// A verification ran and found the ledger broken.
+    VerifyFailed,
 }
 
 /// Parses the command line, runs the command, and maps the result to an exit code.
@@ -49,6 +53,7 @@ pub fn run() -> ExitCode {
     match dispatch(cli) {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::RowErrors) => ExitCode::from(3),
+        Ok(Outcome::VerifyFailed) => ExitCode::from(1),
         Err(Failure(e)) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
@@ -72,5 +77,7 @@ fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
         Command::Screen(args) => screen::run(*args),
         Command::Compare(args) => compare::run(args),
         Command::Demo(args) => demo::run(&args.dir),
+        Command::Ledger(cmd) => ledger_cmd::run(cmd),
+        Command::Admin(cmd) => ledger_cmd::admin(cmd),
     }
 }

@@ -1,0 +1,211 @@
+//! `cortina admin init` and `cortina ledger verify | checkpoint | key | prove`
+//! through the real binary, on a store that the tests fill through the
+//! `store` crate (the service layer does that in production).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use ledger::{Decision, Entry, Hash, Resource, check_record, check_tree};
+
+fn cortina(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cortina"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env_remove("CORTINA_DATABASE_URL")
+        .output()
+        .expect("run cortina")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn append(data: &Path, count: u64) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let s = store::Store::open(&store::Location::sqlite(data), &Default::default())
+            .await
+            .unwrap();
+        s.write(move |tx| {
+            Box::pin(async move {
+                for i in 0..count {
+                    tx.append(Entry {
+                        seq: 0,
+                        time_ms: 0,
+                        actor_account: "operator".into(),
+                        actor_agency: "questura-milano".into(),
+                        action: "log.record".into(),
+                        resource: Resource {
+                            kind: "log_entry".into(),
+                            id: format!("log-{i}"),
+                        },
+                        decision: Decision::Allow,
+                        policies: vec!["permit-host-log".into()],
+                        payload_digest: [1; 32],
+                        personal_data: None,
+                    })?;
+                }
+                Ok::<_, store::StoreError>(())
+            })
+        })
+        .await
+        .unwrap();
+        s.close().await;
+    });
+}
+
+fn hash(v: &serde_json::Value) -> Hash {
+    Hash::from_base64(v.as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn init_verify_checkpoint_prove() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+
+    // No store yet: a clear error.
+    let out = cortina(&data, &["ledger", "verify"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cortina admin init"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = cortina(&data, &["admin", "init", "--origin", "cortina.test/cli"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("cortina.test/cli+"),
+        "{}",
+        stdout(&out)
+    );
+    let again = cortina(&data, &["admin", "init"]);
+    assert!(again.status.success());
+    assert!(stdout(&again).contains("nothing changed"));
+
+    let out = cortina(&data, &["ledger", "verify"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).starts_with("ok: ledger cortina.test/cli verified: 1 entries"));
+
+    let key = stdout(&cortina(&data, &["ledger", "key"]))
+        .trim()
+        .to_owned();
+    let first = cortina(&data, &["ledger", "checkpoint"]);
+    assert!(first.status.success());
+    let since = dir.path().join("checkpoint-1");
+    std::fs::write(&since, &first.stdout).unwrap();
+
+    append(&data, 40);
+    let key_file = dir.path().join("ledger.pub");
+    std::fs::write(&key_file, format!("{key}\n")).unwrap();
+    let out = cortina(
+        &data,
+        &[
+            "ledger",
+            "verify",
+            "--since",
+            since.to_str().unwrap(),
+            "--key",
+            key_file.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(stdout(&out).contains("41 entries"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("grew consistently from size 1"));
+
+    // An inclusion proof checks against the latest checkpoint's root.
+    let out = cortina(&data, &["ledger", "prove", "--index", "17"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let p: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(p["tree_size"], 41);
+    let proof: Vec<Hash> = p["proof"].as_array().unwrap().iter().map(hash).collect();
+    check_record(
+        &proof,
+        41,
+        &hash(&p["root_hash"]),
+        17,
+        &hash(&p["leaf_hash"]),
+    )
+    .unwrap();
+    let checkpoint = stdout(&cortina(&data, &["ledger", "checkpoint"]));
+    assert!(checkpoint.contains(p["root_hash"].as_str().unwrap()));
+
+    // A consistency proof from size 1.
+    let out = cortina(
+        &data,
+        &["ledger", "prove", "--since-size", "1", "--size", "30"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let proof: Vec<Hash> = c["proof"].as_array().unwrap().iter().map(hash).collect();
+    check_tree(
+        &proof,
+        30,
+        &hash(&c["new_root_hash"]),
+        1,
+        &hash(&c["old_root_hash"]),
+    )
+    .unwrap();
+
+    // Out of range: exit 2 and a message, no panic.
+    let out = cortina(&data, &["ledger", "prove", "--index", "41"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not in a tree of 41"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A pinned key that is not the ledger's: verification fails, exit 1.
+    let other = ledger::NoteSigner::from_seed("cortina.test/cli", &[3; 32]).unwrap();
+    let out = cortina(
+        &data,
+        &["ledger", "verify", "--key", &other.verifier().key_string()],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).starts_with("FAILED"));
+}
+
+#[test]
+fn a_tampered_entry_fails_verification_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert!(cortina(&data, &["admin", "init"]).status.success());
+    append(&data, 12);
+    // Rewrite entry 5 behind cortina's back (dropping the append-only trigger first).
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sqlx::Connection as _;
+        let url = format!("sqlite://{}", data.join(store::SQLITE_FILE).display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql("DROP TRIGGER ledger_entries_no_update")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let mut bytes: Vec<u8> =
+            sqlx::query_scalar("SELECT entry FROM ledger_entries WHERE seq = 5")
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+        let at = bytes.len() - 40;
+        bytes[at] ^= 0x01;
+        sqlx::query("UPDATE ledger_entries SET entry = $1 WHERE seq = 5")
+            .bind(bytes)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    });
+    let out = cortina(&data, &["ledger", "verify"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).starts_with("FAILED at entry 5"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the `cortina` binary: one test binary (linked once),
+//! one module per command group.
+
+mod ledger;
+mod screen;
+mod update;
