@@ -240,6 +240,14 @@ struct Inner {
     verifier: NoteVerifier,
     origin: String,
     writer: writer::Handle,
+    /// The committed log size as this process last saw it (the writer
+    /// raises it after each commit). A lower bound: other processes may have
+    /// appended since.
+    committed: Arc<std::sync::atomic::AtomicU64>,
+    /// Stored hashes at tree level ≥ 8, which are immutable once written
+    /// and few (one per 128 entries): kept in memory so a proof needs only
+    /// the handful of low-level hashes from the database.
+    upper_hashes: std::sync::RwLock<std::collections::HashMap<u64, ledger::Hash>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -275,7 +283,8 @@ impl Store {
         let signer = keys::load(dir)?;
         let verifier = signer.verifier();
         check_key(&mut setup, &verifier, &origin).await?;
-        let writer = writer::spawn(setup, backend, signer.clone()).await?;
+        let committed = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let writer = writer::spawn(setup, backend, signer.clone(), committed.clone()).await?;
         let pool = AnyPoolOptions::new()
             .max_connections(8)
             .after_connect(move |conn, _| Box::pin(async move { session_settings(conn).await }))
@@ -290,6 +299,8 @@ impl Store {
                 verifier,
                 origin,
                 writer,
+                committed,
+                upper_hashes: std::sync::RwLock::new(std::collections::HashMap::new()),
             }),
         })
     }

@@ -21,6 +21,11 @@ use crate::{Store, StoreError};
 const SCAN_CHUNK: u64 = 1 << 16;
 /// Most placeholders in one `IN (…)` list.
 const IN_CHUNK: usize = 500;
+/// Stored hashes at this tree level and above are cached in memory.
+const UPPER_LEVEL: usize = 8;
+/// At most this many cached hashes (about 64 MiB with the map's overhead;
+/// a log of 4·10⁸ entries).
+const UPPER_CACHE_MAX: usize = 3 << 20;
 
 /// Counts for `cortina ledger status`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,6 +119,11 @@ impl Store {
         })
     }
 
+    /// The log size this process knows to be committed (at least).
+    pub fn committed_size(&self) -> u64 {
+        self.inner.committed.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// The stored hashes at `indexes` (Go sumdb storage indexes), in order.
     pub async fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, StoreError> {
         let map = self.fetch_hashes(indexes).await?;
@@ -128,9 +138,21 @@ impl Store {
     }
 
     async fn fetch_hashes(&self, indexes: &[u64]) -> Result<HashMap<u64, Hash>, StoreError> {
+        let mut out = HashMap::with_capacity(indexes.len());
         // Which row holds each index, and where in its blob.
         let mut wanted: HashMap<u64, Vec<(u64, usize)>> = HashMap::new();
+        {
+            let cache = self.inner.upper_hashes.read().unwrap_or_else(|p| p.into_inner());
+            for &i in indexes {
+                if let Some(h) = cache.get(&i) {
+                    out.insert(i, *h);
+                }
+            }
+        }
         for &i in indexes {
+            if out.contains_key(&i) {
+                continue;
+            }
             let (level, k) = split_stored_hash_index(i);
             let seq = ((k + 1) << level) - 1;
             wanted
@@ -139,7 +161,7 @@ impl Store {
                 .push((i, usize::from(level) * 32));
         }
         let seqs: Vec<u64> = wanted.keys().copied().collect();
-        let mut out = HashMap::with_capacity(indexes.len());
+        let mut upper = Vec::new();
         for chunk in seqs.chunks(IN_CHUNK) {
             let placeholders: Vec<String> = (1..=chunk.len()).map(|p| format!("${p}")).collect();
             let sql = format!(
@@ -162,7 +184,16 @@ impl Store {
                             StoreError::Ledger(format!("entry {seq}: stored hashes are truncated"))
                         })?;
                     out.insert(index, Hash(h));
+                    if at >= UPPER_LEVEL * 32 {
+                        upper.push((index, Hash(h)));
+                    }
                 }
+            }
+        }
+        if !upper.is_empty() {
+            let mut cache = self.inner.upper_hashes.write().unwrap_or_else(|p| p.into_inner());
+            if cache.len() < UPPER_CACHE_MAX {
+                cache.extend(upper);
             }
         }
         Ok(out)
@@ -183,7 +214,15 @@ impl Store {
     }
 
     async fn require_size(&self, size: u64) -> Result<(), StoreError> {
+        // The size this process committed is a lower bound; ask the
+        // database only when the caller wants more (another process wrote).
+        if size <= self.committed_size() {
+            return Ok(());
+        }
         let current = self.ledger_stats().await?.size;
+        self.inner
+            .committed
+            .fetch_max(current, std::sync::atomic::Ordering::AcqRel);
         if size > current {
             return Err(StoreError::OutOfRange(format!(
                 "tree size {size} is beyond the log's {current} entries"

@@ -16,6 +16,8 @@
 //! re-reads it from the database whenever another process has appended
 //! since (the write lock makes that safe).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ledger::{Checkpoint, Entry, Hash, NoteSigner, leaf_hash, node_hash};
@@ -289,8 +291,10 @@ pub(crate) async fn spawn(
     mut conn: AnyConnection,
     backend: Backend,
     signer: NoteSigner,
+    committed: Arc<AtomicU64>,
 ) -> Result<Handle, StoreError> {
     let size = head_size(&mut conn).await?;
+    committed.store(size, Ordering::Release);
     let log = LogState::load(&mut conn, size).await?;
     let (tx, rx) = mpsc::unbounded_channel();
     let writer = Writer {
@@ -304,6 +308,7 @@ pub(crate) async fn spawn(
         backend,
         signer,
         last_time: 0,
+        committed,
     };
     tokio::spawn(writer.run(rx));
     Ok(Handle { tx })
@@ -321,6 +326,7 @@ struct Writer {
     backend: Backend,
     signer: NoteSigner,
     last_time: i64,
+    committed: Arc<AtomicU64>,
 }
 
 impl Writer {
@@ -375,6 +381,7 @@ impl Writer {
             }
             return;
         }
+        self.committed.fetch_max(tx.log.size, Ordering::AcqRel);
         for job in jobs.drain(..) {
             job.finish(Ok(()));
         }
