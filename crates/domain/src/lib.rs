@@ -8,9 +8,24 @@
 //! The crate is pure: no database, clock, randomness or network. Times and
 //! identifiers come in as arguments, so every rule can be tested in
 //! microseconds and replayed exactly.
+//!
+//! Values are parsed at the edge into types that cannot hold invalid data
+//! ([`ids`], [`text`], [`codes`], [`time`]), and every state machine is a set
+//! of methods that take the current value and return the next one, or a
+//! [`DomainError`] saying which rule refused it. Who may call a transition is
+//! the authority policy's business; the domain checks only the machine, its
+//! invariants, and, where the machine itself is two-sided, the [`Side`].
 
 pub mod action;
+pub mod codes;
+pub mod error;
+pub mod ids;
 pub mod role;
+pub mod side;
+pub mod text;
+pub mod time;
 
 pub use action::Action;
+pub use error::DomainError;
 pub use role::{AgencyKind, Role};
+pub use side::Side;
