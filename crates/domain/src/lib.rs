@@ -15,15 +15,24 @@
 //! [`DomainError`] saying which rule refused it. Who may call a transition is
 //! the authority policy's business; the domain checks only the machine, its
 //! invariants, and, where the machine itself is two-sided, the [`Side`].
+//!
+//! - [`registry`]: the event, clusters, venues and zones, agencies,
+//!   delegations, host units.
+//! - [`declaration`]: personnel declarations, accreditation, arms permits,
+//!   duplicate detection, the account rule.
+//! - [`vetting`]: vetting cases from screening hits and the organiser's opinion.
 
 pub mod action;
 pub mod codes;
+pub mod declaration;
 pub mod error;
 pub mod ids;
+pub mod registry;
 pub mod role;
 pub mod side;
 pub mod text;
 pub mod time;
+pub mod vetting;
 
 pub use action::Action;
 pub use error::DomainError;
