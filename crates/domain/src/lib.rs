@@ -21,6 +21,7 @@
 //! - [`declaration`]: personnel declarations, accreditation, arms permits,
 //!   duplicate detection, the account rule.
 //! - [`vetting`]: vetting cases from screening hits and the organiser's opinion.
+//! - [`request`]: requests for information or assistance, deadlines, disclosures.
 
 pub mod action;
 pub mod codes;
@@ -28,6 +29,7 @@ pub mod declaration;
 pub mod error;
 pub mod ids;
 pub mod registry;
+pub mod request;
 pub mod role;
 pub mod side;
 pub mod text;
