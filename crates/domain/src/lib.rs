@@ -21,7 +21,9 @@
 //! - [`declaration`]: personnel declarations, accreditation, arms permits,
 //!   duplicate detection, the account rule.
 //! - [`vetting`]: vetting cases from screening hits and the organiser's opinion.
+//! - [`room`]: operations rooms, the event log, liaison reports.
 //! - [`request`]: requests for information or assistance, deadlines, disclosures.
+//! - [`sitrep`]: numbered situation reports.
 
 pub mod action;
 pub mod codes;
@@ -31,7 +33,9 @@ pub mod ids;
 pub mod registry;
 pub mod request;
 pub mod role;
+pub mod room;
 pub mod side;
+pub mod sitrep;
 pub mod text;
 pub mod time;
 pub mod vetting;
