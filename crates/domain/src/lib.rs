@@ -23,6 +23,8 @@
 //! - [`vetting`]: vetting cases from screening hits and the organiser's opinion.
 //! - [`room`]: operations rooms, the event log, liaison reports.
 //! - [`request`]: requests for information or assistance, deadlines, disclosures.
+//! - [`task`]: tasks for host units.
+//! - [`movement`]: protectees and their movements.
 //! - [`sitrep`]: numbered situation reports.
 
 pub mod action;
@@ -30,12 +32,14 @@ pub mod codes;
 pub mod declaration;
 pub mod error;
 pub mod ids;
+pub mod movement;
 pub mod registry;
 pub mod request;
 pub mod role;
 pub mod room;
 pub mod side;
 pub mod sitrep;
+pub mod task;
 pub mod text;
 pub mod time;
 pub mod vetting;
