@@ -8,9 +8,43 @@
 //! The crate is pure: no database, clock, randomness or network. Times and
 //! identifiers come in as arguments, so every rule can be tested in
 //! microseconds and replayed exactly.
+//!
+//! Values are parsed at the edge into types that cannot hold invalid data
+//! ([`ids`], [`text`], [`codes`], [`time`]), and every state machine is a set
+//! of methods that take the current value and return the next one, or a
+//! [`DomainError`] saying which rule refused it. Who may call a transition is
+//! the authority policy's business; the domain checks only the machine, its
+//! invariants, and, where the machine itself is two-sided, the [`Side`].
+//!
+//! - [`registry`]: the event, clusters, venues and zones, agencies,
+//!   delegations, host units.
+//! - [`declaration`]: personnel declarations, accreditation, arms permits,
+//!   duplicate detection, the account rule.
+//! - [`vetting`]: vetting cases from screening hits and the organiser's opinion.
+//! - [`room`]: operations rooms, the event log, liaison reports.
+//! - [`request`]: requests for information or assistance, deadlines, disclosures.
+//! - [`task`]: tasks for host units.
+//! - [`movement`]: protectees and their movements.
+//! - [`sitrep`]: numbered situation reports.
 
 pub mod action;
+pub mod codes;
+pub mod declaration;
+pub mod error;
+pub mod ids;
+pub mod movement;
+pub mod registry;
+pub mod request;
 pub mod role;
+pub mod room;
+pub mod side;
+pub mod sitrep;
+pub mod task;
+pub mod text;
+pub mod time;
+pub mod vetting;
 
 pub use action::Action;
+pub use error::DomainError;
 pub use role::{AgencyKind, Role};
+pub use side::Side;

@@ -1,0 +1,479 @@
+//! Operations rooms, their event log, and the liaison reports foreign
+//! delegations send in.
+//!
+//! A log entry is `Open` until closed; while open its severity and text can be
+//! updated, and every change moves its `updated_at`, which is what situation
+//! reports use to find what changed in their period.
+//!
+//! ```text
+//! log entry:       Open ─update─► Open ─close─► Closed
+//! liaison report:  Submitted ─triage─► Triaged { log entry }
+//!                      └─────dismiss─► Dismissed { reason }
+//! ```
+
+use crate::error::{DomainError, FieldProblem};
+use crate::ids::{ClusterId, DelegationId, LiaisonReportId, LogEntryId, RoomId, VenueId};
+use crate::registry::{Cluster, Delegation, Venue};
+use crate::text::{LongText, Name, Reason};
+use crate::time::Timestamp;
+
+/// What kind of operations room, and whose.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RoomKind {
+    /// The host's national coordination room (the international room in Rome).
+    HostNational,
+    /// A host room for one venue cluster (a provincial joint operations centre).
+    HostCluster {
+        /// The cluster.
+        cluster: ClusterId,
+    },
+    /// A foreign delegation's liaison room.
+    DelegationLiaison {
+        /// The delegation.
+        delegation: DelegationId,
+    },
+}
+
+impl RoomKind {
+    /// Whether the room is one of the host's.
+    pub fn is_host(&self) -> bool {
+        !matches!(self, RoomKind::DelegationLiaison { .. })
+    }
+}
+
+/// An operations room.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Room {
+    id: RoomId,
+    name: Name,
+    kind: RoomKind,
+}
+
+impl Room {
+    /// The host's national coordination room.
+    pub fn host_national(id: RoomId, name: Name) -> Self {
+        Room {
+            id,
+            name,
+            kind: RoomKind::HostNational,
+        }
+    }
+
+    /// A host room for a cluster.
+    pub fn host_cluster(id: RoomId, name: Name, cluster: &Cluster) -> Self {
+        let cluster = cluster.id().clone();
+        Room {
+            id,
+            name,
+            kind: RoomKind::HostCluster { cluster },
+        }
+    }
+
+    /// A delegation's liaison room.
+    pub fn delegation_liaison(id: RoomId, name: Name, delegation: &Delegation) -> Self {
+        let delegation = delegation.id().clone();
+        Room {
+            id,
+            name,
+            kind: RoomKind::DelegationLiaison { delegation },
+        }
+    }
+
+    /// The room's identifier.
+    pub fn id(&self) -> &RoomId {
+        &self.id
+    }
+
+    /// The room's name.
+    pub fn name(&self) -> &Name {
+        &self.name
+    }
+
+    /// The room's kind.
+    pub fn kind(&self) -> &RoomKind {
+        &self.kind
+    }
+}
+
+/// What a log entry records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Category {
+    /// An incident: something happened that needs a response.
+    Incident,
+    /// A significant event: something happened that others should know.
+    SignificantEvent,
+    /// Information received or shared.
+    Information,
+    /// A decision taken in the room.
+    Decision,
+}
+
+impl Category {
+    /// Every category, in a stable order.
+    pub const ALL: [Category; 4] = [
+        Category::Incident,
+        Category::SignificantEvent,
+        Category::Information,
+        Category::Decision,
+    ];
+
+    /// The stable name (`incident`, `significant_event`, `information`, `decision`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Incident => "incident",
+            Category::SignificantEvent => "significant_event",
+            Category::Information => "information",
+            Category::Decision => "decision",
+        }
+    }
+}
+
+/// How serious a log entry is, from 1 (minor) to 5 (critical).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Severity(u8);
+
+impl Severity {
+    /// The lowest severity.
+    pub const MIN: Severity = Severity(1);
+    /// The highest severity.
+    pub const MAX: Severity = Severity(5);
+
+    /// A severity; refused outside 1 to 5.
+    pub fn new(level: u8) -> Result<Self, DomainError> {
+        if !(1..=5).contains(&level) {
+            return Err(DomainError::field(
+                "severity",
+                FieldProblem::OutOfRange {
+                    min: 1,
+                    max: 5,
+                    found: level.into(),
+                },
+            ));
+        }
+        Ok(Severity(level))
+    }
+
+    /// The level, 1 to 5.
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+/// Whether a log entry still needs attention.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogStatus {
+    /// Still open.
+    Open,
+    /// Closed. Final.
+    Closed {
+        /// When it was closed.
+        at: Timestamp,
+    },
+}
+
+impl LogStatus {
+    /// The status's name, as error messages spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            LogStatus::Open => "Open",
+            LogStatus::Closed { .. } => "Closed",
+        }
+    }
+}
+
+/// One entry of a room's event log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEntry {
+    id: LogEntryId,
+    room: RoomId,
+    venue: Option<VenueId>,
+    category: Category,
+    severity: Severity,
+    text: LongText,
+    recorded_at: Timestamp,
+    updated_at: Timestamp,
+    status: LogStatus,
+    source: Option<LiaisonReportId>,
+}
+
+impl LogEntry {
+    /// Records an entry in a room's log, optionally at a venue.
+    pub fn record(
+        id: LogEntryId,
+        room: &Room,
+        venue: Option<&Venue>,
+        category: Category,
+        severity: Severity,
+        text: LongText,
+        at: Timestamp,
+    ) -> Self {
+        LogEntry {
+            id,
+            room: room.id().clone(),
+            venue: venue.map(|v| v.id().clone()),
+            category,
+            severity,
+            text,
+            recorded_at: at,
+            updated_at: at,
+            status: LogStatus::Open,
+            source: None,
+        }
+    }
+
+    /// The entry's identifier.
+    pub fn id(&self) -> &LogEntryId {
+        &self.id
+    }
+
+    /// The room whose log it is in.
+    pub fn room(&self) -> &RoomId {
+        &self.room
+    }
+
+    /// The venue concerned, if any.
+    pub fn venue(&self) -> Option<&VenueId> {
+        self.venue.as_ref()
+    }
+
+    /// The category.
+    pub fn category(&self) -> Category {
+        self.category
+    }
+
+    /// The severity.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    /// The text.
+    pub fn text(&self) -> &LongText {
+        &self.text
+    }
+
+    /// When it was recorded.
+    pub fn recorded_at(&self) -> Timestamp {
+        self.recorded_at
+    }
+
+    /// When it last changed.
+    pub fn updated_at(&self) -> Timestamp {
+        self.updated_at
+    }
+
+    /// Open or closed.
+    pub fn status(&self) -> LogStatus {
+        self.status
+    }
+
+    /// The liaison report it was triaged from, if any.
+    pub fn source(&self) -> Option<&LiaisonReportId> {
+        self.source.as_ref()
+    }
+
+    /// Changes the severity and the text of an open entry.
+    pub fn update(
+        &self,
+        severity: Severity,
+        text: LongText,
+        at: Timestamp,
+    ) -> Result<Self, DomainError> {
+        self.require_open("update", at)?;
+        let mut next = self.clone();
+        next.severity = severity;
+        next.text = text;
+        next.updated_at = at;
+        Ok(next)
+    }
+
+    /// Closes an open entry.
+    pub fn close(&self, at: Timestamp) -> Result<Self, DomainError> {
+        self.require_open("close", at)?;
+        let mut next = self.clone();
+        next.status = LogStatus::Closed { at };
+        next.updated_at = at;
+        Ok(next)
+    }
+
+    fn require_open(&self, transition: &'static str, at: Timestamp) -> Result<(), DomainError> {
+        let entity = "log entry";
+        if self.status != LogStatus::Open {
+            return Err(DomainError::InvalidTransition {
+                entity,
+                state: self.status.name(),
+                transition,
+            });
+        }
+        if at < self.updated_at {
+            return Err(DomainError::TimeWentBackwards {
+                entity,
+                at: at.as_millis(),
+                last: self.updated_at.as_millis(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Where a liaison report stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReportState {
+    /// Waiting for the host to triage it.
+    Submitted,
+    /// Entered into a host room's log.
+    Triaged {
+        /// The log entry made from it.
+        entry: LogEntryId,
+    },
+    /// Not entered into the log.
+    Dismissed {
+        /// Why.
+        reason: Reason,
+    },
+}
+
+impl ReportState {
+    /// The state's name, as error messages spell it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ReportState::Submitted => "Submitted",
+            ReportState::Triaged { .. } => "Triaged",
+            ReportState::Dismissed { .. } => "Dismissed",
+        }
+    }
+}
+
+/// A report a foreign liaison officer sends to the host.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiaisonReport {
+    id: LiaisonReportId,
+    delegation: DelegationId,
+    venue: Option<VenueId>,
+    text: LongText,
+    submitted_at: Timestamp,
+    updated_at: Timestamp,
+    state: ReportState,
+}
+
+impl LiaisonReport {
+    /// Submits a report of a delegation, optionally about a venue.
+    pub fn submit(
+        id: LiaisonReportId,
+        delegation: &Delegation,
+        venue: Option<&Venue>,
+        text: LongText,
+        at: Timestamp,
+    ) -> Self {
+        LiaisonReport {
+            id,
+            delegation: delegation.id().clone(),
+            venue: venue.map(|v| v.id().clone()),
+            text,
+            submitted_at: at,
+            updated_at: at,
+            state: ReportState::Submitted,
+        }
+    }
+
+    /// The report's identifier.
+    pub fn id(&self) -> &LiaisonReportId {
+        &self.id
+    }
+
+    /// The reporting delegation.
+    pub fn delegation(&self) -> &DelegationId {
+        &self.delegation
+    }
+
+    /// The venue concerned, if any.
+    pub fn venue(&self) -> Option<&VenueId> {
+        self.venue.as_ref()
+    }
+
+    /// The report.
+    pub fn text(&self) -> &LongText {
+        &self.text
+    }
+
+    /// When it was submitted.
+    pub fn submitted_at(&self) -> Timestamp {
+        self.submitted_at
+    }
+
+    /// When it last changed.
+    pub fn updated_at(&self) -> Timestamp {
+        self.updated_at
+    }
+
+    /// Where it stands.
+    pub fn state(&self) -> &ReportState {
+        &self.state
+    }
+
+    /// Triages the report into a host room's log: returns the triaged report
+    /// and the new log entry, which carries the report's venue and text.
+    pub fn triage(
+        &self,
+        entry: LogEntryId,
+        room: &Room,
+        category: Category,
+        severity: Severity,
+        at: Timestamp,
+    ) -> Result<(Self, LogEntry), DomainError> {
+        self.require_submitted("triage", at)?;
+        if !room.kind().is_host() {
+            return Err(DomainError::field(
+                "room",
+                FieldProblem::Rule("a liaison report is triaged into a host room's log"),
+            ));
+        }
+        let log_entry = LogEntry {
+            id: entry.clone(),
+            room: room.id().clone(),
+            venue: self.venue.clone(),
+            category,
+            severity,
+            text: self.text.clone(),
+            recorded_at: at,
+            updated_at: at,
+            status: LogStatus::Open,
+            source: Some(self.id.clone()),
+        };
+        let mut next = self.clone();
+        next.state = ReportState::Triaged { entry };
+        next.updated_at = at;
+        Ok((next, log_entry))
+    }
+
+    /// Dismisses the report, with a reason.
+    pub fn dismiss(&self, reason: Reason, at: Timestamp) -> Result<Self, DomainError> {
+        self.require_submitted("dismiss", at)?;
+        let mut next = self.clone();
+        next.state = ReportState::Dismissed { reason };
+        next.updated_at = at;
+        Ok(next)
+    }
+
+    fn require_submitted(
+        &self,
+        transition: &'static str,
+        at: Timestamp,
+    ) -> Result<(), DomainError> {
+        let entity = "liaison report";
+        if self.state != ReportState::Submitted {
+            return Err(DomainError::InvalidTransition {
+                entity,
+                state: self.state.name(),
+                transition,
+            });
+        }
+        if at < self.updated_at {
+            return Err(DomainError::TimeWentBackwards {
+                entity,
+                at: at.as_millis(),
+                last: self.updated_at.as_millis(),
+            });
+        }
+        Ok(())
+    }
+}

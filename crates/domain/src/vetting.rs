@@ -1,0 +1,471 @@
+//! Vetting cases: what the host does with a screening hit.
+//!
+//! ```text
+//! Open ──clear──────────────► Cleared            (routine: the clearing house)
+//!  │ ├─propose_refusal──► RefusalProposed ──confirm_refusal──► Refused
+//!  │ │                         │
+//!  │ └─propose_referral─► ReferralProposed ─confirm_referral─► Referred
+//!  │                           │
+//!  └◄────reject_proposal───────┘   (either proposal, back to Open)
+//! ```
+//!
+//! Every decision carries a non-empty reason, who took it and when. A
+//! proposal must be confirmed by another account than the one that made it
+//! (four eyes). Risk notes, from the host or a foreign delegation, can be added
+//! until the case is final. The organiser sees only the [`Opinion`], a type
+//! that cannot carry any detail.
+
+use crate::codes::SnapshotHash;
+use crate::declaration::ScreeningStatus;
+use crate::error::DomainError;
+use crate::ids::{AccountId, ApplicantId, DeclarationId, VettingCaseId};
+use crate::text::{LongText, Reason};
+use crate::time::Timestamp;
+
+const ENTITY: &str = "vetting case";
+
+/// Who a vetting case is about.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Subject {
+    /// A person declared by a foreign delegation.
+    Declaration(DeclarationId),
+    /// An applicant for accreditation through the organiser.
+    Applicant(ApplicantId),
+}
+
+/// A decision or proposal on a case: why, by whom, when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    reason: Reason,
+    by: AccountId,
+    at: Timestamp,
+}
+
+impl Decision {
+    /// The reason given.
+    pub fn reason(&self) -> &Reason {
+        &self.reason
+    }
+
+    /// The account that took the decision.
+    pub fn by(&self) -> &AccountId {
+        &self.by
+    }
+
+    /// When.
+    pub fn at(&self) -> Timestamp {
+        self.at
+    }
+}
+
+/// Where a vetting case stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VettingState {
+    /// Under review.
+    Open,
+    /// Cleared: the hit was a false match or not a concern. Final.
+    Cleared(Decision),
+    /// Someone proposed refusing the person.
+    RefusalProposed(Decision),
+    /// The refusal was confirmed. Final.
+    Refused {
+        /// The proposal.
+        proposal: Decision,
+        /// The confirmation.
+        confirmation: Decision,
+    },
+    /// Someone proposed referring the case to another authority.
+    ReferralProposed(Decision),
+    /// The referral was confirmed. Final.
+    Referred {
+        /// The proposal.
+        proposal: Decision,
+        /// The confirmation.
+        confirmation: Decision,
+    },
+}
+
+impl VettingState {
+    /// The state's name, as error messages spell it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            VettingState::Open => "Open",
+            VettingState::Cleared(_) => "Cleared",
+            VettingState::RefusalProposed(_) => "RefusalProposed",
+            VettingState::Refused { .. } => "Refused",
+            VettingState::ReferralProposed(_) => "ReferralProposed",
+            VettingState::Referred { .. } => "Referred",
+        }
+    }
+
+    /// Whether the case is decided for good.
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            VettingState::Cleared(_) | VettingState::Refused { .. } | VettingState::Referred { .. }
+        )
+    }
+}
+
+/// Which side wrote a risk note.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AuthorSide {
+    /// A host analyst or commander.
+    Host,
+    /// A foreign liaison officer or investigator.
+    Foreign,
+}
+
+/// A note on the risk a person poses, added to a case by either side.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RiskNote {
+    author: AccountId,
+    side: AuthorSide,
+    text: LongText,
+    at: Timestamp,
+}
+
+impl RiskNote {
+    /// A note by `author`, of `side`, written at `at`.
+    pub fn new(author: AccountId, side: AuthorSide, text: LongText, at: Timestamp) -> Self {
+        RiskNote {
+            author,
+            side,
+            text,
+            at,
+        }
+    }
+
+    /// The author's account.
+    pub fn author(&self) -> &AccountId {
+        &self.author
+    }
+
+    /// The author's side.
+    pub fn side(&self) -> AuthorSide {
+        self.side
+    }
+
+    /// The note.
+    pub fn text(&self) -> &LongText {
+        &self.text
+    }
+
+    /// When it was written.
+    pub fn at(&self) -> Timestamp {
+        self.at
+    }
+}
+
+/// A proposal that was rejected, kept for the record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RejectedProposal {
+    refusal: bool,
+    proposal: Decision,
+    rejection: Decision,
+}
+
+impl RejectedProposal {
+    /// Whether a refusal (rather than a referral) was proposed.
+    pub fn was_refusal(&self) -> bool {
+        self.refusal
+    }
+
+    /// The proposal.
+    pub fn proposal(&self) -> &Decision {
+        &self.proposal
+    }
+
+    /// Its rejection.
+    pub fn rejection(&self) -> &Decision {
+        &self.rejection
+    }
+}
+
+/// What the organiser sees of a vetting case, and nothing else: no reasons,
+/// no names, no watchlist data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Opinion {
+    /// Not decided yet (or referred to another authority).
+    Pending,
+    /// The host has no objection.
+    NoObjection,
+    /// The host objects.
+    Objection,
+}
+
+impl Opinion {
+    /// The opinion on a screened subject: pending until screened, no objection
+    /// for a clear screening, and the case's opinion for a hit. A hit whose case
+    /// is not given (or is another case) stays pending.
+    pub fn of_screening(status: &ScreeningStatus, case: Option<&VettingCase>) -> Opinion {
+        match status {
+            ScreeningStatus::NotScreened => Opinion::Pending,
+            ScreeningStatus::Clear { .. } => Opinion::NoObjection,
+            ScreeningStatus::Hit { case: id } => match case {
+                Some(case) if case.id() == id => case.opinion(),
+                _ => Opinion::Pending,
+            },
+        }
+    }
+}
+
+/// A vetting case opened by a screening hit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VettingCase {
+    id: VettingCaseId,
+    subject: Subject,
+    snapshot: SnapshotHash,
+    summary: LongText,
+    opened_at: Timestamp,
+    updated_at: Timestamp,
+    state: VettingState,
+    notes: Vec<RiskNote>,
+    rejected: Vec<RejectedProposal>,
+}
+
+impl VettingCase {
+    /// Opens a case on `subject` for a hit against the list snapshot
+    /// `snapshot`, with the analyst's summary of the hit.
+    pub fn open(
+        id: VettingCaseId,
+        subject: Subject,
+        snapshot: SnapshotHash,
+        summary: LongText,
+        at: Timestamp,
+    ) -> Self {
+        VettingCase {
+            id,
+            subject,
+            snapshot,
+            summary,
+            opened_at: at,
+            updated_at: at,
+            state: VettingState::Open,
+            notes: Vec::new(),
+            rejected: Vec::new(),
+        }
+    }
+
+    /// The case's identifier.
+    pub fn id(&self) -> &VettingCaseId {
+        &self.id
+    }
+
+    /// Who the case is about.
+    pub fn subject(&self) -> &Subject {
+        &self.subject
+    }
+
+    /// The list snapshot the hit came from.
+    pub fn snapshot(&self) -> &SnapshotHash {
+        &self.snapshot
+    }
+
+    /// The summary of the hit.
+    pub fn summary(&self) -> &LongText {
+        &self.summary
+    }
+
+    /// When the case was opened.
+    pub fn opened_at(&self) -> Timestamp {
+        self.opened_at
+    }
+
+    /// When the case last changed.
+    pub fn updated_at(&self) -> Timestamp {
+        self.updated_at
+    }
+
+    /// Where the case stands.
+    pub fn state(&self) -> &VettingState {
+        &self.state
+    }
+
+    /// The risk notes, oldest first.
+    pub fn notes(&self) -> &[RiskNote] {
+        &self.notes
+    }
+
+    /// The proposals rejected so far, oldest first.
+    pub fn rejected_proposals(&self) -> &[RejectedProposal] {
+        &self.rejected
+    }
+
+    /// The organiser's view: pending, no objection or objection.
+    pub fn opinion(&self) -> Opinion {
+        match self.state {
+            VettingState::Cleared(_) => Opinion::NoObjection,
+            VettingState::Refused { .. } => Opinion::Objection,
+            // A referral hands the decision to another authority: not decided here.
+            VettingState::Open
+            | VettingState::RefusalProposed(_)
+            | VettingState::ReferralProposed(_)
+            | VettingState::Referred { .. } => Opinion::Pending,
+        }
+    }
+
+    /// Clears an open case (the routine path).
+    pub fn clear(&self, reason: Reason, by: AccountId, at: Timestamp) -> Result<Self, DomainError> {
+        self.require(matches!(self.state, VettingState::Open), "clear", at)?;
+        Ok(self.with_state(VettingState::Cleared(Decision { reason, by, at }), at))
+    }
+
+    /// Proposes refusing the person.
+    pub fn propose_refusal(
+        &self,
+        reason: Reason,
+        by: AccountId,
+        at: Timestamp,
+    ) -> Result<Self, DomainError> {
+        self.require(
+            matches!(self.state, VettingState::Open),
+            "propose refusal",
+            at,
+        )?;
+        Ok(self.with_state(
+            VettingState::RefusalProposed(Decision { reason, by, at }),
+            at,
+        ))
+    }
+
+    /// Confirms a proposed refusal; the confirming account must not be the proposer.
+    pub fn confirm_refusal(
+        &self,
+        reason: Reason,
+        by: AccountId,
+        at: Timestamp,
+    ) -> Result<Self, DomainError> {
+        let VettingState::RefusalProposed(proposal) = &self.state else {
+            return Err(self.invalid("confirm refusal"));
+        };
+        self.require(true, "confirm refusal", at)?;
+        self.four_eyes(proposal, &by)?;
+        Ok(self.with_state(
+            VettingState::Refused {
+                proposal: proposal.clone(),
+                confirmation: Decision { reason, by, at },
+            },
+            at,
+        ))
+    }
+
+    /// Proposes referring the case to another authority.
+    pub fn propose_referral(
+        &self,
+        reason: Reason,
+        by: AccountId,
+        at: Timestamp,
+    ) -> Result<Self, DomainError> {
+        self.require(
+            matches!(self.state, VettingState::Open),
+            "propose referral",
+            at,
+        )?;
+        Ok(self.with_state(
+            VettingState::ReferralProposed(Decision { reason, by, at }),
+            at,
+        ))
+    }
+
+    /// Confirms a proposed referral; the confirming account must not be the proposer.
+    pub fn confirm_referral(
+        &self,
+        reason: Reason,
+        by: AccountId,
+        at: Timestamp,
+    ) -> Result<Self, DomainError> {
+        let VettingState::ReferralProposed(proposal) = &self.state else {
+            return Err(self.invalid("confirm referral"));
+        };
+        self.require(true, "confirm referral", at)?;
+        self.four_eyes(proposal, &by)?;
+        Ok(self.with_state(
+            VettingState::Referred {
+                proposal: proposal.clone(),
+                confirmation: Decision { reason, by, at },
+            },
+            at,
+        ))
+    }
+
+    /// Rejects a proposed refusal or referral; the case is open again and the
+    /// rejected proposal stays on record.
+    pub fn reject_proposal(
+        &self,
+        reason: Reason,
+        by: AccountId,
+        at: Timestamp,
+    ) -> Result<Self, DomainError> {
+        let (refusal, proposal) = match &self.state {
+            VettingState::RefusalProposed(proposal) => (true, proposal),
+            VettingState::ReferralProposed(proposal) => (false, proposal),
+            _ => return Err(self.invalid("reject proposal")),
+        };
+        self.require(true, "reject proposal", at)?;
+        let rejected = RejectedProposal {
+            refusal,
+            proposal: proposal.clone(),
+            rejection: Decision { reason, by, at },
+        };
+        let mut next = self.with_state(VettingState::Open, at);
+        next.rejected.push(rejected);
+        Ok(next)
+    }
+
+    /// Adds a risk note; refused once the case is final.
+    pub fn add_note(&self, note: RiskNote) -> Result<Self, DomainError> {
+        let at = note.at;
+        self.require(!self.state.is_final(), "add a note", at)?;
+        let mut next = self.clone();
+        next.updated_at = at;
+        next.notes.push(note);
+        Ok(next)
+    }
+
+    /// Refuses the transition unless `allowed`, or if `at` is earlier than the
+    /// last change.
+    fn require(
+        &self,
+        allowed: bool,
+        transition: &'static str,
+        at: Timestamp,
+    ) -> Result<(), DomainError> {
+        if !allowed {
+            return Err(self.invalid(transition));
+        }
+        if at < self.updated_at {
+            return Err(DomainError::TimeWentBackwards {
+                entity: ENTITY,
+                at: at.as_millis(),
+                last: self.updated_at.as_millis(),
+            });
+        }
+        Ok(())
+    }
+
+    fn four_eyes(&self, proposal: &Decision, by: &AccountId) -> Result<(), DomainError> {
+        if &proposal.by == by {
+            return Err(DomainError::FourEyes {
+                case: self.id.clone(),
+                proposer: by.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    fn invalid(&self, transition: &'static str) -> DomainError {
+        DomainError::InvalidTransition {
+            entity: ENTITY,
+            state: self.state.name(),
+            transition,
+        }
+    }
+
+    fn with_state(&self, state: VettingState, at: Timestamp) -> Self {
+        let mut next = self.clone();
+        next.state = state;
+        next.updated_at = at;
+        next
+    }
+}
