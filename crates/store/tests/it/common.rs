@@ -22,6 +22,8 @@ pub async fn backends() -> Vec<TestDb> {
     let mut out = vec![sqlite()];
     if let Ok(admin) = std::env::var("CORTINA_TEST_DATABASE_URL") {
         out.push(postgres(&admin).await);
+    } else if std::env::var_os("CORTINA_REQUIRE_POSTGRES").is_some() {
+        panic!("CORTINA_REQUIRE_POSTGRES is set but CORTINA_TEST_DATABASE_URL is not");
     } else {
         eprintln!("CORTINA_TEST_DATABASE_URL unset: PostgreSQL half of the store tests skipped");
     }
