@@ -1,13 +1,6 @@
--- The ledger: one row per entry, in log order, never updated or deleted.
--- `entry` is the canonical encoding (ledger::entry, version 1); `hashes`
--- holds the stored hashes this entry completes (level 0 first), so the
--- concatenation of all `hashes` in `seq` order is the stored-hash array of
--- Go's sumdb/tlog layout and proofs need no recomputation.
-CREATE TABLE ledger_entries (
-    seq BIGINT PRIMARY KEY,
-    entry BYTEA NOT NULL,
-    hashes BYTEA NOT NULL
-);
+-- The ledger's entries table is in the per-backend files: SQLite wants
+-- `INTEGER PRIMARY KEY` (the row id itself, one B-tree lookup per entry),
+-- PostgreSQL `BIGINT`.
 
 -- The sequencer's head: one row. `size` and `checkpoint` change in the same
 -- transaction as the entries they cover.
