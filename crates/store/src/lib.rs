@@ -19,6 +19,7 @@
 pub mod keys;
 pub mod migrate;
 pub mod read;
+pub mod records;
 pub mod writer;
 
 use std::future::Future;

@@ -22,13 +22,22 @@ struct Migration {
 }
 
 /// The migrations, oldest first. Append only; never edit a shipped one.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "ledger",
-    common: include_str!("../migrations/0001_ledger.sql"),
-    sqlite: include_str!("../migrations/0001_ledger.sqlite.sql"),
-    postgres: include_str!("../migrations/0001_ledger.postgres.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "ledger",
+        common: include_str!("../migrations/0001_ledger.sql"),
+        sqlite: include_str!("../migrations/0001_ledger.sqlite.sql"),
+        postgres: include_str!("../migrations/0001_ledger.postgres.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "registry",
+        common: include_str!("../migrations/0002_registry.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+];
 
 impl Migration {
     fn backend_sql(&self, backend: Backend) -> &'static str {

@@ -4,4 +4,5 @@
 mod common;
 mod crash;
 mod ledger_store;
+mod records;
 mod tamper;

@@ -1,0 +1,365 @@
+//! The coordination core's rows: agencies, accounts, and every other
+//! aggregate as a document with indexed attributes.
+//!
+//! The service layer calls these inside a [`WriteTx`](crate::WriteTx) (with
+//! `tx.conn().await?`) to change state, or with [`Store::pool`](crate::Store::pool)
+//! to read. Documents are opaque JSON text here: the domain crate owns their
+//! shape. This module is the only place that spells these tables' SQL.
+
+use sqlx::{AnyConnection, Executor, Row as _, any::AnyRow};
+
+use crate::StoreError;
+
+/// One aggregate as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// The aggregate kind (`declaration`, `request`, `task`, …).
+    pub kind: String,
+    /// Its id.
+    pub id: String,
+    /// The delegation that owns it, if any.
+    pub delegation: Option<String>,
+    /// The room it belongs to, if any.
+    pub room: Option<String>,
+    /// Its state name (stable snake_case), for boards and queries.
+    pub state: String,
+    /// The domain's JSON document; `None` once purged.
+    pub doc: Option<String>,
+    /// The salt of the record's personal-data commitments; `None` if it has
+    /// none or was purged.
+    pub salt: Option<Vec<u8>>,
+    /// The ledger entry that created it.
+    pub created_seq: i64,
+    /// The ledger entry that last changed it.
+    pub updated_seq: i64,
+}
+
+fn record(row: &AnyRow) -> Result<Record, StoreError> {
+    Ok(Record {
+        kind: row.try_get("kind")?,
+        id: row.try_get("id")?,
+        delegation: row.try_get("delegation")?,
+        room: row.try_get("room")?,
+        state: row.try_get("state")?,
+        doc: row.try_get("doc")?,
+        salt: row.try_get("salt")?,
+        created_seq: row.try_get("created_seq")?,
+        updated_seq: row.try_get("updated_seq")?,
+    })
+}
+
+const RECORD_COLUMNS: &str =
+    "kind, id, delegation, room, state, doc, salt, created_seq, updated_seq";
+
+/// The record `kind`/`id`, if it exists.
+pub async fn get<'e, E>(exec: E, kind: &str, id: &str) -> Result<Option<Record>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {RECORD_COLUMNS} FROM records WHERE kind = $1 AND id = $2"
+    )))
+    .bind(kind)
+    .bind(id)
+    .fetch_optional(exec)
+    .await?;
+    row.as_ref().map(record).transpose()
+}
+
+/// Inserts or replaces a record (`created_seq` is kept on replace).
+pub async fn put(conn: &mut AnyConnection, r: &Record) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO records (kind, id, delegation, room, state, doc, salt, created_seq, updated_seq)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (kind, id) DO UPDATE SET
+            delegation = excluded.delegation, room = excluded.room, state = excluded.state,
+            doc = excluded.doc, salt = excluded.salt, updated_seq = excluded.updated_seq",
+    )
+    .bind(&r.kind)
+    .bind(&r.id)
+    .bind(&r.delegation)
+    .bind(&r.room)
+    .bind(&r.state)
+    .bind(&r.doc)
+    .bind(&r.salt)
+    .bind(r.created_seq)
+    .bind(r.updated_seq)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Which records of a kind to list.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// Only those owned by this delegation.
+    pub delegation: Option<String>,
+    /// Only those in this room.
+    pub room: Option<String>,
+    /// Only those in this state.
+    pub state: Option<String>,
+    /// At most this many (newest first); default 1,000.
+    pub limit: Option<i64>,
+}
+
+/// Records of `kind` matching `filter`, most recently changed first.
+pub async fn list<'e, E>(exec: E, kind: &str, filter: &Filter) -> Result<Vec<Record>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let mut sql = format!("SELECT {RECORD_COLUMNS} FROM records WHERE kind = $1");
+    let mut n = 1;
+    let mut binds: Vec<&str> = Vec::new();
+    for (column, value) in [
+        ("delegation", &filter.delegation),
+        ("room", &filter.room),
+        ("state", &filter.state),
+    ] {
+        if let Some(v) = value {
+            n += 1;
+            sql.push_str(&format!(" AND {column} = ${n}"));
+            binds.push(v);
+        }
+    }
+    sql.push_str(&format!(" ORDER BY updated_seq DESC LIMIT ${}", n + 1));
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(kind);
+    for b in binds {
+        q = q.bind(b);
+    }
+    let rows = q.bind(filter.limit.unwrap_or(1000)).fetch_all(exec).await?;
+    rows.iter().map(record).collect()
+}
+
+/// An agency row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgencyRow {
+    /// Registry id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// `host`, `foreign`, `organiser` or `oversight`.
+    pub kind: String,
+    /// ISO 3166 alpha-2.
+    pub country: String,
+    /// Entry that created it.
+    pub created_seq: i64,
+    /// Entry that last changed it.
+    pub updated_seq: i64,
+}
+
+/// The agency `id`, if registered.
+pub async fn agency<'e, E>(exec: E, id: &str) -> Result<Option<AgencyRow>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(
+        "SELECT id, name, kind, country, created_seq, updated_seq FROM agencies WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(exec)
+    .await?;
+    row.map(|r| {
+        Ok(AgencyRow {
+            id: r.try_get(0)?,
+            name: r.try_get(1)?,
+            kind: r.try_get(2)?,
+            country: r.try_get(3)?,
+            created_seq: r.try_get(4)?,
+            updated_seq: r.try_get(5)?,
+        })
+    })
+    .transpose()
+}
+
+/// Every agency, by id.
+pub async fn agencies<'e, E>(exec: E) -> Result<Vec<AgencyRow>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(
+        "SELECT id, name, kind, country, created_seq, updated_seq FROM agencies ORDER BY id",
+    )
+    .fetch_all(exec)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(AgencyRow {
+                id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                kind: r.try_get(2)?,
+                country: r.try_get(3)?,
+                created_seq: r.try_get(4)?,
+                updated_seq: r.try_get(5)?,
+            })
+        })
+        .collect()
+}
+
+/// Registers a new agency (an existing id is an error).
+pub async fn insert_agency(conn: &mut AnyConnection, a: &AgencyRow) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO agencies (id, name, kind, country, created_seq, updated_seq)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&a.id)
+    .bind(&a.name)
+    .bind(&a.kind)
+    .bind(&a.country)
+    .bind(a.created_seq)
+    .bind(a.updated_seq)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// An account row. The password hash never leaves the store except to the
+/// code that checks a password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccountRow {
+    /// Registry id.
+    pub id: String,
+    /// Login name.
+    pub username: String,
+    /// Role name (`domain::Role::as_str`).
+    pub role: String,
+    /// Agency id.
+    pub agency_id: String,
+    /// Delegation id, for foreign accounts.
+    pub delegation_id: Option<String>,
+    /// The accredited declaration line behind a foreign account.
+    pub declaration_id: Option<String>,
+    /// Argon2 PHC string, if the account can log in with a password.
+    pub password_hash: Option<String>,
+    /// The entry that disabled the account, if disabled.
+    pub disabled_seq: Option<i64>,
+    /// Entry that created it.
+    pub created_seq: i64,
+    /// Entry that last changed it.
+    pub updated_seq: i64,
+}
+
+impl std::fmt::Debug for AccountRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountRow")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("agency_id", &self.agency_id)
+            .field("delegation_id", &self.delegation_id)
+            .field("disabled_seq", &self.disabled_seq)
+            .finish_non_exhaustive()
+    }
+}
+
+const ACCOUNT_COLUMNS: &str = "id, username, role, agency_id, delegation_id, declaration_id, password_hash, disabled_seq, created_seq, updated_seq";
+
+fn account_row(r: &AnyRow) -> Result<AccountRow, StoreError> {
+    Ok(AccountRow {
+        id: r.try_get(0)?,
+        username: r.try_get(1)?,
+        role: r.try_get(2)?,
+        agency_id: r.try_get(3)?,
+        delegation_id: r.try_get(4)?,
+        declaration_id: r.try_get(5)?,
+        password_hash: r.try_get(6)?,
+        disabled_seq: r.try_get(7)?,
+        created_seq: r.try_get(8)?,
+        updated_seq: r.try_get(9)?,
+    })
+}
+
+/// The account with this login name.
+pub async fn account_by_username<'e, E>(
+    exec: E,
+    username: &str,
+) -> Result<Option<AccountRow>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = $1"
+    )))
+    .bind(username)
+    .fetch_optional(exec)
+    .await?;
+    row.as_ref().map(account_row).transpose()
+}
+
+/// The account with this id.
+pub async fn account<'e, E>(exec: E, id: &str) -> Result<Option<AccountRow>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(exec)
+    .await?;
+    row.as_ref().map(account_row).transpose()
+}
+
+/// Every account, by username.
+pub async fn accounts<'e, E>(exec: E) -> Result<Vec<AccountRow>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY username"
+    )))
+    .fetch_all(exec)
+    .await?;
+    rows.iter().map(account_row).collect()
+}
+
+/// Creates an account (an existing id or username is an error).
+pub async fn insert_account(conn: &mut AnyConnection, a: &AccountRow) -> Result<(), StoreError> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    )))
+    .bind(&a.id)
+    .bind(&a.username)
+    .bind(&a.role)
+    .bind(&a.agency_id)
+    .bind(&a.delegation_id)
+    .bind(&a.declaration_id)
+    .bind(&a.password_hash)
+    .bind(a.disabled_seq)
+    .bind(a.created_seq)
+    .bind(a.updated_seq)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks an account disabled by entry `seq`.
+pub async fn disable_account(
+    conn: &mut AnyConnection,
+    id: &str,
+    seq: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE accounts SET disabled_seq = $1, updated_seq = $1 WHERE id = $2")
+        .bind(seq)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Every `(table, kind, id, updated_seq, created_seq)` stamp, for checking
+/// that each row's entries are in the ledger.
+pub async fn stamps<'e, E>(exec: E) -> Result<Vec<(String, String, i64, i64)>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(
+        "SELECT kind, id, created_seq, updated_seq FROM records
+         UNION ALL SELECT 'agency', id, created_seq, updated_seq FROM agencies
+         UNION ALL SELECT 'account', id, created_seq, updated_seq FROM accounts",
+    )
+    .fetch_all(exec)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+        .collect()
+}
