@@ -209,6 +209,32 @@ impl Store {
         Ok(out)
     }
 
+    /// Loads every stored hash at tree level ≥ 8 into memory (one row in 256
+    /// holds them), so that proofs and tiles afterwards read only low-level
+    /// hashes from the database. A server calls this once at start; it
+    /// costs one indexed read per 256 entries. Returns how many hashes are
+    /// cached.
+    pub async fn warm_proof_cache(&self) -> Result<usize, StoreError> {
+        let size = self.ledger_stats().await?.size;
+        let step = 1u64 << UPPER_LEVEL;
+        let mut indexes = Vec::new();
+        let mut seq = step - 1;
+        while seq < size {
+            // Row `seq` completes levels 0..=trailing_ones(seq); keep ≥ 8.
+            let top = seq.trailing_ones() as u8;
+            for level in UPPER_LEVEL as u8..=top {
+                indexes.push(ledger::stored_hash_index(level, seq >> level));
+            }
+            seq += step;
+            if indexes.len() >= 4096 {
+                self.fetch_hashes(&indexes).await?;
+                indexes.clear();
+            }
+        }
+        self.fetch_hashes(&indexes).await?;
+        Ok(self.inner.upper_hashes.read().unwrap_or_else(|p| p.into_inner()).len())
+    }
+
     /// Runs a ledger algorithm over the stored hashes with one database round
     /// trip: a first pass records the indexes it reads (they depend only on
     /// the sizes, never on hash values), then the real pass gets them.
