@@ -50,3 +50,12 @@ CREATE TABLE records (
 CREATE INDEX records_by_delegation ON records (kind, delegation);
 CREATE INDEX records_by_room ON records (kind, room);
 CREATE INDEX records_by_state ON records (kind, state);
+
+-- The salt of each entry's payload digest (HMAC-SHA-256 of the command as
+-- submitted). Whoever holds the salt and the payload can show that the
+-- entry is about it; without the salt the digest reveals nothing, even of
+-- a guessable payload. Purging personal data deletes the salts concerned.
+CREATE TABLE entry_salts (
+    seq BIGINT PRIMARY KEY,
+    salt BYTEA NOT NULL
+);

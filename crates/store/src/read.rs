@@ -232,7 +232,12 @@ impl Store {
             }
         }
         self.fetch_hashes(&indexes).await?;
-        Ok(self.inner.upper_hashes.read().unwrap_or_else(|p| p.into_inner()).len())
+        Ok(self
+            .inner
+            .upper_hashes
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .len())
     }
 
     /// Runs a ledger algorithm over the stored hashes with one database round

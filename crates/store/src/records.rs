@@ -363,3 +363,30 @@ where
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
         .collect()
 }
+
+/// Keeps the salt of entry `seq`'s payload digest.
+pub async fn insert_entry_salt(
+    conn: &mut AnyConnection,
+    seq: i64,
+    salt: &[u8],
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO entry_salts (seq, salt) VALUES ($1, $2)")
+        .bind(seq)
+        .bind(salt)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The salt of entry `seq`'s payload digest, unless purged.
+pub async fn entry_salt<'e, E>(exec: E, seq: i64) -> Result<Option<Vec<u8>>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(
+        sqlx::query_scalar("SELECT salt FROM entry_salts WHERE seq = $1")
+            .bind(seq)
+            .fetch_optional(exec)
+            .await?,
+    )
+}
