@@ -121,7 +121,9 @@ impl Store {
 
     /// The log size this process knows to be committed (at least).
     pub fn committed_size(&self) -> u64 {
-        self.inner.committed.load(std::sync::atomic::Ordering::Acquire)
+        self.inner
+            .committed
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// The stored hashes at `indexes` (Go sumdb storage indexes), in order.
@@ -142,7 +144,11 @@ impl Store {
         // Which row holds each index, and where in its blob.
         let mut wanted: HashMap<u64, Vec<(u64, usize)>> = HashMap::new();
         {
-            let cache = self.inner.upper_hashes.read().unwrap_or_else(|p| p.into_inner());
+            let cache = self
+                .inner
+                .upper_hashes
+                .read()
+                .unwrap_or_else(|p| p.into_inner());
             for &i in indexes {
                 if let Some(h) = cache.get(&i) {
                     out.insert(i, *h);
@@ -191,7 +197,11 @@ impl Store {
             }
         }
         if !upper.is_empty() {
-            let mut cache = self.inner.upper_hashes.write().unwrap_or_else(|p| p.into_inner());
+            let mut cache = self
+                .inner
+                .upper_hashes
+                .write()
+                .unwrap_or_else(|p| p.into_inner());
             if cache.len() < UPPER_CACHE_MAX {
                 cache.extend(upper);
             }
