@@ -26,6 +26,8 @@
 //! - [`task`]: tasks for host units.
 //! - [`movement`]: protectees and their movements.
 //! - [`sitrep`]: numbered situation reports.
+//! - [`storage`]: the JSON documents the service stores, and what loading
+//!   one re-checks.
 
 pub mod action;
 pub mod codes;
@@ -39,6 +41,7 @@ pub mod role;
 pub mod room;
 pub mod side;
 pub mod sitrep;
+pub mod storage;
 pub mod task;
 pub mod text;
 pub mod time;

@@ -1,0 +1,116 @@
+//! The storage contract: how the domain's values are written as JSON
+//! documents, and what loading one checks.
+//!
+//! The service persists every aggregate (an event, a declaration line, a
+//! request, a vetting case, ...) as one JSON document and loads it back with
+//! `serde`. The domain types define that format themselves, so it is a
+//! contract: a renamed field or state is a format change that needs a
+//! migration of the stored documents. Wire formats (HTTP, CLI) are separate
+//! types outside this crate.
+//!
+//! # Shape
+//!
+//! - Field and variant names are `snake_case`, as in the Rust source.
+//! - Validated values are JSON strings in their normal form: identifiers,
+//!   names and texts as given (trimmed), country codes in upper case, document,
+//!   serial and plate numbers normalised, snapshot hashes as 64 lower-case hex
+//!   digits, dates as `YYYY-MM-DD`.
+//! - Instants ([`crate::time::Timestamp`]) and lengths of time are integers of
+//!   Unix milliseconds; windows are `{"from": ms, "until": ms}`.
+//! - Zones, severities and risk levels are their numbers (`1`, `2`, ...).
+//! - [`crate::Role`], [`crate::Action`] and [`crate::AgencyKind`] are their
+//!   stable names (`host_commander`, `rfi.answer`, `foreign`).
+//! - The state of a state machine is a tag next to the aggregate's other
+//!   fields, with the state's data beside it: `"state": "answered", "answer":
+//!   {...}`. Declaration lines carry two such tags (`"screening"` and
+//!   `"review"`), log entries `"status"`, rooms `"kind"`. The tag's value is
+//!   what the aggregate's `state_name()` returns, so a database can index it.
+//! - Optional values are written as `null`, never left out, so every document
+//!   of a kind has the same fields.
+//!
+//! # Loading
+//!
+//! Loading never trusts a document more than the constructors trust their
+//! callers. Every validated value is parsed by its own constructor, so a bad
+//! value is refused with the constructor's message (`field "name": longer than
+//! 200 characters`). Then each aggregate re-checks the rules that relate its
+//! fields to one another and that the value types alone cannot hold, and
+//! refuses a document that its transitions could not have produced, with a
+//! [`DomainError`](crate::DomainError) (often the very error the transition would have given).
+//! What each aggregate re-checks, and what it has to trust because checking
+//! needs other records, is listed under "Stored form" in its module.
+//!
+//! Rules that span records (a vetting case on a line is cleared, a venue
+//! belongs to the event, a unit belongs to a host agency) cannot be checked
+//! from one document; the service keeps them by loading and saving aggregates
+//! only through the transitions.
+//!
+//! Unknown fields are ignored when loading, so a document written by a newer
+//! version with an added field still loads; saving it back drops that field.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserializer, Visitor};
+
+/// Deserializes a JSON string and parses it with `parse`, reporting a refusal
+/// with the parser's own message. `expecting` names the value in serde's
+/// type errors ("invalid type: integer `5`, expected a country code").
+pub(crate) fn parse_str<'de, D, T, E, F>(
+    deserializer: D,
+    expecting: &'static str,
+    parse: F,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    E: fmt::Display,
+    F: FnOnce(&str) -> Result<T, E>,
+{
+    struct ParseVisitor<T, F> {
+        expecting: &'static str,
+        parse: F,
+        value: PhantomData<fn() -> T>,
+    }
+
+    impl<T, E, F> Visitor<'_> for ParseVisitor<T, F>
+    where
+        E: fmt::Display,
+        F: FnOnce(&str) -> Result<T, E>,
+    {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.expecting)
+        }
+
+        fn visit_str<Error: de::Error>(self, value: &str) -> Result<T, Error> {
+            (self.parse)(value).map_err(Error::custom)
+        }
+    }
+
+    deserializer.deserialize_str(ParseVisitor {
+        expecting,
+        parse,
+        value: PhantomData,
+    })
+}
+
+/// Implements `Serialize` (the value's `Display` form, a JSON string) and
+/// `Deserialize` (a JSON string, through the given parser) for a type.
+macro_rules! serde_as_str {
+    ($ty:ty, $expecting:expr, $parse:expr) => {
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                $crate::storage::parse_str(deserializer, $expecting, $parse)
+            }
+        }
+    };
+}
+
+pub(crate) use serde_as_str;
