@@ -36,7 +36,7 @@
 //! 200 characters`). Then each aggregate re-checks the rules that relate its
 //! fields to one another and that the value types alone cannot hold, and
 //! refuses a document that its transitions could not have produced, with a
-//! [`DomainError`](crate::DomainError) (often the very error the transition would have given).
+//! [`DomainError`] (often the very error the transition would have given).
 //! What each aggregate re-checks, and what it has to trust because checking
 //! needs other records, is listed under "Stored form" in its module.
 //!
@@ -52,6 +52,9 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::{self, Deserializer, Visitor};
+
+use crate::error::DomainError;
+use crate::time::Timestamp;
 
 /// Deserializes a JSON string and parses it with `parse`, reporting a refusal
 /// with the parser's own message. `expecting` names the value in serde's
@@ -114,3 +117,69 @@ macro_rules! serde_as_str {
 }
 
 pub(crate) use serde_as_str;
+
+/// The span of an aggregate's life in a stored document: from its creation to
+/// its last change. Every transition refuses a time earlier than the last
+/// change, so every time an aggregate records lies inside this span, and each
+/// answer, confirmation or rejection comes no earlier than what it answers.
+pub(crate) struct Span {
+    entity: &'static str,
+    first: Timestamp,
+    last: Timestamp,
+}
+
+impl Span {
+    /// The span from `first` (the creation) to `last` (the last change);
+    /// refused if the last change is earlier than the creation.
+    pub(crate) fn new(
+        entity: &'static str,
+        first: Timestamp,
+        last: Timestamp,
+    ) -> Result<Self, DomainError> {
+        if last < first {
+            return Err(inconsistent(
+                entity,
+                "its last change is earlier than its creation",
+            ));
+        }
+        Ok(Span {
+            entity,
+            first,
+            last,
+        })
+    }
+
+    /// Refuses any of `times` that lies outside the span.
+    pub(crate) fn contains(
+        &self,
+        times: impl IntoIterator<Item = Timestamp>,
+    ) -> Result<(), DomainError> {
+        for at in times {
+            if at < self.first || at > self.last {
+                return Err(inconsistent(
+                    self.entity,
+                    "a recorded time lies before its creation or after its last change",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses `later` if it is earlier than `earlier`, saying `problem`.
+    pub(crate) fn ordered(
+        &self,
+        earlier: Timestamp,
+        later: Timestamp,
+        problem: &'static str,
+    ) -> Result<(), DomainError> {
+        if later < earlier {
+            return Err(inconsistent(self.entity, problem));
+        }
+        Ok(())
+    }
+}
+
+/// The error for a stored document that breaks a rule relating its fields.
+pub(crate) fn inconsistent(entity: &'static str, problem: &'static str) -> DomainError {
+    DomainError::Inconsistent { entity, problem }
+}
