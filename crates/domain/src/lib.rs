@@ -16,6 +16,11 @@
 //! the authority policy's business; the domain checks only the machine, its
 //! invariants, and, where the machine itself is two-sided, the [`Side`].
 //!
+//! Every aggregate is `Serialize` and `Deserialize`: its JSON document is the
+//! storage format the service persists ([`storage`]). Loading a document
+//! parses every value through its constructor and re-checks the aggregate's
+//! own invariants, so a stored value is no more trusted than typed input.
+//!
 //! - [`registry`]: the event, clusters, venues and zones, agencies,
 //!   delegations, host units.
 //! - [`declaration`]: personnel declarations, accreditation, arms permits,
