@@ -52,7 +52,7 @@ use crate::error::{Blocker, DomainError, DuplicateBasis, FieldProblem, PermitPro
 use crate::ids::{DeclarationId, DelegationId, ProtecteeId, RoomId, VenueId, VettingCaseId};
 use crate::registry::{Delegation, Event, Zone};
 use crate::side::Side;
-use crate::storage::{Span, inconsistent};
+use crate::storage::{Span, aggregate, inconsistent};
 use crate::text::{LongText, Name, PersonName, Reason};
 use crate::time::{Date, Timestamp, Window};
 use crate::vetting::{VettingCase, VettingState};
@@ -1003,6 +1003,13 @@ impl DeclarationLine {
         Ok(())
     }
 }
+
+aggregate!(
+    DeclarationLine,
+    "declaration",
+    delegation: |line| Some(line.delegation()),
+    room: |_| None
+);
 
 /// The rule that nobody foreign gets an account before accreditation: `Ok`
 /// only if the line is accredited.

@@ -43,7 +43,7 @@ use crate::declaration::{DeclarationLine, RoleAsked};
 use crate::error::{DomainError, EscortProblem, FieldProblem};
 use crate::ids::{DeclarationId, DelegationId, MovementId, ProtecteeId, VenueId};
 use crate::registry::{Delegation, Event, HostUnit};
-use crate::storage::Span;
+use crate::storage::{Span, aggregate};
 use crate::text::{PersonName, Reason};
 use crate::time::{Timestamp, Window};
 
@@ -135,6 +135,11 @@ impl Protectee {
     /// The risk level.
     pub fn risk(&self) -> RiskLevel {
         self.risk
+    }
+
+    /// The stable state name, `registered`: a protectee has no state machine.
+    pub fn state_name(&self) -> &'static str {
+        "registered"
     }
 
     /// The same protectee with a new risk level, as the host reassesses it.
@@ -445,6 +450,9 @@ fn check_agent(
     }
     Ok(())
 }
+
+aggregate!(Protectee, "protectee", delegation: |p| Some(p.delegation()), room: |_| None);
+aggregate!(Movement, "movement", delegation: |m| Some(m.delegation()), room: |_| None);
 
 /// The stored form of a [`Movement`], checked on loading as the module
 /// documentation describes.

@@ -27,6 +27,7 @@ use crate::declaration::{DeclarationLine, Person};
 use crate::error::{DomainError, FieldProblem};
 use crate::ids::{AgencyId, ClusterId, DeclarationId, DelegationId, EventId, HostUnitId, VenueId};
 use crate::role::AgencyKind;
+use crate::storage::aggregate;
 use crate::text::Name;
 use crate::time::Timestamp;
 
@@ -239,6 +240,11 @@ impl Event {
         self.venues.iter().find(|v| v.id() == id)
     }
 
+    /// The stable state name, `configured`: an event has no state machine.
+    pub fn state_name(&self) -> &'static str {
+        "configured"
+    }
+
     /// The venue with this identifier, or an error naming `field`.
     pub fn require_venue(&self, field: &'static str, id: &VenueId) -> Result<&Venue, DomainError> {
         self.venue(id).ok_or_else(|| {
@@ -322,6 +328,11 @@ impl Agency {
         self.country
     }
 
+    /// The stable state name, `registered`: an agency has no state machine.
+    pub fn state_name(&self) -> &'static str {
+        "registered"
+    }
+
     /// Refuses the agency unless it is of kind `expected`.
     fn require_kind(&self, expected: AgencyKind, purpose: &'static str) -> Result<(), DomainError> {
         if self.kind == expected {
@@ -399,6 +410,11 @@ impl Delegation {
     pub fn head(&self) -> &DeclarationId {
         &self.head
     }
+
+    /// The stable state name, `registered`: a delegation has no state machine.
+    pub fn state_name(&self) -> &'static str {
+        "registered"
+    }
 }
 
 /// A unit of a host agency that can be given tasks and lead movements. It can
@@ -435,7 +451,17 @@ impl HostUnit {
     pub fn agency(&self) -> &AgencyId {
         &self.agency
     }
+
+    /// The stable state name, `registered`: a host unit has no state machine.
+    pub fn state_name(&self) -> &'static str {
+        "registered"
+    }
 }
+
+aggregate!(Event, "event", delegation: |_| None, room: |_| None);
+aggregate!(Agency, "agency", delegation: |_| None, room: |_| None);
+aggregate!(Delegation, "delegation", delegation: |d| Some(d.id()), room: |_| None);
+aggregate!(HostUnit, "host_unit", delegation: |_| None, room: |_| None);
 
 #[cfg(test)]
 mod tests {

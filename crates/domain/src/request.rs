@@ -66,7 +66,7 @@ use crate::error::{DisclosureProblem, DomainError, FieldProblem};
 use crate::ids::{AccountId, DelegationId, HostUnitId, RequestId};
 use crate::registry::{Delegation, HostUnit};
 use crate::side::Side;
-use crate::storage::{Span, inconsistent};
+use crate::storage::{Span, aggregate, inconsistent};
 use crate::text::{LongText, Name, Reason, Text};
 use crate::time::{Duration, Timestamp};
 
@@ -785,6 +785,8 @@ impl Request {
         next
     }
 }
+
+aggregate!(Request, "request", delegation: |r| Some(r.requester()), room: |_| None);
 
 /// The stored form of a [`Request`], checked on loading as the module
 /// documentation describes.

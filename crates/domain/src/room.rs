@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{DomainError, FieldProblem};
 use crate::ids::{ClusterId, DelegationId, LiaisonReportId, LogEntryId, RoomId, VenueId};
 use crate::registry::{Cluster, Delegation, Venue};
-use crate::storage::Span;
+use crate::storage::{Span, aggregate};
 use crate::text::{LongText, Name, Reason};
 use crate::time::Timestamp;
 
@@ -129,6 +129,11 @@ impl Room {
             RoomKind::DelegationLiaison { delegation } => Some(delegation),
             RoomKind::HostNational | RoomKind::HostCluster { .. } => None,
         }
+    }
+
+    /// The stable state name, `created`: a room has no state machine.
+    pub fn state_name(&self) -> &'static str {
+        "created"
     }
 
     /// The cluster of a host cluster room; `None` for other rooms.
@@ -572,6 +577,10 @@ impl LiaisonReport {
         Ok(())
     }
 }
+
+aggregate!(Room, "room", delegation: |r| r.delegation(), room: |r| Some(r.id()));
+aggregate!(LogEntry, "log_entry", delegation: |_| None, room: |e| Some(e.room()));
+aggregate!(LiaisonReport, "liaison_report", delegation: |r| Some(r.delegation()), room: |_| None);
 
 /// The stored form of a [`LogEntry`], checked on loading as the module
 /// documentation describes.

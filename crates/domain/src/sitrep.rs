@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{DomainError, SitrepProblem};
 use crate::ids::{LogEntryId, RoomId};
 use crate::room::{Category, LogEntry, LogStatus, Room, Severity};
-use crate::storage::inconsistent;
+use crate::storage::{Aggregate, inconsistent};
 use crate::time::Timestamp;
 
 /// The period a situation report covers: after `since` (if any), up to and
@@ -127,6 +127,37 @@ impl Sitrep {
     /// Every entry of the room open at the report's time, oldest first.
     pub fn open_items(&self) -> &[LogEntryId] {
         &self.open
+    }
+
+    /// The report's key, `room/number` (`rome-ico/2`): a report has no
+    /// identifier of its own, and `/` cannot occur in a room's identifier.
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.room, self.number)
+    }
+
+    /// The stable state name, `issued`: a report is final when built.
+    pub fn state_name(&self) -> &'static str {
+        "issued"
+    }
+}
+
+impl Aggregate for Sitrep {
+    const KIND: &'static str = "sitrep";
+
+    fn key(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Owned(Sitrep::key(self))
+    }
+
+    fn delegation_id(&self) -> Option<&crate::ids::DelegationId> {
+        None
+    }
+
+    fn room_id(&self) -> Option<&RoomId> {
+        Some(&self.room)
+    }
+
+    fn state_name(&self) -> &'static str {
+        Sitrep::state_name(self)
     }
 }
 

@@ -47,14 +47,97 @@
 //!
 //! Unknown fields are ignored when loading, so a document written by a newer
 //! version with an added field still loads; saving it back drops that field.
+//!
+//! # Records
+//!
+//! Every aggregate implements [`Aggregate`], which gives what a database
+//! stores beside the document: the record's kind and key, the delegation that
+//! owns it, the room it belongs to, and its state name.
+//!
+//! | kind | key | delegation | room | state |
+//! |---|---|---|---|---|
+//! | `event` | id | – | – | `configured` |
+//! | `agency` | id | – | – | `registered` |
+//! | `delegation` | id | itself | – | `registered` |
+//! | `host_unit` | id | – | – | `registered` |
+//! | `declaration` | id | declaring delegation | – | review state |
+//! | `vetting_case` | id | – (see below) | – | case state |
+//! | `request` | id | requester | – | request state |
+//! | `task` | id | – | – | task state |
+//! | `protectee` | id | protectee's delegation | – | `registered` |
+//! | `movement` | id | protectee's delegation | – | movement state |
+//! | `room` | id | owner of a liaison room | itself | `created` |
+//! | `log_entry` | id | – | its room | `open` / `closed` |
+//! | `liaison_report` | id | reporting delegation | – | report state |
+//! | `sitrep` | `room/number` | – | its room | `issued` |
+//!
+//! A vetting case names no delegation: its subject is a declaration line
+//! ([`crate::vetting::VettingCase::declaration`]) or an organiser's applicant,
+//! and the line's record names the delegation.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, Deserializer, Visitor};
+use serde::Serialize;
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 
 use crate::error::DomainError;
+use crate::ids::{DelegationId, RoomId};
 use crate::time::Timestamp;
+
+/// An aggregate the service stores as one record: its JSON document (the
+/// `Serialize` and `Deserialize` impls) and the attributes a database keeps
+/// beside it, for queries and for the authority policy.
+pub trait Aggregate: Serialize + DeserializeOwned {
+    /// The record kind, a stable `snake_case` name (`declaration`, `request`).
+    const KIND: &'static str;
+
+    /// The record's key, unique within its kind: the aggregate's identifier,
+    /// or for a situation report, which has none, `room/number`.
+    fn key(&self) -> Cow<'_, str>;
+
+    /// The delegation that owns the aggregate, if any: what a foreign
+    /// principal must belong to in order to see it.
+    fn delegation_id(&self) -> Option<&DelegationId>;
+
+    /// The room the aggregate belongs to, if any.
+    fn room_id(&self) -> Option<&RoomId>;
+
+    /// The stable `snake_case` name of the aggregate's state: the state tag of
+    /// its document, or a fixed name for an aggregate without a state machine.
+    fn state_name(&self) -> &'static str;
+}
+
+/// Implements [`Aggregate`] for a type that has `id()` and `state_name()`
+/// methods, with the given kind and accessors for delegation and room.
+macro_rules! aggregate {
+    ($ty:ty, $kind:literal, delegation: |$d:pat_param| $delegation:expr, room: |$r:pat_param| $room:expr) => {
+        impl $crate::storage::Aggregate for $ty {
+            const KIND: &'static str = $kind;
+
+            fn key(&self) -> std::borrow::Cow<'_, str> {
+                std::borrow::Cow::Borrowed(self.id().as_str())
+            }
+
+            fn delegation_id(&self) -> Option<&$crate::ids::DelegationId> {
+                let $d = self;
+                $delegation
+            }
+
+            fn room_id(&self) -> Option<&$crate::ids::RoomId> {
+                let $r = self;
+                $room
+            }
+
+            fn state_name(&self) -> &'static str {
+                <$ty>::state_name(self)
+            }
+        }
+    };
+}
+
+pub(crate) use aggregate;
 
 /// Deserializes a JSON string and parses it with `parse`, reporting a refusal
 /// with the parser's own message. `expecting` names the value in serde's

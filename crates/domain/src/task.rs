@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::DomainError;
 use crate::ids::TaskId;
 use crate::registry::HostUnit;
-use crate::storage::Span;
+use crate::storage::{Span, aggregate};
 use crate::text::{LongText, Name, Reason};
 use crate::time::Timestamp;
 
@@ -228,6 +228,8 @@ impl Task {
         Ok(next)
     }
 }
+
+aggregate!(Task, "task", delegation: |_| None, room: |_| None);
 
 /// The stored form of a [`Task`], checked on loading as the module
 /// documentation describes.

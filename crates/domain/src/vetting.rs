@@ -42,7 +42,7 @@ use crate::codes::SnapshotHash;
 use crate::declaration::ScreeningStatus;
 use crate::error::DomainError;
 use crate::ids::{AccountId, ApplicantId, DeclarationId, VettingCaseId};
-use crate::storage::Span;
+use crate::storage::{Span, aggregate};
 use crate::text::{LongText, Reason};
 use crate::time::Timestamp;
 
@@ -643,6 +643,9 @@ impl VettingCase {
         next
     }
 }
+
+// A case names no delegation: its subject's declaration line does.
+aggregate!(VettingCase, "vetting_case", delegation: |_| None, room: |_| None);
 
 /// The stored form of a [`VettingCase`], checked on loading as the module
 /// documentation describes.

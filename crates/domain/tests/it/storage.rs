@@ -14,6 +14,7 @@ use domain::registry::{Agency, Delegation, Event, HostUnit, Zone};
 use domain::request::{DataCategory, Deadlines, Disclosure, Priority, Request, RequestKind};
 use domain::room::{Category, LiaisonReport, LogEntry, Room, Severity};
 use domain::sitrep::{Sitrep, build_sitrep};
+use domain::storage::Aggregate;
 use domain::task::Task;
 use domain::text::Text;
 use domain::time::{Date, Duration, Window};
@@ -552,6 +553,67 @@ fn state_names_are_the_stored_tags_of_their_aggregates() {
     assert_eq!(rooms[1].cluster(), Some(&id("milano")));
     assert_eq!(rooms[2].delegation(), Some(&id("us-dss")));
     assert_eq!(rooms[0].delegation(), None);
+}
+
+/// The record attributes of an aggregate, as a database would store them:
+/// kind, key, delegation, room, state.
+fn record<A: Aggregate>(aggregate: &A) -> [String; 5] {
+    [
+        A::KIND.to_owned(),
+        aggregate.key().into_owned(),
+        aggregate
+            .delegation_id()
+            .map_or("-".to_owned(), |d| d.to_string()),
+        aggregate
+            .room_id()
+            .map_or("-".to_owned(), |r| r.to_string()),
+        aggregate.state_name().to_owned(),
+    ]
+}
+
+#[test]
+fn every_aggregate_names_its_record_attributes() {
+    let w = world();
+    let (reports, triaged) = report_states(&w);
+    let records = [
+        record(&w.event),
+        record(&w.foreign),
+        record(&w.delegation),
+        record(&w.unit),
+        record(&accredited_agent(&w)),
+        record(&vetting_states()[4]),
+        record(&approved_request(&w)),
+        record(&task_states(&w)[3]),
+        record(&w.protectee),
+        record(&movement_states(&w)[1]),
+        record(&rooms(&w)[2]),
+        record(&triaged),
+        record(&reports[1]),
+        record(&sitreps(&w)[1]),
+    ];
+    let expected = [
+        ["event", "mc2026", "-", "-", "configured"],
+        ["agency", "dss", "-", "-", "registered"],
+        ["delegation", "us-dss", "us-dss", "-", "registered"],
+        ["host_unit", "scorte-1", "-", "-", "registered"],
+        ["declaration", "line-2", "us-dss", "-", "accredited"],
+        ["vetting_case", "case-1", "-", "-", "refused"],
+        ["request", "rfi-1", "us-dss", "-", "answered"],
+        ["task", "task-1", "-", "-", "done"],
+        ["protectee", "vp", "us-dss", "-", "registered"],
+        ["movement", "mv-1", "us-dss", "-", "approved"],
+        ["room", "us-room", "us-dss", "us-room", "created"],
+        ["log_entry", "log-2", "-", "rome-ico", "open"],
+        ["liaison_report", "report-1", "us-dss", "-", "triaged"],
+        ["sitrep", "rome-ico/2", "-", "rome-ico", "issued"],
+    ];
+    for (got, want) in records.iter().zip(expected) {
+        assert_eq!(got, &want.map(str::to_owned));
+    }
+    let mut kinds: Vec<&String> = records.iter().map(|r| &r[0]).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    assert_eq!(kinds.len(), records.len(), "kinds are unique");
 }
 
 // ---------------------------------------------------------------------------
