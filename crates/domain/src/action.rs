@@ -2,9 +2,14 @@
 //! these. The authority policy decides over them (`Action::"rfi.answer"` in
 //! Cedar), and the ledger records their names, so the names are stable: a
 //! renamed action is a new action.
+//!
+//! Stored form: the stable name as a JSON string (`"rfi.answer"`); loading
+//! refuses an unknown name.
 
 use std::fmt;
 use std::str::FromStr;
+
+use crate::storage::serde_as_str;
 
 macro_rules! actions {
     ($( $(#[$doc:meta])* $variant:ident = $name:literal, $write:literal; )*) => {
@@ -187,6 +192,8 @@ impl FromStr for Action {
             .ok_or_else(|| UnknownAction(s.to_owned()))
     }
 }
+
+serde_as_str!(Action, "an action", str::parse::<Action>);
 
 #[cfg(test)]
 mod tests {

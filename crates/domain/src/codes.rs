@@ -5,11 +5,16 @@
 //! Numbers are normalised when parsed (upper case, without the spaces and
 //! hyphens people type inconsistently), so two spellings of the same number
 //! compare equal and duplicate checks work on the normal form.
+//!
+//! Stored form: JSON strings in the normal form (`IT`, `YA1234567`, a hash as
+//! 64 lower-case hex digits). Loading parses them again, so a stored code that
+//! no parser accepts is refused with the parser's message.
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::error::{DomainError, FieldProblem};
+use crate::storage::serde_as_str;
 
 /// The ISO 3166-1 alpha-2 codes currently assigned, plus `XK` (Kosovo), the
 /// user-assigned code that the EU, Interpol and most passport readers use.
@@ -89,6 +94,8 @@ impl FromStr for CountryCode {
     }
 }
 
+serde_as_str!(CountryCode, "a country code", CountryCode::parse);
+
 /// Normalises a document-like number: upper case, spaces and hyphens removed,
 /// then only `A-Z` and `0-9`, between 1 and `max` characters.
 fn parse_number(field: &'static str, value: &str, max: usize) -> Result<String, DomainError> {
@@ -151,6 +158,8 @@ macro_rules! number_type {
                 $name::parse(s)
             }
         }
+
+        serde_as_str!($name, concat!("a ", $field), $name::parse);
     };
 }
 
@@ -225,6 +234,8 @@ impl fmt::Display for SnapshotHash {
         Ok(())
     }
 }
+
+serde_as_str!(SnapshotHash, "a snapshot hash", SnapshotHash::parse_hex);
 
 fn hex_value(digit: u8) -> Option<u8> {
     match digit {

@@ -14,14 +14,45 @@
 //! Accreditation needs the person screened, any vetting case on the line
 //! cleared, and (for anyone but the head) the delegation head accredited
 //! first. Only an accredited person may hold an account ([`can_hold_account`]).
+//!
+//! # Stored form
+//!
+//! A [`DeclarationLine`] is one JSON object. Its screening result and its
+//! review are tags beside its other fields, each with its data:
+//!
+//! ```json
+//! {"id": "line-2", "delegation": "us-dss",
+//!  "person": {"name": "Sam Shield", "birth_date": "1980-05-17", "nationality": "US",
+//!             "document": "P7", "role": "protective_agent", "protectee": "vp",
+//!             "weapons": [{"kind": "Glock 19 pistol", "serial": "GLK001"}], "vehicles": []},
+//!  "is_head": false, "declared_at": 1769904000000, "updated_at": 1769911200000,
+//!  "screening": "clear", "snapshot": "0707…",
+//!  "review": "accredited", "accreditation": {"window": {…}, "rooms": [], "zones": []},
+//!  "accredited_at": 1769911200000,
+//!  "exchanges": [], "permits": []}
+//! ```
+//!
+//! Loading re-checks what one line can show: the person's weapons and
+//! vehicles are not repeated and the birth date lies before the day of the
+//! declaration (as at declaration); times are in order (nothing before the
+//! declaration or after the last change, no answer before its question); an
+//! accredited line was screened; permits exist only on an accredited line, one
+//! per declared weapon, each inside the accreditation window (as
+//! [`DeclarationLine::grant_arms_permit`] checks). It trusts what needs other
+//! records: that a hit's vetting case was cleared and the head accredited
+//! before the line was, that the line's delegation exists and that `is_head`
+//! agrees with it, and that the zones granted name venues of the event.
 
 use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
 
 use crate::codes::{CountryCode, DocumentNumber, PlateNumber, SerialNumber, SnapshotHash};
 use crate::error::{Blocker, DomainError, DuplicateBasis, FieldProblem, PermitProblem};
 use crate::ids::{DeclarationId, DelegationId, ProtecteeId, RoomId, VenueId, VettingCaseId};
 use crate::registry::{Delegation, Event, Zone};
 use crate::side::Side;
+use crate::storage::{Span, aggregate, inconsistent};
 use crate::text::{LongText, Name, PersonName, Reason};
 use crate::time::{Date, Timestamp, Window};
 use crate::vetting::{VettingCase, VettingState};
@@ -29,7 +60,8 @@ use crate::vetting::{VettingCase, VettingState};
 const ENTITY: &str = "declaration";
 
 /// What a declared person is asked to be accredited as.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "role", rename_all = "snake_case")]
 pub enum RoleAsked {
     /// A liaison officer in the operations rooms.
     Liaison,
@@ -57,7 +89,7 @@ impl RoleAsked {
 }
 
 /// A weapon a declared person intends to carry.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Weapon {
     kind: Name,
     serial: SerialNumber,
@@ -81,7 +113,7 @@ impl Weapon {
 }
 
 /// A vehicle a declared person will drive.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Vehicle {
     plate: PlateNumber,
     description: Name,
@@ -105,7 +137,8 @@ impl Vehicle {
 }
 
 /// The person a line declares, as the delegation describes them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "StoredPerson", into = "StoredPerson")]
 pub struct Person {
     name: PersonName,
     birth_date: Date,
@@ -201,8 +234,58 @@ impl Person {
     }
 }
 
+/// The stored form of a [`Person`]: the weapons and vehicles are added one by
+/// one on loading, so a repeated serial number or plate is refused.
+#[derive(Serialize, Deserialize)]
+struct StoredPerson {
+    name: PersonName,
+    birth_date: Date,
+    nationality: CountryCode,
+    document: DocumentNumber,
+    #[serde(flatten)]
+    role: RoleAsked,
+    weapons: Vec<Weapon>,
+    vehicles: Vec<Vehicle>,
+}
+
+impl From<Person> for StoredPerson {
+    fn from(person: Person) -> Self {
+        StoredPerson {
+            name: person.name,
+            birth_date: person.birth_date,
+            nationality: person.nationality,
+            document: person.document,
+            role: person.role,
+            weapons: person.weapons,
+            vehicles: person.vehicles,
+        }
+    }
+}
+
+impl TryFrom<StoredPerson> for Person {
+    type Error = DomainError;
+
+    fn try_from(stored: StoredPerson) -> Result<Self, Self::Error> {
+        let mut person = Person::new(
+            stored.name,
+            stored.birth_date,
+            stored.nationality,
+            stored.document,
+            stored.role,
+        );
+        for weapon in stored.weapons {
+            person = person.with_weapon(weapon)?;
+        }
+        for vehicle in stored.vehicles {
+            person = person.with_vehicle(vehicle)?;
+        }
+        Ok(person)
+    }
+}
+
 /// The result of screening a declared person against the watchlists.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "screening", rename_all = "snake_case")]
 pub enum ScreeningStatus {
     /// Not screened yet.
     NotScreened,
@@ -218,8 +301,19 @@ pub enum ScreeningStatus {
     },
 }
 
+impl ScreeningStatus {
+    /// The stable name (`not_screened`, `clear`, `hit`), as stored.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ScreeningStatus::NotScreened => "not_screened",
+            ScreeningStatus::Clear { .. } => "clear",
+            ScreeningStatus::Hit { .. } => "hit",
+        }
+    }
+}
+
 /// Access to one security zone of one venue (and so to the zones outside it).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ZoneAccess {
     venue: VenueId,
     zone: Zone,
@@ -248,7 +342,7 @@ impl ZoneAccess {
 
 /// What the host grants an accredited person: a validity window, the rooms
 /// they may work in, and the zones they may enter.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Accreditation {
     window: Window,
     rooms: BTreeSet<RoomId>,
@@ -293,7 +387,8 @@ impl Accreditation {
 }
 
 /// The host's review of a declaration line.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "review", rename_all = "snake_case")]
 pub enum Review {
     /// Waiting for the host's decision.
     Pending,
@@ -309,6 +404,7 @@ pub enum Review {
         /// What was granted.
         accreditation: Accreditation,
         /// When.
+        #[serde(rename = "accredited_at")]
         at: Timestamp,
     },
     /// Refused.
@@ -316,6 +412,7 @@ pub enum Review {
         /// Why.
         reason: Reason,
         /// When.
+        #[serde(rename = "refused_at")]
         at: Timestamp,
     },
 }
@@ -331,6 +428,17 @@ impl Review {
         }
     }
 
+    /// The stable name (`pending`, `information_requested`, `accredited`,
+    /// `refused`), as stored.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Review::Pending => "pending",
+            Review::InformationRequested { .. } => "information_requested",
+            Review::Accredited { .. } => "accredited",
+            Review::Refused { .. } => "refused",
+        }
+    }
+
     /// The accreditation, if the line is accredited.
     pub fn accreditation(&self) -> Option<&Accreditation> {
         match self {
@@ -341,7 +449,7 @@ impl Review {
 }
 
 /// A question the host asked about a line and the delegation's answer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exchange {
     question: LongText,
     asked_at: Timestamp,
@@ -372,7 +480,7 @@ impl Exchange {
 }
 
 /// A host permit to carry one declared weapon, valid only during the stay.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArmsPermit {
     serial: SerialNumber,
     window: Window,
@@ -408,7 +516,8 @@ pub struct Prerequisites<'a> {
 }
 
 /// One declared person of a delegation, with the host's review of them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "StoredDeclarationLine", into = "StoredDeclarationLine")]
 pub struct DeclarationLine {
     id: DeclarationId,
     delegation: DelegationId,
@@ -510,6 +619,17 @@ impl DeclarationLine {
     /// The host's review.
     pub fn review(&self) -> &Review {
         &self.review
+    }
+
+    /// The stable name of the review's state ([`Review::as_str`]), as stored.
+    pub fn state_name(&self) -> &'static str {
+        self.review.as_str()
+    }
+
+    /// What was granted, if the line is accredited: the validity window, the
+    /// rooms and the zones.
+    pub fn accreditation(&self) -> Option<&Accreditation> {
+        self.review.accreditation()
     }
 
     /// The questions asked and answered so far, oldest first.
@@ -764,6 +884,132 @@ impl DeclarationLine {
         next
     }
 }
+
+/// The stored form of a [`DeclarationLine`], checked on loading as the module
+/// documentation describes.
+#[derive(Serialize, Deserialize)]
+struct StoredDeclarationLine {
+    id: DeclarationId,
+    delegation: DelegationId,
+    person: Person,
+    is_head: bool,
+    declared_at: Timestamp,
+    updated_at: Timestamp,
+    #[serde(flatten)]
+    screening: ScreeningStatus,
+    #[serde(flatten)]
+    review: Review,
+    exchanges: Vec<Exchange>,
+    permits: Vec<ArmsPermit>,
+}
+
+impl From<DeclarationLine> for StoredDeclarationLine {
+    fn from(line: DeclarationLine) -> Self {
+        StoredDeclarationLine {
+            id: line.id,
+            delegation: line.delegation,
+            person: line.person,
+            is_head: line.is_head,
+            declared_at: line.declared_at,
+            updated_at: line.updated_at,
+            screening: line.screening,
+            review: line.review,
+            exchanges: line.exchanges,
+            permits: line.permits,
+        }
+    }
+}
+
+impl TryFrom<StoredDeclarationLine> for DeclarationLine {
+    type Error = DomainError;
+
+    fn try_from(stored: StoredDeclarationLine) -> Result<Self, Self::Error> {
+        let line = DeclarationLine {
+            id: stored.id,
+            delegation: stored.delegation,
+            person: stored.person,
+            is_head: stored.is_head,
+            declared_at: stored.declared_at,
+            updated_at: stored.updated_at,
+            screening: stored.screening,
+            review: stored.review,
+            exchanges: stored.exchanges,
+            permits: stored.permits,
+        };
+        line.check_stored()?;
+        Ok(line)
+    }
+}
+
+impl DeclarationLine {
+    /// Checks the rules one stored line can show (see the module documentation).
+    fn check_stored(&self) -> Result<(), DomainError> {
+        if self.person.birth_date >= self.declared_at.date() {
+            return Err(DomainError::field(
+                "birth date",
+                FieldProblem::Rule("must be before the day of the declaration"),
+            ));
+        }
+        let span = Span::new(ENTITY, self.declared_at, self.updated_at)?;
+        match &self.review {
+            Review::Pending => {}
+            Review::InformationRequested { asked_at, .. } => span.contains([*asked_at])?,
+            Review::Accredited { at, .. } | Review::Refused { at, .. } => span.contains([*at])?,
+        }
+        for exchange in &self.exchanges {
+            span.contains([exchange.asked_at, exchange.answered_at])?;
+            span.ordered(
+                exchange.asked_at,
+                exchange.answered_at,
+                "an answer is earlier than its question",
+            )?;
+        }
+        if self.review.accreditation().is_some() && self.screening == ScreeningStatus::NotScreened {
+            return Err(inconsistent(
+                ENTITY,
+                "an accredited line was never screened",
+            ));
+        }
+        let problem = |problem| DomainError::ArmsPermit {
+            line: self.id.clone(),
+            problem,
+        };
+        for (i, permit) in self.permits.iter().enumerate() {
+            span.contains([permit.granted_at])?;
+            let Some(accreditation) = self.review.accreditation() else {
+                return Err(problem(PermitProblem::NotAccredited {
+                    state: self.review.name(),
+                }));
+            };
+            if !self
+                .person
+                .weapons
+                .iter()
+                .any(|w| w.serial == permit.serial)
+            {
+                return Err(problem(PermitProblem::UnknownWeapon {
+                    serial: permit.serial.to_string(),
+                }));
+            }
+            if self.permits[..i].iter().any(|p| p.serial == permit.serial) {
+                return Err(problem(PermitProblem::AlreadyPermitted {
+                    serial: permit.serial.to_string(),
+                }));
+            }
+            if !accreditation.window().covers(&permit.window) {
+                return Err(problem(PermitProblem::OutsideAccreditation));
+            }
+        }
+        Ok(())
+    }
+}
+
+aggregate!(
+    DeclarationLine,
+    "declaration",
+    delegation: |line| Some(line.delegation()),
+    room: |_| None
+);
 
 /// The rule that nobody foreign gets an account before accreditation: `Ok`
 /// only if the line is accredited.

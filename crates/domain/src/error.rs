@@ -127,6 +127,16 @@ pub enum DomainError {
         proposer: AccountId,
     },
 
+    /// A stored document describes a value that the domain's transitions could
+    /// not have produced (see [`crate::storage`]).
+    #[error("stored {entity} is inconsistent: {problem}")]
+    Inconsistent {
+        /// The kind of thing (`rfi`, `declaration`).
+        entity: &'static str,
+        /// The rule the document breaks.
+        problem: &'static str,
+    },
+
     /// A situation report cannot follow the one given as its predecessor.
     #[error("situation report of room \"{room}\": {problem}")]
     Sitrep {

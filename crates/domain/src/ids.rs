@@ -5,6 +5,9 @@
 //!
 //! One generic [`Id<K>`] does the work; `K` is an uninhabited marker type from
 //! [`kind`], and each entity has an alias such as [`DeclarationId`].
+//!
+//! Stored form: a JSON string. Loading parses it with [`Id::parse`], so a
+//! stored identifier of the wrong shape is refused with the same message.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -122,6 +125,18 @@ impl<K: IdKind> FromStr for Id<K> {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Id::parse(s)
+    }
+}
+
+impl<K> serde::Serialize for Id<K> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.value)
+    }
+}
+
+impl<'de, K: IdKind> serde::Deserialize<'de> for Id<K> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::storage::parse_str(deserializer, K::FIELD, Id::parse)
     }
 }
 

@@ -16,6 +16,11 @@
 //! the authority policy's business; the domain checks only the machine, its
 //! invariants, and, where the machine itself is two-sided, the [`Side`].
 //!
+//! Every aggregate is `Serialize` and `Deserialize`: its JSON document is the
+//! storage format the service persists ([`storage`]). Loading a document
+//! parses every value through its constructor and re-checks the aggregate's
+//! own invariants, so a stored value is no more trusted than typed input.
+//!
 //! - [`registry`]: the event, clusters, venues and zones, agencies,
 //!   delegations, host units.
 //! - [`declaration`]: personnel declarations, accreditation, arms permits,
@@ -26,6 +31,8 @@
 //! - [`task`]: tasks for host units.
 //! - [`movement`]: protectees and their movements.
 //! - [`sitrep`]: numbered situation reports.
+//! - [`storage`]: the JSON documents the service stores, and what loading
+//!   one re-checks.
 
 pub mod action;
 pub mod codes;
@@ -39,6 +46,7 @@ pub mod role;
 pub mod room;
 pub mod side;
 pub mod sitrep;
+pub mod storage;
 pub mod task;
 pub mod text;
 pub mod time;

@@ -10,13 +10,40 @@
 //! An agent must be an accredited line of the protectee's delegation, declared
 //! as a protective agent of this protectee, whose accreditation window covers
 //! the whole movement window; [`Movement::plan`] checks every one.
+//!
+//! # Stored form
+//!
+//! A [`Protectee`] and a [`Movement`] are one JSON object each; risk levels
+//! are numbers, a movement's lead unit is inline and its state is the tag
+//! `"state"` (with the reason of a cancellation beside it):
+//!
+//! ```json
+//! {"id": "vp", "name": "John Doe", "delegation": "us-dss", "risk": 1}
+//! {"id": "mov-1", "protectee": "vp", "delegation": "us-dss",
+//!  "stops": [{"venue": "santa-giulia", "at": 1769950800000}],
+//!  "window": {"from": 1769947200000, "until": 1769961600000},
+//!  "lead": {"id": "scorte-1", "name": "Reparto scorte", "agency": "questura-mi"},
+//!  "agents": ["line-2"], "planned_at": 1769904000000, "updated_at": 1769907600000,
+//!  "state": "approved"}
+//! ```
+//!
+//! Loading a movement re-checks what [`Movement::plan`] can check without
+//! other records: the itinerary has a stop, every stop lies inside the window
+//! and the stops are in time order; no agent is attached twice; and the last
+//! change is not earlier than the planning. It trusts what needs other
+//! records: that the stops are venues of the event, that each agent was
+//! eligible when attached, that the lead is a host unit, and that the
+//! delegation is the protectee's.
 
 use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
 
 use crate::declaration::{DeclarationLine, RoleAsked};
 use crate::error::{DomainError, EscortProblem, FieldProblem};
 use crate::ids::{DeclarationId, DelegationId, MovementId, ProtecteeId, VenueId};
 use crate::registry::{Delegation, Event, HostUnit};
+use crate::storage::{Span, aggregate};
 use crate::text::{PersonName, Reason};
 use crate::time::{Timestamp, Window};
 
@@ -24,7 +51,8 @@ const ENTITY: &str = "movement";
 
 /// A protectee's risk level, 1 to 4, as the host's interior ministry sets it.
 /// The domain stores the level and does not interpret the scale.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
 pub struct RiskLevel(u8);
 
 impl RiskLevel {
@@ -49,8 +77,23 @@ impl RiskLevel {
     }
 }
 
+impl TryFrom<u8> for RiskLevel {
+    type Error = DomainError;
+
+    /// The same as [`RiskLevel::new`].
+    fn try_from(level: u8) -> Result<Self, Self::Error> {
+        RiskLevel::new(level)
+    }
+}
+
+impl From<RiskLevel> for u8 {
+    fn from(risk: RiskLevel) -> u8 {
+        risk.0
+    }
+}
+
 /// A person under protection, of a foreign delegation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Protectee {
     id: ProtecteeId,
     name: PersonName,
@@ -94,6 +137,11 @@ impl Protectee {
         self.risk
     }
 
+    /// The stable state name, `registered`: a protectee has no state machine.
+    pub fn state_name(&self) -> &'static str {
+        "registered"
+    }
+
     /// The same protectee with a new risk level, as the host reassesses it.
     pub fn with_risk(&self, risk: RiskLevel) -> Self {
         Protectee {
@@ -104,7 +152,7 @@ impl Protectee {
 }
 
 /// One stop of an itinerary: a venue and the planned arrival.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stop {
     venue: VenueId,
     at: Timestamp,
@@ -128,7 +176,8 @@ impl Stop {
 }
 
 /// Where a movement stands.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
 pub enum MovementState {
     /// Prepared, waiting for a commander's approval.
     Planned,
@@ -153,10 +202,21 @@ impl MovementState {
             MovementState::Cancelled { .. } => "Cancelled",
         }
     }
+
+    /// The stable name (`planned`, `approved`, `completed`, `cancelled`), as stored.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            MovementState::Planned => "planned",
+            MovementState::Approved => "approved",
+            MovementState::Completed => "completed",
+            MovementState::Cancelled { .. } => "cancelled",
+        }
+    }
 }
 
 /// A planned movement of a protectee.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "StoredMovement", into = "StoredMovement")]
 pub struct Movement {
     id: MovementId,
     protectee: ProtecteeId,
@@ -165,6 +225,7 @@ pub struct Movement {
     window: Window,
     lead: HostUnit,
     agents: Vec<DeclarationId>,
+    planned_at: Timestamp,
     updated_at: Timestamp,
     state: MovementState,
 }
@@ -184,32 +245,14 @@ impl Movement {
         agents: &[&DeclarationLine],
         at: Timestamp,
     ) -> Result<Self, DomainError> {
-        if stops.is_empty() {
-            return Err(DomainError::field("itinerary", FieldProblem::Empty));
-        }
-        for (i, stop) in stops.iter().enumerate() {
-            event.require_venue("itinerary", &stop.venue)?;
-            if !window.contains(stop.at) {
-                return Err(DomainError::field(
-                    "itinerary",
-                    FieldProblem::Rule("every stop must lie inside the movement window"),
-                ));
-            }
-            if i > 0 && stop.at < stops[i - 1].at {
-                return Err(DomainError::field(
-                    "itinerary",
-                    FieldProblem::Rule("stops must be in time order"),
-                ));
-            }
-        }
+        check_itinerary(&stops, &window, |venue| {
+            event.require_venue("itinerary", venue).map(|_| ())
+        })?;
         let mut seen = BTreeSet::new();
         for line in agents {
             check_agent(line, protectee, &window)?;
             if !seen.insert(line.id()) {
-                return Err(DomainError::EscortNotEligible {
-                    line: line.id().clone(),
-                    problem: EscortProblem::Repeated,
-                });
+                return Err(repeated_agent(line.id()));
             }
         }
         Ok(Movement {
@@ -220,6 +263,7 @@ impl Movement {
             window,
             lead,
             agents: agents.iter().map(|line| line.id().clone()).collect(),
+            planned_at: at,
             updated_at: at,
             state: MovementState::Planned,
         })
@@ -260,6 +304,11 @@ impl Movement {
         &self.agents
     }
 
+    /// When it was planned.
+    pub fn planned_at(&self) -> Timestamp {
+        self.planned_at
+    }
+
     /// When it last changed.
     pub fn updated_at(&self) -> Timestamp {
         self.updated_at
@@ -268,6 +317,11 @@ impl Movement {
     /// Where the movement stands.
     pub fn state(&self) -> &MovementState {
         &self.state
+    }
+
+    /// The stable name of the movement's state ([`MovementState::as_str`]), as stored.
+    pub fn state_name(&self) -> &'static str {
+        self.state.as_str()
     }
 
     /// Whether a foreign protective agent may see the movement: it is approved
@@ -325,6 +379,45 @@ impl Movement {
     }
 }
 
+/// Checks the itinerary's shape: at least one stop, every stop accepted by
+/// `venue` (the event's check when planning) and inside the window, the stops
+/// in time order. Errors come in the order the stops do.
+fn check_itinerary(
+    stops: &[Stop],
+    window: &Window,
+    venue: impl Fn(&VenueId) -> Result<(), DomainError>,
+) -> Result<(), DomainError> {
+    if stops.is_empty() {
+        return Err(DomainError::field("itinerary", FieldProblem::Empty));
+    }
+    let mut previous: Option<Timestamp> = None;
+    for stop in stops {
+        venue(&stop.venue)?;
+        if !window.contains(stop.at) {
+            return Err(DomainError::field(
+                "itinerary",
+                FieldProblem::Rule("every stop must lie inside the movement window"),
+            ));
+        }
+        if previous.is_some_and(|previous| stop.at < previous) {
+            return Err(DomainError::field(
+                "itinerary",
+                FieldProblem::Rule("stops must be in time order"),
+            ));
+        }
+        previous = Some(stop.at);
+    }
+    Ok(())
+}
+
+/// The error for an agent attached twice.
+fn repeated_agent(line: &DeclarationId) -> DomainError {
+    DomainError::EscortNotEligible {
+        line: line.clone(),
+        problem: EscortProblem::Repeated,
+    }
+}
+
 /// Checks that a declaration line may escort `protectee` during `window`.
 fn check_agent(
     line: &DeclarationLine,
@@ -356,4 +449,66 @@ fn check_agent(
         return Err(refuse(EscortProblem::WindowNotCovered));
     }
     Ok(())
+}
+
+aggregate!(Protectee, "protectee", delegation: |p| Some(p.delegation()), room: |_| None);
+aggregate!(Movement, "movement", delegation: |m| Some(m.delegation()), room: |_| None);
+
+/// The stored form of a [`Movement`], checked on loading as the module
+/// documentation describes.
+#[derive(Serialize, Deserialize)]
+struct StoredMovement {
+    id: MovementId,
+    protectee: ProtecteeId,
+    delegation: DelegationId,
+    stops: Vec<Stop>,
+    window: Window,
+    lead: HostUnit,
+    agents: Vec<DeclarationId>,
+    planned_at: Timestamp,
+    updated_at: Timestamp,
+    #[serde(flatten)]
+    state: MovementState,
+}
+
+impl From<Movement> for StoredMovement {
+    fn from(movement: Movement) -> Self {
+        StoredMovement {
+            id: movement.id,
+            protectee: movement.protectee,
+            delegation: movement.delegation,
+            stops: movement.stops,
+            window: movement.window,
+            lead: movement.lead,
+            agents: movement.agents,
+            planned_at: movement.planned_at,
+            updated_at: movement.updated_at,
+            state: movement.state,
+        }
+    }
+}
+
+impl TryFrom<StoredMovement> for Movement {
+    type Error = DomainError;
+
+    fn try_from(stored: StoredMovement) -> Result<Self, Self::Error> {
+        check_itinerary(&stored.stops, &stored.window, |_| Ok(()))?;
+        let mut seen = BTreeSet::new();
+        if let Some(line) = stored.agents.iter().find(|line| !seen.insert(*line)) {
+            return Err(repeated_agent(line));
+        }
+        Span::new(ENTITY, stored.planned_at, stored.updated_at)?;
+        Ok(Movement {
+            id: stored.id,
+            protectee: stored.protectee,
+            delegation: stored.delegation,
+            stops: stored.stops,
+            window: stored.window,
+            lead: stored.lead,
+            agents: stored.agents,
+            planned_at: stored.planned_at,
+            updated_at: stored.updated_at,
+            state: stored.state,
+        })
+    }
 }

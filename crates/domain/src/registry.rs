@@ -6,19 +6,33 @@
 //! only be made from a foreign agency, and a [`HostUnit`] only from a host
 //! agency, so a foreign agency can never be assigned a task: no value of the
 //! assignee's type can name one.
+//!
+//! # Stored form
+//!
+//! Each type is one JSON object with its fields by name; a [`Zone`] is its
+//! number and an agency's kind its stable name. Loading an [`Event`] re-checks
+//! what [`Event::new`] checks: cluster and venue identifiers are unique and
+//! every venue's cluster is one of the event's. Loading trusts that a stored
+//! [`Delegation`]'s agency is foreign (and has the stored country) and that a
+//! stored [`HostUnit`]'s agency is a host agency: the agency is another
+//! record, so the service keeps these by building both only through
+//! [`Delegation::register`] and [`HostUnit::new`].
 
 use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
 
 use crate::codes::CountryCode;
 use crate::declaration::{DeclarationLine, Person};
 use crate::error::{DomainError, FieldProblem};
 use crate::ids::{AgencyId, ClusterId, DeclarationId, DelegationId, EventId, HostUnitId, VenueId};
 use crate::role::AgencyKind;
+use crate::storage::aggregate;
 use crate::text::Name;
 use crate::time::Timestamp;
 
 /// A venue cluster (Milano, Valtellina, Cortina d'Ampezzo, Val di Fiemme, ...).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cluster {
     id: ClusterId,
     name: Name,
@@ -43,7 +57,8 @@ impl Cluster {
 
 /// One of a venue's three concentric security zones. Zone 1 is the innermost;
 /// reaching it means passing through zones 3 and 2.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
 pub enum Zone {
     /// Zone 1: the field of play, the athletes' and officials' areas.
     Inner = 1,
@@ -86,8 +101,23 @@ impl Zone {
     }
 }
 
+impl TryFrom<u8> for Zone {
+    type Error = DomainError;
+
+    /// The same as [`Zone::from_number`].
+    fn try_from(number: u8) -> Result<Self, Self::Error> {
+        Zone::from_number(number)
+    }
+}
+
+impl From<Zone> for u8 {
+    fn from(zone: Zone) -> u8 {
+        zone.number()
+    }
+}
+
 /// A competition or ceremony venue, in one cluster, with three security zones.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Venue {
     id: VenueId,
     name: Name,
@@ -123,7 +153,8 @@ impl Venue {
 
 /// The event: its clusters and venues. Identifiers are unique and every venue
 /// belongs to one of the event's clusters.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "StoredEvent", into = "StoredEvent")]
 pub struct Event {
     id: EventId,
     name: Name,
@@ -209,6 +240,11 @@ impl Event {
         self.venues.iter().find(|v| v.id() == id)
     }
 
+    /// The stable state name, `configured`: an event has no state machine.
+    pub fn state_name(&self) -> &'static str {
+        "configured"
+    }
+
     /// The venue with this identifier, or an error naming `field`.
     pub fn require_venue(&self, field: &'static str, id: &VenueId) -> Result<&Venue, DomainError> {
         self.venue(id).ok_or_else(|| {
@@ -223,9 +259,37 @@ impl Event {
     }
 }
 
+/// The stored form of an [`Event`], checked by [`Event::new`] on loading.
+#[derive(Serialize, Deserialize)]
+struct StoredEvent {
+    id: EventId,
+    name: Name,
+    clusters: Vec<Cluster>,
+    venues: Vec<Venue>,
+}
+
+impl From<Event> for StoredEvent {
+    fn from(event: Event) -> Self {
+        StoredEvent {
+            id: event.id,
+            name: event.name,
+            clusters: event.clusters,
+            venues: event.venues,
+        }
+    }
+}
+
+impl TryFrom<StoredEvent> for Event {
+    type Error = DomainError;
+
+    fn try_from(stored: StoredEvent) -> Result<Self, Self::Error> {
+        Event::new(stored.id, stored.name, stored.clusters, stored.venues)
+    }
+}
+
 /// An agency: a host police force or ministry, a foreign security service,
 /// the organiser's accreditation office, or an oversight body.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agency {
     id: AgencyId,
     name: Name,
@@ -264,6 +328,11 @@ impl Agency {
         self.country
     }
 
+    /// The stable state name, `registered`: an agency has no state machine.
+    pub fn state_name(&self) -> &'static str {
+        "registered"
+    }
+
     /// Refuses the agency unless it is of kind `expected`.
     fn require_kind(&self, expected: AgencyKind, purpose: &'static str) -> Result<(), DomainError> {
         if self.kind == expected {
@@ -281,7 +350,7 @@ impl Agency {
 
 /// A foreign agency's presence at the event, led by a head whose declaration
 /// line is created with the delegation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delegation {
     id: DelegationId,
     name: Name,
@@ -341,11 +410,16 @@ impl Delegation {
     pub fn head(&self) -> &DeclarationId {
         &self.head
     }
+
+    /// The stable state name, `registered`: a delegation has no state machine.
+    pub fn state_name(&self) -> &'static str {
+        "registered"
+    }
 }
 
 /// A unit of a host agency that can be given tasks and lead movements. It can
 /// only be built from a host agency.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostUnit {
     id: HostUnitId,
     name: Name,
@@ -377,7 +451,17 @@ impl HostUnit {
     pub fn agency(&self) -> &AgencyId {
         &self.agency
     }
+
+    /// The stable state name, `registered`: a host unit has no state machine.
+    pub fn state_name(&self) -> &'static str {
+        "registered"
+    }
 }
+
+aggregate!(Event, "event", delegation: |_| None, room: |_| None);
+aggregate!(Agency, "agency", delegation: |_| None, room: |_| None);
+aggregate!(Delegation, "delegation", delegation: |d| Some(d.id()), room: |_| None);
+aggregate!(HostUnit, "host_unit", delegation: |_| None, room: |_| None);
 
 #[cfg(test)]
 mod tests {

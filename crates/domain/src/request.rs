@@ -27,20 +27,54 @@
 //! released to the requester until a host commander's approval is recorded:
 //! [`Request::released_answer`] returns nothing before that, and the request
 //! cannot be closed.
+//!
+//! # Stored form
+//!
+//! A [`Request`] is one JSON object; its state is the tag `"state"` with the
+//! state's data beside it. An answer's approval sits inside the disclosure it
+//! approves, so a document cannot even express an approval without one:
+//!
+//! ```json
+//! {"id": "rfi-1", "requester": "us-dss", "kind": "information", "priority": "urgent",
+//!  "subject": "…", "body": "…", "created_at": 1769904000000, "updated_at": 1769918400000,
+//!  "submitted_at": 1769907600000, "due_at": 1770166800000, "clarifications": [],
+//!  "state": "answered",
+//!  "answer": {"text": "…", "answered_at": 1769914800000,
+//!             "disclosure": {"to": "us-dss", "legal_basis": "…", "categories": ["identity"],
+//!                            "approval": {"by": "commander-1", "at": 1769918400000}}}}
+//! ```
+//!
+//! A state that carries data cannot be stored without it (`"state":
+//! "answered"` without `"answer"` is refused as a missing field). Loading then
+//! re-checks the clock (a draft has no submission time or deadline, every
+//! state after submission has both, and the deadline is not before the
+//! submission), that times are in order (nothing before the creation or after
+//! the last change, no clarification before its question, no approval before
+//! the answer), that a disclosure names the requester (as
+//! [`Request::answer`] checks), that a disclosure names at least one category
+//! of data (as [`Disclosure::new`] checks), and that a closed request's answer
+//! is releasable (as [`Request::close`] checks). It trusts what needs other
+//! records or the configuration: that the requester and the assigned unit
+//! exist (and the unit is a host unit), and that the deadline is the one the
+//! [`Deadlines`] in force at submission gave.
 
 use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
 
 use crate::error::{DisclosureProblem, DomainError, FieldProblem};
 use crate::ids::{AccountId, DelegationId, HostUnitId, RequestId};
 use crate::registry::{Delegation, HostUnit};
 use crate::side::Side;
+use crate::storage::{Span, aggregate, inconsistent};
 use crate::text::{LongText, Name, Reason, Text};
 use crate::time::{Duration, Timestamp};
 
 const ENTITY: &str = "rfi";
 
 /// Whether the requester asks for information or for assistance.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RequestKind {
     /// A request for information (RFI).
     Information,
@@ -49,7 +83,8 @@ pub enum RequestKind {
 }
 
 /// How fast the host must answer, as Directive (EU) 2023/977 grades requests.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Priority {
     /// Urgent, on data directly accessible to the host.
     UrgentDirect,
@@ -64,8 +99,9 @@ impl Priority {
     pub const ALL: [Priority; 3] = [Priority::UrgentDirect, Priority::Urgent, Priority::Normal];
 }
 
-/// The time the host has to answer, per priority, from submission.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The time the host has to answer, per priority, from submission. Stored as
+/// `{"urgent_direct": ms, "urgent": ms, "normal": ms}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deadlines {
     /// For [`Priority::UrgentDirect`]; 8 hours by default.
     pub urgent_direct: Duration,
@@ -98,7 +134,8 @@ impl Deadlines {
 }
 
 /// A category of personal data an answer discloses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DataCategory {
     /// Names, birth dates, nationalities.
     Identity,
@@ -122,7 +159,8 @@ pub enum DataCategory {
 
 /// The record of a disclosure of personal data in an answer: to whom, on what
 /// legal basis, which categories of data (Directive 2016/680, art. 25).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "StoredDisclosure", into = "StoredDisclosure")]
 pub struct Disclosure {
     to: DelegationId,
     legal_basis: Text<1000>,
@@ -163,8 +201,34 @@ impl Disclosure {
     }
 }
 
+/// The stored form of a [`Disclosure`], checked by [`Disclosure::new`] on loading.
+#[derive(Serialize, Deserialize)]
+struct StoredDisclosure {
+    to: DelegationId,
+    legal_basis: Text<1000>,
+    categories: BTreeSet<DataCategory>,
+}
+
+impl From<Disclosure> for StoredDisclosure {
+    fn from(disclosure: Disclosure) -> Self {
+        StoredDisclosure {
+            to: disclosure.to,
+            legal_basis: disclosure.legal_basis,
+            categories: disclosure.categories,
+        }
+    }
+}
+
+impl TryFrom<StoredDisclosure> for Disclosure {
+    type Error = DomainError;
+
+    fn try_from(stored: StoredDisclosure) -> Result<Self, Self::Error> {
+        Disclosure::new(stored.to, stored.legal_basis, stored.categories)
+    }
+}
+
 /// A host commander's approval of a disclosure.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approval {
     by: AccountId,
     at: Timestamp,
@@ -183,12 +247,22 @@ impl Approval {
 }
 
 /// The host's answer to a request.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Answer {
     text: LongText,
     answered_at: Timestamp,
-    // An approval can only exist next to the disclosure it approves.
-    personal_data: Option<(Disclosure, Option<Approval>)>,
+    #[serde(rename = "disclosure")]
+    personal_data: Option<PersonalData>,
+}
+
+/// The personal data in an answer: its disclosure and, once recorded, the
+/// approval. An approval can only exist next to the disclosure it approves,
+/// in memory and in a stored document alike.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct PersonalData {
+    #[serde(flatten)]
+    disclosure: Disclosure,
+    approval: Option<Approval>,
 }
 
 impl Answer {
@@ -204,16 +278,14 @@ impl Answer {
 
     /// The disclosure, if the answer contains personal data.
     pub fn disclosure(&self) -> Option<&Disclosure> {
-        self.personal_data
-            .as_ref()
-            .map(|(disclosure, _)| disclosure)
+        self.personal_data.as_ref().map(|data| &data.disclosure)
     }
 
     /// The approval of the disclosure, once recorded.
     pub fn approval(&self) -> Option<&Approval> {
         self.personal_data
             .as_ref()
-            .and_then(|(_, approval)| approval.as_ref())
+            .and_then(|data| data.approval.as_ref())
     }
 
     /// Whether the requester may see the answer: it contains no personal data,
@@ -221,13 +293,13 @@ impl Answer {
     pub fn is_releasable(&self) -> bool {
         match &self.personal_data {
             None => true,
-            Some((_, approval)) => approval.is_some(),
+            Some(data) => data.approval.is_some(),
         }
     }
 }
 
 /// A question the host asked about a request and the requester's clarification.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Clarification {
     question: LongText,
     asked_at: Timestamp,
@@ -258,7 +330,8 @@ impl Clarification {
 }
 
 /// Where a request stands.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
 pub enum RequestState {
     /// Being written by the requester; not yet sent.
     Draft,
@@ -322,6 +395,24 @@ impl RequestState {
         }
     }
 
+    /// The stable name (`draft`, `submitted`, `acknowledged`,
+    /// `clarification_requested`, `accepted`, `refused`, `in_progress`,
+    /// `answered`, `closed`, `cancelled`), as stored.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RequestState::Draft => "draft",
+            RequestState::Submitted => "submitted",
+            RequestState::Acknowledged => "acknowledged",
+            RequestState::ClarificationRequested { .. } => "clarification_requested",
+            RequestState::Accepted { .. } => "accepted",
+            RequestState::Refused { .. } => "refused",
+            RequestState::InProgress { .. } => "in_progress",
+            RequestState::Answered { .. } => "answered",
+            RequestState::Closed { .. } => "closed",
+            RequestState::Cancelled { .. } => "cancelled",
+        }
+    }
+
     /// Whether the request is finished for good.
     pub fn is_terminal(&self) -> bool {
         matches!(
@@ -334,7 +425,8 @@ impl RequestState {
 }
 
 /// A request for information or assistance.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "StoredRequest", into = "StoredRequest")]
 pub struct Request {
     id: RequestId,
     requester: DelegationId,
@@ -435,6 +527,11 @@ impl Request {
     /// Where the request stands.
     pub fn state(&self) -> &RequestState {
         &self.state
+    }
+
+    /// The stable name of the request's state ([`RequestState::as_str`]), as stored.
+    pub fn state_name(&self) -> &'static str {
+        self.state.as_str()
     }
 
     /// Whether the deadline has passed (`now >= due_at`) while the request is
@@ -588,7 +685,10 @@ impl Request {
         let answer = Answer {
             text,
             answered_at: at,
-            personal_data: disclosure.map(|d| (d, None)),
+            personal_data: disclosure.map(|disclosure| PersonalData {
+                disclosure,
+                approval: None,
+            }),
         };
         Ok(self.with_state(RequestState::Answered { answer }, at))
     }
@@ -608,10 +708,15 @@ impl Request {
         let mut answer = answer.clone();
         match &mut answer.personal_data {
             None => return Err(DomainError::Disclosure(DisclosureProblem::NothingToApprove)),
-            Some((_, Some(_))) => {
+            Some(PersonalData {
+                approval: Some(_), ..
+            }) => {
                 return Err(DomainError::Disclosure(DisclosureProblem::AlreadyApproved));
             }
-            Some((_, approval @ None)) => *approval = Some(Approval { by, at }),
+            Some(PersonalData {
+                approval: approval @ None,
+                ..
+            }) => *approval = Some(Approval { by, at }),
         }
         Ok(self.with_state(RequestState::Answered { answer }, at))
     }
@@ -678,5 +783,142 @@ impl Request {
         next.state = state;
         next.updated_at = at;
         next
+    }
+}
+
+aggregate!(Request, "request", delegation: |r| Some(r.requester()), room: |_| None);
+
+/// The stored form of a [`Request`], checked on loading as the module
+/// documentation describes.
+#[derive(Serialize, Deserialize)]
+struct StoredRequest {
+    id: RequestId,
+    requester: DelegationId,
+    kind: RequestKind,
+    priority: Priority,
+    subject: Name,
+    body: LongText,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    submitted_at: Option<Timestamp>,
+    due_at: Option<Timestamp>,
+    clarifications: Vec<Clarification>,
+    #[serde(flatten)]
+    state: RequestState,
+}
+
+impl From<Request> for StoredRequest {
+    fn from(request: Request) -> Self {
+        StoredRequest {
+            id: request.id,
+            requester: request.requester,
+            kind: request.kind,
+            priority: request.priority,
+            subject: request.subject,
+            body: request.body,
+            created_at: request.created_at,
+            updated_at: request.updated_at,
+            submitted_at: request.submitted_at,
+            due_at: request.due_at,
+            clarifications: request.clarifications,
+            state: request.state,
+        }
+    }
+}
+
+impl TryFrom<StoredRequest> for Request {
+    type Error = DomainError;
+
+    fn try_from(stored: StoredRequest) -> Result<Self, Self::Error> {
+        let request = Request {
+            id: stored.id,
+            requester: stored.requester,
+            kind: stored.kind,
+            priority: stored.priority,
+            subject: stored.subject,
+            body: stored.body,
+            created_at: stored.created_at,
+            updated_at: stored.updated_at,
+            submitted_at: stored.submitted_at,
+            due_at: stored.due_at,
+            clarifications: stored.clarifications,
+            state: stored.state,
+        };
+        request.check_stored()?;
+        Ok(request)
+    }
+}
+
+impl Request {
+    /// Checks the rules one stored request can show (see the module documentation).
+    fn check_stored(&self) -> Result<(), DomainError> {
+        let span = Span::new(ENTITY, self.created_at, self.updated_at)?;
+        match (self.submitted_at, self.due_at) {
+            (None, None) => {
+                // A request leaves the draft only by submission or cancellation.
+                if !matches!(
+                    self.state,
+                    RequestState::Draft | RequestState::Cancelled { .. }
+                ) {
+                    return Err(inconsistent(
+                        ENTITY,
+                        "a request past the draft has no submission time",
+                    ));
+                }
+            }
+            (Some(submitted_at), Some(due_at)) => {
+                if self.state == RequestState::Draft {
+                    return Err(inconsistent(ENTITY, "a draft has a submission time"));
+                }
+                span.contains([submitted_at])?;
+                span.ordered(
+                    submitted_at,
+                    due_at,
+                    "the deadline is earlier than the submission",
+                )?;
+            }
+            _ => {
+                return Err(inconsistent(
+                    ENTITY,
+                    "a submission time and a deadline go together",
+                ));
+            }
+        }
+        for clarification in &self.clarifications {
+            span.contains([clarification.asked_at, clarification.answered_at])?;
+            span.ordered(
+                clarification.asked_at,
+                clarification.answered_at,
+                "a clarification is earlier than its question",
+            )?;
+        }
+        if let RequestState::ClarificationRequested { asked_at, .. } = &self.state {
+            span.contains([*asked_at])?;
+        }
+        if let Some(answer) = self.current_answer() {
+            span.contains([answer.answered_at])?;
+            if let Some(data) = &answer.personal_data {
+                if data.disclosure.to != self.requester {
+                    return Err(DomainError::Disclosure(DisclosureProblem::WrongRecipient {
+                        requester: self.requester.clone(),
+                        named: data.disclosure.to.clone(),
+                    }));
+                }
+                if let Some(approval) = &data.approval {
+                    span.contains([approval.at])?;
+                    span.ordered(
+                        answer.answered_at,
+                        approval.at,
+                        "an approval is earlier than the answer",
+                    )?;
+                }
+            }
+        }
+        if let RequestState::Closed { answer } = &self.state
+            && !answer.is_releasable()
+        {
+            return Err(DomainError::Disclosure(DisclosureProblem::NotApproved));
+        }
+        Ok(())
     }
 }

@@ -1,7 +1,13 @@
 //! Roles and agency kinds, as DESIGN.md's table of users defines them.
+//!
+//! Stored form: both are JSON strings of their stable names
+//! ([`Role::as_str`], [`AgencyKind::as_str`]); loading parses them back with
+//! `FromStr` and refuses an unknown name.
 
 use std::fmt;
 use std::str::FromStr;
+
+use crate::storage::serde_as_str;
 
 /// What kind of organisation an agency is. It comes from the registry, never
 /// from a request: whether a principal is "host" is a fact about its agency.
@@ -34,6 +40,28 @@ impl AgencyKind {
             AgencyKind::Organiser => "organiser",
             AgencyKind::Oversight => "oversight",
         }
+    }
+}
+
+impl fmt::Display for AgencyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An agency kind name that is not one of [`AgencyKind::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown agency kind {0:?} (expected one of: {list})", list = AgencyKind::ALL.map(AgencyKind::as_str).join(", "))]
+pub struct UnknownAgencyKind(pub String);
+
+impl FromStr for AgencyKind {
+    type Err = UnknownAgencyKind;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        AgencyKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == s)
+            .ok_or_else(|| UnknownAgencyKind(s.to_owned()))
     }
 }
 
@@ -139,6 +167,9 @@ impl FromStr for Role {
             .ok_or_else(|| UnknownRole(s.to_owned()))
     }
 }
+
+serde_as_str!(AgencyKind, "an agency kind", str::parse::<AgencyKind>);
+serde_as_str!(Role, "a role", str::parse::<Role>);
 
 #[cfg(test)]
 mod tests {

@@ -10,15 +10,43 @@
 //! liaison report:  Submitted ─triage─► Triaged { log entry }
 //!                      └─────dismiss─► Dismissed { reason }
 //! ```
+//!
+//! # Stored form
+//!
+//! Each is one JSON object. A room's kind is the tag `"kind"` (with its
+//! `"cluster"` or `"delegation"`), a log entry's status the tag `"status"`
+//! (with `"closed_at"` once closed), a liaison report's state the tag
+//! `"state"` (with the `"log_entry"` made from it, or the dismissal's
+//! `"reason"`); severities are numbers:
+//!
+//! ```json
+//! {"id": "rome-ico", "name": "International coordination room", "kind": "host_national"}
+//! {"id": "log-1", "room": "rome-ico", "venue": "santa-giulia", "category": "incident",
+//!  "severity": 3, "text": "…", "recorded_at": 1769904000000, "updated_at": 1769907600000,
+//!  "status": "closed", "closed_at": 1769907600000, "source": null}
+//! {"id": "report-1", "delegation": "us-dss", "venue": null, "text": "…",
+//!  "submitted_at": 1769904000000, "updated_at": 1769907600000,
+//!  "state": "triaged", "log_entry": "log-2"}
+//! ```
+//!
+//! Loading re-checks each value (a severity is 1 to 5) and that times are in
+//! order: nothing before the recording or submission, or after the last
+//! change. It trusts what needs other records: that the room's cluster or
+//! delegation, an entry's room and venue, and a report's delegation exist, and
+//! that a triaged report's log entry is in a host room.
+
+use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, FieldProblem};
 use crate::ids::{ClusterId, DelegationId, LiaisonReportId, LogEntryId, RoomId, VenueId};
 use crate::registry::{Cluster, Delegation, Venue};
+use crate::storage::{Span, aggregate};
 use crate::text::{LongText, Name, Reason};
 use crate::time::Timestamp;
 
 /// What kind of operations room, and whose.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RoomKind {
     /// The host's national coordination room (the international room in Rome).
     HostNational,
@@ -42,10 +70,11 @@ impl RoomKind {
 }
 
 /// An operations room.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Room {
     id: RoomId,
     name: Name,
+    #[serde(flatten)]
     kind: RoomKind,
 }
 
@@ -93,10 +122,32 @@ impl Room {
     pub fn kind(&self) -> &RoomKind {
         &self.kind
     }
+
+    /// The delegation whose liaison room it is; `None` for a host room.
+    pub fn delegation(&self) -> Option<&DelegationId> {
+        match &self.kind {
+            RoomKind::DelegationLiaison { delegation } => Some(delegation),
+            RoomKind::HostNational | RoomKind::HostCluster { .. } => None,
+        }
+    }
+
+    /// The stable state name, `created`: a room has no state machine.
+    pub fn state_name(&self) -> &'static str {
+        "created"
+    }
+
+    /// The cluster of a host cluster room; `None` for other rooms.
+    pub fn cluster(&self) -> Option<&ClusterId> {
+        match &self.kind {
+            RoomKind::HostCluster { cluster } => Some(cluster),
+            RoomKind::HostNational | RoomKind::DelegationLiaison { .. } => None,
+        }
+    }
 }
 
 /// What a log entry records.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Category {
     /// An incident: something happened that needs a response.
     Incident,
@@ -129,7 +180,8 @@ impl Category {
 }
 
 /// How serious a log entry is, from 1 (minor) to 5 (critical).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
 pub struct Severity(u8);
 
 impl Severity {
@@ -159,14 +211,31 @@ impl Severity {
     }
 }
 
+impl TryFrom<u8> for Severity {
+    type Error = DomainError;
+
+    /// The same as [`Severity::new`].
+    fn try_from(level: u8) -> Result<Self, Self::Error> {
+        Severity::new(level)
+    }
+}
+
+impl From<Severity> for u8 {
+    fn from(severity: Severity) -> u8 {
+        severity.0
+    }
+}
+
 /// Whether a log entry still needs attention.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
 pub enum LogStatus {
     /// Still open.
     Open,
     /// Closed. Final.
     Closed {
         /// When it was closed.
+        #[serde(rename = "closed_at")]
         at: Timestamp,
     },
 }
@@ -179,10 +248,19 @@ impl LogStatus {
             LogStatus::Closed { .. } => "Closed",
         }
     }
+
+    /// The stable name (`open`, `closed`), as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogStatus::Open => "open",
+            LogStatus::Closed { .. } => "closed",
+        }
+    }
 }
 
 /// One entry of a room's event log.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "StoredLogEntry", into = "StoredLogEntry")]
 pub struct LogEntry {
     id: LogEntryId,
     room: RoomId,
@@ -266,6 +344,11 @@ impl LogEntry {
         self.status
     }
 
+    /// The stable name of the entry's status ([`LogStatus::as_str`]), as stored.
+    pub fn state_name(&self) -> &'static str {
+        self.status.as_str()
+    }
+
     /// The liaison report it was triaged from, if any.
     pub fn source(&self) -> Option<&LiaisonReportId> {
         self.source.as_ref()
@@ -316,13 +399,15 @@ impl LogEntry {
 }
 
 /// Where a liaison report stands.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
 pub enum ReportState {
     /// Waiting for the host to triage it.
     Submitted,
     /// Entered into a host room's log.
     Triaged {
         /// The log entry made from it.
+        #[serde(rename = "log_entry")]
         entry: LogEntryId,
     },
     /// Not entered into the log.
@@ -341,10 +426,20 @@ impl ReportState {
             ReportState::Dismissed { .. } => "Dismissed",
         }
     }
+
+    /// The stable name (`submitted`, `triaged`, `dismissed`), as stored.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ReportState::Submitted => "submitted",
+            ReportState::Triaged { .. } => "triaged",
+            ReportState::Dismissed { .. } => "dismissed",
+        }
+    }
 }
 
 /// A report a foreign liaison officer sends to the host.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "StoredLiaisonReport", into = "StoredLiaisonReport")]
 pub struct LiaisonReport {
     id: LiaisonReportId,
     delegation: DelegationId,
@@ -408,6 +503,11 @@ impl LiaisonReport {
     /// Where it stands.
     pub fn state(&self) -> &ReportState {
         &self.state
+    }
+
+    /// The stable name of the report's state ([`ReportState::as_str`]), as stored.
+    pub fn state_name(&self) -> &'static str {
+        self.state.as_str()
     }
 
     /// Triages the report into a host room's log: returns the triaged report
@@ -475,5 +575,111 @@ impl LiaisonReport {
             });
         }
         Ok(())
+    }
+}
+
+aggregate!(Room, "room", delegation: |r| r.delegation(), room: |r| Some(r.id()));
+aggregate!(LogEntry, "log_entry", delegation: |_| None, room: |e| Some(e.room()));
+aggregate!(LiaisonReport, "liaison_report", delegation: |r| Some(r.delegation()), room: |_| None);
+
+/// The stored form of a [`LogEntry`], checked on loading as the module
+/// documentation describes.
+#[derive(Serialize, Deserialize)]
+struct StoredLogEntry {
+    id: LogEntryId,
+    room: RoomId,
+    venue: Option<VenueId>,
+    category: Category,
+    severity: Severity,
+    text: LongText,
+    recorded_at: Timestamp,
+    updated_at: Timestamp,
+    #[serde(flatten)]
+    status: LogStatus,
+    source: Option<LiaisonReportId>,
+}
+
+impl From<LogEntry> for StoredLogEntry {
+    fn from(entry: LogEntry) -> Self {
+        StoredLogEntry {
+            id: entry.id,
+            room: entry.room,
+            venue: entry.venue,
+            category: entry.category,
+            severity: entry.severity,
+            text: entry.text,
+            recorded_at: entry.recorded_at,
+            updated_at: entry.updated_at,
+            status: entry.status,
+            source: entry.source,
+        }
+    }
+}
+
+impl TryFrom<StoredLogEntry> for LogEntry {
+    type Error = DomainError;
+
+    fn try_from(stored: StoredLogEntry) -> Result<Self, Self::Error> {
+        let span = Span::new("log entry", stored.recorded_at, stored.updated_at)?;
+        if let LogStatus::Closed { at } = stored.status {
+            span.contains([at])?;
+        }
+        Ok(LogEntry {
+            id: stored.id,
+            room: stored.room,
+            venue: stored.venue,
+            category: stored.category,
+            severity: stored.severity,
+            text: stored.text,
+            recorded_at: stored.recorded_at,
+            updated_at: stored.updated_at,
+            status: stored.status,
+            source: stored.source,
+        })
+    }
+}
+
+/// The stored form of a [`LiaisonReport`], checked on loading as the module
+/// documentation describes.
+#[derive(Serialize, Deserialize)]
+struct StoredLiaisonReport {
+    id: LiaisonReportId,
+    delegation: DelegationId,
+    venue: Option<VenueId>,
+    text: LongText,
+    submitted_at: Timestamp,
+    updated_at: Timestamp,
+    #[serde(flatten)]
+    state: ReportState,
+}
+
+impl From<LiaisonReport> for StoredLiaisonReport {
+    fn from(report: LiaisonReport) -> Self {
+        StoredLiaisonReport {
+            id: report.id,
+            delegation: report.delegation,
+            venue: report.venue,
+            text: report.text,
+            submitted_at: report.submitted_at,
+            updated_at: report.updated_at,
+            state: report.state,
+        }
+    }
+}
+
+impl TryFrom<StoredLiaisonReport> for LiaisonReport {
+    type Error = DomainError;
+
+    fn try_from(stored: StoredLiaisonReport) -> Result<Self, Self::Error> {
+        Span::new("liaison report", stored.submitted_at, stored.updated_at)?;
+        Ok(LiaisonReport {
+            id: stored.id,
+            delegation: stored.delegation,
+            venue: stored.venue,
+            text: stored.text,
+            submitted_at: stored.submitted_at,
+            updated_at: stored.updated_at,
+            state: stored.state,
+        })
     }
 }

@@ -4,11 +4,16 @@
 //! machines are themselves two-sided: only the host acknowledges a request,
 //! only the requester clarifies it. Those transitions take a [`Side`] and
 //! refuse the wrong one, whatever role the caller holds.
+//!
+//! Stored form: the stable name, `"host"` or `"requester"`.
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// Which side of an exchange makes a transition.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Side {
     /// The host nation's agencies.
     Host,

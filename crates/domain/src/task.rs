@@ -7,17 +7,38 @@
 //!
 //! The assignee is a [`HostUnit`], which can only be built from a host
 //! agency: a foreign agency can never be given a task, by construction.
+//!
+//! # Stored form
+//!
+//! A [`Task`] is one JSON object with its assignee inline and its state as the
+//! tag `"state"`, with the report of a done task or the reason of a cancelled
+//! one beside it:
+//!
+//! ```json
+//! {"id": "task-1", "title": "…", "details": "…",
+//!  "assignee": {"id": "scorte-1", "name": "Reparto scorte", "agency": "questura-mi"},
+//!  "created_at": 1769904000000, "updated_at": 1769914800000,
+//!  "state": "done", "report": "…"}
+//! ```
+//!
+//! Loading re-checks that the last change is not earlier than the creation.
+//! It trusts that the assignee's agency is a host agency, which only the
+//! agency's record can show.
+
+use serde::{Deserialize, Serialize};
 
 use crate::error::DomainError;
 use crate::ids::TaskId;
 use crate::registry::HostUnit;
+use crate::storage::{Span, aggregate};
 use crate::text::{LongText, Name, Reason};
 use crate::time::Timestamp;
 
 const ENTITY: &str = "task";
 
 /// Where a task stands.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
 pub enum TaskState {
     /// Prepared by an operator, waiting for a commander's approval.
     Proposed,
@@ -49,6 +70,18 @@ impl TaskState {
         }
     }
 
+    /// The stable name (`proposed`, `approved`, `in_progress`, `done`,
+    /// `cancelled`), as stored.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TaskState::Proposed => "proposed",
+            TaskState::Approved => "approved",
+            TaskState::InProgress => "in_progress",
+            TaskState::Done { .. } => "done",
+            TaskState::Cancelled { .. } => "cancelled",
+        }
+    }
+
     /// Whether the task is finished for good.
     pub fn is_final(&self) -> bool {
         matches!(self, TaskState::Done { .. } | TaskState::Cancelled { .. })
@@ -56,7 +89,8 @@ impl TaskState {
 }
 
 /// A task given to a host unit.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "StoredTask", into = "StoredTask")]
 pub struct Task {
     id: TaskId,
     title: Name,
@@ -120,6 +154,11 @@ impl Task {
     /// Where the task stands.
     pub fn state(&self) -> &TaskState {
         &self.state
+    }
+
+    /// The stable name of the task's state ([`TaskState::as_str`]), as stored.
+    pub fn state_name(&self) -> &'static str {
+        self.state.as_str()
     }
 
     /// Approves a proposed task.
@@ -187,5 +226,52 @@ impl Task {
         next.state = state;
         next.updated_at = at;
         Ok(next)
+    }
+}
+
+aggregate!(Task, "task", delegation: |_| None, room: |_| None);
+
+/// The stored form of a [`Task`], checked on loading as the module
+/// documentation describes.
+#[derive(Serialize, Deserialize)]
+struct StoredTask {
+    id: TaskId,
+    title: Name,
+    details: LongText,
+    assignee: HostUnit,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    #[serde(flatten)]
+    state: TaskState,
+}
+
+impl From<Task> for StoredTask {
+    fn from(task: Task) -> Self {
+        StoredTask {
+            id: task.id,
+            title: task.title,
+            details: task.details,
+            assignee: task.assignee,
+            created_at: task.created_at,
+            updated_at: task.updated_at,
+            state: task.state,
+        }
+    }
+}
+
+impl TryFrom<StoredTask> for Task {
+    type Error = DomainError;
+
+    fn try_from(stored: StoredTask) -> Result<Self, Self::Error> {
+        Span::new(ENTITY, stored.created_at, stored.updated_at)?;
+        Ok(Task {
+            id: stored.id,
+            title: stored.title,
+            details: stored.details,
+            assignee: stored.assignee,
+            created_at: stored.created_at,
+            updated_at: stored.updated_at,
+            state: stored.state,
+        })
     }
 }

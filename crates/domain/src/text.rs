@@ -6,10 +6,16 @@
 //! longer than the type's maximum (counted in characters, not bytes) and
 //! control characters. One-line types also refuse line breaks. A value of one
 //! of these types is therefore always fit to show and to store.
+//!
+//! Stored form: a JSON string. Loading parses it again, naming the field by
+//! the type (`text`, `name`, `reason`), so a stored value that breaks a rule
+//! is refused with the constructor's message (`field "name": longer than 200
+//! characters`).
 
 use std::fmt;
 
 use crate::error::{DomainError, FieldProblem};
+use crate::storage::serde_as_str;
 
 /// The longest [`Name`] or [`PersonName`], in characters.
 pub const NAME_MAX: usize = 200;
@@ -41,6 +47,18 @@ impl<const MAX: usize> Text<MAX> {
 impl<const MAX: usize> fmt::Display for Text<MAX> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl<const MAX: usize> serde::Serialize for Text<MAX> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de, const MAX: usize> serde::Deserialize<'de> for Text<MAX> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::storage::parse_str(deserializer, "a text", |s| Text::parse("text", s))
     }
 }
 
@@ -142,6 +160,10 @@ impl fmt::Display for Reason {
         f.write_str(&self.0)
     }
 }
+
+serde_as_str!(Name, "a name", |s| Name::parse("name", s));
+serde_as_str!(PersonName, "a person's name", PersonName::parse);
+serde_as_str!(Reason, "a reason", Reason::parse);
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Lines {

@@ -4,17 +4,27 @@
 //!
 //! The domain never reads a clock. Every instant comes in as an argument, so
 //! a rule about deadlines can be tested at the exact millisecond it flips.
+//!
+//! Stored form: a [`Timestamp`] is a plain integer of Unix milliseconds, a
+//! [`Duration`] an integer of milliseconds (loading refuses a negative one),
+//! a [`Window`] `{"from": ms, "until": ms}` (loading refuses an empty one, as
+//! [`Window::new`] does), and a [`Date`] a `YYYY-MM-DD` string (loading
+//! refuses a day the calendar does not have, as [`Date::parse_iso`] does).
 
 use std::fmt;
 use std::str::FromStr;
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{DomainError, FieldProblem};
+use crate::storage::serde_as_str;
 
 const MILLIS_PER_HOUR: i64 = 60 * 60 * 1000;
 const MILLIS_PER_DAY: i64 = 24 * MILLIS_PER_HOUR;
 
 /// An instant: milliseconds since 1970-01-01T00:00:00Z (UTC, no leap seconds).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Timestamp(i64);
 
 impl Timestamp {
@@ -48,7 +58,8 @@ impl fmt::Display for Timestamp {
 }
 
 /// A non-negative length of time, in milliseconds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
 pub struct Duration(i64);
 
 impl Duration {
@@ -86,9 +97,25 @@ impl Duration {
     }
 }
 
+impl TryFrom<i64> for Duration {
+    type Error = DomainError;
+
+    /// The same as [`Duration::from_millis`].
+    fn try_from(millis: i64) -> Result<Self, Self::Error> {
+        Duration::from_millis(millis)
+    }
+}
+
+impl From<Duration> for i64 {
+    fn from(duration: Duration) -> i64 {
+        duration.0
+    }
+}
+
 /// A half-open window of time `[from, until)`: it contains `from` and every
 /// instant before `until`, but not `until` itself. It is never empty.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "StoredWindow", into = "StoredWindow")]
 pub struct Window {
     from: Timestamp,
     until: Timestamp,
@@ -121,6 +148,30 @@ impl Window {
     /// Whether `other` lies entirely inside this window (a window covers itself).
     pub fn covers(&self, other: &Window) -> bool {
         self.from <= other.from && other.until <= self.until
+    }
+}
+
+/// The stored form of a [`Window`], checked by [`Window::new`] on loading.
+#[derive(Serialize, Deserialize)]
+struct StoredWindow {
+    from: Timestamp,
+    until: Timestamp,
+}
+
+impl From<Window> for StoredWindow {
+    fn from(window: Window) -> Self {
+        StoredWindow {
+            from: window.from,
+            until: window.until,
+        }
+    }
+}
+
+impl TryFrom<StoredWindow> for Window {
+    type Error = DomainError;
+
+    fn try_from(stored: StoredWindow) -> Result<Self, Self::Error> {
+        Window::new(stored.from, stored.until)
     }
 }
 
@@ -265,6 +316,8 @@ impl FromStr for Date {
         Date::parse_iso(s)
     }
 }
+
+serde_as_str!(Date, "a date as YYYY-MM-DD", Date::parse_iso);
 
 fn is_leap_year(year: i32) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0

@@ -14,18 +14,44 @@
 //! (four eyes). Risk notes, from the host or a foreign delegation, can be added
 //! until the case is final. The organiser sees only the [`Opinion`], a type
 //! that cannot carry any detail.
+//!
+//! # Stored form
+//!
+//! A [`VettingCase`] is one JSON object; its state is the tag `"state"` with
+//! the state's decisions beside it (`"decision"` for a clearance, `"proposal"`
+//! and, once confirmed, `"confirmation"`):
+//!
+//! ```json
+//! {"id": "case-1", "subject": {"declaration": "line-2"}, "snapshot": "0101…",
+//!  "summary": "…", "opened_at": 1769904000000, "updated_at": 1769918400000,
+//!  "state": "refused",
+//!  "proposal": {"reason": "…", "by": "analyst-1", "at": 1769911200000},
+//!  "confirmation": {"reason": "…", "by": "commander-1", "at": 1769918400000},
+//!  "notes": [], "rejected_proposals": []}
+//! ```
+//!
+//! Loading re-checks the four-eyes rule (a confirmation is by another account
+//! than its proposal, as the confirming transitions check) and that times are
+//! in order: nothing before the opening or after the last change, no
+//! confirmation or rejection before its proposal. It trusts that the subject
+//! exists and that the snapshot is the one screening ran against.
+
+use serde::{Deserialize, Serialize};
 
 use crate::codes::SnapshotHash;
 use crate::declaration::ScreeningStatus;
 use crate::error::DomainError;
 use crate::ids::{AccountId, ApplicantId, DeclarationId, VettingCaseId};
+use crate::storage::{Span, aggregate};
 use crate::text::{LongText, Reason};
 use crate::time::Timestamp;
 
 const ENTITY: &str = "vetting case";
 
-/// Who a vetting case is about.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// Who a vetting case is about. Stored as `{"declaration": "line-2"}` or
+/// `{"applicant": "app-9"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Subject {
     /// A person declared by a foreign delegation.
     Declaration(DeclarationId),
@@ -34,7 +60,7 @@ pub enum Subject {
 }
 
 /// A decision or proposal on a case: why, by whom, when.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     reason: Reason,
     by: AccountId,
@@ -59,7 +85,8 @@ impl Decision {
 }
 
 /// Where a vetting case stands.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredVettingState", into = "StoredVettingState")]
 pub enum VettingState {
     /// Under review.
     Open,
@@ -98,6 +125,19 @@ impl VettingState {
         }
     }
 
+    /// The stable name (`open`, `cleared`, `refusal_proposed`, `refused`,
+    /// `referral_proposed`, `referred`), as stored.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            VettingState::Open => "open",
+            VettingState::Cleared(_) => "cleared",
+            VettingState::RefusalProposed(_) => "refusal_proposed",
+            VettingState::Refused { .. } => "refused",
+            VettingState::ReferralProposed(_) => "referral_proposed",
+            VettingState::Referred { .. } => "referred",
+        }
+    }
+
     /// Whether the case is decided for good.
     pub fn is_final(&self) -> bool {
         matches!(
@@ -107,8 +147,92 @@ impl VettingState {
     }
 }
 
+/// The stored form of a [`VettingState`]: the same states, with each decision
+/// under a name that says what it is.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+enum StoredVettingState {
+    Open,
+    Cleared {
+        decision: Decision,
+    },
+    RefusalProposed {
+        proposal: Decision,
+    },
+    Refused {
+        proposal: Decision,
+        confirmation: Decision,
+    },
+    ReferralProposed {
+        proposal: Decision,
+    },
+    Referred {
+        proposal: Decision,
+        confirmation: Decision,
+    },
+}
+
+impl From<VettingState> for StoredVettingState {
+    fn from(state: VettingState) -> Self {
+        match state {
+            VettingState::Open => StoredVettingState::Open,
+            VettingState::Cleared(decision) => StoredVettingState::Cleared { decision },
+            VettingState::RefusalProposed(proposal) => {
+                StoredVettingState::RefusalProposed { proposal }
+            }
+            VettingState::Refused {
+                proposal,
+                confirmation,
+            } => StoredVettingState::Refused {
+                proposal,
+                confirmation,
+            },
+            VettingState::ReferralProposed(proposal) => {
+                StoredVettingState::ReferralProposed { proposal }
+            }
+            VettingState::Referred {
+                proposal,
+                confirmation,
+            } => StoredVettingState::Referred {
+                proposal,
+                confirmation,
+            },
+        }
+    }
+}
+
+impl From<StoredVettingState> for VettingState {
+    fn from(state: StoredVettingState) -> Self {
+        match state {
+            StoredVettingState::Open => VettingState::Open,
+            StoredVettingState::Cleared { decision } => VettingState::Cleared(decision),
+            StoredVettingState::RefusalProposed { proposal } => {
+                VettingState::RefusalProposed(proposal)
+            }
+            StoredVettingState::Refused {
+                proposal,
+                confirmation,
+            } => VettingState::Refused {
+                proposal,
+                confirmation,
+            },
+            StoredVettingState::ReferralProposed { proposal } => {
+                VettingState::ReferralProposed(proposal)
+            }
+            StoredVettingState::Referred {
+                proposal,
+                confirmation,
+            } => VettingState::Referred {
+                proposal,
+                confirmation,
+            },
+        }
+    }
+}
+
 /// Which side wrote a risk note.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AuthorSide {
     /// A host analyst or commander.
     Host,
@@ -117,7 +241,7 @@ pub enum AuthorSide {
 }
 
 /// A note on the risk a person poses, added to a case by either side.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RiskNote {
     author: AccountId,
     side: AuthorSide,
@@ -157,9 +281,11 @@ impl RiskNote {
     }
 }
 
-/// A proposal that was rejected, kept for the record.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A proposal that was rejected, kept for the record. Stored as
+/// `{"proposed": "refusal" | "referral", "proposal": {...}, "rejection": {...}}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RejectedProposal {
+    #[serde(rename = "proposed", with = "proposed")]
     refusal: bool,
     proposal: Decision,
     rejection: Decision,
@@ -182,9 +308,42 @@ impl RejectedProposal {
     }
 }
 
+/// How a [`RejectedProposal`] stores what was proposed: `"refusal"` or
+/// `"referral"` rather than a bare boolean.
+mod proposed {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// What a rejected proposal proposed.
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Proposed {
+        Refusal,
+        Referral,
+    }
+
+    pub(super) fn serialize<S: Serializer>(
+        refusal: &bool,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        if *refusal {
+            Proposed::Refusal
+        } else {
+            Proposed::Referral
+        }
+        .serialize(serializer)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<bool, D::Error> {
+        Proposed::deserialize(deserializer).map(|proposed| matches!(proposed, Proposed::Refusal))
+    }
+}
+
 /// What the organiser sees of a vetting case, and nothing else: no reasons,
 /// no names, no watchlist data.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Opinion {
     /// Not decided yet (or referred to another authority).
     Pending,
@@ -211,7 +370,8 @@ impl Opinion {
 }
 
 /// A vetting case opened by a screening hit.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "StoredVettingCase", into = "StoredVettingCase")]
 pub struct VettingCase {
     id: VettingCaseId,
     subject: Subject,
@@ -280,6 +440,20 @@ impl VettingCase {
     /// Where the case stands.
     pub fn state(&self) -> &VettingState {
         &self.state
+    }
+
+    /// The stable name of the case's state ([`VettingState::as_str`]), as stored.
+    pub fn state_name(&self) -> &'static str {
+        self.state.as_str()
+    }
+
+    /// The declaration line the case is about, if its subject is one (the
+    /// line names the delegation it belongs to).
+    pub fn declaration(&self) -> Option<&DeclarationId> {
+        match &self.subject {
+            Subject::Declaration(line) => Some(line),
+            Subject::Applicant(_) => None,
+        }
     }
 
     /// The risk notes, oldest first.
@@ -467,5 +641,98 @@ impl VettingCase {
         next.state = state;
         next.updated_at = at;
         next
+    }
+}
+
+// A case names no delegation: its subject's declaration line does.
+aggregate!(VettingCase, "vetting_case", delegation: |_| None, room: |_| None);
+
+/// The stored form of a [`VettingCase`], checked on loading as the module
+/// documentation describes.
+#[derive(Serialize, Deserialize)]
+struct StoredVettingCase {
+    id: VettingCaseId,
+    subject: Subject,
+    snapshot: SnapshotHash,
+    summary: LongText,
+    opened_at: Timestamp,
+    updated_at: Timestamp,
+    #[serde(flatten)]
+    state: VettingState,
+    notes: Vec<RiskNote>,
+    rejected_proposals: Vec<RejectedProposal>,
+}
+
+impl From<VettingCase> for StoredVettingCase {
+    fn from(case: VettingCase) -> Self {
+        StoredVettingCase {
+            id: case.id,
+            subject: case.subject,
+            snapshot: case.snapshot,
+            summary: case.summary,
+            opened_at: case.opened_at,
+            updated_at: case.updated_at,
+            state: case.state,
+            notes: case.notes,
+            rejected_proposals: case.rejected,
+        }
+    }
+}
+
+impl TryFrom<StoredVettingCase> for VettingCase {
+    type Error = DomainError;
+
+    fn try_from(stored: StoredVettingCase) -> Result<Self, Self::Error> {
+        let case = VettingCase {
+            id: stored.id,
+            subject: stored.subject,
+            snapshot: stored.snapshot,
+            summary: stored.summary,
+            opened_at: stored.opened_at,
+            updated_at: stored.updated_at,
+            state: stored.state,
+            notes: stored.notes,
+            rejected: stored.rejected_proposals,
+        };
+        case.check_stored()?;
+        Ok(case)
+    }
+}
+
+impl VettingCase {
+    /// Checks the rules one stored case can show (see the module documentation).
+    fn check_stored(&self) -> Result<(), DomainError> {
+        let span = Span::new(ENTITY, self.opened_at, self.updated_at)?;
+        match &self.state {
+            VettingState::Open => {}
+            VettingState::Cleared(decision)
+            | VettingState::RefusalProposed(decision)
+            | VettingState::ReferralProposed(decision) => span.contains([decision.at])?,
+            VettingState::Refused {
+                proposal,
+                confirmation,
+            }
+            | VettingState::Referred {
+                proposal,
+                confirmation,
+            } => {
+                span.contains([proposal.at, confirmation.at])?;
+                span.ordered(
+                    proposal.at,
+                    confirmation.at,
+                    "a confirmation is earlier than its proposal",
+                )?;
+                self.four_eyes(proposal, &confirmation.by)?;
+            }
+        }
+        for rejected in &self.rejected {
+            span.contains([rejected.proposal.at, rejected.rejection.at])?;
+            span.ordered(
+                rejected.proposal.at,
+                rejected.rejection.at,
+                "a rejection is earlier than its proposal",
+            )?;
+        }
+        span.contains(self.notes.iter().map(|note| note.at))
     }
 }

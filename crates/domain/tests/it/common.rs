@@ -1,6 +1,7 @@
 //! Shared fixtures: a small Milano Cortina world (one event, a host and a
 //! foreign agency, a delegation with its head, a host unit, a protectee) and
-//! short constructors for values the tests would otherwise spell out at length.
+//! short constructors for values the tests would otherwise spell out at length,
+//! and the JSON round trip every stored aggregate must survive.
 
 use domain::codes::{CountryCode, DocumentNumber, SerialNumber, SnapshotHash};
 use domain::declaration::{
@@ -230,4 +231,23 @@ pub fn assert_invalid<T: std::fmt::Debug>(
             panic!("expected an invalid transition {entity} {state} {transition}, got {other:?}")
         }
     }
+}
+
+/// Writes `value` as its JSON storage document, loads it back, asserts that
+/// the loaded value equals the original, and returns the document.
+#[track_caller]
+pub fn round_trip<T>(value: &T) -> serde_json::Value
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let json = serde_json::to_string(value).expect("every domain value serializes");
+    let loaded: T = match serde_json::from_str(&json) {
+        Ok(loaded) => loaded,
+        Err(err) => panic!("a stored document did not load: {err}\n{json}"),
+    };
+    assert_eq!(
+        &loaded, value,
+        "the loaded value differs from the stored one"
+    );
+    serde_json::from_str(&json).expect("a document is JSON")
 }

@@ -11,5 +11,6 @@ mod props;
 mod request;
 mod room;
 mod sitrep;
+mod storage;
 mod task;
 mod vetting;

@@ -1,7 +1,9 @@
 //! Property tests: random sequences of transitions, from either side and at
 //! random times, never reach an inconsistent state. Refused transitions leave
 //! the value as it was (they take `&self`), so each sequence keeps the last
-//! accepted value and checks the invariants after every step.
+//! accepted value and checks the invariants after every step, including that
+//! the value survives its JSON storage round trip (so the checks a loaded
+//! document goes through never refuse a state the transitions can reach).
 
 use proptest::prelude::*;
 
@@ -137,6 +139,7 @@ proptest! {
             };
             if let Ok(next) = result {
                 check_request(&next, &r);
+                round_trip(&next);
                 r = next;
             }
         }
@@ -183,6 +186,7 @@ proptest! {
                 _ => Opinion::Pending,
             };
             prop_assert_eq!(next.opinion(), expected);
+            round_trip(&next);
             case = next;
         }
     }
@@ -246,6 +250,7 @@ proptest! {
             }
             prop_assert_eq!(can_hold_account(&next).is_ok(), next.review().accreditation().is_some());
             prop_assert!(next.permits().len() <= next.person().weapons().len());
+            round_trip(&next);
             line = next;
         }
     }
