@@ -31,6 +31,9 @@ pub enum Command {
     /// Create and administer the store.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Run commands from a file as one account: one JSON command per line in, one JSON result
+    /// per line out (denials included). See the vocabulary below.
+    Exec(ExecArgs),
 }
 
 /// Where the store lives: the data directory (it always holds the ledger's
@@ -62,6 +65,18 @@ pub enum LedgerCommand {
         /// checkpoint with, instead of the key in the data directory. An oversight body pins it.
         #[arg(long, value_name = "KEY|FILE")]
         key: Option<String>,
+        /// Verify a remote ledger through its tlog-tiles read API (`URL/ledger/...`) instead of
+        /// the local store.
+        #[arg(long, value_name = "URL", requires = "token")]
+        url: Option<String>,
+        /// The read token for --url (the oversight role's or a witness token).
+        #[arg(
+            long,
+            value_name = "TOKEN",
+            env = "CORTINA_LEDGER_TOKEN",
+            hide_env_values = true
+        )]
+        token: Option<String>,
     },
     /// Print the current signed checkpoint (C2SP tlog-checkpoint in a signed note).
     Checkpoint {
@@ -105,7 +120,67 @@ pub enum AdminCommand {
         /// The ledger's origin line, naming this deployment.
         #[arg(long, default_value = store::DEFAULT_ORIGIN)]
         origin: String,
+        /// The first admin's username.
+        #[arg(long, default_value = "admin")]
+        admin: String,
+        /// The host IT agency the admin belongs to: id.
+        #[arg(long, default_value = "host-it")]
+        agency_id: String,
+        /// The host IT agency's name.
+        #[arg(long, default_value = "Host IT (Ministry of the Interior)")]
+        agency_name: String,
+        /// The host nation (ISO 3166 alpha-2).
+        #[arg(long, default_value = "IT")]
+        country: String,
     },
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `cortina admin user ...`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account (recorded in the ledger as an action of --as). Prints the new account's
+    /// one-time password unless --password-stdin gives one.
+    Add {
+        /// The login name.
+        name: String,
+        /// host_commander, host_operator, host_analyst, foreign_liaison, foreign_investigator,
+        /// foreign_protective, organiser, oversight or admin.
+        #[arg(long)]
+        role: String,
+        /// The agency's registry id.
+        #[arg(long)]
+        agency: String,
+        /// The delegation (foreign roles).
+        #[arg(long)]
+        delegation: Option<String>,
+        /// The accredited declaration line (foreign roles).
+        #[arg(long)]
+        declaration: Option<String>,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+        /// The admin acting.
+        #[arg(long = "as", value_name = "USER", default_value = "admin")]
+        actor: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// `cortina exec ...`
+#[derive(Debug, Args)]
+#[command(after_help = crate::exec::HELP)]
+pub struct ExecArgs {
+    /// The account acting.
+    #[arg(long = "as", value_name = "USER")]
+    pub actor: String,
+    /// One JSON command per line (`-` for standard input).
+    pub file: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// Where stored state lives.

@@ -6,12 +6,12 @@ use std::path::Path;
 
 use anyhow::{Context as _, anyhow};
 use base64::Engine as _;
-use ledger::{Decision, Entry, Hash, NoteVerifier, Resource};
+use ledger::{Hash, NoteVerifier};
 use serde::Serialize;
-use sha2::{Digest as _, Sha256};
+use service::{Bootstrap, ScreeningLists, Service};
 use store::{Location, OpenOptions, Store, StoreError};
 
-use crate::cli::{AdminCommand, LedgerCommand, StoreArgs};
+use crate::cli::{AdminCommand, LedgerCommand, StoreArgs, UserCommand};
 use crate::{Failure, Outcome};
 
 fn location(args: &StoreArgs) -> Location {
@@ -21,7 +21,7 @@ fn location(args: &StoreArgs) -> Location {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -32,13 +32,38 @@ async fn open(args: &StoreArgs) -> Result<Store, Failure> {
     Ok(Store::open(&location(args), &OpenOptions::default()).await?)
 }
 
+/// The service over the store at `args`, with the shipped policy and, when
+/// lists were imported into the data directory, the screening lists.
+pub(crate) async fn open_service(args: &StoreArgs) -> Result<Service, Failure> {
+    let store = open(args).await?;
+    let authority = authority::Authority::new().context("loading the policy")?;
+    let svc = Service::new(store, authority);
+    if crate::snapshot::current(&args.data_dir).is_ok() {
+        let index = crate::snapshot::open(&args.data_dir)?;
+        svc.set_lists(std::sync::Arc::new(ScreeningLists::new(index)));
+    }
+    Ok(svc)
+}
+
 /// Runs a `cortina ledger` subcommand.
 pub fn run(cmd: LedgerCommand) -> Result<Outcome, Failure> {
     runtime()?.block_on(async move {
         match cmd {
-            LedgerCommand::Verify { store, since, key } => {
-                verify(&store, &since, key.as_deref()).await
-            }
+            LedgerCommand::Verify {
+                since,
+                key,
+                url: Some(url),
+                token,
+                ..
+            } => verify_remote(
+                &url,
+                token.as_deref().unwrap_or_default(),
+                &since,
+                key.as_deref(),
+            ),
+            LedgerCommand::Verify {
+                store, since, key, ..
+            } => verify(&store, &since, key.as_deref()).await,
             LedgerCommand::Checkpoint { store } => {
                 let s = open(&store).await?;
                 print!("{}", s.checkpoint().await?);
@@ -65,12 +90,67 @@ pub fn run(cmd: LedgerCommand) -> Result<Outcome, Failure> {
 pub fn admin(cmd: AdminCommand) -> Result<Outcome, Failure> {
     runtime()?.block_on(async move {
         match cmd {
-            AdminCommand::Init { store, origin } => init(&store, &origin).await,
+            AdminCommand::Init {
+                store,
+                origin,
+                admin,
+                agency_id,
+                agency_name,
+                country,
+            } => {
+                let bootstrap = Bootstrap {
+                    agency_id,
+                    agency_name,
+                    country,
+                    username: admin,
+                };
+                init(&store, &origin, &bootstrap).await
+            }
+            AdminCommand::User(UserCommand::Add {
+                name,
+                role,
+                agency,
+                delegation,
+                declaration,
+                password_stdin,
+                actor,
+                store,
+            }) => {
+                let mut command = serde_json::json!({
+                    "action": "account.create", "username": name, "role": role, "agency": agency,
+                    "delegation": delegation, "declaration": declaration,
+                });
+                if password_stdin {
+                    let mut password = String::new();
+                    std::io::stdin()
+                        .read_line(&mut password)
+                        .context("reading the password from standard input")?;
+                    command["password"] = serde_json::Value::String(
+                        password.trim_end_matches(['\r', '\n']).to_owned(),
+                    );
+                }
+                let command: service::Command =
+                    serde_json::from_value(command).map_err(|e| Failure(anyhow!("{e}")))?;
+                let svc = open_service(&store).await?;
+                let result = svc.execute(&actor, command).await;
+                svc.store().close().await;
+                let done = result.map_err(|e| Failure(anyhow!("{e}")))?;
+                println!("Created account {name} (ledger entry {}).", done.seq);
+                if let Some(p) = done
+                    .data
+                    .as_ref()
+                    .and_then(|d| d.get("password"))
+                    .and_then(|p| p.as_str())
+                {
+                    println!("One-time password (shown once; change it at first login): {p}");
+                }
+                Ok(Outcome::Ok)
+            }
         }
     })
 }
 
-async fn init(args: &StoreArgs, origin: &str) -> Result<Outcome, Failure> {
+async fn init(args: &StoreArgs, origin: &str, bootstrap: &Bootstrap) -> Result<Outcome, Failure> {
     let loc = location(args);
     match Store::open(&loc, &OpenOptions::default()).await {
         Ok(s) => {
@@ -93,32 +173,14 @@ async fn init(args: &StoreArgs, origin: &str) -> Result<Outcome, Failure> {
         },
     )
     .await?;
-    // Entry 0 records the creation itself, so the log never starts silently.
-    let digest: [u8; 32] = Sha256::digest(origin.as_bytes()).into();
-    let origin_owned = origin.to_owned();
-    s.write(move |tx| {
-        Box::pin(async move {
-            if tx.next_seq() == 0 {
-                tx.append(Entry {
-                    seq: 0,
-                    time_ms: 0,
-                    actor_account: "system".into(),
-                    actor_agency: "host".into(),
-                    action: "store.init".into(),
-                    resource: Resource {
-                        kind: "ledger".into(),
-                        id: origin_owned,
-                    },
-                    decision: Decision::Allow,
-                    policies: vec!["bootstrap".into()],
-                    payload_digest: digest,
-                    personal_data: None,
-                })?;
-            }
-            Ok::<_, StoreError>(())
-        })
-    })
-    .await?;
+    // The first entries record the creation itself (the host IT agency and
+    // the admin), so the log never starts silently.
+    let authority = authority::Authority::new().context("loading the policy")?;
+    let svc = Service::new(s.clone(), authority);
+    let password = svc
+        .bootstrap(bootstrap)
+        .await
+        .map_err(|e| Failure(anyhow!("{e}")))?;
     println!("Created the cortina store at {}.", loc.describe());
     println!("Ledger origin: {}", s.origin());
     println!(
@@ -128,6 +190,10 @@ async fn init(args: &StoreArgs, origin: &str) -> Result<Outcome, Failure> {
     println!(
         "Signing key: {} (mode 0600; back it up, never share it)",
         store::keys::key_path(&loc.data_dir).display()
+    );
+    println!(
+        "Admin account: {} — one-time password (shown once): {password}",
+        bootstrap.username
     );
     s.close().await;
     Ok(Outcome::Ok)
@@ -146,22 +212,61 @@ fn read_key(arg: &str) -> Result<NoteVerifier, Failure> {
     })
 }
 
-async fn verify(
-    args: &StoreArgs,
-    since: &[std::path::PathBuf],
-    key: Option<&str>,
-) -> Result<Outcome, Failure> {
-    let key = key.map(read_key).transpose()?;
+fn read_since(since: &[std::path::PathBuf]) -> Result<Vec<Vec<u8>>, Failure> {
     let mut older = Vec::with_capacity(since.len());
     for path in since {
         older.push(
             std::fs::read(path).with_context(|| format!("reading --since {}", path.display()))?,
         );
     }
+    Ok(older)
+}
+
+fn verify_remote(
+    url: &str,
+    token: &str,
+    since: &[std::path::PathBuf],
+    key: Option<&str>,
+) -> Result<Outcome, Failure> {
+    let key = key.map(read_key).transpose()?;
+    let older = read_since(since)?;
+    // The blocking HTTP client runs on a thread of its own, off the runtime.
+    let verdict = std::thread::scope(|s| {
+        s.spawn(|| crate::ledger_remote::verify(url, token, key, &older))
+            .join()
+            .map_err(|_| Failure(anyhow!("the verifier thread panicked")))
+    })??;
+    Ok(print_verdict(verdict))
+}
+
+fn print_verdict(verdict: crate::ledger_remote::Verdict) -> Outcome {
+    match verdict {
+        Ok(line) => {
+            println!("{line}");
+            Outcome::Ok
+        }
+        Err((Some(i), message)) => {
+            println!("FAILED at entry {i}: {message}");
+            Outcome::VerifyFailed
+        }
+        Err((None, message)) => {
+            println!("FAILED: {message}");
+            Outcome::VerifyFailed
+        }
+    }
+}
+
+async fn verify(
+    args: &StoreArgs,
+    since: &[std::path::PathBuf],
+    key: Option<&str>,
+) -> Result<Outcome, Failure> {
+    let key = key.map(read_key).transpose()?;
+    let older = read_since(since)?;
     let s = open(args).await?;
     let result = s.verify(key.as_ref(), &older).await;
     s.close().await;
-    match result {
+    let verdict = match result {
         Ok(report) => {
             let c = &report.checkpoint.checkpoint;
             let mut line = format!(
@@ -179,17 +284,11 @@ async fn verify(
                     sizes.join(", ")
                 ));
             }
-            println!("{line}");
-            Ok(Outcome::Ok)
+            Ok(line)
         }
-        Err(f) => {
-            match f.index {
-                Some(i) => println!("FAILED at entry {i}: {}", f.message),
-                None => println!("FAILED: {}", f.message),
-            }
-            Ok(Outcome::VerifyFailed)
-        }
-    }
+        Err(f) => Err((f.index, f.message)),
+    };
+    Ok(print_verdict(verdict))
 }
 
 fn b64(h: &Hash) -> String {

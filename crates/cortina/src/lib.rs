@@ -7,8 +7,10 @@
 mod cli;
 mod compare;
 mod demo;
+mod exec;
 mod input;
 mod ledger_cmd;
+mod ledger_remote;
 mod output;
 mod screen;
 mod snapshot;
@@ -79,5 +81,6 @@ fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
         Command::Demo(args) => demo::run(&args.dir),
         Command::Ledger(cmd) => ledger_cmd::run(cmd),
         Command::Admin(cmd) => ledger_cmd::admin(cmd),
+        Command::Exec(args) => exec::run(&args),
     }
 }

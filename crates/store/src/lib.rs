@@ -20,6 +20,7 @@ pub mod keys;
 pub mod migrate;
 pub mod read;
 pub mod records;
+pub mod testing;
 pub mod writer;
 
 use std::future::Future;
@@ -30,9 +31,10 @@ use std::sync::Arc;
 
 use ledger::{Checkpoint, NoteSigner, NoteVerifier};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyConnection, AnyPool, ConnectOptions as _};
+use sqlx::{AnyPool, ConnectOptions as _};
 
 pub use read::{LedgerStats, VerifyFailure, VerifyReport};
+pub use sqlx::AnyConnection;
 pub use writer::WriteTx;
 
 /// A boxed future, as the write closures return.

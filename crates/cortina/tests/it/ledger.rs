@@ -90,7 +90,7 @@ fn init_verify_checkpoint_prove() {
 
     let out = cortina(&data, &["ledger", "verify"]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    assert!(stdout(&out).starts_with("ok: ledger cortina.test/cli verified: 1 entries"));
+    assert!(stdout(&out).starts_with("ok: ledger cortina.test/cli verified: 2 entries"));
 
     let key = stdout(&cortina(&data, &["ledger", "key"]))
         .trim()
@@ -115,18 +115,18 @@ fn init_verify_checkpoint_prove() {
         ],
     );
     assert!(out.status.success(), "{}", stdout(&out));
-    assert!(stdout(&out).contains("41 entries"), "{}", stdout(&out));
-    assert!(stdout(&out).contains("grew consistently from size 1"));
+    assert!(stdout(&out).contains("42 entries"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("grew consistently from size 2"));
 
     // An inclusion proof checks against the latest checkpoint's root.
     let out = cortina(&data, &["ledger", "prove", "--index", "17"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let p: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(p["tree_size"], 41);
+    assert_eq!(p["tree_size"], 42);
     let proof: Vec<Hash> = p["proof"].as_array().unwrap().iter().map(hash).collect();
     check_record(
         &proof,
-        41,
+        42,
         &hash(&p["root_hash"]),
         17,
         &hash(&p["leaf_hash"]),
@@ -153,10 +153,10 @@ fn init_verify_checkpoint_prove() {
     .unwrap();
 
     // Out of range: exit 2 and a message, no panic.
-    let out = cortina(&data, &["ledger", "prove", "--index", "41"]);
+    let out = cortina(&data, &["ledger", "prove", "--index", "42"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("not in a tree of 41"),
+        stderr(&out).contains("not in a tree of 42"),
         "{}",
         stderr(&out)
     );
@@ -208,4 +208,100 @@ fn a_tampered_entry_fails_verification_naming_it() {
         "{}",
         stdout(&out)
     );
+}
+
+/// The tlog-tiles read API of the store at `data`, as `cortina serve` will
+/// serve it: path → body.
+fn tile_routes(data: &Path) -> std::collections::HashMap<String, Vec<u8>> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let s = store::Store::open(&store::Location::sqlite(data), &Default::default())
+            .await
+            .unwrap();
+        let mut routes = std::collections::HashMap::new();
+        let size = s.ledger_stats().await.unwrap().size;
+        routes.insert(
+            "/ledger/checkpoint".to_owned(),
+            s.checkpoint().await.unwrap().into_bytes(),
+        );
+        routes.insert(
+            "/ledger/key".to_owned(),
+            s.verifier().key_string().into_bytes(),
+        );
+        for tile in ledger::tile::tiles_for_size(size)
+            .into_iter()
+            .chain(ledger::tile::entry_bundles_for_size(size))
+        {
+            routes.insert(
+                format!("/ledger/{}", tile.path()),
+                s.tile(&tile).await.unwrap(),
+            );
+        }
+        s.close().await;
+        routes
+    })
+}
+
+#[test]
+fn verify_from_the_tile_api_with_a_read_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert!(cortina(&data, &["admin", "init"]).status.success());
+    let since = dir.path().join("checkpoint");
+    std::fs::write(&since, cortina(&data, &["ledger", "checkpoint"]).stdout).unwrap();
+    append(&data, 300);
+    let key = stdout(&cortina(&data, &["ledger", "key"]))
+        .trim()
+        .to_owned();
+    let routes = tile_routes(&data);
+    let remote = |routes: std::collections::HashMap<String, Vec<u8>>, token: &str| {
+        let server = crate::http::Server::start_with_token(routes, Some("s3cret-token".into()));
+        let out = Command::new(env!("CARGO_BIN_EXE_cortina"))
+            .args([
+                "ledger",
+                "verify",
+                "--url",
+                &server.url(""),
+                "--token",
+                token,
+                "--key",
+                &key,
+            ])
+            .arg("--since")
+            .arg(&since)
+            .output()
+            .unwrap();
+        drop(server);
+        out
+    };
+
+    let out = remote(routes.clone(), "s3cret-token");
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let first = stdout(&out);
+    assert!(
+        first.contains("302 entries") && first.contains("grew consistently from size 2"),
+        "{first}"
+    );
+
+    // Without the right token: the server refuses, verification cannot run (exit 2).
+    let out = remote(routes.clone(), "wrong");
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(stderr(&out).contains("401"), "{}", stderr(&out));
+
+    // A served entry bundle with one byte changed: caught, the entry named.
+    let mut tampered = routes.clone();
+    let bundle = tampered.get_mut("/ledger/tile/entries/000").unwrap();
+    let at = 2 + 40; // inside entry 0's bytes, after its length prefix
+    bundle[at] ^= 1;
+    let out = remote(tampered, "s3cret-token");
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).starts_with("FAILED"), "{}", stdout(&out));
+
+    // A served hash tile that disagrees with the entries: caught.
+    let mut tampered = routes;
+    let tile = tampered.get_mut("/ledger/tile/0/000").unwrap();
+    tile[100] ^= 1;
+    let out = remote(tampered, "s3cret-token");
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("tile/0/000"), "{}", stdout(&out));
 }

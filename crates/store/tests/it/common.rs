@@ -1,85 +1,16 @@
 //! Shared helpers: fresh stores on every configured backend, sample entries.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use ledger::{Decision, Entry, Resource};
-use sqlx::{AnyConnection, AssertSqlSafe, Connection as _};
-use store::{Location, OpenOptions, Store, StoreError};
-use tempfile::TempDir;
+use store::{Store, StoreError};
 
-/// A store location that lives as long as the value (a temporary data
-/// directory, and for PostgreSQL a database created for this test).
-pub struct TestDb {
-    pub location: Location,
-    pub name: &'static str,
-    _dir: TempDir,
-}
-
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-/// One fresh, not yet created location per configured backend.
-pub async fn backends() -> Vec<TestDb> {
-    let mut out = vec![sqlite()];
-    if let Ok(admin) = std::env::var("CORTINA_TEST_DATABASE_URL") {
-        out.push(postgres(&admin).await);
-    } else if std::env::var_os("CORTINA_REQUIRE_POSTGRES").is_some() {
-        panic!("CORTINA_REQUIRE_POSTGRES is set but CORTINA_TEST_DATABASE_URL is not");
-    } else {
-        eprintln!("CORTINA_TEST_DATABASE_URL unset: PostgreSQL half of the store tests skipped");
-    }
-    out
-}
-
-pub fn sqlite() -> TestDb {
-    let dir = tempfile::tempdir().expect("temp dir");
-    TestDb {
-        location: Location::sqlite(dir.path().join("data")),
-        name: "sqlite",
-        _dir: dir,
-    }
-}
-
-async fn postgres(admin: &str) -> TestDb {
-    sqlx::any::install_default_drivers();
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let db = format!("cortina_test_{}_{n}", std::process::id());
-    let mut conn = AnyConnection::connect(admin)
-        .await
-        .expect("connect to PostgreSQL");
-    sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db}")))
-        .execute(&mut conn)
-        .await
-        .expect("drop database");
-    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {db}")))
-        .execute(&mut conn)
-        .await
-        .expect("create database");
-    let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
-    let dir = tempfile::tempdir().expect("temp dir");
-    TestDb {
-        location: Location {
-            data_dir: dir.path().join("data"),
-            database_url: Some(format!("{base}/{db}")),
-        },
-        name: "postgres",
-        _dir: dir,
-    }
-}
+pub use store::testing::{TestDb, backends, sqlite};
 
 pub async fn create(db: &TestDb) -> Store {
-    Store::open(
-        &db.location,
-        &OpenOptions {
-            create: true,
-            origin: Some("cortina.test/store".into()),
-        },
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{}: create store: {e}", db.name))
+    db.create().await
 }
 
 pub async fn reopen(db: &TestDb) -> Result<Store, StoreError> {
-    Store::open(&db.location, &OpenOptions::default()).await
+    db.reopen().await
 }
 
 /// A sample entry; `seq` and time are set by the store.

@@ -1,0 +1,437 @@
+//! The command vocabulary: one JSON object per command, `"action"` naming it
+//! (the policy's action names, plus a few commands that act under an action
+//! of the same family, e.g. `declaration.answer` under `declaration.submit`).
+//! Fields deserialize into the domain's validated types, so a bad field is
+//! refused before anything runs; unknown fields are refused too.
+//!
+//! Times are Unix milliseconds; windows are `{"from": ms, "until": ms}`.
+//! Ids are optional on creation (generated when absent) so that scripts can
+//! name what they create and refer to it later.
+
+use domain::declaration::Person;
+use domain::ids::{
+    AgencyId, DeclarationId, DelegationId, EventId, RequestId, RoomId, TaskId, VenueId,
+    VettingCaseId,
+};
+use domain::registry::{Cluster, Venue};
+use domain::request::{DataCategory, Priority, RequestKind};
+use domain::text::{LongText, Name, Reason, Text};
+use domain::time::Timestamp;
+use domain::{AgencyKind, Role};
+use serde::{Deserialize, Serialize};
+
+/// One command, as `cortina exec` reads it and the API receives it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "action")]
+#[allow(missing_docs)]
+pub enum Command {
+    // Registry and administration.
+    #[serde(rename = "agency.register")]
+    AgencyRegister(AgencyRegister),
+    #[serde(rename = "event.configure")]
+    EventConfigure(EventConfigure),
+    #[serde(rename = "delegation.register")]
+    DelegationRegister(DelegationRegister),
+    #[serde(rename = "account.create")]
+    AccountCreate(AccountCreate),
+    #[serde(rename = "account.disable")]
+    AccountDisable(AccountDisable),
+    // Declarations.
+    #[serde(rename = "declaration.submit")]
+    DeclarationSubmit(DeclarationSubmit),
+    #[serde(rename = "declaration.answer")]
+    DeclarationAnswer(DeclarationAnswer),
+    #[serde(rename = "declaration.request_info")]
+    DeclarationRequestInfo(DeclarationRequestInfo),
+    #[serde(rename = "declaration.refuse")]
+    DeclarationRefuse(WithReason<DeclarationId>),
+    #[serde(rename = "declaration.accredit")]
+    DeclarationAccredit(DeclarationAccredit),
+    #[serde(rename = "declaration.read")]
+    DeclarationRead(Consult<DeclarationId>),
+    #[serde(rename = "arms_permit.grant")]
+    ArmsPermitGrant(ArmsPermitGrant),
+    // Requests for information / assistance.
+    #[serde(rename = "rfi.draft")]
+    RfiDraft(RfiDraft),
+    #[serde(rename = "rfi.submit")]
+    RfiSubmit(Target<RequestId>),
+    #[serde(rename = "rfi.acknowledge")]
+    RfiAcknowledge(Target<RequestId>),
+    #[serde(rename = "rfi.accept")]
+    RfiAccept(RfiAccept),
+    #[serde(rename = "rfi.request_clarification")]
+    RfiRequestClarification(WithText<RequestId>),
+    #[serde(rename = "rfi.clarify")]
+    RfiClarify(WithText<RequestId>),
+    #[serde(rename = "rfi.refuse")]
+    RfiRefuse(WithReason<RequestId>),
+    #[serde(rename = "rfi.start")]
+    RfiStart(Target<RequestId>),
+    #[serde(rename = "rfi.answer")]
+    RfiAnswer(RfiAnswer),
+    #[serde(rename = "rfi.approve_disclosure")]
+    RfiApproveDisclosure(Target<RequestId>),
+    #[serde(rename = "rfi.close")]
+    RfiClose(Target<RequestId>),
+    #[serde(rename = "rfi.cancel")]
+    RfiCancel(WithReason<RequestId>),
+    #[serde(rename = "rfi.read")]
+    RfiRead(Target<RequestId>),
+    // Tasks.
+    #[serde(rename = "task.create")]
+    TaskCreate(TaskCreate),
+    #[serde(rename = "task.approve")]
+    TaskApprove(Target<TaskId>),
+    #[serde(rename = "task.update")]
+    TaskUpdate(TaskUpdate),
+    #[serde(rename = "task.read")]
+    TaskRead(Target<TaskId>),
+    // Vetting.
+    #[serde(rename = "vetting.read")]
+    VettingRead(Consult<VettingCaseId>),
+    #[serde(rename = "vetting.read_opinion")]
+    VettingReadOpinion(Target<VettingCaseId>),
+    #[serde(rename = "vetting.note")]
+    VettingNote(WithText<VettingCaseId>),
+    #[serde(rename = "vetting.clear")]
+    VettingClear(WithReason<VettingCaseId>),
+    #[serde(rename = "vetting.propose_refusal")]
+    VettingProposeRefusal(WithReason<VettingCaseId>),
+    #[serde(rename = "vetting.confirm_refusal")]
+    VettingConfirmRefusal(WithReason<VettingCaseId>),
+    #[serde(rename = "vetting.propose_referral")]
+    VettingProposeReferral(WithReason<VettingCaseId>),
+    #[serde(rename = "vetting.confirm_referral")]
+    VettingConfirmReferral(WithReason<VettingCaseId>),
+}
+
+/// A command that names one record.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target<I> {
+    /// The record.
+    pub id: I,
+}
+
+/// A command that names one record and gives a reason.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithReason<I> {
+    /// The record.
+    pub id: I,
+    /// Why.
+    pub reason: Reason,
+}
+
+/// A command that names one record and carries a text.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithText<I> {
+    /// The record.
+    pub id: I,
+    /// The text (question, answer, note).
+    pub text: LongText,
+}
+
+/// A read of personal data: a consultation, recorded with its purpose.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Consult<I> {
+    /// The record.
+    pub id: I,
+    /// Why it is read (kept with the consultation, LED art. 25).
+    pub purpose: Text<500>,
+}
+
+/// `agency.register`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgencyRegister {
+    /// Registry id.
+    pub id: AgencyId,
+    /// Name.
+    pub name: Name,
+    /// Host, foreign, organiser or oversight.
+    pub kind: AgencyKind,
+    /// ISO country.
+    pub country: domain::codes::CountryCode,
+}
+
+/// `event.configure`: the event with its clusters and venues.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventConfigure {
+    /// Event id.
+    pub id: EventId,
+    /// Name.
+    pub name: Name,
+    /// Clusters.
+    pub clusters: Vec<Cluster>,
+    /// Venues, each in a cluster.
+    pub venues: Vec<Venue>,
+}
+
+/// `delegation.register`: a foreign agency's delegation with its head.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DelegationRegister {
+    /// Delegation id.
+    pub id: DelegationId,
+    /// Name.
+    pub name: Name,
+    /// The foreign agency.
+    pub agency: AgencyId,
+    /// Id for the head's declaration line (generated if absent).
+    #[serde(default)]
+    pub head_line: Option<DeclarationId>,
+    /// The head of the delegation.
+    pub head: Person,
+}
+
+/// `account.create`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountCreate {
+    /// Login name.
+    pub username: Name,
+    /// Role.
+    pub role: Role,
+    /// Agency.
+    pub agency: AgencyId,
+    /// Delegation (foreign roles).
+    #[serde(default)]
+    pub delegation: Option<DelegationId>,
+    /// The accredited declaration line (foreign roles).
+    #[serde(default)]
+    pub declaration: Option<DeclarationId>,
+    /// A chosen password (at least 12 characters); generated when absent.
+    /// Never serialized, so it never reaches the payload digest.
+    #[serde(default, skip_serializing)]
+    pub password: Option<String>,
+}
+
+/// `account.disable`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountDisable {
+    /// Login name.
+    pub username: Name,
+}
+
+/// `declaration.submit`: one more person of the principal's delegation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclarationSubmit {
+    /// Line id (generated if absent).
+    #[serde(default)]
+    pub id: Option<DeclarationId>,
+    /// The person.
+    pub person: Person,
+}
+
+/// `declaration.answer`: the delegation answers the host's question.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclarationAnswer {
+    /// The line.
+    pub id: DeclarationId,
+    /// The answer.
+    pub answer: LongText,
+}
+
+/// `declaration.request_info`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclarationRequestInfo {
+    /// The line.
+    pub id: DeclarationId,
+    /// The question.
+    pub question: LongText,
+}
+
+/// A time window, Unix milliseconds, `[from, until)`.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowInput {
+    /// Start.
+    pub from: Timestamp,
+    /// End (excluded).
+    pub until: Timestamp,
+}
+
+/// One zone of one venue.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneInput {
+    /// Venue.
+    pub venue: VenueId,
+    /// Zone number: 1 inner, 2 middle, 3 outer.
+    pub zone: u8,
+}
+
+/// `declaration.accredit`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclarationAccredit {
+    /// The line.
+    pub id: DeclarationId,
+    /// Validity.
+    pub window: WindowInput,
+    /// Rooms the person may work in.
+    #[serde(default)]
+    pub rooms: Vec<RoomId>,
+    /// Zones the person may enter.
+    #[serde(default)]
+    pub zones: Vec<ZoneInput>,
+}
+
+/// `arms_permit.grant`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArmsPermitGrant {
+    /// The line.
+    pub id: DeclarationId,
+    /// The weapon's serial number.
+    pub serial: domain::codes::SerialNumber,
+    /// Validity (inside the accreditation).
+    pub window: WindowInput,
+}
+
+/// `rfi.draft`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RfiDraft {
+    /// Request id (generated if absent).
+    #[serde(default)]
+    pub id: Option<RequestId>,
+    /// Information or assistance.
+    pub kind: RequestKind,
+    /// Priority.
+    pub priority: Priority,
+    /// Subject line.
+    pub subject: Name,
+    /// The request.
+    pub body: LongText,
+}
+
+/// `rfi.accept`: accept and assign to a host unit (a host agency).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RfiAccept {
+    /// The request.
+    pub id: RequestId,
+    /// The host agency that will work on it.
+    pub unit: AgencyId,
+}
+
+/// Personal data released in an answer.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosureInput {
+    /// Legal basis.
+    pub legal_basis: Text<1000>,
+    /// Categories of data.
+    pub categories: Vec<DataCategory>,
+}
+
+/// `rfi.answer`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RfiAnswer {
+    /// The request.
+    pub id: RequestId,
+    /// The answer.
+    pub text: LongText,
+    /// Present when the answer releases personal data.
+    #[serde(default)]
+    pub disclosure: Option<DisclosureInput>,
+}
+
+/// `task.create`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskCreate {
+    /// Task id (generated if absent).
+    #[serde(default)]
+    pub id: Option<TaskId>,
+    /// Title.
+    pub title: Name,
+    /// Details.
+    pub details: LongText,
+    /// The host unit (a host agency).
+    pub unit: AgencyId,
+}
+
+/// What happened to a task.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum TaskProgress {
+    /// Work started.
+    Start,
+    /// Done, with a report.
+    Complete {
+        /// The report.
+        report: LongText,
+    },
+    /// Cancelled, with a reason.
+    Cancel {
+        /// Why.
+        reason: Reason,
+    },
+}
+
+/// `task.update`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskUpdate {
+    /// The task.
+    pub id: TaskId,
+    /// What happened.
+    pub progress: TaskProgress,
+}
+
+impl Command {
+    /// The action the policy decides this command under.
+    pub fn action(&self) -> domain::Action {
+        use domain::Action as A;
+        match self {
+            Command::AgencyRegister(_) => A::AgencyRegister,
+            Command::EventConfigure(_) => A::EventConfigure,
+            Command::DelegationRegister(_) => A::DelegationRegister,
+            Command::AccountCreate(_) => A::AccountCreate,
+            Command::AccountDisable(_) => A::AccountDisable,
+            Command::DeclarationSubmit(_) | Command::DeclarationAnswer(_) => A::DeclarationSubmit,
+            Command::DeclarationRequestInfo(_) => A::DeclarationRequestInfo,
+            Command::DeclarationRefuse(_) => A::DeclarationRefuse,
+            Command::DeclarationAccredit(_) => A::DeclarationAccredit,
+            Command::DeclarationRead(_) => A::DeclarationRead,
+            Command::ArmsPermitGrant(_) => A::ArmsPermitGrant,
+            Command::RfiDraft(_) => A::RfiDraft,
+            Command::RfiSubmit(_) => A::RfiSubmit,
+            Command::RfiAcknowledge(_) => A::RfiAcknowledge,
+            Command::RfiAccept(_) => A::RfiAccept,
+            Command::RfiRequestClarification(_) => A::RfiRequestClarification,
+            Command::RfiClarify(_) => A::RfiClarify,
+            Command::RfiRefuse(_) => A::RfiRefuse,
+            Command::RfiStart(_) => A::RfiStart,
+            Command::RfiAnswer(_) => A::RfiAnswer,
+            Command::RfiApproveDisclosure(_) => A::RfiApproveDisclosure,
+            Command::RfiClose(_) => A::RfiClose,
+            Command::RfiCancel(_) => A::RfiCancel,
+            Command::RfiRead(_) => A::RfiRead,
+            Command::TaskCreate(_) => A::TaskCreate,
+            Command::TaskApprove(_) => A::TaskApprove,
+            Command::TaskUpdate(_) => A::TaskUpdate,
+            Command::TaskRead(_) => A::TaskRead,
+            Command::VettingRead(_) => A::VettingRead,
+            Command::VettingReadOpinion(_) => A::VettingReadOpinion,
+            Command::VettingNote(_) => A::VettingNote,
+            Command::VettingClear(_) => A::VettingClear,
+            Command::VettingProposeRefusal(_) => A::VettingProposeRefusal,
+            Command::VettingConfirmRefusal(_) => A::VettingConfirmRefusal,
+            Command::VettingProposeReferral(_) => A::VettingProposeReferral,
+            Command::VettingConfirmReferral(_) => A::VettingConfirmReferral,
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! The context one command runs in: the open transaction, the principal,
+//! the clock, and the three steps every handler takes — authorize, change
+//! records, finish with the ledger entry.
+
+use authority::{Principal, Resource};
+use domain::storage::Aggregate;
+use domain::time::Timestamp;
+use domain::{Action, side::Side};
+use hmac::{Hmac, Mac as _};
+use ledger::{Decision, Entry};
+use sha2::Sha256;
+use store::WriteTx;
+use store::records::{self, Record};
+
+use crate::command::Command;
+use crate::{Inner, ServiceError};
+
+/// What a command did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Done {
+    /// The ledger entry that records it.
+    pub seq: u64,
+    /// The action's name.
+    pub action: &'static str,
+    /// The kind of record acted on.
+    pub kind: &'static str,
+    /// Its id.
+    pub id: String,
+    /// Its state afterwards, for records with a state machine.
+    pub state: Option<String>,
+    /// What the command returns to its caller: the record for reads, a
+    /// one-time password for a new account.
+    pub data: Option<serde_json::Value>,
+}
+
+/// The end of a command inside the transaction: done, or denied (which is
+/// committed too, since the denial is a ledger entry).
+pub(crate) enum Outcome {
+    Done(Done),
+    Denied { policies: Vec<String>, seq: u64 },
+}
+
+impl Outcome {
+    pub(crate) fn into_result(self) -> Result<Done, ServiceError> {
+        match self {
+            Outcome::Done(d) => Ok(d),
+            Outcome::Denied { policies, seq } => Err(ServiceError::Denied { policies, seq }),
+        }
+    }
+}
+
+fn random32() -> Result<[u8; 32], ServiceError> {
+    let mut salt = [0u8; 32];
+    getrandom::fill(&mut salt).map_err(|e| store::StoreError::Random(e.to_string()))?;
+    Ok(salt)
+}
+
+fn hmac(salt: &[u8], data: &[u8]) -> [u8; 32] {
+    // HMAC takes keys of any length.
+    let mut mac = <Hmac<Sha256> as hmac::Mac>::new_from_slice(salt)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+pub(crate) struct Ctx<'t> {
+    pub(crate) tx: &'t mut WriteTx,
+    pub(crate) inner: &'t Inner,
+    pub(crate) principal: Principal,
+    /// The command as submitted (canonical JSON), for the payload digest.
+    payload: Vec<u8>,
+    /// The personal-data commitment of the record changed, if any.
+    personal: Option<[u8; 32]>,
+    /// The policies that allowed the command (set by `authorize`).
+    allowed_by: Vec<String>,
+    pub(crate) now: Timestamp,
+}
+
+impl<'t> Ctx<'t> {
+    pub(crate) fn new(
+        tx: &'t mut WriteTx,
+        inner: &'t Inner,
+        principal: Principal,
+        command: &Command,
+    ) -> Result<Self, ServiceError> {
+        let payload = serde_json::to_vec(command)
+            .map_err(|e| ServiceError::BadCommand(format!("command: {e}")))?;
+        let now = Timestamp::from_millis(tx.now_ms());
+        Ok(Ctx {
+            tx,
+            inner,
+            principal,
+            payload,
+            personal: None,
+            allowed_by: Vec::new(),
+            now,
+        })
+    }
+
+    /// The side the principal acts on in two-sided state machines.
+    pub(crate) fn side(&self) -> Side {
+        if self.principal.is_host() {
+            Side::Host
+        } else {
+            Side::Requester
+        }
+    }
+
+    /// The principal's account id as the domain spells it.
+    pub(crate) fn account_id(&self) -> Result<domain::ids::AccountId, ServiceError> {
+        Ok(self.principal.id.parse()?)
+    }
+
+    /// The principal's delegation, required for delegation-side commands.
+    pub(crate) fn own_delegation(&self) -> Result<&str, ServiceError> {
+        self.principal.delegation.as_deref().ok_or_else(|| {
+            ServiceError::BadCommand("this command is for accounts of a delegation".into())
+        })
+    }
+
+    /// The entry for this command, with the decision and policies given.
+    async fn entry(
+        &mut self,
+        action: Action,
+        kind: &str,
+        id: &str,
+        decision: Decision,
+        policies: Vec<String>,
+    ) -> Result<u64, ServiceError> {
+        let salt = random32()?;
+        let seq = self.tx.append(Entry {
+            seq: 0,
+            time_ms: 0,
+            actor_account: self.principal.id.clone(),
+            actor_agency: self.principal.agency_id.clone(),
+            action: action.as_str().into(),
+            resource: ledger::Resource {
+                kind: kind.into(),
+                id: id.into(),
+            },
+            decision,
+            policies,
+            payload_digest: hmac(&salt, &self.payload),
+            personal_data: self.personal.take(),
+        })?;
+        records::insert_entry_salt(self.tx.conn().await?, seq as i64, &salt).await?;
+        Ok(seq)
+    }
+
+    /// Asks the policy. A denial is appended to the ledger now and returned
+    /// as the command's outcome; `None` means go ahead.
+    pub(crate) async fn authorize(
+        &mut self,
+        action: Action,
+        resource: &Resource,
+    ) -> Result<Option<Outcome>, ServiceError> {
+        let decision = self
+            .inner
+            .authority
+            .decide(&self.principal, action, resource);
+        if decision.allowed {
+            self.allowed_by = decision.policy_ids;
+            return Ok(None);
+        }
+        let kind = resource.kind().as_str();
+        let seq = self
+            .entry(
+                action,
+                kind,
+                resource.id(),
+                Decision::Deny,
+                decision.policy_ids.clone(),
+            )
+            .await?;
+        Ok(Some(Outcome::Denied {
+            policies: decision.policy_ids,
+            seq,
+        }))
+    }
+
+    /// The sequence number the finishing entry will get (rows changed by
+    /// this command are stamped with it).
+    pub(crate) fn seq(&self) -> i64 {
+        self.tx.next_seq() as i64
+    }
+
+    /// Loads the aggregate `id` of type `A`.
+    pub(crate) async fn load<A: Aggregate>(
+        &mut self,
+        id: &str,
+    ) -> Result<(A, Record), ServiceError> {
+        let record = records::get(self.tx.conn().await?, A::KIND, id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound {
+                kind: A::KIND,
+                id: id.to_owned(),
+            })?;
+        let doc = record
+            .doc
+            .as_deref()
+            .ok_or_else(|| ServiceError::NotFound {
+                kind: A::KIND,
+                id: format!("{id} (purged)"),
+            })?;
+        let value = serde_json::from_str(doc).map_err(|e| ServiceError::Corrupt {
+            kind: A::KIND,
+            id: id.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Ok((value, record))
+    }
+
+    /// Whether the aggregate `id` of type `A` exists.
+    pub(crate) async fn exists<A: Aggregate>(&mut self, id: &str) -> Result<bool, ServiceError> {
+        Ok(records::get(self.tx.conn().await?, A::KIND, id)
+            .await?
+            .is_some())
+    }
+
+    /// Stores `value`, stamped with this command's entry, with the indexed
+    /// attributes the aggregate reports. `previous` is the stored record
+    /// when changing one. Records holding personal data (`personal`) get a
+    /// salt, and the entry a commitment to the document.
+    pub(crate) async fn save<A: Aggregate>(
+        &mut self,
+        value: &A,
+        personal: bool,
+        previous: Option<&Record>,
+    ) -> Result<(), ServiceError> {
+        let delegation = value.delegation_id().map(|d| d.to_string());
+        self.save_owned_by(value, delegation, personal, previous)
+            .await
+    }
+
+    /// [`Ctx::save`] with the owning delegation given by the caller (for
+    /// aggregates that do not know it themselves, like a vetting case on a
+    /// declared person).
+    pub(crate) async fn save_owned_by<A: Aggregate>(
+        &mut self,
+        value: &A,
+        delegation: Option<String>,
+        personal: bool,
+        previous: Option<&Record>,
+    ) -> Result<(), ServiceError> {
+        let doc = serde_json::to_string(value)
+            .map_err(|e| ServiceError::BadCommand(format!("{}: {e}", A::KIND)))?;
+        let salt = match (personal, previous.and_then(|p| p.salt.clone())) {
+            (false, _) => None,
+            (true, Some(s)) => Some(s),
+            (true, None) => Some(random32()?.to_vec()),
+        };
+        if let Some(s) = &salt {
+            self.personal = Some(hmac(s, doc.as_bytes()));
+        }
+        let seq = self.seq();
+        let record = Record {
+            kind: A::KIND.into(),
+            id: value.key().into_owned(),
+            delegation,
+            room: value.room_id().map(|r| r.to_string()),
+            state: value.state_name().into(),
+            doc: Some(doc),
+            salt,
+            created_seq: previous.map_or(seq, |p| p.created_seq),
+            updated_seq: seq,
+        };
+        records::put(self.tx.conn().await?, &record).await?;
+        Ok(())
+    }
+
+    /// Appends the allowing entry and returns what the command did.
+    pub(crate) async fn done(
+        &mut self,
+        action: Action,
+        kind: &'static str,
+        id: &str,
+        state: Option<&str>,
+        data: Option<serde_json::Value>,
+    ) -> Result<Outcome, ServiceError> {
+        let policies = std::mem::take(&mut self.allowed_by);
+        let seq = self
+            .entry(action, kind, id, Decision::Allow, policies)
+            .await?;
+        Ok(Outcome::Done(Done {
+            seq,
+            action: action.as_str(),
+            kind,
+            id: id.to_owned(),
+            state: state.map(str::to_owned),
+            data,
+        }))
+    }
+}

@@ -1,0 +1,289 @@
+//! Personnel declarations: a delegation declares, the system screens, the
+//! host reviews (accredit, refuse, ask), arms permits.
+
+use authority::Resource;
+use domain::Action;
+use domain::codes::SnapshotHash;
+use domain::declaration::{
+    Accreditation, DeclarationLine, Prerequisites, ScreeningStatus, ZoneAccess, check_duplicate,
+};
+use domain::registry::{Delegation, Zone};
+use domain::side::Side;
+use domain::storage::Aggregate;
+use domain::text::LongText;
+use domain::time::Window;
+use domain::vetting::{Subject, VettingCase};
+use store::records::{self, Record};
+
+use super::registry::load_event;
+use super::vetting::save_case;
+use super::{authorize, new_id};
+use crate::ServiceError;
+use crate::command::{
+    ArmsPermitGrant, Consult, DeclarationAccredit, DeclarationAnswer, DeclarationRequestInfo,
+    DeclarationSubmit, WithReason,
+};
+use crate::context::{Ctx, Outcome};
+
+/// The record kind of declaration lines.
+pub(crate) const DECLARATION: &str = <DeclarationLine as Aggregate>::KIND;
+
+fn resource(line: &DeclarationLine) -> Resource {
+    Resource::Declaration {
+        id: line.id().to_string(),
+        delegation: line.delegation().to_string(),
+    }
+}
+
+/// Stores a line (personal data: salted, committed in the entry).
+pub(crate) async fn save_line(
+    ctx: &mut Ctx<'_>,
+    line: &DeclarationLine,
+    previous: Option<&Record>,
+) -> Result<(), ServiceError> {
+    ctx.save(line, true, previous).await
+}
+
+/// Refuses a line that duplicates one already declared (in any delegation).
+pub(crate) async fn check_not_duplicate(
+    ctx: &mut Ctx<'_>,
+    line: &DeclarationLine,
+) -> Result<(), ServiceError> {
+    let stored = records::list(
+        ctx.tx.conn().await?,
+        DECLARATION,
+        &records::Filter {
+            limit: Some(i64::MAX),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let mut existing = Vec::with_capacity(stored.len());
+    for r in stored {
+        if let Some(doc) = r.doc {
+            let l: DeclarationLine =
+                serde_json::from_str(&doc).map_err(|e| ServiceError::Corrupt {
+                    kind: DECLARATION,
+                    id: r.id.clone(),
+                    reason: e.to_string(),
+                })?;
+            existing.push(l);
+        }
+    }
+    check_duplicate(line, &existing)?;
+    if existing.iter().any(|l| l.id() == line.id()) {
+        return Err(ServiceError::Conflict(format!(
+            "declaration {} exists",
+            line.id()
+        )));
+    }
+    Ok(())
+}
+
+/// Screens the line's person against the loaded lists (the host's system
+/// acts, so on the host's side): a hit opens a vetting case.
+pub(crate) async fn screen(
+    ctx: &mut Ctx<'_>,
+    line: DeclarationLine,
+) -> Result<DeclarationLine, ServiceError> {
+    let lists = ctx
+        .inner
+        .lists
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let Some(lists) = lists else {
+        return Ok(line);
+    };
+    let person = line.person();
+    let birth = person.birth_date();
+    let hits = lists.screen_person(
+        person.name().as_str(),
+        Some((birth.year() as u16, birth.month() as u8, birth.day() as u8)),
+        person.nationality().as_str(),
+    );
+    let snapshot = SnapshotHash::parse_hex(lists.snapshot())?;
+    if hits.is_empty() {
+        return Ok(line.record_screening(
+            Side::Host,
+            ScreeningStatus::Clear { snapshot },
+            ctx.now,
+        )?);
+    }
+    let case_id = new_id("case")?;
+    let summary: Vec<String> = hits
+        .iter()
+        .map(|h| {
+            format!(
+                "{} ({}): score {:.2}; {}",
+                h.caption, h.entity_id, h.score, h.why
+            )
+        })
+        .collect();
+    let case = VettingCase::open(
+        case_id.clone(),
+        Subject::Declaration(line.id().clone()),
+        snapshot,
+        LongText::parse("summary", &summary.join("\n"))?,
+        ctx.now,
+    );
+    save_case(ctx, &case, Some(line.delegation().to_string()), None).await?;
+    Ok(line.record_screening(Side::Host, ScreeningStatus::Hit { case: case_id }, ctx.now)?)
+}
+
+pub(crate) async fn submit(
+    ctx: &mut Ctx<'_>,
+    c: DeclarationSubmit,
+) -> Result<Outcome, ServiceError> {
+    let delegation_id = ctx.own_delegation()?.to_owned();
+    let id = match c.id {
+        Some(id) => id,
+        None => new_id("decl")?,
+    };
+    authorize!(
+        ctx,
+        Action::DeclarationSubmit,
+        Resource::Declaration {
+            id: id.to_string(),
+            delegation: delegation_id.clone()
+        }
+    );
+    let (delegation, _): (Delegation, _) = ctx.load(&delegation_id).await?;
+    let line = DeclarationLine::declare(id, &delegation, c.person, ctx.now)?;
+    check_not_duplicate(ctx, &line).await?;
+    let line = screen(ctx, line).await?;
+    save_line(ctx, &line, None).await?;
+    ctx.done(
+        Action::DeclarationSubmit,
+        DECLARATION,
+        line.id().as_str(),
+        Some(line.state_name()),
+        None,
+    )
+    .await
+}
+
+async fn load_line(ctx: &mut Ctx<'_>, id: &str) -> Result<(DeclarationLine, Record), ServiceError> {
+    ctx.load(id).await
+}
+
+pub(crate) async fn answer(
+    ctx: &mut Ctx<'_>,
+    c: DeclarationAnswer,
+) -> Result<Outcome, ServiceError> {
+    let (line, rec) = load_line(ctx, c.id.as_str()).await?;
+    authorize!(ctx, Action::DeclarationSubmit, resource(&line));
+    let next = line.answer_information(ctx.side(), c.answer, ctx.now)?;
+    finish(ctx, Action::DeclarationSubmit, &next, &rec, None).await
+}
+
+pub(crate) async fn request_info(
+    ctx: &mut Ctx<'_>,
+    c: DeclarationRequestInfo,
+) -> Result<Outcome, ServiceError> {
+    let (line, rec) = load_line(ctx, c.id.as_str()).await?;
+    authorize!(ctx, Action::DeclarationRequestInfo, resource(&line));
+    let next = line.request_information(ctx.side(), c.question, ctx.now)?;
+    finish(ctx, Action::DeclarationRequestInfo, &next, &rec, None).await
+}
+
+pub(crate) async fn refuse(
+    ctx: &mut Ctx<'_>,
+    c: WithReason<domain::ids::DeclarationId>,
+) -> Result<Outcome, ServiceError> {
+    let (line, rec) = load_line(ctx, c.id.as_str()).await?;
+    authorize!(ctx, Action::DeclarationRefuse, resource(&line));
+    let next = line.refuse(ctx.side(), c.reason, ctx.now)?;
+    finish(ctx, Action::DeclarationRefuse, &next, &rec, None).await
+}
+
+pub(crate) async fn accredit(
+    ctx: &mut Ctx<'_>,
+    c: DeclarationAccredit,
+) -> Result<Outcome, ServiceError> {
+    let (line, rec) = load_line(ctx, c.id.as_str()).await?;
+    authorize!(ctx, Action::DeclarationAccredit, resource(&line));
+    let event = load_event(ctx).await?;
+    let mut zones = Vec::with_capacity(c.zones.len());
+    for z in &c.zones {
+        zones.push(ZoneAccess::new(
+            &event,
+            &z.venue,
+            Zone::from_number(z.zone)?,
+        )?);
+    }
+    let accreditation =
+        Accreditation::new(Window::new(c.window.from, c.window.until)?, c.rooms, zones);
+    let vetting: Option<VettingCase> = match line.screening() {
+        ScreeningStatus::Hit { case } => Some(ctx.load::<VettingCase>(case.as_str()).await?.0),
+        _ => None,
+    };
+    let head: Option<DeclarationLine> = if line.is_head() {
+        None
+    } else {
+        let (delegation, _): (Delegation, _) = ctx.load(line.delegation().as_str()).await?;
+        Some(load_line(ctx, delegation.head().as_str()).await?.0)
+    };
+    let next = line.accredit(
+        ctx.side(),
+        accreditation,
+        Prerequisites {
+            vetting: vetting.as_ref(),
+            head: head.as_ref(),
+        },
+        ctx.now,
+    )?;
+    finish(ctx, Action::DeclarationAccredit, &next, &rec, None).await
+}
+
+pub(crate) async fn arms_permit(
+    ctx: &mut Ctx<'_>,
+    c: ArmsPermitGrant,
+) -> Result<Outcome, ServiceError> {
+    let (line, rec) = load_line(ctx, c.id.as_str()).await?;
+    authorize!(ctx, Action::ArmsPermitGrant, resource(&line));
+    let next = line.grant_arms_permit(
+        ctx.side(),
+        &c.serial,
+        Window::new(c.window.from, c.window.until)?,
+        ctx.now,
+    )?;
+    finish(ctx, Action::ArmsPermitGrant, &next, &rec, None).await
+}
+
+pub(crate) async fn read(
+    ctx: &mut Ctx<'_>,
+    c: Consult<domain::ids::DeclarationId>,
+) -> Result<Outcome, ServiceError> {
+    let (line, _) = load_line(ctx, c.id.as_str()).await?;
+    authorize!(ctx, Action::DeclarationRead, resource(&line));
+    let data = serde_json::to_value(&line).map_err(|e| ServiceError::BadCommand(e.to_string()))?;
+    // A consultation: the entry records who read which line and (in the
+    // payload digest) why; nothing changes.
+    ctx.done(
+        Action::DeclarationRead,
+        DECLARATION,
+        line.id().as_str(),
+        Some(line.state_name()),
+        Some(data),
+    )
+    .await
+}
+
+async fn finish(
+    ctx: &mut Ctx<'_>,
+    action: Action,
+    next: &DeclarationLine,
+    previous: &Record,
+    data: Option<serde_json::Value>,
+) -> Result<Outcome, ServiceError> {
+    save_line(ctx, next, Some(previous)).await?;
+    ctx.done(
+        action,
+        DECLARATION,
+        next.id().as_str(),
+        Some(next.state_name()),
+        data,
+    )
+    .await
+}

@@ -1,0 +1,82 @@
+//! One handler per command family. Each handler resolves the target's
+//! registry facts, asks the policy (`deny!` returns the recorded denial),
+//! applies the domain transition, stores the records and finishes with the
+//! allowing entry.
+
+mod declarations;
+mod registry;
+mod requests;
+mod tasks;
+mod vetting;
+
+use crate::ServiceError;
+use crate::command::Command;
+use crate::context::{Ctx, Done, Outcome};
+
+/// Asks the policy; on a denial, returns the (recorded) denial from the handler.
+macro_rules! authorize {
+    ($ctx:expr, $action:expr, $resource:expr) => {
+        if let Some(denied) = $ctx.authorize($action, &$resource).await? {
+            return Ok(denied);
+        }
+    };
+}
+pub(crate) use authorize;
+
+/// A fresh id with a readable prefix: `rfi-3f9c…` (96 random bits).
+pub(crate) fn new_id<K: domain::ids::IdKind>(
+    prefix: &str,
+) -> Result<domain::ids::Id<K>, ServiceError> {
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).map_err(|e| store::StoreError::Random(e.to_string()))?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("{prefix}-{hex}").parse()?)
+}
+
+/// Runs `command` in `ctx`.
+pub(crate) async fn run(
+    ctx: &mut Ctx<'_>,
+    command: Command,
+) -> Result<Result<Done, ServiceError>, ServiceError> {
+    use Command as C;
+    let outcome: Outcome = match command {
+        C::AgencyRegister(c) => registry::agency_register(ctx, c).await?,
+        C::EventConfigure(c) => registry::event_configure(ctx, c).await?,
+        C::DelegationRegister(c) => registry::delegation_register(ctx, c).await?,
+        C::AccountCreate(c) => registry::account_create(ctx, c).await?,
+        C::AccountDisable(c) => registry::account_disable(ctx, c).await?,
+        C::DeclarationSubmit(c) => declarations::submit(ctx, c).await?,
+        C::DeclarationAnswer(c) => declarations::answer(ctx, c).await?,
+        C::DeclarationRequestInfo(c) => declarations::request_info(ctx, c).await?,
+        C::DeclarationRefuse(c) => declarations::refuse(ctx, c).await?,
+        C::DeclarationAccredit(c) => declarations::accredit(ctx, c).await?,
+        C::DeclarationRead(c) => declarations::read(ctx, c).await?,
+        C::ArmsPermitGrant(c) => declarations::arms_permit(ctx, c).await?,
+        C::RfiDraft(c) => requests::draft(ctx, c).await?,
+        C::RfiRead(c) => requests::read(ctx, c).await?,
+        C::RfiAccept(c) => requests::accept(ctx, c).await?,
+        C::RfiAnswer(c) => requests::answer(ctx, c).await?,
+        c @ (C::RfiSubmit(_)
+        | C::RfiAcknowledge(_)
+        | C::RfiRequestClarification(_)
+        | C::RfiClarify(_)
+        | C::RfiRefuse(_)
+        | C::RfiStart(_)
+        | C::RfiApproveDisclosure(_)
+        | C::RfiClose(_)
+        | C::RfiCancel(_)) => requests::transition(ctx, c).await?,
+        C::TaskCreate(c) => tasks::create(ctx, c).await?,
+        C::TaskApprove(c) => tasks::approve(ctx, c).await?,
+        C::TaskUpdate(c) => tasks::update(ctx, c).await?,
+        C::TaskRead(c) => tasks::read(ctx, c).await?,
+        C::VettingRead(c) => vetting::read(ctx, c).await?,
+        C::VettingReadOpinion(c) => vetting::read_opinion(ctx, c).await?,
+        C::VettingNote(c) => vetting::note(ctx, c).await?,
+        c @ (C::VettingClear(_)
+        | C::VettingProposeRefusal(_)
+        | C::VettingConfirmRefusal(_)
+        | C::VettingProposeReferral(_)
+        | C::VettingConfirmReferral(_)) => vetting::decide(ctx, c).await?,
+    };
+    Ok(outcome.into_result())
+}

@@ -1,0 +1,291 @@
+//! Agencies, the event, delegations and accounts: the admin's commands.
+
+use authority::Resource;
+use domain::declaration::{DeclarationLine, can_hold_account};
+use domain::registry::{Agency, Delegation, Event};
+use domain::storage::Aggregate;
+use domain::{Action, AgencyKind, Role};
+use store::records::{self, AccountRow, AgencyRow};
+
+use super::{authorize, declarations, new_id};
+use crate::ServiceError;
+use crate::command::{
+    AccountCreate, AccountDisable, AgencyRegister, DelegationRegister, EventConfigure,
+};
+use crate::context::{Ctx, Outcome};
+use crate::principal::{hash_password, random_password};
+
+/// The record kind of the event (one per deployment).
+pub(crate) const EVENT: &str = <Event as Aggregate>::KIND;
+/// The record kind of delegations.
+pub(crate) const DELEGATION: &str = <Delegation as Aggregate>::KIND;
+
+pub(crate) async fn agency_register(
+    ctx: &mut Ctx<'_>,
+    c: AgencyRegister,
+) -> Result<Outcome, ServiceError> {
+    let id = c.id.to_string();
+    authorize!(
+        ctx,
+        Action::AgencyRegister,
+        Resource::Agency { id: id.clone() }
+    );
+    if records::agency(ctx.tx.conn().await?, &id).await?.is_some() {
+        return Err(ServiceError::Conflict(format!(
+            "agency {id:?} is already registered"
+        )));
+    }
+    let seq = ctx.seq();
+    records::insert_agency(
+        ctx.tx.conn().await?,
+        &AgencyRow {
+            id: id.clone(),
+            name: c.name.to_string(),
+            kind: c.kind.as_str().into(),
+            country: c.country.to_string(),
+            created_seq: seq,
+            updated_seq: seq,
+        },
+    )
+    .await?;
+    ctx.done(Action::AgencyRegister, "agency", &id, None, None)
+        .await
+}
+
+/// The registered agency `id` as a domain value.
+pub(crate) async fn load_agency(ctx: &mut Ctx<'_>, id: &str) -> Result<Agency, ServiceError> {
+    let row = records::agency(ctx.tx.conn().await?, id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            kind: "agency",
+            id: id.to_owned(),
+        })?;
+    let corrupt = |reason: String| ServiceError::Corrupt {
+        kind: "agency",
+        id: id.to_owned(),
+        reason,
+    };
+    let kind = AgencyKind::ALL
+        .into_iter()
+        .find(|k| k.as_str() == row.kind)
+        .ok_or_else(|| corrupt(format!("kind {}", row.kind)))?;
+    Ok(Agency::new(
+        row.id.parse().map_err(|e| corrupt(format!("{e}")))?,
+        domain::text::Name::parse("name", &row.name).map_err(|e| corrupt(format!("{e}")))?,
+        kind,
+        row.country.parse().map_err(|e| corrupt(format!("{e}")))?,
+    ))
+}
+
+/// The configured event.
+pub(crate) async fn load_event(ctx: &mut Ctx<'_>) -> Result<Event, ServiceError> {
+    let id = records::list(ctx.tx.conn().await?, EVENT, &records::Filter::default())
+        .await?
+        .into_iter()
+        .next()
+        .map(|r| r.id)
+        .ok_or_else(|| ServiceError::NotFound {
+            kind: "event",
+            id: "(none configured: run event.configure)".into(),
+        })?;
+    Ok(ctx.load(&id).await?.0)
+}
+
+pub(crate) async fn event_configure(
+    ctx: &mut Ctx<'_>,
+    c: EventConfigure,
+) -> Result<Outcome, ServiceError> {
+    let id = c.id.to_string();
+    authorize!(
+        ctx,
+        Action::EventConfigure,
+        Resource::Event { id: id.clone() }
+    );
+    let existing = records::list(ctx.tx.conn().await?, EVENT, &records::Filter::default()).await?;
+    if let Some(other) = existing.iter().find(|r| r.id != id) {
+        return Err(ServiceError::Conflict(format!(
+            "this deployment already serves event {:?}",
+            other.id
+        )));
+    }
+    let previous = existing.into_iter().next();
+    let event = Event::new(c.id, c.name, c.clusters, c.venues)?;
+    ctx.save(&event, false, previous.as_ref()).await?;
+    ctx.done(Action::EventConfigure, EVENT, &id, None, None)
+        .await
+}
+
+pub(crate) async fn delegation_register(
+    ctx: &mut Ctx<'_>,
+    c: DelegationRegister,
+) -> Result<Outcome, ServiceError> {
+    let id = c.id.to_string();
+    authorize!(
+        ctx,
+        Action::DelegationRegister,
+        Resource::Delegation { id: id.clone() }
+    );
+    if ctx.exists::<Delegation>(&id).await? {
+        return Err(ServiceError::Conflict(format!(
+            "delegation {id:?} already exists"
+        )));
+    }
+    let agency = load_agency(ctx, c.agency.as_str()).await?;
+    let head_line = match c.head_line {
+        Some(l) => l,
+        None => new_id("decl")?,
+    };
+    let (delegation, line) =
+        Delegation::register(c.id, c.name, &agency, head_line, c.head, ctx.now)?;
+    declarations::check_not_duplicate(ctx, &line).await?;
+    ctx.save(&delegation, false, None).await?;
+    let line = declarations::screen(ctx, line).await?;
+    declarations::save_line(ctx, &line, None).await?;
+    ctx.done(
+        Action::DelegationRegister,
+        DELEGATION,
+        &id,
+        None,
+        Some(serde_json::json!({ "head_line": line.id().as_str() })),
+    )
+    .await
+}
+
+pub(crate) async fn account_create(
+    ctx: &mut Ctx<'_>,
+    c: AccountCreate,
+) -> Result<Outcome, ServiceError> {
+    let account_id = format!("acc-{}", c.username);
+    authorize!(
+        ctx,
+        Action::AccountCreate,
+        Resource::Account {
+            id: account_id.clone()
+        }
+    );
+    let agency = load_agency(ctx, c.agency.as_str()).await?;
+    if agency.kind() != c.role.agency_kind() {
+        return Err(ServiceError::BadCommand(format!(
+            "role {} needs an agency of kind {}, and {} is {}",
+            c.role,
+            c.role.agency_kind().as_str(),
+            agency.id(),
+            agency.kind().as_str()
+        )));
+    }
+    if c.role.is_foreign() {
+        // Nobody foreign gets an account before the host accredits them.
+        let (Some(delegation), Some(line_id)) = (&c.delegation, &c.declaration) else {
+            return Err(ServiceError::BadCommand(
+                "a foreign account needs its delegation and accredited declaration line".into(),
+            ));
+        };
+        let (line, _): (DeclarationLine, _) = ctx.load(line_id.as_str()).await?;
+        if line.delegation() != delegation {
+            return Err(ServiceError::BadCommand(format!(
+                "declaration {line_id} belongs to delegation {}, not {delegation}",
+                line.delegation()
+            )));
+        }
+        let (d, _): (Delegation, _) = ctx.load(delegation.as_str()).await?;
+        if d.agency() != agency.id() {
+            return Err(ServiceError::BadCommand(format!(
+                "delegation {delegation} is of agency {}, not {}",
+                d.agency(),
+                agency.id()
+            )));
+        }
+        can_hold_account(&line)?;
+    } else if c.delegation.is_some() || c.declaration.is_some() {
+        return Err(ServiceError::BadCommand(format!(
+            "role {} takes no delegation or declaration",
+            c.role
+        )));
+    }
+    let conn = ctx.tx.conn().await?;
+    if records::account_by_username(&mut *conn, c.username.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(ServiceError::Conflict(format!(
+            "account {:?} exists",
+            c.username.as_str()
+        )));
+    }
+    let (password, generated) = match c.password {
+        Some(p) if p.chars().count() >= 12 => (p, false),
+        Some(_) => {
+            return Err(ServiceError::BadCommand(
+                "a password needs at least 12 characters".into(),
+            ));
+        }
+        None => (random_password()?, true),
+    };
+    let seq = ctx.seq();
+    records::insert_account(
+        ctx.tx.conn().await?,
+        &AccountRow {
+            id: account_id.clone(),
+            username: c.username.to_string(),
+            role: c.role.as_str().into(),
+            agency_id: agency.id().to_string(),
+            delegation_id: c.delegation.map(|d| d.to_string()),
+            declaration_id: c.declaration.map(|d| d.to_string()),
+            password_hash: Some(hash_password(&password)?),
+            disabled_seq: None,
+            created_seq: seq,
+            updated_seq: seq,
+        },
+    )
+    .await?;
+    ctx.done(
+        Action::AccountCreate,
+        "account",
+        &account_id,
+        Some("active"),
+        Some(if generated {
+            serde_json::json!({ "username": c.username.as_str(), "password": password })
+        } else {
+            serde_json::json!({ "username": c.username.as_str() })
+        }),
+    )
+    .await
+}
+
+pub(crate) async fn account_disable(
+    ctx: &mut Ctx<'_>,
+    c: AccountDisable,
+) -> Result<Outcome, ServiceError> {
+    let row = records::account_by_username(ctx.tx.conn().await?, c.username.as_str())
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            kind: "account",
+            id: c.username.to_string(),
+        })?;
+    authorize!(
+        ctx,
+        Action::AccountDisable,
+        Resource::Account { id: row.id.clone() }
+    );
+    if row.disabled_seq.is_some() {
+        return Err(ServiceError::Conflict(format!(
+            "account {:?} is already disabled",
+            row.username
+        )));
+    }
+    if row.role == Role::Admin.as_str() && row.id == ctx.principal.id {
+        return Err(ServiceError::BadCommand(
+            "an admin cannot disable their own account".into(),
+        ));
+    }
+    let seq = ctx.seq();
+    records::disable_account(ctx.tx.conn().await?, &row.id, seq).await?;
+    ctx.done(
+        Action::AccountDisable,
+        "account",
+        &row.id,
+        Some("disabled"),
+        None,
+    )
+    .await
+}

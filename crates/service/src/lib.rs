@@ -1,0 +1,128 @@
+//! `service`: cortina's use cases. Every command takes one path:
+//!
+//! ```text
+//! authenticate ─► resolve the target's registry facts ─► authorize (Cedar)
+//!     ├─ denied  ─► ledger entry (deny, policy ids) ──────────────► commit ─► ServiceError::Denied
+//!     └─ allowed ─► apply (domain transition) ─► rows + ledger entry ─► commit ─► Done
+//! ```
+//!
+//! all inside one [`store::Store::write`] closure, so the change, its entry
+//! and the denial records commit together or not at all. There is no other
+//! way to change state: the CLI (`cortina exec`, `cortina admin`) and the
+//! server call [`Service::execute`].
+//!
+//! Commands ([`command::Command`]) are plain data in JSON, one variant per
+//! action name; their fields deserialize straight into the domain's
+//! validated types, so a bad field is refused before anything runs.
+
+pub mod command;
+mod context;
+pub mod error;
+mod handlers;
+mod principal;
+pub mod screening_lists;
+
+use std::sync::Arc;
+
+use authority::Authority;
+use domain::request::Deadlines;
+use store::Store;
+
+pub use command::Command;
+pub use context::Done;
+pub use error::ServiceError;
+pub use screening_lists::ScreeningLists;
+
+/// The service: the store, the policy, the lists; cheap to clone.
+#[derive(Clone)]
+pub struct Service {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) store: Store,
+    pub(crate) authority: Authority,
+    pub(crate) deadlines: Deadlines,
+    pub(crate) lists: std::sync::RwLock<Option<Arc<ScreeningLists>>>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("store", &self.inner.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Service {
+    /// A service over `store`, deciding with `authority`.
+    pub fn new(store: Store, authority: Authority) -> Service {
+        Service {
+            inner: Arc::new(Inner {
+                store,
+                authority,
+                deadlines: Deadlines::default(),
+                lists: std::sync::RwLock::new(None),
+            }),
+        }
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The policy in force.
+    pub fn authority(&self) -> &Authority {
+        &self.inner.authority
+    }
+
+    /// Sets the watchlists declarations are screened against.
+    pub fn set_lists(&self, lists: Arc<ScreeningLists>) {
+        *self.inner.lists.write().unwrap_or_else(|p| p.into_inner()) = Some(lists);
+    }
+
+    /// Runs `command` as the account `username`: authenticate, authorize,
+    /// apply, record — one transaction. A denial is recorded in the ledger
+    /// and returned as [`ServiceError::Denied`].
+    pub async fn execute(&self, username: &str, command: Command) -> Result<Done, ServiceError> {
+        let inner = self.inner.clone();
+        let username = username.to_owned();
+        self.inner
+            .store
+            .write(move |tx| {
+                Box::pin(async move {
+                    let principal = principal::load(tx, &inner, &username).await?;
+                    let mut ctx = context::Ctx::new(tx, &inner, principal, &command)?;
+                    handlers::run(&mut ctx, command).await
+                })
+            })
+            .await?
+    }
+
+    /// Creates the first host agency and admin account of a new store, and
+    /// returns the admin's one-time password. Refuses if any account exists.
+    pub async fn bootstrap(&self, admin: &Bootstrap) -> Result<String, ServiceError> {
+        let inner = self.inner.clone();
+        let admin = admin.clone();
+        self.inner
+            .store
+            .write(move |tx| {
+                Box::pin(async move { principal::bootstrap(tx, &inner, &admin).await })
+            })
+            .await
+    }
+}
+
+/// What `cortina admin init` sets up: the host IT agency and its admin.
+#[derive(Clone, Debug)]
+pub struct Bootstrap {
+    /// The host agency's id (e.g. `ministry-interior`).
+    pub agency_id: String,
+    /// Its name.
+    pub agency_name: String,
+    /// Its country (the host nation).
+    pub country: String,
+    /// The admin's username.
+    pub username: String,
+}

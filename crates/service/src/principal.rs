@@ -1,0 +1,154 @@
+//! Authentication's result: the account acting, as registry facts the policy
+//! reads. Nothing here comes from the request except the username.
+
+use argon2::password_hash::{PasswordHasher as _, SaltString};
+use authority::Principal;
+use domain::{AgencyKind, Role};
+use ledger::{Decision, Entry, Resource};
+use sha2::{Digest as _, Sha256};
+use store::WriteTx;
+use store::records::{self, AccountRow, AgencyRow};
+
+use crate::{Bootstrap, Inner, ServiceError};
+
+fn agency_kind(kind: &str) -> Option<AgencyKind> {
+    AgencyKind::ALL.into_iter().find(|k| k.as_str() == kind)
+}
+
+/// Looks up `username` and builds the principal from the registry.
+pub(crate) async fn load(
+    tx: &mut WriteTx,
+    _inner: &Inner,
+    username: &str,
+) -> Result<Principal, ServiceError> {
+    let conn = tx.conn().await?;
+    let account = records::account_by_username(&mut *conn, username)
+        .await?
+        .filter(|a| a.disabled_seq.is_none())
+        .ok_or_else(|| ServiceError::Unauthenticated(username.to_owned()))?;
+    principal_of(&mut *conn, &account).await
+}
+
+/// The principal for an account row (its agency read from the registry).
+pub(crate) async fn principal_of(
+    conn: &mut store::AnyConnection,
+    account: &AccountRow,
+) -> Result<Principal, ServiceError> {
+    let corrupt = |reason: String| ServiceError::Corrupt {
+        kind: "account",
+        id: account.id.clone(),
+        reason,
+    };
+    let agency = records::agency(&mut *conn, &account.agency_id)
+        .await?
+        .ok_or_else(|| corrupt(format!("agency {} is not registered", account.agency_id)))?;
+    let role: Role = account.role.parse().map_err(|e| corrupt(format!("{e}")))?;
+    let agency_kind =
+        agency_kind(&agency.kind).ok_or_else(|| corrupt(format!("agency kind {}", agency.kind)))?;
+    Ok(Principal {
+        id: account.id.clone(),
+        role,
+        agency_id: agency.id,
+        agency_kind,
+        delegation: account.delegation_id.clone(),
+    })
+}
+
+/// A random password of 20 characters from an unambiguous alphabet
+/// (about 100 bits).
+pub(crate) fn random_password() -> Result<String, ServiceError> {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 20];
+    getrandom::fill(&mut bytes).map_err(|e| store::StoreError::Random(e.to_string()))?;
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect())
+}
+
+/// The argon2id hash of `password` in PHC form.
+pub(crate) fn hash_password(password: &str) -> Result<String, ServiceError> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| store::StoreError::Random(e.to_string()))?;
+    let salt = SaltString::encode_b64(&salt)
+        .map_err(|e| ServiceError::BadCommand(format!("password salt: {e}")))?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ServiceError::BadCommand(format!("password hashing: {e}")))
+}
+
+/// Creates the host IT agency and the first admin; returns the admin's
+/// one-time password. Both creations are ledger entries by `system`.
+pub(crate) async fn bootstrap(
+    tx: &mut WriteTx,
+    _inner: &Inner,
+    b: &Bootstrap,
+) -> Result<String, ServiceError> {
+    if !records::accounts(&mut *tx.conn().await?).await?.is_empty() {
+        return Err(ServiceError::Conflict(
+            "the store already has accounts; bootstrap runs once".into(),
+        ));
+    }
+    let country: domain::codes::CountryCode = b.country.parse()?;
+    let agency_id: domain::ids::AgencyId = b.agency_id.parse()?;
+    let name = domain::text::Name::parse("agency name", &b.agency_name)?;
+    let system = |action: &str, kind: &str, id: &str, payload: &str| Entry {
+        seq: 0,
+        time_ms: 0,
+        actor_account: "system".into(),
+        actor_agency: agency_id.to_string(),
+        action: action.into(),
+        resource: Resource {
+            kind: kind.into(),
+            id: id.into(),
+        },
+        decision: Decision::Allow,
+        policies: vec!["bootstrap".into()],
+        payload_digest: Sha256::digest(payload.as_bytes()).into(),
+        personal_data: None,
+    };
+    let seq = tx.append(system(
+        "agency.register",
+        "agency",
+        agency_id.as_str(),
+        name.as_str(),
+    ))? as i64;
+    records::insert_agency(
+        tx.conn().await?,
+        &AgencyRow {
+            id: agency_id.to_string(),
+            name: name.to_string(),
+            kind: AgencyKind::Host.as_str().into(),
+            country: country.to_string(),
+            created_seq: seq,
+            updated_seq: seq,
+        },
+    )
+    .await?;
+    let password = random_password()?;
+    let account_id = format!("acc-{}", b.username);
+    let seq = tx.append(system(
+        "account.create",
+        "account",
+        &account_id,
+        &b.username,
+    ))? as i64;
+    records::insert_account(
+        tx.conn().await?,
+        &AccountRow {
+            id: account_id,
+            username: b.username.clone(),
+            role: Role::Admin.as_str().into(),
+            agency_id: agency_id.to_string(),
+            delegation_id: None,
+            declaration_id: None,
+            password_hash: Some(hash_password(&password)?),
+            disabled_seq: None,
+            created_seq: seq,
+            updated_seq: seq,
+        },
+    )
+    .await?;
+    Ok(password)
+}

@@ -1,0 +1,85 @@
+//! The watchlists the service screens declared people against: an index and
+//! the content hash of the list snapshot it was built from (every screening
+//! result names it, so it can be replayed).
+
+use screening::{Index, Params, Query};
+use watchlist::model::{PartialDate, Schema};
+
+/// The loaded watchlists.
+pub struct ScreeningLists {
+    index: Index,
+    snapshot: String,
+}
+
+impl std::fmt::Debug for ScreeningLists {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScreeningLists")
+            .field("snapshot", &self.snapshot)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One hit: a listed entity that a declared person may be.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    /// The entity's id on its list.
+    pub entity_id: String,
+    /// Its display name.
+    pub caption: String,
+    /// The score in 0..=1.
+    pub score: f32,
+    /// One line saying why.
+    pub why: String,
+}
+
+impl ScreeningLists {
+    /// Lists from a built index (which knows its snapshot's content hash).
+    pub fn new(index: Index) -> Self {
+        let snapshot = index.snapshot_hash().to_owned();
+        ScreeningLists { index, snapshot }
+    }
+
+    /// The snapshot's content hash.
+    pub fn snapshot(&self) -> &str {
+        &self.snapshot
+    }
+
+    /// Screens a person; returns the matches at or above the default
+    /// threshold, best first.
+    pub fn screen_person(
+        &self,
+        name: &str,
+        birth_date: Option<(u16, u8, u8)>,
+        country: &str,
+    ) -> Vec<Hit> {
+        let query = Query {
+            names: vec![name.to_owned()],
+            schema: Some(Schema::Person),
+            birth_dates: birth_date
+                .and_then(|(y, m, d)| PartialDate::new(y, Some(m), Some(d)))
+                .into_iter()
+                .collect(),
+            countries: vec![country.to_ascii_lowercase()],
+            gender: None,
+            id_numbers: Vec::new(),
+        };
+        let params = Params {
+            limit: 5,
+            ..Params::default()
+        };
+        self.index
+            .search(&query, &params)
+            .into_iter()
+            .filter(|m| m.is_match)
+            .map(|m| Hit {
+                entity_id: m.entity.id.clone(),
+                caption: m.entity.caption().to_owned(),
+                score: m.score,
+                why: format!(
+                    "{:?} ~ {:?} (name {:.2})",
+                    m.explanation.query_name, m.explanation.list_name, m.explanation.name_score
+                ),
+            })
+            .collect()
+    }
+}

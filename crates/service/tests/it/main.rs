@@ -1,0 +1,5 @@
+//! Service tests: scenarios through `Service::execute` on SQLite and, when
+//! configured, PostgreSQL; every one ends with the ledger verifying.
+
+mod scenario;
+mod world;

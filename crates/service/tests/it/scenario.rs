@@ -1,0 +1,427 @@
+//! The scenarios, end to end through the service, on every backend.
+
+use serde_json::json;
+use service::ServiceError;
+use store::testing::backends;
+
+use crate::world::{World, person};
+
+const DAY: i64 = 86_400_000;
+
+fn window() -> serde_json::Value {
+    // The Games and a margin: 2026-01-25 .. 2026-03-20 (UTC), in ms.
+    json!({"from": 1_769_299_200_000i64, "until": 1_773_964_800_000i64})
+}
+
+/// The US delegation with an accredited head (a liaison officer) who holds
+/// the `us-liaison` account.
+async fn us_delegation(w: &World) {
+    let done = w
+        .ok(
+            "admin",
+            json!({"action": "delegation.register", "id": "us", "name": "United States delegation",
+                   "agency": "us-hsi", "head_line": "us-head",
+                   "head": person("John Carter", "1975-03-02", "US", "P1234567", json!("liaison"))}),
+        )
+        .await;
+    assert_eq!(done.data.unwrap()["head_line"], "us-head");
+    w.ok(
+        "commander",
+        json!({"action": "declaration.accredit", "id": "us-head", "window": window(),
+               "rooms": [], "zones": [{"venue": "san-siro", "zone": 3}]}),
+    )
+    .await;
+    w.ok(
+        "admin",
+        json!({"action": "account.create", "username": "us-liaison", "role": "foreign_liaison",
+               "agency": "us-hsi", "delegation": "us", "declaration": "us-head"}),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn declarations_are_screened_reviewed_and_accredited_or_refused() {
+    for db in backends().await {
+        let w = World::new(db).await;
+        us_delegation(&w).await;
+
+        // A clean person: screened clear, accredited by the commander.
+        let a = w
+            .ok(
+                "us-liaison",
+                json!({"action": "declaration.submit", "id": "us-agent-1",
+                       "person": person("Mary Smith", "1980-06-01", "US", "P7654321", json!("investigative_support"))}),
+            )
+            .await;
+        assert_eq!(a.state.as_deref(), Some("pending"));
+        // An analyst may not accredit; the commander may.
+        let denied = w
+            .run(
+                "analyst",
+                json!({"action": "declaration.accredit", "id": "us-agent-1", "window": window()}),
+            )
+            .await;
+        assert!(
+            matches!(denied, Err(ServiceError::Denied { .. })),
+            "{denied:?}"
+        );
+        let accredited = w
+            .ok(
+                "commander",
+                json!({"action": "declaration.accredit", "id": "us-agent-1", "window": window()}),
+            )
+            .await;
+        assert_eq!(accredited.state.as_deref(), Some("accredited"));
+
+        // A person on the lists: the hit opens a vetting case, which blocks
+        // accreditation until decided.
+        w.ok(
+            "us-liaison",
+            json!({"action": "declaration.submit", "id": "us-agent-2",
+                   "person": person("Viktor Bout", "1967-01-13", "RU", "X0000001", json!("observer"))}),
+        )
+        .await;
+        let line = w
+            .ok(
+                "commander",
+                json!({"action": "declaration.read", "id": "us-agent-2", "purpose": "review"}),
+            )
+            .await
+            .data
+            .unwrap();
+        assert_eq!(line["screening"], "hit", "{line}");
+        let case = line["case"]
+            .as_str()
+            .expect("a hit opened a case")
+            .to_owned();
+        let blocked = w
+            .run(
+                "commander",
+                json!({"action": "declaration.accredit", "id": "us-agent-2", "window": window()}),
+            )
+            .await;
+        assert!(
+            matches!(blocked, Err(ServiceError::Invalid(_))),
+            "{blocked:?}"
+        );
+
+        // The organiser sees only the opinion, while the case is open: pending.
+        let opinion = w
+            .ok(
+                "analyst",
+                json!({"action": "vetting.read_opinion", "id": case}),
+            )
+            .await;
+        assert_eq!(opinion.data.unwrap()["opinion"], "pending");
+        // The delegation may add a note, never decide.
+        w.ok("us-liaison", json!({"action": "vetting.note", "id": case, "text": "Not our officer; declared in error."}))
+            .await;
+        let decide = w
+            .run(
+                "us-liaison",
+                json!({"action": "vetting.clear", "id": case, "reason": "vouched"}),
+            )
+            .await;
+        assert!(
+            matches!(decide, Err(ServiceError::Denied { .. })),
+            "{decide:?}"
+        );
+        // The analyst proposes, the commander confirms (the decision board).
+        let alone = w
+            .run(
+                "analyst",
+                json!({"action": "vetting.confirm_refusal", "id": case, "reason": "listed"}),
+            )
+            .await;
+        assert!(
+            matches!(alone, Err(ServiceError::Denied { .. })),
+            "{alone:?}"
+        );
+        w.ok("analyst", json!({"action": "vetting.propose_refusal", "id": case, "reason": "Matches a listed arms trafficker by name and birth date."}))
+            .await;
+        let refused = w
+            .ok("commander", json!({"action": "vetting.confirm_refusal", "id": case, "reason": "Confirmed on review."}))
+            .await;
+        assert_eq!(refused.state.as_deref(), Some("refused"));
+        let opinion = w
+            .ok(
+                "analyst",
+                json!({"action": "vetting.read_opinion", "id": case}),
+            )
+            .await;
+        assert_eq!(opinion.data.unwrap()["opinion"], "objection");
+        let line = w
+            .ok("commander", json!({"action": "declaration.refuse", "id": "us-agent-2", "reason": "Vetting objection."}))
+            .await;
+        assert_eq!(line.state.as_deref(), Some("refused"));
+
+        // Nobody unaccredited gets an account.
+        let early = w
+            .run("admin", json!({"action": "account.create", "username": "bout", "role": "foreign_investigator",
+                                  "agency": "us-hsi", "delegation": "us", "declaration": "us-agent-2"}))
+            .await;
+        assert!(matches!(early, Err(ServiceError::Invalid(_))), "{early:?}");
+
+        w.svc
+            .store()
+            .verify(None, &[])
+            .await
+            .expect("ledger verifies");
+        w.svc.store().close().await;
+    }
+}
+
+#[tokio::test]
+async fn the_rfi_lifecycle_with_a_disclosure() {
+    for db in backends().await {
+        let w = World::new(db).await;
+        us_delegation(&w).await;
+        w.ok(
+            "us-liaison",
+            json!({"action": "rfi.draft", "id": "rfi-1", "kind": "information", "priority": "urgent_direct",
+                   "subject": "Vehicle registration", "body": "Owner of plate AB123CD?"}),
+        )
+        .await;
+        let submitted = w
+            .ok("us-liaison", json!({"action": "rfi.submit", "id": "rfi-1"}))
+            .await;
+        assert_eq!(submitted.state.as_deref(), Some("submitted"));
+        let read = w
+            .ok("operator", json!({"action": "rfi.read", "id": "rfi-1"}))
+            .await
+            .data
+            .unwrap();
+        let (sub, due) = (
+            read["submitted_at"].as_i64().unwrap(),
+            read["due_at"].as_i64().unwrap(),
+        );
+        assert_eq!(due - sub, 8 * 3_600_000, "urgent direct: 8 hours");
+        assert_eq!(read["overdue"], false);
+
+        // Only the host moves it; the liaison cannot acknowledge its own request.
+        let own = w
+            .run(
+                "us-liaison",
+                json!({"action": "rfi.acknowledge", "id": "rfi-1"}),
+            )
+            .await;
+        assert!(matches!(own, Err(ServiceError::Denied { .. })), "{own:?}");
+        w.ok(
+            "operator",
+            json!({"action": "rfi.acknowledge", "id": "rfi-1"}),
+        )
+        .await;
+        w.ok(
+            "operator",
+            json!({"action": "rfi.accept", "id": "rfi-1", "unit": "polizia-di-stato"}),
+        )
+        .await;
+        w.ok("operator", json!({"action": "rfi.start", "id": "rfi-1"}))
+            .await;
+        w.ok(
+            "operator",
+            json!({"action": "rfi.answer", "id": "rfi-1", "text": "Registered to Mario Rossi, born 1970.",
+                   "disclosure": {"legal_basis": "Directive (EU) 2023/977 art. 5", "categories": ["identity", "vehicles"]}}),
+        )
+        .await;
+        // Personal data is not released before the commander approves.
+        let before = w
+            .ok("us-liaison", json!({"action": "rfi.read", "id": "rfi-1"}))
+            .await
+            .data
+            .unwrap();
+        assert!(before.get("answer").is_none(), "{before}");
+        let op = w
+            .run(
+                "operator",
+                json!({"action": "rfi.approve_disclosure", "id": "rfi-1"}),
+            )
+            .await;
+        assert!(
+            matches!(op, Err(ServiceError::Denied { .. })),
+            "an operator cannot approve: {op:?}"
+        );
+        let approved = w
+            .ok(
+                "commander",
+                json!({"action": "rfi.approve_disclosure", "id": "rfi-1"}),
+            )
+            .await;
+        let after = w
+            .ok("us-liaison", json!({"action": "rfi.read", "id": "rfi-1"}))
+            .await
+            .data
+            .unwrap();
+        assert_eq!(after["answer"], "Registered to Mario Rossi, born 1970.");
+        w.ok("us-liaison", json!({"action": "rfi.close", "id": "rfi-1"}))
+            .await;
+        // The disclosure is in the ledger: who approved, on which request;
+        // the answer itself only as a salted commitment.
+        let entry = w.entry(approved.seq).await;
+        assert_eq!(entry.action, "rfi.approve_disclosure");
+        assert_eq!(entry.resource.id, "rfi-1");
+        assert_eq!(entry.actor_account, "acc-commander");
+        assert!(entry.personal_data.is_some());
+
+        // An invalid transition changes nothing, not even the ledger.
+        let size = w.ledger_size().await;
+        let again = w
+            .run("us-liaison", json!({"action": "rfi.submit", "id": "rfi-1"}))
+            .await;
+        assert!(matches!(again, Err(ServiceError::Invalid(_))), "{again:?}");
+        let unknown = w
+            .run(
+                "operator",
+                json!({"action": "rfi.acknowledge", "id": "rfi-none"}),
+            )
+            .await;
+        assert!(
+            matches!(unknown, Err(ServiceError::NotFound { .. })),
+            "{unknown:?}"
+        );
+        assert_eq!(w.ledger_size().await, size);
+
+        // Overdue: a normal request left unanswered is overdue from its due
+        // time (7 days), checked on the stored request with the domain's rule.
+        w.ok(
+            "us-liaison",
+            json!({"action": "rfi.draft", "id": "rfi-2", "kind": "assistance", "priority": "normal",
+                   "subject": "Escort", "body": "Escort at Cortina?"}),
+        )
+        .await;
+        w.ok("us-liaison", json!({"action": "rfi.submit", "id": "rfi-2"}))
+            .await;
+        w.ok(
+            "operator",
+            json!({"action": "rfi.acknowledge", "id": "rfi-2"}),
+        )
+        .await;
+        let rec = store::records::get(w.svc.store().pool(), "request", "rfi-2")
+            .await
+            .unwrap()
+            .unwrap();
+        let r: domain::request::Request =
+            serde_json::from_str(rec.doc.as_deref().unwrap()).unwrap();
+        let due = r.due_at().unwrap();
+        assert_eq!(
+            due.as_millis() - r.submitted_at().unwrap().as_millis(),
+            7 * DAY
+        );
+        let before = domain::time::Timestamp::from_millis(due.as_millis() - 1);
+        assert!(!r.is_overdue(before) && r.is_overdue(due));
+        w.svc
+            .store()
+            .verify(None, &[])
+            .await
+            .expect("ledger verifies");
+        w.svc.store().close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_foreign_liaison_cannot_task_and_the_denial_is_in_the_ledger() {
+    for db in backends().await {
+        let w = World::new(db).await;
+        us_delegation(&w).await;
+        let size = w.ledger_size().await;
+        let denied = w
+            .run(
+                "us-liaison",
+                json!({"action": "task.create", "title": "Search the hotel", "details": "Room 12", "unit": "questura-milano"}),
+            )
+            .await;
+        let Err(ServiceError::Denied { policies, seq }) = denied else {
+            panic!("{}: task.create by a liaison: {denied:?}", w.db.name);
+        };
+        assert!(
+            policies.contains(&"forbid-foreign-tasking".to_owned()),
+            "{policies:?}"
+        );
+        assert_eq!(seq, size, "the denial is the next entry");
+        let entry = w.entry(seq).await;
+        assert_eq!(entry.decision, ledger::Decision::Deny);
+        assert_eq!(entry.action, "task.create");
+        assert_eq!(entry.actor_account, "acc-us-liaison");
+        assert!(
+            entry
+                .policies
+                .contains(&"forbid-foreign-tasking".to_owned())
+        );
+
+        // The commander tasks; the liaison cannot approve it either.
+        let task = w
+            .ok("commander", json!({"action": "task.create", "id": "task-1", "title": "Patrol", "details": "Gate 4", "unit": "questura-milano"}))
+            .await;
+        let approve = w
+            .run(
+                "us-liaison",
+                json!({"action": "task.approve", "id": task.id}),
+            )
+            .await;
+        assert!(
+            matches!(approve, Err(ServiceError::Denied { .. })),
+            "{approve:?}"
+        );
+        w.ok(
+            "commander",
+            json!({"action": "task.approve", "id": "task-1"}),
+        )
+        .await;
+        // A task for a foreign agency is impossible by construction.
+        let foreign_unit = w
+            .run("commander", json!({"action": "task.create", "title": "Escort", "details": "x", "unit": "us-dss"}))
+            .await;
+        assert!(
+            matches!(foreign_unit, Err(ServiceError::Invalid(_))),
+            "{foreign_unit:?}"
+        );
+
+        w.svc
+            .store()
+            .verify(None, &[])
+            .await
+            .expect("ledger verifies");
+        w.svc.store().close().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_and_changes_nothing() {
+    for db in backends().await {
+        let w = World::new(db).await;
+        us_delegation(&w).await;
+        let size = w.ledger_size().await;
+        // Over-long, empty and malformed fields never reach the service.
+        for bad in [
+            json!({"action": "rfi.draft", "kind": "information", "priority": "normal", "subject": "x".repeat(201), "body": "b"}),
+            json!({"action": "rfi.draft", "kind": "information", "priority": "whenever", "subject": "s", "body": "b"}),
+            json!({"action": "rfi.draft", "kind": "information", "priority": "normal", "subject": "s", "body": "b", "extra": 1}),
+            json!({"action": "task.create", "title": "t", "details": "d", "unit": "../etc"}),
+            json!({"action": "no.such.action"}),
+        ] {
+            assert!(
+                serde_json::from_value::<service::Command>(bad.clone()).is_err(),
+                "accepted {bad}"
+            );
+        }
+        // A duplicate declaration (same document and nationality).
+        let dup = w
+            .run(
+                "us-liaison",
+                json!({"action": "declaration.submit",
+                       "person": person("Johnny Carter", "1975-03-02", "US", "P1234567", json!("liaison"))}),
+            )
+            .await;
+        assert!(matches!(dup, Err(ServiceError::Invalid(_))), "{dup:?}");
+        // An unknown account.
+        let who = w
+            .run("mallory", json!({"action": "task.read", "id": "task-x"}))
+            .await;
+        assert!(
+            matches!(who, Err(ServiceError::Unauthenticated(_))),
+            "{who:?}"
+        );
+        assert_eq!(w.ledger_size().await, size, "nothing recorded");
+        w.svc.store().close().await;
+    }
+}

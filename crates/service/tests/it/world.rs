@@ -1,0 +1,121 @@
+//! A small event world for the scenarios: a store, the shipped policy, test
+//! watchlists, an admin and the host and foreign agencies.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use service::{Bootstrap, Command, Done, ScreeningLists, Service, ServiceError};
+use store::testing::TestDb;
+
+/// Watchlist entries the test lists hold (FollowTheMoney JSON lines).
+const LISTS: &str = r#"{"id":"t-bout","schema":"Person","properties":{"name":["Viktor Anatolyevich Bout"],"birthDate":["1967-01-13"],"nationality":["ru"]},"datasets":["test"]}
+{"id":"t-guzman","schema":"Person","properties":{"name":["Joaquin Archivaldo Guzman Loera"],"birthDate":["1957-04-04"],"nationality":["mx"]},"datasets":["test"]}
+"#;
+
+pub struct World {
+    pub svc: Service,
+    pub db: TestDb,
+}
+
+fn lists() -> Arc<ScreeningLists> {
+    let file = watchlist::SourceFile::new("test-lists.json", LISTS.as_bytes());
+    let imports = watchlist::import_files(
+        &[file],
+        Some(watchlist::Format::FtmJson),
+        Default::default(),
+    )
+    .expect("test lists import");
+    let entities: Vec<_> = imports.into_iter().flat_map(|i| i.entities).collect();
+    Arc::new(ScreeningLists::new(screening::Index::build(entities)))
+}
+
+impl World {
+    /// A store with the admin, agencies, event and host accounts.
+    pub async fn new(db: TestDb) -> World {
+        let store = db.create().await;
+        let svc = Service::new(store, authority::Authority::new().expect("shipped policy"));
+        svc.set_lists(lists());
+        svc.bootstrap(&Bootstrap {
+            agency_id: "ministry-interior".into(),
+            agency_name: "Ministero dell'Interno".into(),
+            country: "IT".into(),
+            username: "admin".into(),
+        })
+        .await
+        .expect("bootstrap");
+        let w = World { svc, db };
+        for (id, name, kind, country) in [
+            ("questura-milano", "Questura di Milano", "host", "IT"),
+            ("polizia-di-stato", "Polizia di Stato", "host", "IT"),
+            ("us-dss", "Diplomatic Security Service", "foreign", "US"),
+            (
+                "us-hsi",
+                "Homeland Security Investigations",
+                "foreign",
+                "US",
+            ),
+            ("fr-police", "Police nationale", "foreign", "FR"),
+            (
+                "organiser",
+                "Milano Cortina 2026 accreditation",
+                "organiser",
+                "IT",
+            ),
+            ("copasir", "COPASIR", "oversight", "IT"),
+        ] {
+            w.ok("admin", json!({"action": "agency.register", "id": id, "name": name, "kind": kind, "country": country}))
+                .await;
+        }
+        w.ok(
+            "admin",
+            json!({"action": "event.configure", "id": "mico2026", "name": "Milano Cortina 2026",
+                "clusters": [{"id": "milano", "name": "Milano"}, {"id": "cortina", "name": "Cortina"}],
+                "venues": [{"id": "san-siro", "name": "San Siro", "cluster": "milano"},
+                           {"id": "olimpia", "name": "Olimpia delle Tofane", "cluster": "cortina"}]}),
+        )
+        .await;
+        for (user, role, agency) in [
+            ("commander", "host_commander", "questura-milano"),
+            ("operator", "host_operator", "questura-milano"),
+            ("analyst", "host_analyst", "polizia-di-stato"),
+            ("organiser", "organiser", "organiser"),
+            ("oversight", "oversight", "copasir"),
+        ] {
+            w.ok("admin", json!({"action": "account.create", "username": user, "role": role, "agency": agency}))
+                .await;
+        }
+        w
+    }
+
+    pub async fn run(&self, user: &str, command: Value) -> Result<Done, ServiceError> {
+        let command: Command = serde_json::from_value(command.clone())
+            .unwrap_or_else(|e| panic!("bad test command {command}: {e}"));
+        self.svc.execute(user, command).await
+    }
+
+    #[track_caller]
+    pub fn ok(&self, user: &str, command: Value) -> impl std::future::Future<Output = Done> + '_ {
+        let user = user.to_owned();
+        async move {
+            let text = command.to_string();
+            self.run(&user, command)
+                .await
+                .unwrap_or_else(|e| panic!("{}: {user} {text}: {e}", self.db.name))
+        }
+    }
+
+    pub async fn ledger_size(&self) -> u64 {
+        self.svc.store().ledger_stats().await.unwrap().size
+    }
+
+    /// The decoded ledger entry at `seq`.
+    pub async fn entry(&self, seq: u64) -> ledger::Entry {
+        let bytes = self.svc.store().entries(seq, seq + 1).await.unwrap();
+        ledger::Entry::decode(&bytes[0]).unwrap()
+    }
+}
+
+pub fn person(name: &str, birth: &str, nationality: &str, document: &str, role: Value) -> Value {
+    json!({"name": name, "birth_date": birth, "nationality": nationality, "document": document, "role": role,
+           "weapons": [], "vehicles": []})
+}
