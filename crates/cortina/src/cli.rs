@@ -183,12 +183,20 @@ pub struct ExecArgs {
     pub store: StoreArgs,
 }
 
-/// Where stored state lives.
+/// Where stored state lives (lists, and the store when one was created there).
+pub type DataDir = StoreArgs;
+
+/// Who acts and why, for commands that are recorded in the ledger when the data directory holds
+/// a store (`cortina admin init`). Without a store they are not needed.
 #[derive(Debug, Clone, Args)]
-pub struct DataDir {
-    /// The data directory.
-    #[arg(long, env = "CORTINA_DATA_DIR", default_value = "./cortina-data")]
-    pub data_dir: PathBuf,
+pub struct Acting {
+    /// The account acting (required when the data directory holds a store).
+    #[arg(long = "as", value_name = "USER")]
+    pub actor: Option<String>,
+    /// Why (required for screenings when the data directory holds a store; kept with the ledger
+    /// entry, as the Law Enforcement Directive's art. 25 asks).
+    #[arg(long, value_name = "TEXT")]
+    pub purpose: Option<String>,
 }
 
 /// `cortina lists ...`
@@ -209,6 +217,8 @@ pub enum ListsCommand {
         lenient: bool,
         #[command(flatten)]
         data: DataDir,
+        #[command(flatten)]
+        acting: Acting,
     },
     /// Download the official lists (OFAC, UN, EU, UK, ...), import them all, and store one new
     /// snapshot; on any failure keep the previous snapshot untouched.
@@ -249,6 +259,8 @@ pub struct UpdateArgs {
     pub list_sources: bool,
     #[command(flatten)]
     pub data: DataDir,
+    #[command(flatten)]
+    pub acting: Acting,
 }
 
 /// Options shared by the screening commands.
@@ -305,6 +317,8 @@ pub struct ScreenArgs {
     pub score: ScoreArgs,
     #[command(flatten)]
     pub data: DataDir,
+    #[command(flatten)]
+    pub acting: Acting,
 }
 
 /// `cortina compare ...`

@@ -32,12 +32,18 @@ async fn open(args: &StoreArgs) -> Result<Store, Failure> {
     Ok(Store::open(&location(args), &OpenOptions::default()).await?)
 }
 
+/// The service over the store at `args`, with the shipped policy, without
+/// screening lists (for commands that screen nobody).
+pub(crate) async fn open_service_without_lists(args: &StoreArgs) -> Result<Service, Failure> {
+    let store = open(args).await?;
+    let authority = authority::Authority::new().context("loading the policy")?;
+    Ok(Service::new(store, authority))
+}
+
 /// The service over the store at `args`, with the shipped policy and, when
 /// lists were imported into the data directory, the screening lists.
 pub(crate) async fn open_service(args: &StoreArgs) -> Result<Service, Failure> {
-    let store = open(args).await?;
-    let authority = authority::Authority::new().context("loading the policy")?;
-    let svc = Service::new(store, authority);
+    let svc = open_service_without_lists(args).await?;
     if crate::snapshot::current(&args.data_dir).is_ok() {
         let index = crate::snapshot::open(&args.data_dir)?;
         svc.set_lists(std::sync::Arc::new(ScreeningLists::new(index)));

@@ -12,6 +12,7 @@ mod input;
 mod ledger_cmd;
 mod ledger_remote;
 mod output;
+mod recorded;
 mod screen;
 mod snapshot;
 mod update;
@@ -71,7 +72,21 @@ fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
             format,
             lenient,
             data,
-        }) => snapshot::import(&paths, format.as_deref(), lenient, &data.data_dir),
+            acting,
+        }) => {
+            let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            recorded::authorize(
+                &data,
+                &acting,
+                recorded::Request {
+                    action: domain::Action::ListsUpdate,
+                    needs_purpose: false,
+                    payload: serde_json::json!({ "import": shown, "format": format }),
+                    command: "cortina lists import",
+                },
+            )?;
+            snapshot::import(&paths, format.as_deref(), lenient, &data.data_dir)
+        }
         Command::Lists(ListsCommand::Update(args)) => update::run(&args),
         Command::Lists(ListsCommand::Status { data, json }) => {
             snapshot::status(&data.data_dir, json)

@@ -51,16 +51,51 @@ fn load_index(args: &ScreenArgs) -> anyhow::Result<Index> {
     }
 }
 
+/// Against a store's lists (not `--lists` files), records the screening in
+/// the ledger first: who, why, which snapshot, what was asked.
+fn record(
+    args: &ScreenArgs,
+    index: &Index,
+    params: &Params,
+    what: serde_json::Value,
+) -> Result<(), Failure> {
+    if !args.lists.is_empty() {
+        return Ok(());
+    }
+    let mut payload = what;
+    payload["snapshot"] = serde_json::Value::String(index.snapshot_hash().to_owned());
+    payload["threshold"] = serde_json::json!(params.threshold);
+    payload["algorithm"] = serde_json::Value::String(params.algorithm.as_str().to_owned());
+    crate::recorded::authorize(
+        &args.data,
+        &args.acting,
+        crate::recorded::Request {
+            action: domain::Action::ScreeningRun,
+            needs_purpose: true,
+            payload,
+            command: "cortina screen",
+        },
+    )?;
+    Ok(())
+}
+
 /// Runs `cortina screen`.
 pub fn run(args: ScreenArgs) -> Result<Outcome, Failure> {
     let params = params(&args.score, args.limit)?;
     match (&args.name, &args.input, &args.output) {
         (Some(name), None, _) => {
             let index = load_index(&args)?;
+            record(&args, &index, &params, serde_json::json!({ "name": name }))?;
             single(&index, &args, name, &params)
         }
         (None, Some(input), Some(output)) => {
             let index = load_index(&args)?;
+            record(
+                &args,
+                &index,
+                &params,
+                serde_json::json!({ "input": input }),
+            )?;
             batch(&index, input, output, &params)
         }
         _ => Err(anyhow!("give a NAME, or --input FILE.csv --output FILE.jsonl").into()),

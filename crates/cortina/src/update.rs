@@ -350,6 +350,17 @@ pub fn run(args: &UpdateArgs) -> Result<Outcome, Failure> {
         print_plans(&plans);
         return Ok(Outcome::Ok);
     }
+    let names: Vec<&str> = plans.iter().map(|p| p.source.name).collect();
+    crate::recorded::authorize(
+        &args.data,
+        &args.acting,
+        crate::recorded::Request {
+            action: domain::Action::ListsUpdate,
+            needs_purpose: false,
+            payload: serde_json::json!({ "update": names }),
+            command: "cortina lists update",
+        },
+    )?;
     let data_dir = &args.data.data_dir;
     let previous = snapshot::current(data_dir).ok();
     let downloads = data_dir.join("downloads");

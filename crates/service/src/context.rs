@@ -12,7 +12,6 @@ use sha2::Sha256;
 use store::WriteTx;
 use store::records::{self, Record};
 
-use crate::command::Command;
 use crate::{Inner, ServiceError};
 
 /// What a command did.
@@ -77,14 +76,14 @@ pub(crate) struct Ctx<'t> {
 }
 
 impl<'t> Ctx<'t> {
+    /// A context for a command whose payload (the bytes the entry's digest
+    /// commits to) is `payload`.
     pub(crate) fn new(
         tx: &'t mut WriteTx,
         inner: &'t Inner,
         principal: Principal,
-        command: &Command,
+        payload: Vec<u8>,
     ) -> Result<Self, ServiceError> {
-        let payload = serde_json::to_vec(command)
-            .map_err(|e| ServiceError::BadCommand(format!("command: {e}")))?;
         let now = Timestamp::from_millis(tx.now_ms());
         Ok(Ctx {
             tx,

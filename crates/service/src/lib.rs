@@ -93,8 +93,50 @@ impl Service {
             .write(move |tx| {
                 Box::pin(async move {
                     let principal = principal::load(tx, &inner, &username).await?;
-                    let mut ctx = context::Ctx::new(tx, &inner, principal, &command)?;
+                    let payload = serde_json::to_vec(&command)
+                        .map_err(|e| ServiceError::BadCommand(format!("command: {e}")))?;
+                    let mut ctx = context::Ctx::new(tx, &inner, principal, payload)?;
                     handlers::run(&mut ctx, command).await
+                })
+            })
+            .await?
+    }
+
+    /// Records an action taken outside the store — a screening against the
+    /// lists, a list update — after the policy allows it: one ledger entry
+    /// whose payload digest commits to `payload` (the purpose and the input).
+    /// Call it before doing the work; a denial is recorded and returned as
+    /// [`ServiceError::Denied`], and then the work must not happen.
+    pub async fn record(
+        &self,
+        username: &str,
+        action: domain::Action,
+        resource: authority::Resource,
+        payload: Vec<u8>,
+    ) -> Result<Done, ServiceError> {
+        if action.is_write()
+            && !matches!(
+                action,
+                domain::Action::ScreeningRun | domain::Action::ListsUpdate
+            )
+        {
+            return Err(ServiceError::BadCommand(format!(
+                "{action} changes records: it goes through execute"
+            )));
+        }
+        let inner = self.inner.clone();
+        let username = username.to_owned();
+        self.inner
+            .store
+            .write(move |tx| {
+                Box::pin(async move {
+                    let principal = principal::load(tx, &inner, &username).await?;
+                    let mut ctx = context::Ctx::new(tx, &inner, principal, payload)?;
+                    Ok::<_, ServiceError>(
+                        handlers::record(&mut ctx, action, resource)
+                            .await?
+                            .into_result(),
+                    )
                 })
             })
             .await?

@@ -3,5 +3,6 @@
 
 mod http;
 mod ledger;
+mod recorded;
 mod screen;
 mod update;

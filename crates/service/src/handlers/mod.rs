@@ -33,6 +33,17 @@ pub(crate) fn new_id<K: domain::ids::IdKind>(
     Ok(format!("{prefix}-{hex}").parse()?)
 }
 
+/// Authorizes `action` on `resource` and records it, changing no record.
+pub(crate) async fn record(
+    ctx: &mut Ctx<'_>,
+    action: domain::Action,
+    resource: authority::Resource,
+) -> Result<Outcome, ServiceError> {
+    authorize!(ctx, action, resource);
+    let kind = resource.kind().as_str();
+    ctx.done(action, kind, resource.id(), None, None).await
+}
+
 /// Runs `command` in `ctx`.
 pub(crate) async fn run(
     ctx: &mut Ctx<'_>,
