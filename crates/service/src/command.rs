@@ -14,12 +14,13 @@ use std::num::NonZeroU32;
 use domain::declaration::Person;
 use domain::ids::{
     AgencyId, ClusterId, DeclarationId, DelegationId, EventId, LiaisonReportId, LogEntryId,
-    RequestId, RoomId, TaskId, VenueId, VettingCaseId,
+    MovementId, ProtecteeId, RequestId, RoomId, TaskId, VenueId, VettingCaseId,
 };
+use domain::movement::RiskLevel;
 use domain::registry::{Cluster, Venue};
 use domain::request::{DataCategory, Priority, RequestKind};
 use domain::room::{Category, Severity};
-use domain::text::{LongText, Name, Reason, Text};
+use domain::text::{LongText, Name, PersonName, Reason, Text};
 use domain::time::Timestamp;
 use domain::{AgencyKind, Role};
 use serde::{Deserialize, Serialize};
@@ -78,6 +79,15 @@ pub enum Command {
     SitrepIssue(SitrepIssue),
     #[serde(rename = "sitrep.read")]
     SitrepRead(SitrepRead),
+    // Protectees and movements.
+    #[serde(rename = "protectee.register")]
+    ProtecteeRegister(ProtecteeRegister),
+    #[serde(rename = "movement.plan")]
+    MovementPlan(MovementPlan),
+    #[serde(rename = "movement.approve")]
+    MovementApprove(Target<MovementId>),
+    #[serde(rename = "movement.read")]
+    MovementRead(Consult<MovementId>),
     // Requests for information / assistance.
     #[serde(rename = "rfi.draft")]
     RfiDraft(RfiDraft),
@@ -543,6 +553,53 @@ pub struct SitrepRead {
     pub number: Option<NonZeroU32>,
 }
 
+/// `protectee.register`: a protected person of a delegation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProtecteeRegister {
+    /// Protectee id (generated if absent); protective agents' declarations
+    /// name it.
+    #[serde(default)]
+    pub id: Option<ProtecteeId>,
+    /// The person's name.
+    pub name: PersonName,
+    /// The delegation that brings the person.
+    pub delegation: DelegationId,
+    /// Risk level, 1 to 4, as the host sets it.
+    pub risk: RiskLevel,
+}
+
+/// One stop of a movement's itinerary.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopInput {
+    /// The venue.
+    pub venue: VenueId,
+    /// The planned arrival (Unix ms).
+    pub at: Timestamp,
+}
+
+/// `movement.plan`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MovementPlan {
+    /// Movement id (generated if absent).
+    #[serde(default)]
+    pub id: Option<MovementId>,
+    /// Who moves.
+    pub protectee: ProtecteeId,
+    /// The itinerary, in time order, inside the window.
+    pub stops: Vec<StopInput>,
+    /// When.
+    pub window: WindowInput,
+    /// The host unit in the lead (a host agency).
+    pub lead: AgencyId,
+    /// The foreign protective agents attached: their declaration lines,
+    /// each accredited as a protective agent of this protectee.
+    #[serde(default)]
+    pub agents: Vec<DeclarationId>,
+}
+
 impl Command {
     /// The action the policy decides this command under.
     pub fn action(&self) -> domain::Action {
@@ -571,6 +628,10 @@ impl Command {
             }
             Command::SitrepIssue(_) => A::SitrepIssue,
             Command::SitrepRead(_) => A::SitrepRead,
+            Command::ProtecteeRegister(_) => A::ProtecteeRegister,
+            Command::MovementPlan(_) => A::MovementPlan,
+            Command::MovementApprove(_) => A::MovementApprove,
+            Command::MovementRead(_) => A::MovementRead,
             Command::RfiDraft(_) => A::RfiDraft,
             Command::RfiSubmit(_) => A::RfiSubmit,
             Command::RfiAcknowledge(_) => A::RfiAcknowledge,

@@ -4,6 +4,7 @@
 //! allowing entry.
 
 mod declarations;
+mod movements;
 mod registry;
 mod requests;
 mod rooms;
@@ -69,6 +70,10 @@ pub(crate) async fn run(
         C::LiaisonReportDismiss(c) => rooms::dismiss_report(ctx, c).await?,
         C::SitrepIssue(c) => rooms::issue_sitrep(ctx, c).await?,
         C::SitrepRead(c) => rooms::read_sitrep(ctx, c).await?,
+        C::ProtecteeRegister(c) => movements::register_protectee(ctx, c).await?,
+        C::MovementPlan(c) => movements::plan(ctx, c).await?,
+        C::MovementApprove(c) => movements::approve(ctx, c).await?,
+        C::MovementRead(c) => movements::read(ctx, c).await?,
         C::RfiDraft(c) => requests::draft(ctx, c).await?,
         C::RfiRead(c) => requests::read(ctx, c).await?,
         C::RfiAccept(c) => requests::accept(ctx, c).await?,
