@@ -26,12 +26,30 @@ Registry (admin):
   account.disable       username
 Declarations:
   declaration.submit    id?, person {name, birth_date YYYY-MM-DD, nationality, document, role
-                        (liaison|investigative_support|observer|{protective_agent: {protectee}}),
-                        weapons [{kind, serial}], vehicles [{plate, description}]}
+                        (liaison|investigative_support|observer|protective_agent, the last with
+                        protectee beside it), weapons [{kind, serial}], vehicles [{plate, description}]}
   declaration.answer    id, answer            declaration.request_info  id, question
   declaration.accredit  id, window, rooms [], zones [{venue, zone 1-3}]
   declaration.refuse    id, reason            declaration.read          id, purpose
   arms_permit.grant     id, serial, window
+Rooms and the event log:
+  room.create           id?, name, kind (host_national | host_cluster with cluster |
+                        delegation_liaison with delegation)
+  room.read             id (the room and its board: the open log entries)
+  log.record            id?, room, venue?, category (incident|significant_event|information|decision),
+                        severity 1-5, text
+  log.update            id, severity?, text? (at least one)     log.close   id
+  log.read              room (the whole log, oldest first)
+  liaison_report.submit id?, venue?, text (for the own delegation)
+  liaison_report.triage id, room (a host room), category, severity, entry? (the new log entry's id)
+  liaison_report.dismiss id, reason
+  sitrep.issue          room (the next numbered report, covering the log since the previous one)
+  sitrep.read           room, number? (the latest when absent)
+Protectees and movements:
+  protectee.register    id?, name, delegation, risk 1-4
+  movement.plan         id?, protectee, stops [{venue, at}], window, lead (a host agency),
+                        agents [declaration lines of accredited protective agents of the protectee]
+  movement.approve      id                    movement.read   id, purpose
 Requests (RFI/RFA):
   rfi.draft             id?, kind (information|assistance), priority (urgent_direct|urgent|normal),
                         subject, body

@@ -1,6 +1,7 @@
 //! The command vocabulary: one JSON object per command, `"action"` naming it
 //! (the policy's action names, plus a few commands that act under an action
-//! of the same family, e.g. `declaration.answer` under `declaration.submit`).
+//! of the same family, e.g. `declaration.answer` under `declaration.submit`
+//! and `liaison_report.dismiss` under `liaison_report.triage`).
 //! Fields deserialize into the domain's validated types, so a bad field is
 //! refused before anything runs; unknown fields are refused too.
 //!
@@ -8,14 +9,18 @@
 //! Ids are optional on creation (generated when absent) so that scripts can
 //! name what they create and refer to it later.
 
+use std::num::NonZeroU32;
+
 use domain::declaration::Person;
 use domain::ids::{
-    AgencyId, DeclarationId, DelegationId, EventId, RequestId, RoomId, TaskId, VenueId,
-    VettingCaseId,
+    AgencyId, ClusterId, DeclarationId, DelegationId, EventId, LiaisonReportId, LogEntryId,
+    MovementId, ProtecteeId, RequestId, RoomId, TaskId, VenueId, VettingCaseId,
 };
+use domain::movement::RiskLevel;
 use domain::registry::{Cluster, Venue};
 use domain::request::{DataCategory, Priority, RequestKind};
-use domain::text::{LongText, Name, Reason, Text};
+use domain::room::{Category, Severity};
+use domain::text::{LongText, Name, PersonName, Reason, Text};
 use domain::time::Timestamp;
 use domain::{AgencyKind, Role};
 use serde::{Deserialize, Serialize};
@@ -51,6 +56,38 @@ pub enum Command {
     DeclarationRead(Consult<DeclarationId>),
     #[serde(rename = "arms_permit.grant")]
     ArmsPermitGrant(ArmsPermitGrant),
+    // Rooms, the event log, liaison reports and situation reports.
+    #[serde(rename = "room.create")]
+    RoomCreate(RoomCreate),
+    #[serde(rename = "room.read")]
+    RoomRead(Target<RoomId>),
+    #[serde(rename = "log.record")]
+    LogRecord(LogRecord),
+    #[serde(rename = "log.update")]
+    LogUpdate(LogUpdate),
+    #[serde(rename = "log.close")]
+    LogClose(Target<LogEntryId>),
+    #[serde(rename = "log.read")]
+    LogRead(LogRead),
+    #[serde(rename = "liaison_report.submit")]
+    LiaisonReportSubmit(LiaisonReportSubmit),
+    #[serde(rename = "liaison_report.triage")]
+    LiaisonReportTriage(LiaisonReportTriage),
+    #[serde(rename = "liaison_report.dismiss")]
+    LiaisonReportDismiss(WithReason<LiaisonReportId>),
+    #[serde(rename = "sitrep.issue")]
+    SitrepIssue(SitrepIssue),
+    #[serde(rename = "sitrep.read")]
+    SitrepRead(SitrepRead),
+    // Protectees and movements.
+    #[serde(rename = "protectee.register")]
+    ProtecteeRegister(ProtecteeRegister),
+    #[serde(rename = "movement.plan")]
+    MovementPlan(MovementPlan),
+    #[serde(rename = "movement.approve")]
+    MovementApprove(Target<MovementId>),
+    #[serde(rename = "movement.read")]
+    MovementRead(Consult<MovementId>),
     // Requests for information / assistance.
     #[serde(rename = "rfi.draft")]
     RfiDraft(RfiDraft),
@@ -391,6 +428,178 @@ pub struct TaskUpdate {
     pub progress: TaskProgress,
 }
 
+/// Which kind of room `room.create` makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomKindInput {
+    /// The host's national coordination room (no cluster, no delegation).
+    HostNational,
+    /// A host room for one venue cluster (needs `cluster`).
+    HostCluster,
+    /// A foreign delegation's liaison room (needs `delegation`).
+    DelegationLiaison,
+}
+
+/// `room.create`: the kind's data sits beside it, as in the stored room
+/// (`"kind": "host_cluster", "cluster": "milano"`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoomCreate {
+    /// Room id (generated if absent).
+    #[serde(default)]
+    pub id: Option<RoomId>,
+    /// Name.
+    pub name: Name,
+    /// Which kind of room.
+    pub kind: RoomKindInput,
+    /// The cluster of a host cluster room.
+    #[serde(default)]
+    pub cluster: Option<ClusterId>,
+    /// The delegation of a liaison room.
+    #[serde(default)]
+    pub delegation: Option<DelegationId>,
+}
+
+/// `log.record`: a new entry in a room's event log.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogRecord {
+    /// Entry id (generated if absent).
+    #[serde(default)]
+    pub id: Option<LogEntryId>,
+    /// The room whose log it goes in.
+    pub room: RoomId,
+    /// The venue concerned, if any.
+    #[serde(default)]
+    pub venue: Option<VenueId>,
+    /// Incident, significant event, information or decision.
+    pub category: Category,
+    /// 1 (minor) to 5 (critical).
+    pub severity: Severity,
+    /// What happened.
+    pub text: LongText,
+}
+
+/// `log.update`: a new severity, a new text, or both, for an open entry.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogUpdate {
+    /// The entry.
+    pub id: LogEntryId,
+    /// The new severity (unchanged when absent).
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    /// The new text (unchanged when absent).
+    #[serde(default)]
+    pub text: Option<LongText>,
+}
+
+/// `log.read`: a room's whole event log.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogRead {
+    /// The room.
+    pub room: RoomId,
+}
+
+/// `liaison_report.submit`: a report of the principal's delegation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiaisonReportSubmit {
+    /// Report id (generated if absent).
+    #[serde(default)]
+    pub id: Option<LiaisonReportId>,
+    /// The venue concerned, if any.
+    #[serde(default)]
+    pub venue: Option<VenueId>,
+    /// The report.
+    pub text: LongText,
+}
+
+/// `liaison_report.triage`: the report becomes an entry of a host room's
+/// log (its dismissal is `liaison_report.dismiss`, under the same action).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiaisonReportTriage {
+    /// The report.
+    pub id: LiaisonReportId,
+    /// The host room whose log receives it.
+    pub room: RoomId,
+    /// The new entry's category.
+    pub category: Category,
+    /// The new entry's severity.
+    pub severity: Severity,
+    /// The new entry's id (generated if absent).
+    #[serde(default)]
+    pub entry: Option<LogEntryId>,
+}
+
+/// `sitrep.issue`: the room's next numbered situation report.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SitrepIssue {
+    /// The room.
+    pub room: RoomId,
+}
+
+/// `sitrep.read`: one of a room's situation reports.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SitrepRead {
+    /// The room.
+    pub room: RoomId,
+    /// The report's number (from 1); the latest report when absent.
+    #[serde(default)]
+    pub number: Option<NonZeroU32>,
+}
+
+/// `protectee.register`: a protected person of a delegation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProtecteeRegister {
+    /// Protectee id (generated if absent); protective agents' declarations
+    /// name it.
+    #[serde(default)]
+    pub id: Option<ProtecteeId>,
+    /// The person's name.
+    pub name: PersonName,
+    /// The delegation that brings the person.
+    pub delegation: DelegationId,
+    /// Risk level, 1 to 4, as the host sets it.
+    pub risk: RiskLevel,
+}
+
+/// One stop of a movement's itinerary.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopInput {
+    /// The venue.
+    pub venue: VenueId,
+    /// The planned arrival (Unix ms).
+    pub at: Timestamp,
+}
+
+/// `movement.plan`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MovementPlan {
+    /// Movement id (generated if absent).
+    #[serde(default)]
+    pub id: Option<MovementId>,
+    /// Who moves.
+    pub protectee: ProtecteeId,
+    /// The itinerary, in time order, inside the window.
+    pub stops: Vec<StopInput>,
+    /// When.
+    pub window: WindowInput,
+    /// The host unit in the lead (a host agency).
+    pub lead: AgencyId,
+    /// The foreign protective agents attached: their declaration lines,
+    /// each accredited as a protective agent of this protectee.
+    #[serde(default)]
+    pub agents: Vec<DeclarationId>,
+}
+
 impl Command {
     /// The action the policy decides this command under.
     pub fn action(&self) -> domain::Action {
@@ -407,6 +616,22 @@ impl Command {
             Command::DeclarationAccredit(_) => A::DeclarationAccredit,
             Command::DeclarationRead(_) => A::DeclarationRead,
             Command::ArmsPermitGrant(_) => A::ArmsPermitGrant,
+            Command::RoomCreate(_) => A::RoomCreate,
+            Command::RoomRead(_) => A::RoomRead,
+            Command::LogRecord(_) => A::LogRecord,
+            Command::LogUpdate(_) => A::LogUpdate,
+            Command::LogClose(_) => A::LogClose,
+            Command::LogRead(_) => A::LogRead,
+            Command::LiaisonReportSubmit(_) => A::LiaisonReportSubmit,
+            Command::LiaisonReportTriage(_) | Command::LiaisonReportDismiss(_) => {
+                A::LiaisonReportTriage
+            }
+            Command::SitrepIssue(_) => A::SitrepIssue,
+            Command::SitrepRead(_) => A::SitrepRead,
+            Command::ProtecteeRegister(_) => A::ProtecteeRegister,
+            Command::MovementPlan(_) => A::MovementPlan,
+            Command::MovementApprove(_) => A::MovementApprove,
+            Command::MovementRead(_) => A::MovementRead,
             Command::RfiDraft(_) => A::RfiDraft,
             Command::RfiSubmit(_) => A::RfiSubmit,
             Command::RfiAcknowledge(_) => A::RfiAcknowledge,

@@ -209,6 +209,31 @@ impl<'t> Ctx<'t> {
         Ok((value, record))
     }
 
+    /// Every stored aggregate of type `A` that `filter` selects, without
+    /// limit unless the filter sets one. Purged records have no document
+    /// left to show and are skipped.
+    pub(crate) async fn list<A: Aggregate>(
+        &mut self,
+        filter: records::Filter,
+    ) -> Result<Vec<A>, ServiceError> {
+        let filter = records::Filter {
+            limit: filter.limit.or(Some(i64::MAX)),
+            ..filter
+        };
+        let stored = records::list(self.tx.conn().await?, A::KIND, &filter).await?;
+        let mut out = Vec::with_capacity(stored.len());
+        for record in stored {
+            let Some(doc) = record.doc else { continue };
+            let value = serde_json::from_str(&doc).map_err(|e| ServiceError::Corrupt {
+                kind: A::KIND,
+                id: record.id.clone(),
+                reason: e.to_string(),
+            })?;
+            out.push(value);
+        }
+        Ok(out)
+    }
+
     /// Whether the aggregate `id` of type `A` exists.
     pub(crate) async fn exists<A: Aggregate>(&mut self, id: &str) -> Result<bool, ServiceError> {
         Ok(records::get(self.tx.conn().await?, A::KIND, id)

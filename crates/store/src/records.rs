@@ -299,6 +299,25 @@ where
     row.as_ref().map(account_row).transpose()
 }
 
+/// The accounts created for the declaration line `declaration`, by id.
+/// A line may have had more than one account (one disabled, another made
+/// in its place), so this returns them all, disabled ones included.
+pub async fn accounts_by_declaration<'e, E>(
+    exec: E,
+    declaration: &str,
+) -> Result<Vec<AccountRow>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE declaration_id = $1 ORDER BY id"
+    )))
+    .bind(declaration)
+    .fetch_all(exec)
+    .await?;
+    rows.iter().map(account_row).collect()
+}
+
 /// Every account, by username.
 pub async fn accounts<'e, E>(exec: E) -> Result<Vec<AccountRow>, StoreError>
 where

@@ -4,8 +4,10 @@
 //! allowing entry.
 
 mod declarations;
+mod movements;
 mod registry;
 mod requests;
+mod rooms;
 mod tasks;
 mod vetting;
 
@@ -44,6 +46,11 @@ pub(crate) async fn record(
     ctx.done(action, kind, resource.id(), None, None).await
 }
 
+/// A domain value as the JSON a read returns to its caller.
+pub(crate) fn to_data<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, ServiceError> {
+    serde_json::to_value(value).map_err(|e| ServiceError::BadCommand(e.to_string()))
+}
+
 /// Runs `command` in `ctx`.
 pub(crate) async fn run(
     ctx: &mut Ctx<'_>,
@@ -63,6 +70,21 @@ pub(crate) async fn run(
         C::DeclarationAccredit(c) => declarations::accredit(ctx, c).await?,
         C::DeclarationRead(c) => declarations::read(ctx, c).await?,
         C::ArmsPermitGrant(c) => declarations::arms_permit(ctx, c).await?,
+        C::RoomCreate(c) => rooms::create(ctx, c).await?,
+        C::RoomRead(c) => rooms::read(ctx, c).await?,
+        C::LogRecord(c) => rooms::record(ctx, c).await?,
+        C::LogUpdate(c) => rooms::update(ctx, c).await?,
+        C::LogClose(c) => rooms::close(ctx, c).await?,
+        C::LogRead(c) => rooms::read_log(ctx, c).await?,
+        C::LiaisonReportSubmit(c) => rooms::submit_report(ctx, c).await?,
+        C::LiaisonReportTriage(c) => rooms::triage_report(ctx, c).await?,
+        C::LiaisonReportDismiss(c) => rooms::dismiss_report(ctx, c).await?,
+        C::SitrepIssue(c) => rooms::issue_sitrep(ctx, c).await?,
+        C::SitrepRead(c) => rooms::read_sitrep(ctx, c).await?,
+        C::ProtecteeRegister(c) => movements::register_protectee(ctx, c).await?,
+        C::MovementPlan(c) => movements::plan(ctx, c).await?,
+        C::MovementApprove(c) => movements::approve(ctx, c).await?,
+        C::MovementRead(c) => movements::read(ctx, c).await?,
         C::RfiDraft(c) => requests::draft(ctx, c).await?,
         C::RfiRead(c) => requests::read(ctx, c).await?,
         C::RfiAccept(c) => requests::accept(ctx, c).await?,

@@ -2,7 +2,7 @@
 
 use authority::Resource;
 use domain::declaration::{DeclarationLine, can_hold_account};
-use domain::registry::{Agency, Delegation, Event};
+use domain::registry::{Agency, Delegation, Event, HostUnit};
 use domain::storage::Aggregate;
 use domain::{Action, AgencyKind, Role};
 use store::records::{self, AccountRow, AgencyRow};
@@ -75,6 +75,17 @@ pub(crate) async fn load_agency(ctx: &mut Ctx<'_>, id: &str) -> Result<Agency, S
         kind,
         row.country.parse().map_err(|e| corrupt(format!("{e}")))?,
     ))
+}
+
+/// The host unit that a host agency's registry entry stands for (the lead of
+/// a task, a request or a movement). The domain refuses a foreign agency.
+pub(crate) async fn host_unit(ctx: &mut Ctx<'_>, agency: &str) -> Result<HostUnit, ServiceError> {
+    let agency = load_agency(ctx, agency).await?;
+    Ok(HostUnit::new(
+        agency.id().as_str().parse()?,
+        agency.name().clone(),
+        &agency,
+    )?)
 }
 
 /// The configured event.

@@ -4,12 +4,12 @@
 
 use authority::Resource;
 use domain::Action;
-use domain::registry::{Delegation, HostUnit};
+use domain::registry::Delegation;
 use domain::request::{Disclosure, Request};
 use domain::storage::Aggregate;
 use store::records::Record;
 
-use super::registry::load_agency;
+use super::registry::host_unit;
 use super::{authorize, new_id};
 use crate::ServiceError;
 use crate::command::{Command, RfiAccept, RfiAnswer, RfiDraft, Target};
@@ -91,16 +91,6 @@ pub(crate) async fn draft(ctx: &mut Ctx<'_>, c: RfiDraft) -> Result<Outcome, Ser
         None,
     )
     .await
-}
-
-/// A host unit from a host agency's registry entry.
-async fn host_unit(ctx: &mut Ctx<'_>, agency: &str) -> Result<HostUnit, ServiceError> {
-    let agency = load_agency(ctx, agency).await?;
-    Ok(HostUnit::new(
-        agency.id().as_str().parse()?,
-        agency.name().clone(),
-        &agency,
-    )?)
 }
 
 pub(crate) async fn accept(ctx: &mut Ctx<'_>, c: RfiAccept) -> Result<Outcome, ServiceError> {

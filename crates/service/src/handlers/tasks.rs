@@ -7,7 +7,7 @@ use domain::storage::Aggregate;
 use domain::task::Task;
 use store::records::Record;
 
-use super::registry::load_agency;
+use super::registry::host_unit;
 use super::{authorize, new_id};
 use crate::ServiceError;
 use crate::command::{Target, TaskCreate, TaskProgress, TaskUpdate};
@@ -44,12 +44,7 @@ pub(crate) async fn create(ctx: &mut Ctx<'_>, c: TaskCreate) -> Result<Outcome, 
     if ctx.exists::<Task>(id.as_str()).await? {
         return Err(ServiceError::Conflict(format!("task {id} exists")));
     }
-    let agency = load_agency(ctx, c.unit.as_str()).await?;
-    let unit = domain::registry::HostUnit::new(
-        agency.id().as_str().parse()?,
-        agency.name().clone(),
-        &agency,
-    )?;
+    let unit = host_unit(ctx, c.unit.as_str()).await?;
     let task = Task::propose(id, c.title, c.details, unit, ctx.now);
     finish(ctx, Action::TaskCreate, &task, None).await
 }

@@ -1,5 +1,6 @@
 //! Service tests: scenarios through `Service::execute` on SQLite and, when
 //! configured, PostgreSQL; every one ends with the ledger verifying.
 
+mod rooms;
 mod scenario;
 mod world;

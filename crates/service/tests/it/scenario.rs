@@ -4,37 +4,25 @@ use serde_json::json;
 use service::ServiceError;
 use store::testing::backends;
 
-use crate::world::{World, person};
+use crate::world::{World, games_window, person};
 
 const DAY: i64 = 86_400_000;
 
-fn window() -> serde_json::Value {
-    // The Games and a margin: 2026-01-25 .. 2026-03-20 (UTC), in ms.
-    json!({"from": 1_769_299_200_000i64, "until": 1_773_964_800_000i64})
-}
-
 /// The US delegation with an accredited head (a liaison officer) who holds
 /// the `us-liaison` account.
-async fn us_delegation(w: &World) {
-    let done = w
-        .ok(
-            "admin",
-            json!({"action": "delegation.register", "id": "us", "name": "United States delegation",
-                   "agency": "us-hsi", "head_line": "us-head",
-                   "head": person("John Carter", "1975-03-02", "US", "P1234567", json!("liaison"))}),
-        )
-        .await;
-    assert_eq!(done.data.unwrap()["head_line"], "us-head");
-    w.ok(
-        "commander",
-        json!({"action": "declaration.accredit", "id": "us-head", "window": window(),
-               "rooms": [], "zones": [{"venue": "san-siro", "zone": 3}]}),
-    )
-    .await;
-    w.ok(
-        "admin",
-        json!({"action": "account.create", "username": "us-liaison", "role": "foreign_liaison",
-               "agency": "us-hsi", "delegation": "us", "declaration": "us-head"}),
+pub async fn us_delegation(w: &World) {
+    w.delegation_with_liaison(
+        "us",
+        "us-hsi",
+        "us-head",
+        person(
+            "John Carter",
+            "1975-03-02",
+            "US",
+            "P1234567",
+            json!("liaison"),
+        ),
+        "us-liaison",
     )
     .await;
 }
@@ -58,7 +46,7 @@ async fn declarations_are_screened_reviewed_and_accredited_or_refused() {
         let denied = w
             .run(
                 "analyst",
-                json!({"action": "declaration.accredit", "id": "us-agent-1", "window": window()}),
+                json!({"action": "declaration.accredit", "id": "us-agent-1", "window": games_window()}),
             )
             .await;
         assert!(
@@ -68,7 +56,7 @@ async fn declarations_are_screened_reviewed_and_accredited_or_refused() {
         let accredited = w
             .ok(
                 "commander",
-                json!({"action": "declaration.accredit", "id": "us-agent-1", "window": window()}),
+                json!({"action": "declaration.accredit", "id": "us-agent-1", "window": games_window()}),
             )
             .await;
         assert_eq!(accredited.state.as_deref(), Some("accredited"));
@@ -97,7 +85,7 @@ async fn declarations_are_screened_reviewed_and_accredited_or_refused() {
         let blocked = w
             .run(
                 "commander",
-                json!({"action": "declaration.accredit", "id": "us-agent-2", "window": window()}),
+                json!({"action": "declaration.accredit", "id": "us-agent-2", "window": games_window()}),
             )
             .await;
         assert!(

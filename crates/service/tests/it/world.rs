@@ -115,6 +115,46 @@ impl World {
     }
 }
 
+/// The Games and a margin, 2026-01-25 .. 2026-03-20 (UTC), as a command's window.
+pub fn games_window() -> Value {
+    json!({"from": 1_769_299_200_000i64, "until": 1_773_964_800_000i64})
+}
+
+impl World {
+    /// Registers delegation `id` of `agency`, headed by a liaison officer
+    /// (declaration line `head_line`, person `head`) whom the commander
+    /// accredits for the Games and who holds the account `username`.
+    pub async fn delegation_with_liaison(
+        &self,
+        id: &str,
+        agency: &str,
+        head_line: &str,
+        head: Value,
+        username: &str,
+    ) {
+        let done = self
+            .ok(
+                "admin",
+                json!({"action": "delegation.register", "id": id, "name": format!("{id} delegation"),
+                       "agency": agency, "head_line": head_line, "head": head}),
+            )
+            .await;
+        assert_eq!(done.data.unwrap()["head_line"], head_line);
+        self.ok(
+            "commander",
+            json!({"action": "declaration.accredit", "id": head_line, "window": games_window(),
+                   "rooms": [], "zones": [{"venue": "san-siro", "zone": 3}]}),
+        )
+        .await;
+        self.ok(
+            "admin",
+            json!({"action": "account.create", "username": username, "role": "foreign_liaison",
+                   "agency": agency, "delegation": id, "declaration": head_line}),
+        )
+        .await;
+    }
+}
+
 pub fn person(name: &str, birth: &str, nationality: &str, document: &str, role: Value) -> Value {
     json!({"name": name, "birth_date": birth, "nationality": nationality, "document": document, "role": role,
            "weapons": [], "vehicles": []})
