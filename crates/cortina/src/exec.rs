@@ -53,7 +53,8 @@ Protectees and movements:
 Requests (RFI/RFA):
   rfi.draft             id?, kind (information|assistance), priority (urgent_direct|urgent|normal),
                         subject, body
-  rfi.submit | rfi.acknowledge | rfi.start | rfi.approve_disclosure | rfi.close | rfi.read   id
+  rfi.submit | rfi.acknowledge | rfi.start | rfi.approve_disclosure | rfi.close   id
+  rfi.read              id, purpose (a consultation: the answer may hold personal data)
   rfi.accept            id, unit (a host agency)
   rfi.request_clarification | rfi.clarify    id, text
   rfi.refuse | rfi.cancel                    id, reason

@@ -114,7 +114,7 @@ pub enum Command {
     #[serde(rename = "rfi.cancel")]
     RfiCancel(WithReason<RequestId>),
     #[serde(rename = "rfi.read")]
-    RfiRead(Target<RequestId>),
+    RfiRead(Consult<RequestId>),
     // Tasks.
     #[serde(rename = "task.create")]
     TaskCreate(TaskCreate),

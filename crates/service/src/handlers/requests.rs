@@ -12,7 +12,7 @@ use store::records::Record;
 use super::registry::host_unit;
 use super::{authorize, new_id};
 use crate::ServiceError;
-use crate::command::{Command, RfiAccept, RfiAnswer, RfiDraft, Target};
+use crate::command::{Command, Consult, RfiAccept, RfiAnswer, RfiDraft};
 use crate::context::{Ctx, Outcome};
 
 /// The record kind of requests.
@@ -118,7 +118,7 @@ pub(crate) async fn answer(ctx: &mut Ctx<'_>, c: RfiAnswer) -> Result<Outcome, S
 
 pub(crate) async fn read(
     ctx: &mut Ctx<'_>,
-    c: Target<domain::ids::RequestId>,
+    c: Consult<domain::ids::RequestId>,
 ) -> Result<Outcome, ServiceError> {
     let (r, _) = load(ctx, c.id.as_str()).await?;
     authorize!(ctx, Action::RfiRead, resource(&r));

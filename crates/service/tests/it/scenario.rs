@@ -175,7 +175,10 @@ async fn the_rfi_lifecycle_with_a_disclosure() {
             .await;
         assert_eq!(submitted.state.as_deref(), Some("submitted"));
         let read = w
-            .ok("operator", json!({"action": "rfi.read", "id": "rfi-1"}))
+            .ok(
+                "operator",
+                json!({"action": "rfi.read", "id": "rfi-1", "purpose": "follow-up"}),
+            )
             .await
             .data
             .unwrap();
@@ -214,7 +217,10 @@ async fn the_rfi_lifecycle_with_a_disclosure() {
         .await;
         // Personal data is not released before the commander approves.
         let before = w
-            .ok("us-liaison", json!({"action": "rfi.read", "id": "rfi-1"}))
+            .ok(
+                "us-liaison",
+                json!({"action": "rfi.read", "id": "rfi-1", "purpose": "follow-up"}),
+            )
             .await
             .data
             .unwrap();
@@ -236,7 +242,10 @@ async fn the_rfi_lifecycle_with_a_disclosure() {
             )
             .await;
         let after = w
-            .ok("us-liaison", json!({"action": "rfi.read", "id": "rfi-1"}))
+            .ok(
+                "us-liaison",
+                json!({"action": "rfi.read", "id": "rfi-1", "purpose": "follow-up"}),
+            )
             .await
             .data
             .unwrap();
