@@ -6,8 +6,9 @@
 #   scripts/with-postgres.sh cargo test --workspace
 #
 # Installs Debian's postgresql with apt-get when missing (needs root;
-# idempotent). pg_virtualenv creates the cluster in a temporary directory
-# and drops it when the command ends.
+# idempotent). pg_virtualenv -t creates the cluster in a temporary directory
+# of its own (also as root, so concurrent runs never share one) and drops it
+# when the command ends.
 set -euo pipefail
 
 if ! command -v pg_virtualenv >/dev/null 2>&1; then
@@ -24,4 +25,4 @@ fi
 
 # The tests refuse to skip PostgreSQL when this is set.
 export CORTINA_REQUIRE_POSTGRES=1
-exec pg_virtualenv sh -c 'CORTINA_TEST_DATABASE_URL="postgres://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/$PGDATABASE" exec "$@"' with-postgres "$@"
+exec pg_virtualenv -t sh -c 'CORTINA_TEST_DATABASE_URL="postgres://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/$PGDATABASE" exec "$@"' with-postgres "$@"
