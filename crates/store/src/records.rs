@@ -346,8 +346,9 @@ pub async fn disable_account(
     Ok(())
 }
 
-/// Every `(table, kind, id, updated_seq, created_seq)` stamp, for checking
-/// that each row's entries are in the ledger.
+/// Every row's `(kind, id, created_seq, updated_seq)`: records by their
+/// kind, agencies as `agency`, accounts as `account`; for checking that each
+/// row's entries are in the ledger (see [`crate::stamps`]).
 pub async fn stamps<'e, E>(exec: E) -> Result<Vec<(String, String, i64, i64)>, StoreError>
 where
     E: Executor<'e, Database = sqlx::Any>,
