@@ -39,6 +39,9 @@ pub struct WriteTx {
     now_ms: i64,
     /// Entries appended in this batch, not yet inserted: `(seq, entry, hashes)`.
     pending: Vec<(i64, Vec<u8>, Vec<u8>)>,
+    /// Payload-digest salts of entries appended in this batch, not yet
+    /// inserted: `(seq, salt)`.
+    pending_salts: Vec<(i64, [u8; 32])>,
     /// Whether the running closure has opened its savepoint.
     in_savepoint: bool,
 }
@@ -96,25 +99,59 @@ impl WriteTx {
         Ok(seq)
     }
 
-    /// Inserts the pending entries, a chunk per statement.
+    /// [`WriteTx::append`], keeping `salt` (the key of the entry's payload
+    /// digest) in `entry_salts` under the entry's sequence number. The salt
+    /// is inserted with the batch's entries, so it costs no statement of its
+    /// own, and goes with the entry if the closure fails.
+    pub fn append_salted(&mut self, entry: Entry, salt: [u8; 32]) -> Result<u64, StoreError> {
+        let seq = self.append(entry)?;
+        // `append` checked that the sequence number fits.
+        self.pending_salts.push((seq as i64, salt));
+        Ok(seq)
+    }
+
+    /// Inserts the pending entries and salts, a chunk per statement.
     async fn flush(&mut self) -> Result<(), StoreError> {
         let pending = std::mem::take(&mut self.pending);
         for chunk in pending.chunks(INSERT_CHUNK) {
-            let mut sql = String::from("INSERT INTO ledger_entries (seq, entry, hashes) VALUES ");
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
-            }
+            let sql = insert_sql("ledger_entries (seq, entry, hashes)", 3, chunk.len());
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (seq, entry, hashes) in chunk {
                 q = q.bind(*seq).bind(entry.as_slice()).bind(hashes.as_slice());
             }
             q.execute(&mut self.conn).await?;
         }
+        let salts = std::mem::take(&mut self.pending_salts);
+        for chunk in salts.chunks(INSERT_CHUNK) {
+            let sql = insert_sql("entry_salts (seq, salt)", 2, chunk.len());
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (seq, salt) in chunk {
+                q = q.bind(*seq).bind(salt.as_slice());
+            }
+            q.execute(&mut self.conn).await?;
+        }
         Ok(())
     }
+}
+
+/// `INSERT INTO {table} VALUES ($1, …), …` for `rows` rows of `columns`
+/// placeholders each.
+fn insert_sql(table: &str, columns: usize, rows: usize) -> String {
+    let mut sql = format!("INSERT INTO {table} VALUES ");
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", columns * row + column + 1));
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 /// The right edge of the tree: for each level, the most recently completed
@@ -303,6 +340,7 @@ pub(crate) async fn spawn(
             log,
             now_ms: 0,
             pending: Vec::new(),
+            pending_salts: Vec::new(),
             in_savepoint: false,
         }),
         backend,
@@ -371,6 +409,7 @@ impl Writer {
             // batch starts from what the database really holds.
             let _ = exec(&mut tx.conn, "ROLLBACK").await;
             tx.pending.clear();
+            tx.pending_salts.clear();
             if let Ok(size) = head_size(&mut tx.conn).await
                 && let Ok(log) = LogState::load(&mut tx.conn, size).await
             {
@@ -410,7 +449,7 @@ async fn batch(
         .unwrap_or(0);
     tx.now_ms = now.max(*last_time);
     for job in jobs.iter_mut() {
-        let before = (tx.log.clone(), tx.pending.len());
+        let before = (tx.log.clone(), tx.pending.len(), tx.pending_salts.len());
         tx.in_savepoint = false;
         let ok = job.run(tx).await;
         if tx.in_savepoint {
@@ -423,6 +462,7 @@ async fn batch(
         if !ok {
             tx.log = before.0;
             tx.pending.truncate(before.1);
+            tx.pending_salts.truncate(before.2);
         }
     }
     tx.flush().await?;
