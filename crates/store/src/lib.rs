@@ -412,11 +412,9 @@ pub(crate) async fn begin_write(
 ) -> Result<(), StoreError> {
     match backend {
         Backend::Sqlite => exec(conn, "BEGIN IMMEDIATE").await,
-        Backend::Postgres => {
-            exec(conn, "BEGIN").await?;
-            // One lock for every writer of this database, held to commit.
-            exec(conn, "SELECT pg_advisory_xact_lock(7243)").await
-        }
+        // One lock for every writer of this database, held to commit; taken
+        // in the same round trip as the BEGIN.
+        Backend::Postgres => exec(conn, "BEGIN; SELECT pg_advisory_xact_lock(7243)").await,
     }
 }
 

@@ -5,7 +5,9 @@
 //! task takes every closure that is waiting (up to [`MAX_BATCH`]), opens one
 //! transaction holding the database's write lock, and runs each closure
 //! under its own savepoint: a closure that fails is rolled back to its
-//! savepoint (its entries too) without disturbing the others. Then the
+//! savepoint (its entries too) without disturbing the others. A succeeding
+//! closure's savepoint is released together with the next one's opening (or
+//! by the commit), so a savepoint costs one round trip, not two. Then the
 //! writer stores the new signed checkpoint in the same transaction, commits,
 //! and only after the commit answers each caller. So an acknowledged write is
 //! durable with its entries, and a crash at any point leaves either the
@@ -44,6 +46,10 @@ pub struct WriteTx {
     pending_salts: Vec<(i64, [u8; 32])>,
     /// Whether the running closure has opened its savepoint.
     in_savepoint: bool,
+    /// Whether an earlier closure of this batch succeeded and left its
+    /// savepoint open: the next savepoint releases it in the same round
+    /// trip, and the commit releases the last one.
+    held_savepoint: bool,
 }
 
 impl std::fmt::Debug for WriteTx {
@@ -62,7 +68,13 @@ impl WriteTx {
     /// their own.
     pub async fn conn(&mut self) -> Result<&mut AnyConnection, StoreError> {
         if !self.in_savepoint {
-            exec(&mut self.conn, "SAVEPOINT job").await?;
+            if self.held_savepoint {
+                // Two statements, one round trip.
+                exec(&mut self.conn, "RELEASE SAVEPOINT job; SAVEPOINT job").await?;
+                self.held_savepoint = false;
+            } else {
+                exec(&mut self.conn, "SAVEPOINT job").await?;
+            }
             self.in_savepoint = true;
         }
         Ok(&mut self.conn)
@@ -342,6 +354,7 @@ pub(crate) async fn spawn(
             pending: Vec::new(),
             pending_salts: Vec::new(),
             in_savepoint: false,
+            held_savepoint: false,
         }),
         backend,
         signer,
@@ -448,15 +461,22 @@ async fn batch(
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0);
     tx.now_ms = now.max(*last_time);
+    tx.held_savepoint = false;
     for job in jobs.iter_mut() {
         let before = (tx.log.clone(), tx.pending.len(), tx.pending_salts.len());
         tx.in_savepoint = false;
         let ok = job.run(tx).await;
         if tx.in_savepoint {
-            if !ok {
-                exec(&mut tx.conn, "ROLLBACK TO SAVEPOINT job").await?;
+            if ok {
+                // Released by the next closure's savepoint or the commit.
+                tx.held_savepoint = true;
+            } else {
+                exec(
+                    &mut tx.conn,
+                    "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job",
+                )
+                .await?;
             }
-            exec(&mut tx.conn, "RELEASE SAVEPOINT job").await?;
             tx.in_savepoint = false;
         }
         if !ok {
