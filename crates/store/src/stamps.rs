@@ -9,12 +9,14 @@
 //!
 //! 1. `0 ≤ created_seq ≤ updated_seq < ` the log's size.
 //! 2. The entries at both stamps allow a change (a denial or a read changes
-//!    nothing) and name `K`/`I` as their resource — or, for a row that
-//!    entry created alongside the one it names, `created_seq =
-//!    updated_seq`, the entry's action is one that creates rows of `K` on
-//!    the side ([`StampRules::side_creations`]: `delegation.register`
-//!    creates the head's declaration line, a screening hit opens a vetting
-//!    case), and the row the entry names was created by that entry too.
+//!    nothing) and name `K`/`I` as their resource — except for a row
+//!    created alongside the one its entry names: its `created_seq` may be
+//!    an entry whose action creates rows of `K` on the side
+//!    ([`StampRules::side_creations`]: `delegation.register` creates the
+//!    head's declaration line, a screening hit opens a vetting case) and
+//!    which created the row it names too; its `updated_seq` may be that
+//!    entry only while nothing has changed the row since (`created_seq =
+//!    updated_seq`).
 //! 3. No allowed change names the row after `updated_seq` or before
 //!    `created_seq`: the stamps are the row's first and last change.
 //! 4. A record holding personal data (a salt and a document) matches the

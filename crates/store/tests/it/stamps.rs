@@ -84,8 +84,8 @@ async fn change(
 }
 
 /// A store whose rows all verify: an agency, a delegation with a declaration
-/// line created on the side, a request changed twice and read once, and a
-/// denial.
+/// line created on the side (and changed later), a request changed twice and
+/// read once, and a denial.
 async fn world(store: &Store) {
     store
         .write(|tx| {
@@ -136,6 +136,17 @@ async fn world(store: &Store) {
     .await;
     change(store, "rfi.read", "request", "rfi-1", Decision::Allow, &[]).await;
     change(store, "rfi.cancel", "request", "rfi-1", Decision::Deny, &[]).await;
+    // The line created on the side changes later under its own name.
+    let line = &[("declaration", "us-head")];
+    change(
+        store,
+        "declaration.accredit",
+        "declaration",
+        "us-head",
+        Decision::Allow,
+        line,
+    )
+    .await;
 }
 
 async fn set(store: &Store, sql: &'static str) {
@@ -169,12 +180,13 @@ async fn rows_stamped_by_their_entries_verify() {
 
 #[tokio::test]
 async fn a_tampered_stamp_names_the_row() {
-    // Entries: 0 agency, 1 delegation (+ line), 2 draft, 3 submit, 4 read, 5 denial.
+    // Entries: 0 agency, 1 delegation (+ line), 2 draft, 3 submit, 4 read, 5 denial,
+    // 6 the line's accreditation.
     let cases: &[(&str, &str, &str)] = &[
         (
             "UPDATE records SET updated_seq = 99 WHERE id = 'rfi-1'",
             "request/rfi-1",
-            "entry 99 which is not in the log (6 entries)",
+            "entry 99 which is not in the log (7 entries)",
         ),
         (
             "UPDATE records SET created_seq = -1 WHERE id = 'rfi-1'",
