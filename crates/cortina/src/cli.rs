@@ -52,8 +52,9 @@ pub struct StoreArgs {
 #[derive(Debug, Subcommand)]
 pub enum LedgerCommand {
     /// Recompute the whole tree from the entries, check every stored hash, the checkpoint's
-    /// signature and consistency with older checkpoints; print a one-line verdict. Exit code 1
-    /// names the first bad entry.
+    /// signature and consistency with older checkpoints, and (locally) that every stored row is
+    /// stamped with the entries that created and last changed it; print a one-line verdict.
+    /// Exit code 1 names the first bad entry or row.
     Verify {
         #[command(flatten)]
         store: StoreArgs,

@@ -117,8 +117,12 @@ pub fn run(args: &ExecArgs) -> Result<Outcome, Failure> {
                     json!({ "line": n, "ok": false, "error": error_json(&e) })
                 }
             };
+            // The line is the command's acknowledgement: it goes out after
+            // the commit, and is flushed before the next command runs, so a
+            // reader can trust every line it sees even if this process dies.
             let mut lock = stdout.lock();
             writeln!(lock, "{out}").context("writing results")?;
+            lock.flush().context("writing results")?;
         }
         svc.store().close().await;
         Ok(if failed { Outcome::RowErrors } else { Outcome::Ok })

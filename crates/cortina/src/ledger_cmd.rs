@@ -270,10 +270,18 @@ async fn verify(
     let key = key.map(read_key).transpose()?;
     let older = read_since(since)?;
     let s = open(args).await?;
-    let result = s.verify(key.as_ref(), &older).await;
+    // The log first; then every row's stamps against it (which trust the
+    // entries the first step checked).
+    let result = match s.verify(key.as_ref(), &older).await {
+        Ok(report) => s
+            .verify_stamps(&service::stamp_rules())
+            .await
+            .map(|rows| (report, rows)),
+        Err(f) => Err(f),
+    };
     s.close().await;
     let verdict = match result {
-        Ok(report) => {
+        Ok((report, rows)) => {
             let c = &report.checkpoint.checkpoint;
             let mut line = format!(
                 "ok: ledger {} verified: {} entries, root {}, checkpoint signed by {}",
@@ -290,6 +298,7 @@ async fn verify(
                     sizes.join(", ")
                 ));
             }
+            line.push_str(&format!("; {rows} rows stamped by their entries"));
             Ok(line)
         }
         Err(f) => Err((f.index, f.message)),

@@ -118,7 +118,7 @@ impl<'t> Ctx<'t> {
     }
 
     /// The entry for this command, with the decision and policies given.
-    async fn entry(
+    fn entry(
         &mut self,
         action: Action,
         kind: &str,
@@ -127,7 +127,7 @@ impl<'t> Ctx<'t> {
         policies: Vec<String>,
     ) -> Result<u64, ServiceError> {
         let salt = random32()?;
-        let seq = self.tx.append(Entry {
+        let entry = Entry {
             seq: 0,
             time_ms: 0,
             actor_account: self.principal.id.clone(),
@@ -141,9 +141,9 @@ impl<'t> Ctx<'t> {
             policies,
             payload_digest: hmac(&salt, &self.payload),
             personal_data: self.personal.take(),
-        })?;
-        records::insert_entry_salt(self.tx.conn().await?, seq as i64, &salt).await?;
-        Ok(seq)
+        };
+        // The salt is kept in `entry_salts`, inserted with the batch's entries.
+        Ok(self.tx.append_salted(entry, salt)?)
     }
 
     /// Asks the policy. A denial is appended to the ledger now and returned
@@ -162,15 +162,13 @@ impl<'t> Ctx<'t> {
             return Ok(None);
         }
         let kind = resource.kind().as_str();
-        let seq = self
-            .entry(
-                action,
-                kind,
-                resource.id(),
-                Decision::Deny,
-                decision.policy_ids.clone(),
-            )
-            .await?;
+        let seq = self.entry(
+            action,
+            kind,
+            resource.id(),
+            Decision::Deny,
+            decision.policy_ids.clone(),
+        )?;
         Ok(Some(Outcome::Denied {
             policies: decision.policy_ids,
             seq,
@@ -302,9 +300,7 @@ impl<'t> Ctx<'t> {
         data: Option<serde_json::Value>,
     ) -> Result<Outcome, ServiceError> {
         let policies = std::mem::take(&mut self.allowed_by);
-        let seq = self
-            .entry(action, kind, id, Decision::Allow, policies)
-            .await?;
+        let seq = self.entry(action, kind, id, Decision::Allow, policies)?;
         Ok(Outcome::Done(Done {
             seq,
             action: action.as_str(),

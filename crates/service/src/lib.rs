@@ -156,6 +156,24 @@ impl Service {
     }
 }
 
+/// What the ledger's row-stamp check ([`store::Store::verify_stamps`]) must
+/// know about this service's commands: which actions only read (their
+/// entries change no row) and which create rows besides the one their entry
+/// names.
+pub fn stamp_rules() -> store::StampRules {
+    store::StampRules {
+        reads: domain::Action::ALL
+            .iter()
+            .filter(|a| !a.is_write())
+            .map(|a| a.as_str().to_owned())
+            .collect(),
+        side_creations: handlers::SIDE_CREATIONS
+            .iter()
+            .map(|(action, kind)| (action.as_str().to_owned(), (*kind).to_owned()))
+            .collect(),
+    }
+}
+
 /// What `cortina admin init` sets up: the host IT agency and its admin.
 #[derive(Clone, Debug)]
 pub struct Bootstrap {

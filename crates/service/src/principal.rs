@@ -15,42 +15,39 @@ fn agency_kind(kind: &str) -> Option<AgencyKind> {
     AgencyKind::ALL.into_iter().find(|k| k.as_str() == kind)
 }
 
-/// Looks up `username` and builds the principal from the registry.
+/// Looks up `username` and builds the principal from the registry (one
+/// query: the account and its agency's kind).
 pub(crate) async fn load(
     tx: &mut WriteTx,
     _inner: &Inner,
     username: &str,
 ) -> Result<Principal, ServiceError> {
     let conn = tx.conn().await?;
-    let account = records::account_by_username(&mut *conn, username)
+    let (account, kind) = records::account_and_agency_kind(&mut *conn, username)
         .await?
-        .filter(|a| a.disabled_seq.is_none())
+        .filter(|(a, _)| a.disabled_seq.is_none())
         .ok_or_else(|| ServiceError::Unauthenticated(username.to_owned()))?;
-    principal_of(&mut *conn, &account).await
+    principal_of(account, kind.as_deref())
 }
 
-/// The principal for an account row (its agency read from the registry).
-pub(crate) async fn principal_of(
-    conn: &mut store::AnyConnection,
-    account: &AccountRow,
-) -> Result<Principal, ServiceError> {
+/// The principal for an account row whose agency is of kind `kind` (`None`:
+/// the agency is not registered, which a consistent store never has).
+fn principal_of(account: AccountRow, kind: Option<&str>) -> Result<Principal, ServiceError> {
     let corrupt = |reason: String| ServiceError::Corrupt {
         kind: "account",
         id: account.id.clone(),
         reason,
     };
-    let agency = records::agency(&mut *conn, &account.agency_id)
-        .await?
-        .ok_or_else(|| corrupt(format!("agency {} is not registered", account.agency_id)))?;
+    let kind =
+        kind.ok_or_else(|| corrupt(format!("agency {} is not registered", account.agency_id)))?;
     let role: Role = account.role.parse().map_err(|e| corrupt(format!("{e}")))?;
-    let agency_kind =
-        agency_kind(&agency.kind).ok_or_else(|| corrupt(format!("agency kind {}", agency.kind)))?;
+    let agency_kind = agency_kind(kind).ok_or_else(|| corrupt(format!("agency kind {kind}")))?;
     Ok(Principal {
-        id: account.id.clone(),
+        id: account.id,
         role,
-        agency_id: agency.id,
+        agency_id: account.agency_id,
         agency_kind,
-        delegation: account.delegation_id.clone(),
+        delegation: account.delegation_id,
     })
 }
 

@@ -11,7 +11,7 @@
 //!   the closures that are waiting, each under its own savepoint, then
 //!   commits once and only then answers each caller.
 //! * The ledger is read back for checkpoints, proofs, tiles and verification
-//!   ([`read`]).
+//!   ([`read`]); every row's stamps are checked against it ([`stamps`]).
 //!
 //! Durability is as shipped: SQLite in WAL mode with `synchronous=FULL`,
 //! PostgreSQL with its defaults (`synchronous_commit=on`).
@@ -20,6 +20,7 @@ pub mod keys;
 pub mod migrate;
 pub mod read;
 pub mod records;
+pub mod stamps;
 pub mod testing;
 pub mod writer;
 
@@ -35,6 +36,7 @@ use sqlx::{AnyPool, ConnectOptions as _};
 
 pub use read::{LedgerStats, VerifyFailure, VerifyReport};
 pub use sqlx::AnyConnection;
+pub use stamps::StampRules;
 pub use writer::WriteTx;
 
 /// A boxed future, as the write closures return.
@@ -410,11 +412,9 @@ pub(crate) async fn begin_write(
 ) -> Result<(), StoreError> {
     match backend {
         Backend::Sqlite => exec(conn, "BEGIN IMMEDIATE").await,
-        Backend::Postgres => {
-            exec(conn, "BEGIN").await?;
-            // One lock for every writer of this database, held to commit.
-            exec(conn, "SELECT pg_advisory_xact_lock(7243)").await
-        }
+        // One lock for every writer of this database, held to commit; taken
+        // in the same round trip as the BEGIN.
+        Backend::Postgres => exec(conn, "BEGIN; SELECT pg_advisory_xact_lock(7243)").await,
     }
 }
 

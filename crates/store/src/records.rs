@@ -285,6 +285,28 @@ where
     row.as_ref().map(account_row).transpose()
 }
 
+/// The account with this login name and the kind of its agency (`None` if
+/// the agency is not registered), in one query: every command starts here.
+pub async fn account_and_agency_kind<'e, E>(
+    exec: E,
+    username: &str,
+) -> Result<Option<(AccountRow, Option<String>)>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(
+        "SELECT a.id, a.username, a.role, a.agency_id, a.delegation_id, a.declaration_id,
+                a.password_hash, a.disabled_seq, a.created_seq, a.updated_seq, g.kind
+         FROM accounts a LEFT JOIN agencies g ON g.id = a.agency_id
+         WHERE a.username = $1",
+    )
+    .bind(username)
+    .fetch_optional(exec)
+    .await?;
+    row.map(|r| Ok((account_row(&r)?, r.try_get(10)?)))
+        .transpose()
+}
+
 /// The account with this id.
 pub async fn account<'e, E>(exec: E, id: &str) -> Result<Option<AccountRow>, StoreError>
 where
@@ -365,8 +387,9 @@ pub async fn disable_account(
     Ok(())
 }
 
-/// Every `(table, kind, id, updated_seq, created_seq)` stamp, for checking
-/// that each row's entries are in the ledger.
+/// Every row's `(kind, id, created_seq, updated_seq)`: records by their
+/// kind, agencies as `agency`, accounts as `account`; for checking that each
+/// row's entries are in the ledger (see [`crate::stamps`]).
 pub async fn stamps<'e, E>(exec: E) -> Result<Vec<(String, String, i64, i64)>, StoreError>
 where
     E: Executor<'e, Database = sqlx::Any>,
@@ -381,20 +404,6 @@ where
     rows.iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
         .collect()
-}
-
-/// Keeps the salt of entry `seq`'s payload digest.
-pub async fn insert_entry_salt(
-    conn: &mut AnyConnection,
-    seq: i64,
-    salt: &[u8],
-) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO entry_salts (seq, salt) VALUES ($1, $2)")
-        .bind(seq)
-        .bind(salt)
-        .execute(conn)
-        .await?;
-    Ok(())
 }
 
 /// The salt of entry `seq`'s payload digest, unless purged.

@@ -5,7 +5,9 @@
 //! task takes every closure that is waiting (up to [`MAX_BATCH`]), opens one
 //! transaction holding the database's write lock, and runs each closure
 //! under its own savepoint: a closure that fails is rolled back to its
-//! savepoint (its entries too) without disturbing the others. Then the
+//! savepoint (its entries too) without disturbing the others. A succeeding
+//! closure's savepoint is released together with the next one's opening (or
+//! by the commit), so a savepoint costs one round trip, not two. Then the
 //! writer stores the new signed checkpoint in the same transaction, commits,
 //! and only after the commit answers each caller. So an acknowledged write is
 //! durable with its entries, and a crash at any point leaves either the
@@ -39,8 +41,15 @@ pub struct WriteTx {
     now_ms: i64,
     /// Entries appended in this batch, not yet inserted: `(seq, entry, hashes)`.
     pending: Vec<(i64, Vec<u8>, Vec<u8>)>,
+    /// Payload-digest salts of entries appended in this batch, not yet
+    /// inserted: `(seq, salt)`.
+    pending_salts: Vec<(i64, [u8; 32])>,
     /// Whether the running closure has opened its savepoint.
     in_savepoint: bool,
+    /// Whether an earlier closure of this batch succeeded and left its
+    /// savepoint open: the next savepoint releases it in the same round
+    /// trip, and the commit releases the last one.
+    held_savepoint: bool,
 }
 
 impl std::fmt::Debug for WriteTx {
@@ -59,7 +68,13 @@ impl WriteTx {
     /// their own.
     pub async fn conn(&mut self) -> Result<&mut AnyConnection, StoreError> {
         if !self.in_savepoint {
-            exec(&mut self.conn, "SAVEPOINT job").await?;
+            if self.held_savepoint {
+                // Two statements, one round trip.
+                exec(&mut self.conn, "RELEASE SAVEPOINT job; SAVEPOINT job").await?;
+                self.held_savepoint = false;
+            } else {
+                exec(&mut self.conn, "SAVEPOINT job").await?;
+            }
             self.in_savepoint = true;
         }
         Ok(&mut self.conn)
@@ -96,25 +111,59 @@ impl WriteTx {
         Ok(seq)
     }
 
-    /// Inserts the pending entries, a chunk per statement.
+    /// [`WriteTx::append`], keeping `salt` (the key of the entry's payload
+    /// digest) in `entry_salts` under the entry's sequence number. The salt
+    /// is inserted with the batch's entries, so it costs no statement of its
+    /// own, and goes with the entry if the closure fails.
+    pub fn append_salted(&mut self, entry: Entry, salt: [u8; 32]) -> Result<u64, StoreError> {
+        let seq = self.append(entry)?;
+        // `append` checked that the sequence number fits.
+        self.pending_salts.push((seq as i64, salt));
+        Ok(seq)
+    }
+
+    /// Inserts the pending entries and salts, a chunk per statement.
     async fn flush(&mut self) -> Result<(), StoreError> {
         let pending = std::mem::take(&mut self.pending);
         for chunk in pending.chunks(INSERT_CHUNK) {
-            let mut sql = String::from("INSERT INTO ledger_entries (seq, entry, hashes) VALUES ");
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
-            }
+            let sql = insert_sql("ledger_entries (seq, entry, hashes)", 3, chunk.len());
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (seq, entry, hashes) in chunk {
                 q = q.bind(*seq).bind(entry.as_slice()).bind(hashes.as_slice());
             }
             q.execute(&mut self.conn).await?;
         }
+        let salts = std::mem::take(&mut self.pending_salts);
+        for chunk in salts.chunks(INSERT_CHUNK) {
+            let sql = insert_sql("entry_salts (seq, salt)", 2, chunk.len());
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (seq, salt) in chunk {
+                q = q.bind(*seq).bind(salt.as_slice());
+            }
+            q.execute(&mut self.conn).await?;
+        }
         Ok(())
     }
+}
+
+/// `INSERT INTO {table} VALUES ($1, …), …` for `rows` rows of `columns`
+/// placeholders each.
+fn insert_sql(table: &str, columns: usize, rows: usize) -> String {
+    let mut sql = format!("INSERT INTO {table} VALUES ");
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", columns * row + column + 1));
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 /// The right edge of the tree: for each level, the most recently completed
@@ -303,7 +352,9 @@ pub(crate) async fn spawn(
             log,
             now_ms: 0,
             pending: Vec::new(),
+            pending_salts: Vec::new(),
             in_savepoint: false,
+            held_savepoint: false,
         }),
         backend,
         signer,
@@ -371,6 +422,7 @@ impl Writer {
             // batch starts from what the database really holds.
             let _ = exec(&mut tx.conn, "ROLLBACK").await;
             tx.pending.clear();
+            tx.pending_salts.clear();
             if let Ok(size) = head_size(&mut tx.conn).await
                 && let Ok(log) = LogState::load(&mut tx.conn, size).await
             {
@@ -409,20 +461,28 @@ async fn batch(
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0);
     tx.now_ms = now.max(*last_time);
+    tx.held_savepoint = false;
     for job in jobs.iter_mut() {
-        let before = (tx.log.clone(), tx.pending.len());
+        let before = (tx.log.clone(), tx.pending.len(), tx.pending_salts.len());
         tx.in_savepoint = false;
         let ok = job.run(tx).await;
         if tx.in_savepoint {
-            if !ok {
-                exec(&mut tx.conn, "ROLLBACK TO SAVEPOINT job").await?;
+            if ok {
+                // Released by the next closure's savepoint or the commit.
+                tx.held_savepoint = true;
+            } else {
+                exec(
+                    &mut tx.conn,
+                    "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job",
+                )
+                .await?;
             }
-            exec(&mut tx.conn, "RELEASE SAVEPOINT job").await?;
             tx.in_savepoint = false;
         }
         if !ok {
             tx.log = before.0;
             tx.pending.truncate(before.1);
+            tx.pending_salts.truncate(before.2);
         }
     }
     tx.flush().await?;

@@ -210,6 +210,51 @@ fn a_tampered_entry_fails_verification_naming_it() {
     );
 }
 
+#[test]
+fn a_tampered_row_stamp_fails_verification_naming_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert!(cortina(&data, &["admin", "init"]).status.success());
+    let script = dir.path().join("script.jsonl");
+    std::fs::write(
+        &script,
+        r#"{"action": "agency.register", "id": "questura-milano", "name": "Questura di Milano", "kind": "host", "country": "IT"}
+"#,
+    )
+    .unwrap();
+    let out = cortina(&data, &["exec", "--as", "admin", script.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let out = cortina(&data, &["ledger", "verify"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("3 rows stamped by their entries"),
+        "{}",
+        stdout(&out)
+    );
+    // Re-stamp the agency with the bootstrap's first entry, which registered
+    // another agency.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sqlx::Connection as _;
+        let url = format!("sqlite://{}", data.join(store::SQLITE_FILE).display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query(
+            "UPDATE agencies SET created_seq = 0, updated_seq = 0 WHERE id = 'questura-milano'",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+    });
+    let out = cortina(&data, &["ledger", "verify"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(
+        stdout(&out).trim_end(),
+        "FAILED: row agency/questura-milano is stamped with entry 0 which is about \
+         agency/host-it (agency.register)"
+    );
+}
+
 /// The tlog-tiles read API of the store at `data`, as `cortina serve` will
 /// serve it: path → body.
 fn tile_routes(data: &Path) -> std::collections::HashMap<String, Vec<u8>> {

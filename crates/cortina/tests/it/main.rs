@@ -1,6 +1,7 @@
 //! Integration tests of the `cortina` binary: one test binary (linked once),
 //! one module per command group.
 
+mod crash;
 mod http;
 mod ledger;
 mod recorded;

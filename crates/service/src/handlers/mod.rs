@@ -11,9 +11,24 @@ mod rooms;
 mod tasks;
 mod vetting;
 
+use domain::Action;
+
 use crate::ServiceError;
 use crate::command::Command;
 use crate::context::{Ctx, Done, Outcome};
+
+/// The rows a command creates besides the one its entry names, as
+/// `(action, record kind)`; every other row a command writes is the one its
+/// entry names. `delegation.register` declares the head (a declaration
+/// line) and screens them (a hit opens a vetting case); `declaration.submit`
+/// screens the person declared. The row-stamp check of the ledger accepts
+/// exactly these (see `store::stamps`), so a handler that writes another
+/// row on the side must be listed here, or its stores stop verifying.
+pub(crate) const SIDE_CREATIONS: &[(Action, &str)] = &[
+    (Action::DelegationRegister, declarations::DECLARATION),
+    (Action::DelegationRegister, vetting::VETTING),
+    (Action::DeclarationSubmit, vetting::VETTING),
+];
 
 /// Asks the policy; on a denial, returns the (recorded) denial from the handler.
 macro_rules! authorize {

@@ -150,11 +150,7 @@ async fn declarations_are_screened_reviewed_and_accredited_or_refused() {
             .await;
         assert!(matches!(early, Err(ServiceError::Invalid(_))), "{early:?}");
 
-        w.svc
-            .store()
-            .verify(None, &[])
-            .await
-            .expect("ledger verifies");
+        w.verify().await;
         w.svc.store().close().await;
     }
 }
@@ -306,11 +302,7 @@ async fn the_rfi_lifecycle_with_a_disclosure() {
         );
         let before = domain::time::Timestamp::from_millis(due.as_millis() - 1);
         assert!(!r.is_overdue(before) && r.is_overdue(due));
-        w.svc
-            .store()
-            .verify(None, &[])
-            .await
-            .expect("ledger verifies");
+        w.verify().await;
         w.svc.store().close().await;
     }
 }
@@ -373,11 +365,7 @@ async fn a_foreign_liaison_cannot_task_and_the_denial_is_in_the_ledger() {
             "{foreign_unit:?}"
         );
 
-        w.svc
-            .store()
-            .verify(None, &[])
-            .await
-            .expect("ledger verifies");
+        w.verify().await;
         w.svc.store().close().await;
     }
 }
@@ -419,6 +407,67 @@ async fn bad_input_is_refused_and_changes_nothing() {
             "{who:?}"
         );
         assert_eq!(w.ledger_size().await, size, "nothing recorded");
+        w.verify().await;
         w.svc.store().close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_tampered_row_stamp_fails_verification_naming_the_row() {
+    for db in backends().await {
+        let w = World::new(db).await;
+        us_delegation(&w).await;
+        let draft = w
+            .ok(
+                "us-liaison",
+                json!({"action": "rfi.draft", "id": "rfi-1", "kind": "information", "priority": "normal",
+                       "subject": "Hotel", "body": "Which hotel?"}),
+            )
+            .await;
+        let submit = w
+            .ok("us-liaison", json!({"action": "rfi.submit", "id": "rfi-1"}))
+            .await;
+        let task = w
+            .ok(
+                "commander",
+                json!({"action": "task.create", "id": "task-1", "title": "Patrol",
+                                    "details": "Gate 4", "unit": "questura-milano"}),
+            )
+            .await;
+        w.verify().await;
+        let store = w.svc.store();
+        let size = w.ledger_size().await;
+        for (stamp, why) in [
+            (
+                draft.seq,
+                format!(
+                    "which is not its last change: entry {} (rfi.submit) changed it later",
+                    submit.seq
+                ),
+            ),
+            (
+                size + 5,
+                format!("which is not in the log ({size} entries)"),
+            ),
+            (
+                task.seq,
+                "which is about task/task-1 (task.create)".to_owned(),
+            ),
+        ] {
+            sqlx::query(
+                "UPDATE records SET updated_seq = $1 WHERE kind = 'request' AND id = 'rfi-1'",
+            )
+            .bind(stamp as i64)
+            .execute(store.pool())
+            .await
+            .unwrap();
+            let failure = store
+                .verify_stamps(&service::stamp_rules())
+                .await
+                .expect_err("a tampered stamp verifies");
+            let want = format!("row request/rfi-1 is stamped with entry {stamp} {why}");
+            assert_eq!(failure.message, want, "{}", w.db.name);
+        }
+        store.close().await;
     }
 }

@@ -108,6 +108,21 @@ impl World {
         self.svc.store().ledger_stats().await.unwrap().size
     }
 
+    /// Checks the ledger and every row's stamps against it, as `cortina
+    /// ledger verify` does.
+    pub async fn verify(&self) {
+        let store = self.svc.store();
+        store
+            .verify(None, &[])
+            .await
+            .unwrap_or_else(|f| panic!("{}: ledger: {f}", self.db.name));
+        let rows = store
+            .verify_stamps(&service::stamp_rules())
+            .await
+            .unwrap_or_else(|f| panic!("{}: row stamps: {f}", self.db.name));
+        assert!(rows > 0, "{}: no rows checked", self.db.name);
+    }
+
     /// The decoded ledger entry at `seq`.
     pub async fn entry(&self, seq: u64) -> ledger::Entry {
         let bytes = self.svc.store().entries(seq, seq + 1).await.unwrap();

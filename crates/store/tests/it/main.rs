@@ -5,4 +5,5 @@ mod common;
 mod crash;
 mod ledger_store;
 mod records;
+mod stamps;
 mod tamper;

@@ -173,3 +173,38 @@ async fn accounts_need_a_registered_agency_and_unique_names() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn salts_are_kept_with_their_entries_or_not_at_all() {
+    for db in backends().await {
+        let store = create(&db).await;
+        // Two closures in flight: the second fails, and its salt goes with
+        // its entry.
+        let ok = store.write(|tx| {
+            Box::pin(async move {
+                let a = tx.append_salted(entry(0), [1; 32])?;
+                let b = tx.append(entry(1))?;
+                Ok::<_, StoreError>((a, b))
+            })
+        });
+        let failed = store.write(|tx| {
+            Box::pin(async move {
+                tx.append_salted(entry(2), [2; 32])?;
+                Err::<(), _>(StoreError::OutOfRange("refused".into()))
+            })
+        });
+        let (ok, failed) = tokio::join!(ok, failed);
+        let (a, b) = ok.unwrap();
+        assert!(failed.is_err());
+        let salt = |seq: u64| records::entry_salt(store.pool(), seq as i64);
+        assert_eq!(salt(a).await.unwrap(), Some(vec![1; 32]), "{}", db.name);
+        assert_eq!(salt(b).await.unwrap(), None, "{}", db.name);
+        assert_eq!(store.ledger_stats().await.unwrap().size, 2, "{}", db.name);
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM entry_salts")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(count, 1, "{}: the failed closure's salt is gone", db.name);
+        store.close().await;
+    }
+}
