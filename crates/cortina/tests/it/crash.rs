@@ -78,7 +78,15 @@ fn world(db: &TestDb) {
     )
     .expect("write the test list");
     let out = Command::new(env!("CARGO_BIN_EXE_cortina"))
-        .args(["lists", "import", "--format", "ftm-json", "--data-dir"])
+        .args([
+            "lists",
+            "import",
+            "--as",
+            "admin",
+            "--format",
+            "ftm-json",
+            "--data-dir",
+        ])
         .arg(&db.location.data_dir)
         .arg(&list)
         .env_remove("CORTINA_DATA_DIR")
