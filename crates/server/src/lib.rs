@@ -148,15 +148,19 @@ pub fn router(state: AppState) -> Router {
             config.timeout,
         ))
         .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                // The route template only: paths and query strings can carry
-                // names (`/search/default?q=…`), which stay out of the logs.
-                let route = request
-                    .extensions()
-                    .get::<MatchedPath>()
-                    .map_or("(unmatched)", MatchedPath::as_str);
-                tracing::info_span!("request", method = %request.method(), route)
-            }),
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    // The route template only: paths and query strings can carry
+                    // names (`/search/default?q=…`), which stay out of the logs.
+                    let route = request
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or("(unmatched)", MatchedPath::as_str);
+                    tracing::info_span!("request", method = %request.method(), route)
+                })
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
+                ),
         );
     for (name, value) in [
         (
