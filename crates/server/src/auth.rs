@@ -185,6 +185,16 @@ pub fn routes(config: &Config) -> Router<AppState> {
     let limit = tower_governor::governor::GovernorConfigBuilder::default()
         .per_millisecond(config.login_replenish_ms.max(1))
         .burst_size(config.login_burst.max(1))
+        .error_handler(|e| match e {
+            tower_governor::GovernorError::TooManyRequests { wait_time, .. } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many login attempts from this address: slow down",
+            )
+            .with_retry_after(wait_time.max(1))
+            .into_response(),
+            e => ApiError::internal(&e).into_response(),
+        })
         .finish()
         .map(std::sync::Arc::new);
     let login = post(login);

@@ -188,4 +188,11 @@ fn logins_from_one_address_are_rate_limited() {
         statuses.push(r.status);
     }
     assert_eq!(statuses, vec![401, 401, 401, 429, 429]);
+    let r = w.post(
+        "/api/v1/session",
+        &Auth::None,
+        &json!({"username": "analyst", "password": "wrong"}),
+    );
+    assert_eq!(r.json()["error"]["code"], "rate_limited");
+    assert!(r.header("retry-after").is_some());
 }
