@@ -50,6 +50,13 @@ pub struct ServeArgs {
         default_value = "127.0.0.1:8080"
     )]
     pub listen: std::net::SocketAddr,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key. Session cookies are then
+    /// Secure and responses carry HSTS.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The certificate's private key (PEM; keep it mode 0600).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub store: StoreArgs,
 }

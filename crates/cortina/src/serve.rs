@@ -1,8 +1,9 @@
 //! `cortina serve`: the HTTP server over the store in the data directory
 //! (or `--database`), with the imported lists as its screening index. Thin:
 //! it reads the flags, opens the store, the service and the index, and
-//! hands them to `server::serve`. Stops gracefully on SIGINT or SIGTERM:
-//! requests in flight finish, then the store closes.
+//! hands them to `server::serve` (or `server::tls::serve_tls` with
+//! `--tls-cert/--tls-key`). Stops gracefully on SIGINT or SIGTERM: requests
+//! in flight finish, then the store closes.
 
 use std::sync::Arc;
 
@@ -18,7 +19,7 @@ command as JSON), /api/v1/requests | tasks | declarations (boards), /api/v1/open
 /match/{dataset} and /search/{dataset} (yente-compatible; send X-Purpose), /catalog,
 /entities/{id}, /ledger/checkpoint | key | tile/... (C2SP tlog-tiles; oversight or witness
 tokens), /healthz, /readyz. Tokens: `cortina admin token`. Logs: RUST_LOG (default info).
-TLS is not served yet: run behind a TLS-terminating proxy on the same host.";
+HTTPS with --tls-cert/--tls-key (PEM); without them, serve on loopback behind a TLS proxy.";
 
 /// Runs `cortina serve`.
 pub fn run(args: &ServeArgs) -> Result<Outcome, Failure> {
@@ -38,19 +39,39 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, Failure> {
             tracing::warn!("no lists imported: the screening routes answer 503");
             None
         };
+        let tls = match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => {
+                let cert_pem = std::fs::read(cert)
+                    .with_context(|| format!("reading --tls-cert {}", cert.display()))?;
+                let key_pem = std::fs::read(key)
+                    .with_context(|| format!("reading --tls-key {}", key.display()))?;
+                Some(
+                    server::tls::config_from_pem(&cert_pem, &key_pem)
+                        .context("--tls-cert/--tls-key")?,
+                )
+            }
+            _ => None,
+        };
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("listening on {}", args.listen))?;
         let addr = listener.local_addr().context("the listening address")?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
         println!(
-            "cortina serving on http://{addr} (ledger {}, lists {})",
+            "cortina serving on {scheme}://{addr} (ledger {}, lists {})",
             svc.store().origin(),
             index.as_ref().map_or("none", |i| i.snapshot_hash())
         );
-        let state = server::AppState::new(svc, index, server::Config::default());
-        server::serve(listener, state, shutdown_signal())
-            .await
-            .context("serving")?;
+        let config = server::Config {
+            tls: tls.is_some(),
+            ..server::Config::default()
+        };
+        let state = server::AppState::new(svc, index, config);
+        match tls {
+            Some(tls) => server::tls::serve_tls(listener, tls, state, shutdown_signal()).await,
+            None => server::serve(listener, state, shutdown_signal()).await,
+        }
+        .context("serving")?;
         println!("cortina stopped");
         Ok(Outcome::Ok)
     })

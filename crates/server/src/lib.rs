@@ -19,13 +19,15 @@
 //! * `/healthz`, `/readyz`.
 //!
 //! [`serve`] runs the router until the shutdown future completes, lets the
-//! requests in flight finish, then closes the store.
+//! requests in flight finish, then closes the store; [`tls::serve_tls`] does
+//! the same over TLS.
 
 pub mod api;
 pub mod auth;
 pub mod error;
 pub mod ledger;
 pub mod openapi;
+pub mod tls;
 pub mod yente;
 
 use std::future::Future;
@@ -204,10 +206,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.svc().store().clone();
-    match store.warm_proof_cache().await {
-        Ok(n) => tracing::info!(cached_hashes = n, "ledger proof cache warmed"),
-        Err(e) => tracing::warn!(error = %e, "could not warm the ledger proof cache"),
-    }
+    warm(&store).await;
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
@@ -238,6 +237,14 @@ async fn refuse_oversize(
             .into_response();
     }
     next.run(request).await
+}
+
+/// Loads the ledger's upper hashes, so that tiles and proofs read few rows.
+async fn warm(store: &store::Store) {
+    match store.warm_proof_cache().await {
+        Ok(n) => tracing::info!(cached_hashes = n, "ledger proof cache warmed"),
+        Err(e) => tracing::warn!(error = %e, "could not warm the ledger proof cache"),
+    }
 }
 
 async fn healthz() -> &'static str {

@@ -7,5 +7,6 @@ mod auth;
 mod ledger;
 mod limits;
 mod openapi;
+mod tls;
 mod world;
 mod yente;

@@ -32,6 +32,8 @@ pub struct World {
     pub svc: Service,
     /// `sqlite` or `postgres`.
     pub name: &'static str,
+    /// The server's certificate (PEM), when it serves TLS.
+    tls_root: Option<Vec<u8>>,
     rt: tokio::runtime::Runtime,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -71,6 +73,23 @@ fn index() -> screening::Index {
 impl World {
     /// The world on `db`, served with `config`.
     pub fn start(db: TestDb, config: Config) -> World {
+        World::start_with(db, config, false)
+    }
+
+    /// The world on `db`, served over TLS with a fresh self-signed
+    /// certificate for 127.0.0.1 (and `config.tls` set).
+    pub fn start_tls(db: TestDb, config: Config) -> World {
+        World::start_with(
+            db,
+            Config {
+                tls: true,
+                ..config
+            },
+            true,
+        )
+    }
+
+    fn start_with(db: TestDb, config: Config, tls: bool) -> World {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -86,16 +105,29 @@ impl World {
                 .expect("bind a loopback port");
             (svc, listener)
         });
-        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let addr = listener.local_addr().expect("address");
         let state = AppState::new(svc.clone(), Some(Arc::new(index())), config);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let served = rt.spawn(server::serve(listener, state, async move {
+        let stopped = async move {
             let _ = stopped.await;
-        }));
+        };
+        let (base, tls_root, served) = if tls {
+            let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()])
+                .expect("a self-signed certificate");
+            let pem = cert.cert.pem().into_bytes();
+            let tls = server::tls::config_from_pem(&pem, cert.key_pair.serialize_pem().as_bytes())
+                .expect("TLS configuration");
+            let served = rt.spawn(server::tls::serve_tls(listener, tls, state, stopped));
+            (format!("https://{addr}"), Some(pem), served)
+        } else {
+            let served = rt.spawn(server::serve(listener, state, stopped));
+            (format!("http://{addr}"), None, served)
+        };
         let w = World {
             base,
             svc,
             name,
+            tls_root,
             rt,
             stop: Some(stop),
             served: Some(served),
@@ -257,10 +289,16 @@ impl World {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> Resp {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
+        let mut agent = ureq::Agent::config_builder().http_status_as_error(false);
+        if let Some(pem) = &self.tls_root {
+            let root = ureq::tls::Certificate::from_pem(pem).expect("the test certificate");
+            agent = agent.tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::Specific(Arc::new(vec![root])))
+                    .build(),
+            );
+        }
+        let agent: ureq::Agent = agent.build().into();
         let mut request = ureq::http::Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base));
