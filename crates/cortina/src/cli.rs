@@ -57,6 +57,11 @@ pub struct ServeArgs {
     /// The certificate's private key (PEM; keep it mode 0600).
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<std::path::PathBuf>,
+    /// A reverse proxy (IP address) whose X-Forwarded-For and X-Forwarded-Proto are believed, so
+    /// that login rate limits key on the client and cookies set through HTTPS are Secure.
+    /// Repeatable.
+    #[arg(long = "trusted-proxy", value_name = "IP")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     #[command(flatten)]
     pub store: StoreArgs,
 }

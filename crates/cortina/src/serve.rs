@@ -64,6 +64,7 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, Failure> {
         );
         let config = server::Config {
             tls: tls.is_some(),
+            trusted_proxies: args.trusted_proxies.clone(),
             ..server::Config::default()
         };
         let state = server::AppState::new(svc, index, config);

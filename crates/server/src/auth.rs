@@ -10,8 +10,10 @@
 //! out per login name after repeated failures (the service keeps the
 //! counters); every attempt is a ledger entry.
 
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::rejection::{BytesRejection, ExtensionRejection};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -183,6 +185,9 @@ pub struct SessionInfo {
 /// The session routes, the login route rate-limited per client address.
 pub fn routes(config: &Config) -> Router<AppState> {
     let limit = tower_governor::governor::GovernorConfigBuilder::default()
+        .key_extractor(crate::client::ClientIpKey(
+            config.trusted_proxies.clone().into(),
+        ))
         .per_millisecond(config.login_replenish_ms.max(1))
         .burst_size(config.login_burst.max(1))
         .error_handler(|e| match e {
@@ -205,6 +210,16 @@ pub fn routes(config: &Config) -> Router<AppState> {
     Router::new().route("/api/v1/session", login.delete(logout).get(whoami))
 }
 
+/// Whether the client reached us over TLS (ours, or a trusted proxy's).
+fn secure(state: &AppState, peer: Option<&ConnectInfo<SocketAddr>>, headers: &HeaderMap) -> bool {
+    state.config().tls
+        || crate::client::forwarded_https(
+            peer.map(|p| p.0.ip()),
+            headers,
+            &state.config().trusted_proxies,
+        )
+}
+
 fn session_cookie(value: &str, max_age_s: i64, tls: bool) -> Option<HeaderValue> {
     let secure = if tls { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
@@ -225,6 +240,7 @@ fn session_cookie(value: &str, max_age_s: i64, tls: bool) -> Option<HeaderValue>
 )]
 pub async fn login(
     State(state): State<AppState>,
+    peer: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
     headers: HeaderMap,
     body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -256,7 +272,7 @@ pub async fn login(
             if let Some(c) = session_cookie(
                 session.secret.expose(),
                 policy.session_absolute_ms / 1000,
-                state.config().tls,
+                secure(&state, peer.as_ref().ok(), &headers),
             ) {
                 response.headers_mut().insert(header::SET_COOKIE, c);
             }
@@ -298,7 +314,12 @@ pub async fn login(
         (status = 401, description = "No session", body = ErrorBody),
     )
 )]
-pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    peer: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
+    headers: HeaderMap,
+    caller: Caller,
+) -> Result<Response, ApiError> {
     let Caller::Account {
         via: Via::Session { session_id },
         ..
@@ -314,7 +335,7 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Res
         tracing::info!(seq, "logout");
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
-    if let Some(c) = session_cookie("", 0, state.config().tls) {
+    if let Some(c) = session_cookie("", 0, secure(&state, peer.as_ref().ok(), &headers)) {
         response.headers_mut().insert(header::SET_COOKIE, c);
     }
     Ok(response)

@@ -24,6 +24,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod client;
 pub mod error;
 pub mod ledger;
 pub mod openapi;
@@ -62,6 +63,9 @@ pub struct Config {
     /// Whether clients reach the server over TLS: session cookies are then
     /// `Secure` and responses carry HSTS.
     pub tls: bool,
+    /// Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are
+    /// believed ([`client`]).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Config {
@@ -73,6 +77,7 @@ impl Default for Config {
             body_limit: 1 << 20,
             timeout: Duration::from_secs(30),
             tls: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }

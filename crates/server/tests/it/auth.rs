@@ -196,3 +196,47 @@ fn logins_from_one_address_are_rate_limited() {
     assert_eq!(r.json()["error"]["code"], "rate_limited");
     assert!(r.header("retry-after").is_some());
 }
+
+#[test]
+fn behind_a_trusted_proxy_the_limit_keys_on_the_forwarded_client() {
+    let w = World::start(
+        store::testing::sqlite(),
+        server::Config {
+            login_burst: 2,
+            login_replenish_ms: 60_000,
+            trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+            ..config()
+        },
+    );
+    let attempt = |client: &str| {
+        let body = json!({"username": "analyst", "password": "wrong"}).to_string();
+        w.send(
+            "POST",
+            "/api/v1/session",
+            &Auth::None,
+            &[("X-Forwarded-For", client)],
+            Some(&body),
+        )
+        .status
+    };
+    let first: Vec<u16> = (0..3).map(|_| attempt("192.0.2.10")).collect();
+    assert_eq!(first, vec![401, 401, 429]);
+    // Another client behind the same proxy has a bucket of its own.
+    assert_eq!(attempt("192.0.2.11"), 401);
+    // A client cannot escape its bucket by prepending a forged address.
+    assert_eq!(attempt("198.51.100.1, 192.0.2.10"), 429);
+    // Through a TLS-terminating proxy the session cookie is Secure.
+    let body = json!({"username": "operator", "password": PASSWORD}).to_string();
+    let r = w.send(
+        "POST",
+        "/api/v1/session",
+        &Auth::None,
+        &[
+            ("X-Forwarded-For", "192.0.2.12"),
+            ("X-Forwarded-Proto", "https"),
+        ],
+        Some(&body),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.header("set-cookie").unwrap().contains("; Secure"));
+}
