@@ -301,14 +301,15 @@ impl Service {
         let verified = if locked {
             false
         } else {
-            let hash = account
-                .as_ref()
-                .and_then(|a| a.password_hash.clone())
-                .unwrap_or_else(|| decoy_hash().to_owned());
+            let hash = account.as_ref().and_then(|a| a.password_hash.clone());
             let password = password.clone();
-            tokio::task::spawn_blocking(move || verify_password(&hash, password.expose()))
-                .await
-                .unwrap_or(false)
+            // The decoy is hashed once, on first use: on the blocking pool too.
+            tokio::task::spawn_blocking(move || match &hash {
+                Some(h) => verify_password(h, password.expose()),
+                None => verify_password(decoy_hash(), password.expose()),
+            })
+            .await
+            .unwrap_or(false)
                 && account.as_ref().is_some_and(|a| a.password_hash.is_some())
         };
         let disabled = account.as_ref().is_some_and(|a| a.disabled_seq.is_some());
