@@ -32,9 +32,13 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, Failure> {
         .try_init();
     let rt = crate::ledger_cmd::runtime()?;
     rt.block_on(async {
-        let svc = crate::ledger_cmd::open_service(&args.store).await?;
+        let svc = crate::ledger_cmd::open_service_without_lists(&args.store).await?;
+        // One index, built once, for the declarations' screening and the
+        // screening routes alike.
         let index = if crate::snapshot::current(&args.store.data_dir).is_ok() {
-            Some(Arc::new(crate::snapshot::open(&args.store.data_dir)?))
+            let index = Arc::new(crate::snapshot::open(&args.store.data_dir)?);
+            svc.set_lists(Arc::new(service::ScreeningLists::shared(index.clone())));
+            Some(index)
         } else {
             tracing::warn!("no lists imported: the screening routes answer 503");
             None

@@ -60,6 +60,7 @@ fn serve_is_verified_remotely_and_stops_gracefully() {
         &script,
         r#"{"action": "agency.register", "id": "copasir", "name": "COPASIR", "kind": "oversight", "country": "IT"}
 {"action": "account.create", "username": "oversight", "role": "oversight", "agency": "copasir"}
+{"action": "account.create", "username": "analyst", "role": "host_analyst", "agency": "host-it"}
 "#,
     )
     .unwrap();
@@ -67,6 +68,18 @@ fn serve_is_verified_remotely_and_stops_gracefully() {
         &data,
         &["exec", "--as", "admin", script.to_str().unwrap()],
     ));
+    let lists = dir.path().join("lists.json");
+    std::fs::write(
+        &lists,
+        r#"{"id":"t-bout","schema":"Person","properties":{"name":["Viktor Anatolyevich Bout"],"birthDate":["1967-01-13"]},"datasets":["test"]}
+"#,
+    )
+    .unwrap();
+    ok(&cortina(
+        &data,
+        &["lists", "import", lists.to_str().unwrap(), "--as", "admin"],
+    ));
+    let (_, analyst) = token(&data, &["--user", "analyst", "--purpose", "vetting"]);
     let (_, oversight) = token(
         &data,
         &[
@@ -114,6 +127,23 @@ fn serve_is_verified_remotely_and_stops_gracefully() {
         .find(|w| w.starts_with("http://"))
         .unwrap_or_else(|| panic!("no address in {first:?}"))
         .to_owned();
+
+    // Screening against the imported lists, as a yente client would.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent
+        .post(&format!("{url}/match/default"))
+        .header("Authorization", &format!("ApiKey {analyst}"))
+        .header("Content-Type", "application/json")
+        .send(
+            r#"{"queries": {"q": {"schema": "Person", "properties": {"name": ["Viktor Bout"]}}}}"#,
+        )
+        .expect("match");
+    assert_eq!(response.status().as_u16(), 200);
+    let body = response.body_mut().read_to_string().unwrap();
+    assert!(body.contains("\"t-bout\""), "{body}");
 
     for t in [&oversight, &witness] {
         let out = verify(&url, t);
