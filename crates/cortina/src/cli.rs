@@ -34,6 +34,36 @@ pub enum Command {
     /// Run commands from a file as one account: one JSON command per line in, one JSON result
     /// per line out (denials included). See the vocabulary below.
     Exec(ExecArgs),
+    /// Serve the JSON API, yente-compatible screening and the ledger's tile API over HTTP.
+    #[command(after_help = crate::serve::HELP)]
+    Serve(ServeArgs),
+}
+
+/// `cortina serve ...`
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on (port 0 picks a free port; the address is printed).
+    #[arg(
+        long,
+        value_name = "ADDR",
+        env = "CORTINA_LISTEN",
+        default_value = "127.0.0.1:8080"
+    )]
+    pub listen: std::net::SocketAddr,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key. Session cookies are then
+    /// Secure and responses carry HSTS.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The certificate's private key (PEM; keep it mode 0600).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+    /// A reverse proxy (IP address) whose X-Forwarded-For and X-Forwarded-Proto are believed, so
+    /// that login rate limits key on the client and cookies set through HTTPS are Secure.
+    /// Repeatable.
+    #[arg(long = "trusted-proxy", value_name = "IP")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// Where the store lives: the data directory (it always holds the ledger's
@@ -137,6 +167,37 @@ pub enum AdminCommand {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Issue an API token for an account (--user) or a ledger witness (--witness), or revoke one
+    /// (--revoke). Recorded in the ledger as an action of --as. The token is printed once, alone
+    /// on the last line; only its hash is kept.
+    Token(TokenArgs),
+}
+
+/// `cortina admin token ...`
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["user", "witness", "revoke"])))]
+pub struct TokenArgs {
+    /// The account the token acts as.
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// A witness (an independent ledger reader): the token may read the ledger and nothing else.
+    #[arg(long, value_name = "NAME", conflicts_with = "user")]
+    pub witness: Option<String>,
+    /// Revoke the token with this id instead of issuing one.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["user", "witness", "purpose", "expires"])]
+    pub revoke: Option<String>,
+    /// What the token is for: the purpose recorded with its screenings when a request states none.
+    #[arg(long, value_name = "TEXT")]
+    pub purpose: Option<String>,
+    /// How long the token works: a number and a unit (s, m, h, d, w), e.g. 90d. Default: until
+    /// revoked.
+    #[arg(long, value_name = "DURATION")]
+    pub expires: Option<String>,
+    /// The admin acting.
+    #[arg(long = "as", value_name = "USER", default_value = "admin")]
+    pub actor: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// `cortina admin user ...`

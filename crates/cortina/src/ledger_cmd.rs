@@ -112,6 +112,7 @@ pub fn admin(cmd: AdminCommand) -> Result<Outcome, Failure> {
                 };
                 init(&store, &origin, &bootstrap).await
             }
+            AdminCommand::Token(args) => crate::token::run(&args).await,
             AdminCommand::User(UserCommand::Add {
                 name,
                 role,

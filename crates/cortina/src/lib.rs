@@ -14,7 +14,9 @@ mod ledger_remote;
 mod output;
 mod recorded;
 mod screen;
+mod serve;
 mod snapshot;
+mod token;
 mod update;
 
 use std::process::ExitCode;
@@ -97,5 +99,6 @@ fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
         Command::Ledger(cmd) => ledger_cmd::run(cmd),
         Command::Admin(cmd) => ledger_cmd::admin(cmd),
         Command::Exec(args) => exec::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }

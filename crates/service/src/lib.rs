@@ -15,6 +15,7 @@
 //! action name; their fields deserialize straight into the domain's
 //! validated types, so a bad field is refused before anything runs.
 
+pub mod access;
 pub mod command;
 mod context;
 pub mod error;
@@ -28,6 +29,7 @@ use authority::Authority;
 use domain::request::Deadlines;
 use store::Store;
 
+pub use access::{Bearer, LoginOutcome, LoginPolicy, Secret, SessionCaller, TokenIssue};
 pub use command::Command;
 pub use context::Done;
 pub use error::ServiceError;

@@ -32,7 +32,10 @@ pub(crate) async fn load(
 
 /// The principal for an account row whose agency is of kind `kind` (`None`:
 /// the agency is not registered, which a consistent store never has).
-fn principal_of(account: AccountRow, kind: Option<&str>) -> Result<Principal, ServiceError> {
+pub(crate) fn principal_of(
+    account: AccountRow,
+    kind: Option<&str>,
+) -> Result<Principal, ServiceError> {
     let corrupt = |reason: String| ServiceError::Corrupt {
         kind: "account",
         id: account.id.clone(),

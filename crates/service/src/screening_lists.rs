@@ -7,7 +7,7 @@ use watchlist::model::{PartialDate, Schema};
 
 /// The loaded watchlists.
 pub struct ScreeningLists {
-    index: Index,
+    index: std::sync::Arc<Index>,
     snapshot: String,
 }
 
@@ -35,6 +35,12 @@ pub struct Hit {
 impl ScreeningLists {
     /// Lists from a built index (which knows its snapshot's content hash).
     pub fn new(index: Index) -> Self {
+        ScreeningLists::shared(std::sync::Arc::new(index))
+    }
+
+    /// Lists from an index shared with other screeners (the server's
+    /// screening routes), so that a large snapshot is held in memory once.
+    pub fn shared(index: std::sync::Arc<Index>) -> Self {
         let snapshot = index.snapshot_hash().to_owned();
         ScreeningLists { index, snapshot }
     }

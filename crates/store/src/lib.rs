@@ -10,12 +10,15 @@
 //!   not at all. Writes are group-committed: the sequencer ([`writer`]) runs
 //!   the closures that are waiting, each under its own savepoint, then
 //!   commits once and only then answers each caller.
+//! * Sessions, API tokens and failed-login counters are rows of their own
+//!   ([`auth`]), changed in the same transaction as their ledger entries.
 //! * The ledger is read back for checkpoints, proofs, tiles and verification
 //!   ([`read`]); every row's stamps are checked against it ([`stamps`]).
 //!
 //! Durability is as shipped: SQLite in WAL mode with `synchronous=FULL`,
 //! PostgreSQL with its defaults (`synchronous_commit=on`).
 
+pub mod auth;
 pub mod keys;
 pub mod migrate;
 pub mod read;

@@ -37,6 +37,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 3,
+        name: "auth",
+        common: include_str!("../migrations/0003_auth.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

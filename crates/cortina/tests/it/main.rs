@@ -6,4 +6,5 @@ mod http;
 mod ledger;
 mod recorded;
 mod screen;
+mod serve;
 mod update;

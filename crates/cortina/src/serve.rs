@@ -1,0 +1,100 @@
+//! `cortina serve`: the HTTP server over the store in the data directory
+//! (or `--database`), with the imported lists as its screening index. Thin:
+//! it reads the flags, opens the store, the service and the index, and
+//! hands them to `server::serve` (or `server::tls::serve_tls` with
+//! `--tls-cert/--tls-key`). Stops gracefully on SIGINT or SIGTERM: requests
+//! in flight finish, then the store closes.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use crate::cli::ServeArgs;
+use crate::{Failure, Outcome};
+
+/// What `cortina serve --help` adds.
+pub const HELP: &str = "\
+Routes: /api/v1/session (POST log in, DELETE log out), /api/v1/commands (one `cortina exec`
+command as JSON), /api/v1/requests | tasks | declarations (boards), /api/v1/openapi.json,
+/match/{dataset} and /search/{dataset} (yente-compatible; send X-Purpose), /catalog,
+/entities/{id}, /ledger/checkpoint | key | tile/... (C2SP tlog-tiles; oversight or witness
+tokens), /healthz, /readyz. Tokens: `cortina admin token`. Logs: RUST_LOG (default info).
+HTTPS with --tls-cert/--tls-key (PEM); without them, serve on loopback behind a TLS proxy.";
+
+/// Runs `cortina serve`.
+pub fn run(args: &ServeArgs) -> Result<Outcome, Failure> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let rt = crate::ledger_cmd::runtime()?;
+    rt.block_on(async {
+        let svc = crate::ledger_cmd::open_service_without_lists(&args.store).await?;
+        // One index, built once, for the declarations' screening and the
+        // screening routes alike.
+        let index = if crate::snapshot::current(&args.store.data_dir).is_ok() {
+            let index = Arc::new(crate::snapshot::open(&args.store.data_dir)?);
+            svc.set_lists(Arc::new(service::ScreeningLists::shared(index.clone())));
+            Some(index)
+        } else {
+            tracing::warn!("no lists imported: the screening routes answer 503");
+            None
+        };
+        let tls = match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => {
+                let cert_pem = std::fs::read(cert)
+                    .with_context(|| format!("reading --tls-cert {}", cert.display()))?;
+                let key_pem = std::fs::read(key)
+                    .with_context(|| format!("reading --tls-key {}", key.display()))?;
+                Some(
+                    server::tls::config_from_pem(&cert_pem, &key_pem)
+                        .context("--tls-cert/--tls-key")?,
+                )
+            }
+            _ => None,
+        };
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("listening on {}", args.listen))?;
+        let addr = listener.local_addr().context("the listening address")?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        println!(
+            "cortina serving on {scheme}://{addr} (ledger {}, lists {})",
+            svc.store().origin(),
+            index.as_ref().map_or("none", |i| i.snapshot_hash())
+        );
+        let config = server::Config {
+            tls: tls.is_some(),
+            trusted_proxies: args.trusted_proxies.clone(),
+            ..server::Config::default()
+        };
+        let state = server::AppState::new(svc, index, config);
+        match tls {
+            Some(tls) => server::tls::serve_tls(listener, tls, state, shutdown_signal()).await,
+            None => server::serve(listener, state, shutdown_signal()).await,
+        }
+        .context("serving")?;
+        println!("cortina stopped");
+        Ok(Outcome::Ok)
+    })
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = interrupt => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = interrupt.await;
+        }
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}

@@ -1,0 +1,342 @@
+//! The JSON API under `/api/v1`: commands and boards.
+//!
+//! `POST /api/v1/commands` takes one command in the vocabulary of `cortina
+//! exec` (`{"action": "rfi.draft", …}`; unknown fields refused) and runs it
+//! through `Service::execute` as the caller: authorized, applied and
+//! recorded in one transaction. A denial is 403 and names the policies.
+//!
+//! The boards (`GET /api/v1/requests`, `/tasks`, `/declarations`) list the
+//! records the caller may read — the host sees all, a delegation only its
+//! own, each record checked against the policy — as summaries without
+//! personal data. Reading a record in full is a command (`rfi.read`,
+//! `declaration.read` with a purpose), so each such consultation is in the
+//! ledger.
+
+use authority::Resource;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use domain::Action;
+use domain::declaration::DeclarationLine;
+use domain::request::Request;
+use domain::storage::Aggregate;
+use domain::task::Task;
+use serde::{Deserialize, Serialize};
+use service::Command;
+use store::records::{self, Filter, Record};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ErrorBody, json_body};
+
+/// The API routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/commands", post(command))
+        .route("/api/v1/requests", get(requests))
+        .route("/api/v1/tasks", get(tasks))
+        .route("/api/v1/declarations", get(declarations))
+}
+
+/// What a command did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DoneBody {
+    /// The ledger entry that records it.
+    pub seq: u64,
+    /// The action's name.
+    pub action: String,
+    /// The kind of record acted on.
+    pub kind: String,
+    /// Its id.
+    pub id: String,
+    /// Its state afterwards, for records with a state machine.
+    pub state: Option<String>,
+    /// What the command returns: the record for reads, a one-time password
+    /// for a new account.
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<serde_json::Value>,
+}
+
+/// Runs one command as the caller.
+#[utoipa::path(
+    post, path = "/api/v1/commands", tag = "commands",
+    request_body(content = Object, description = "One command: {\"action\": \"rfi.draft\", …} — the vocabulary of `cortina exec --help`; unknown fields are refused."),
+    responses(
+        (status = 200, description = "Done and recorded", body = DoneBody),
+        (status = 400, description = "Malformed JSON or not a valid command", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Denied by the policy (recorded; names the policies)", body = ErrorBody),
+        (status = 404, description = "A record named does not exist", body = ErrorBody),
+        (status = 409, description = "Conflict", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 422, description = "Not allowed in the record's state, or a rule refused it", body = ErrorBody),
+    )
+)]
+pub async fn command(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<axum::body::Bytes, BytesRejection>,
+) -> Result<Json<DoneBody>, ApiError> {
+    let username = caller.username()?;
+    let command: Command = json_body(&headers, body, "bad_command")?;
+    let action = command.action();
+    let result = state.svc().execute(username, command).await;
+    match &result {
+        Ok(done) => tracing::info!(%action, seq = done.seq, "command done"),
+        Err(e) => tracing::info!(%action, code = e.code(), "command refused"),
+    }
+    let done = result?;
+    Ok(Json(DoneBody {
+        seq: done.seq,
+        action: done.action.to_owned(),
+        kind: done.kind.to_owned(),
+        id: done.id,
+        state: done.state,
+        data: done.data,
+    }))
+}
+
+/// Board filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BoardQuery {
+    /// Only records in this state.
+    pub state: Option<String>,
+    /// At most this many (newest first; default and maximum 1,000).
+    pub limit: Option<i64>,
+}
+
+/// A request on the board.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestSummary {
+    /// Its id.
+    pub id: String,
+    /// The requesting delegation.
+    pub delegation: String,
+    /// `information` or `assistance`.
+    #[schema(value_type = String)]
+    pub kind: serde_json::Value,
+    /// `urgent_direct`, `urgent` or `normal`.
+    #[schema(value_type = String)]
+    pub priority: serde_json::Value,
+    /// The subject line.
+    pub subject: String,
+    /// The state.
+    pub state: String,
+    /// When it was submitted (Unix ms).
+    pub submitted_at: Option<i64>,
+    /// When an answer is due (Unix ms).
+    pub due_at: Option<i64>,
+    /// Whether it is past due without an answer.
+    pub overdue: bool,
+    /// The ledger entry that last changed it.
+    pub updated_seq: i64,
+}
+
+/// A task on the board.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskSummary {
+    /// Its id.
+    pub id: String,
+    /// The title.
+    pub title: String,
+    /// The host agency the assigned unit belongs to.
+    pub unit_agency: String,
+    /// The state.
+    pub state: String,
+    /// The ledger entry that last changed it.
+    pub updated_seq: i64,
+}
+
+/// A declaration line on the board (no personal data: read the line with
+/// `declaration.read` and a purpose).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeclarationSummary {
+    /// Its id.
+    pub id: String,
+    /// The declaring delegation.
+    pub delegation: String,
+    /// Whether it is the head of the delegation.
+    pub head: bool,
+    /// The role asked for.
+    pub role: String,
+    /// The screening status (`not_screened`, `clear`, `hit`, …).
+    #[schema(value_type = String)]
+    pub screening: serde_json::Value,
+    /// The review state.
+    pub state: String,
+    /// The ledger entry that last changed it.
+    pub updated_seq: i64,
+}
+
+/// A board: the records the caller may see.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Board<T> {
+    /// The records, most recently changed first.
+    pub items: Vec<T>,
+}
+
+/// The records of `A::KIND` the caller may read under `action`, each with
+/// its parsed document.
+async fn visible<A: Aggregate + serde::de::DeserializeOwned>(
+    state: &AppState,
+    caller: &Caller,
+    query: &BoardQuery,
+    action: Action,
+    resource: impl Fn(&A, &Record) -> Resource,
+) -> Result<Vec<(A, Record)>, ApiError> {
+    let username = caller.username()?;
+    let svc = state.svc();
+    let principal = svc.principal(username).await?;
+    // A delegation's members see only its records; the query says so, and
+    // the policy below checks every record anyway.
+    let filter = Filter {
+        delegation: if principal.is_host() {
+            None
+        } else {
+            principal.delegation.clone()
+        },
+        room: None,
+        state: query.state.clone(),
+        limit: Some(query.limit.unwrap_or(1000).clamp(1, 1000)),
+    };
+    let rows = records::list(svc.store().pool(), A::KIND, &filter).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for record in rows {
+        let Some(doc) = record.doc.as_deref() else {
+            continue;
+        };
+        let value: A = match serde_json::from_str(doc) {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::error!(kind = A::KIND, error = %e, "a stored document does not load");
+                continue;
+            }
+        };
+        if svc
+            .authority()
+            .decide(&principal, action, &resource(&value, &record))
+            .allowed
+        {
+            out.push((value, record));
+        }
+    }
+    Ok(out)
+}
+
+/// Requests for information and assistance the caller may see.
+#[utoipa::path(
+    get, path = "/api/v1/requests", tag = "boards", params(BoardQuery),
+    responses(
+        (status = 200, description = "The board", body = Board<RequestSummary>),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+    )
+)]
+pub async fn requests(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<BoardQuery>,
+) -> Result<Json<Board<RequestSummary>>, ApiError> {
+    let rows = visible::<Request>(&state, &caller, &query, Action::RfiRead, |r, _| {
+        Resource::Request {
+            id: r.id().to_string(),
+            delegation: r.requester().to_string(),
+        }
+    })
+    .await?;
+    let now = domain::time::Timestamp::from_millis(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64),
+    );
+    let items = rows
+        .into_iter()
+        .map(|(r, record)| RequestSummary {
+            id: r.id().to_string(),
+            delegation: r.requester().to_string(),
+            kind: serde_json::to_value(r.kind()).unwrap_or_default(),
+            priority: serde_json::to_value(r.priority()).unwrap_or_default(),
+            subject: r.subject().to_string(),
+            state: r.state_name().to_owned(),
+            submitted_at: r.submitted_at().map(|t| t.as_millis()),
+            due_at: r.due_at().map(|t| t.as_millis()),
+            overdue: r.is_overdue(now),
+            updated_seq: record.updated_seq,
+        })
+        .collect();
+    Ok(Json(Board { items }))
+}
+
+/// Tasks for host units the caller may see (host principals only: the
+/// policy forbids foreign tasking, reading included).
+#[utoipa::path(
+    get, path = "/api/v1/tasks", tag = "boards", params(BoardQuery),
+    responses(
+        (status = 200, description = "The board", body = Board<TaskSummary>),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+    )
+)]
+pub async fn tasks(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<BoardQuery>,
+) -> Result<Json<Board<TaskSummary>>, ApiError> {
+    let rows = visible::<Task>(&state, &caller, &query, Action::TaskRead, |t, _| {
+        Resource::Task {
+            id: t.id().to_string(),
+        }
+    })
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(|(t, record)| TaskSummary {
+            id: t.id().to_string(),
+            title: t.title().to_string(),
+            unit_agency: t.assignee().agency().to_string(),
+            state: t.state_name().to_owned(),
+            updated_seq: record.updated_seq,
+        })
+        .collect();
+    Ok(Json(Board { items }))
+}
+
+/// Declaration lines the caller may see, without personal data.
+#[utoipa::path(
+    get, path = "/api/v1/declarations", tag = "boards", params(BoardQuery),
+    responses(
+        (status = 200, description = "The board", body = Board<DeclarationSummary>),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+    )
+)]
+pub async fn declarations(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<BoardQuery>,
+) -> Result<Json<Board<DeclarationSummary>>, ApiError> {
+    let rows =
+        visible::<DeclarationLine>(&state, &caller, &query, Action::DeclarationRead, |d, _| {
+            Resource::Declaration {
+                id: d.id().to_string(),
+                delegation: d.delegation().to_string(),
+            }
+        })
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|(d, record)| DeclarationSummary {
+            id: d.id().to_string(),
+            delegation: d.delegation().to_string(),
+            head: d.is_head(),
+            role: d.person().role().as_str().to_owned(),
+            screening: serde_json::to_value(d.screening()).unwrap_or_default(),
+            state: d.state_name().to_owned(),
+            updated_seq: record.updated_seq,
+        })
+        .collect();
+    Ok(Json(Board { items }))
+}

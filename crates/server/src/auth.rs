@@ -1,0 +1,377 @@
+//! Who is calling, and the session routes.
+//!
+//! A request authenticates with a token (`Authorization: Bearer <token>`,
+//! or `ApiKey <token>` as yente clients send it) or with the session cookie
+//! that `POST /api/v1/session` sets (HttpOnly, SameSite=Strict, Secure under
+//! TLS; idle and absolute expiry). A token that is present but invalid is a
+//! 401 even when a valid cookie comes along: the caller meant the token.
+//!
+//! Logins are rate-limited per client address (tower_governor) and locked
+//! out per login name after repeated failures (the service keeps the
+//! counters); every attempt is a ledger entry.
+
+use axum::extract::rejection::{BytesRejection, ExtensionRejection};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use service::{Bearer, LoginOutcome, Secret};
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ErrorBody, json_body};
+use crate::{AppState, Config};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "cortina_session";
+
+/// How the caller authenticated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// A browser session.
+    Session {
+        /// The session's public id.
+        session_id: String,
+    },
+    /// An API token.
+    Token {
+        /// The token's id.
+        token_id: String,
+        /// The purpose it was issued with.
+        purpose: Option<String>,
+    },
+}
+
+/// The authenticated caller of a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Caller {
+    /// An account (by session or API token).
+    Account {
+        /// Its login name (what the service acts as).
+        username: String,
+        /// Its id.
+        account_id: String,
+        /// How it authenticated.
+        via: Via,
+    },
+    /// A witness token: may read the ledger, nothing else.
+    Witness {
+        /// The token's id.
+        token_id: String,
+        /// The witness's name.
+        name: String,
+    },
+}
+
+impl Caller {
+    /// The account's login name, or 403 for a witness.
+    pub fn username(&self) -> Result<&str, ApiError> {
+        match self {
+            Caller::Account { username, .. } => Ok(username),
+            Caller::Witness { .. } => Err(ApiError::forbidden(
+                "a witness token may only read the ledger (/ledger/…)",
+            )),
+        }
+    }
+}
+
+/// The token in an `Authorization` header (`Bearer` or `ApiKey` scheme),
+/// `Ok(None)` without the header, `Err` for a header of another shape.
+fn token_of(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| ApiError::unauthenticated())?;
+    let (scheme, token) = value
+        .trim()
+        .split_once(' ')
+        .ok_or_else(ApiError::unauthenticated)?;
+    if scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("apikey") {
+        Ok(Some(token.trim()))
+    } else {
+        Err(ApiError::unauthenticated())
+    }
+}
+
+/// The value of cookie `name`, if sent.
+fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
+        let svc = state.svc();
+        if let Some(token) = token_of(&parts.headers)? {
+            return match svc.bearer(token).await? {
+                Some(Bearer::Account {
+                    token_id,
+                    account_id,
+                    username,
+                    purpose,
+                }) => Ok(Caller::Account {
+                    username,
+                    account_id,
+                    via: Via::Token { token_id, purpose },
+                }),
+                Some(Bearer::Witness { token_id, name }) => Ok(Caller::Witness { token_id, name }),
+                None => Err(ApiError::unauthenticated()),
+            };
+        }
+        if let Some(value) = cookie(&parts.headers, SESSION_COOKIE)
+            && let Some(s) = svc.session(value, &state.config().login).await?
+        {
+            return Ok(Caller::Account {
+                username: s.username,
+                account_id: s.account_id,
+                via: Via::Session {
+                    session_id: s.session_id,
+                },
+            });
+        }
+        Err(ApiError::unauthenticated())
+    }
+}
+
+/// `POST /api/v1/session`'s body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// The login name.
+    pub username: String,
+    /// The password.
+    pub password: String,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest").finish_non_exhaustive()
+    }
+}
+
+/// Who is logged in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionInfo {
+    /// The login name.
+    pub username: String,
+    /// The account's id.
+    pub account_id: String,
+    /// The role.
+    pub role: String,
+    /// The agency.
+    pub agency: String,
+    /// The delegation (foreign accounts).
+    pub delegation: Option<String>,
+    /// The session's public id (absent for a token).
+    pub session: Option<String>,
+    /// When the session ends at the latest (Unix ms; absent when unknown).
+    pub expires_ms: Option<i64>,
+    /// The ledger entry of the login.
+    pub seq: Option<u64>,
+}
+
+/// The session routes, the login route rate-limited per client address.
+pub fn routes(config: &Config) -> Router<AppState> {
+    let limit = tower_governor::governor::GovernorConfigBuilder::default()
+        .key_extractor(crate::client::ClientIpKey(
+            config.trusted_proxies.clone().into(),
+        ))
+        .per_millisecond(config.login_replenish_ms.max(1))
+        .burst_size(config.login_burst.max(1))
+        .error_handler(|e| match e {
+            tower_governor::GovernorError::TooManyRequests { wait_time, .. } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many login attempts from this address: slow down",
+            )
+            .with_retry_after(wait_time.max(1))
+            .into_response(),
+            e => ApiError::internal(&e).into_response(),
+        })
+        .finish()
+        .map(std::sync::Arc::new);
+    let login = post(login);
+    let login = match limit {
+        Some(limit) => login.layer(tower_governor::GovernorLayer { config: limit }),
+        None => login,
+    };
+    Router::new().route("/api/v1/session", login.delete(logout).get(whoami))
+}
+
+/// Whether the client reached us over TLS (ours, or a trusted proxy's).
+fn secure(state: &AppState, peer: Option<&ConnectInfo<SocketAddr>>, headers: &HeaderMap) -> bool {
+    state.config().tls
+        || crate::client::forwarded_https(
+            peer.map(|p| p.0.ip()),
+            headers,
+            &state.config().trusted_proxies,
+        )
+}
+
+fn session_cookie(value: &str, max_age_s: i64, tls: bool) -> Option<HeaderValue> {
+    let secure = if tls { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{secure}"
+    ))
+    .ok()
+}
+
+/// Logs in: checks the password, opens a session, sets the cookie.
+#[utoipa::path(
+    post, path = "/api/v1/session", tag = "session",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in; the session cookie is set", body = SessionInfo),
+        (status = 401, description = "Wrong name or password (recorded)", body = ErrorBody),
+        (status = 429, description = "Locked out, or too many attempts from this address", body = ErrorBody),
+    )
+)]
+pub async fn login(
+    State(state): State<AppState>,
+    peer: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
+    headers: HeaderMap,
+    body: Result<axum::body::Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let request: LoginRequest = json_body(&headers, body, "bad_request")?;
+    let svc = state.svc();
+    let policy = state.config().login;
+    let outcome = svc
+        .login(&request.username, &Secret::new(request.password), &policy)
+        .await?;
+    match outcome {
+        LoginOutcome::LoggedIn {
+            session,
+            account_id,
+            seq,
+        } => {
+            tracing::info!(seq, "login");
+            let principal = svc.principal(&request.username).await?;
+            let info = SessionInfo {
+                username: request.username,
+                account_id,
+                role: principal.role.as_str().to_owned(),
+                agency: principal.agency_id,
+                delegation: principal.delegation,
+                session: Some(session.id),
+                expires_ms: Some(session.expires_ms),
+                seq: Some(seq),
+            };
+            let mut response = Json(info).into_response();
+            if let Some(c) = session_cookie(
+                session.secret.expose(),
+                policy.session_absolute_ms / 1000,
+                secure(&state, peer.as_ref().ok(), &headers),
+            ) {
+                response.headers_mut().insert(header::SET_COOKIE, c);
+            }
+            Ok(response)
+        }
+        LoginOutcome::Refused {
+            seq,
+            locked_until_ms: Some(until),
+        } => {
+            tracing::info!(seq, "login refused: locked out");
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+            Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "locked_out",
+                "too many failed logins for this name: try again later",
+            )
+            .with_seq(seq)
+            .with_retry_after(((until - now).max(0) as u64).div_ceil(1000)))
+        }
+        LoginOutcome::Refused { seq, .. } => {
+            tracing::info!(seq, "login failed");
+            Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "login_failed",
+                "wrong username or password",
+            )
+            .with_seq(seq))
+        }
+    }
+}
+
+/// Logs out: ends the session and clears the cookie.
+#[utoipa::path(
+    delete, path = "/api/v1/session", tag = "session",
+    responses(
+        (status = 204, description = "Logged out"),
+        (status = 401, description = "No session", body = ErrorBody),
+    )
+)]
+pub async fn logout(
+    State(state): State<AppState>,
+    peer: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
+    headers: HeaderMap,
+    caller: Caller,
+) -> Result<Response, ApiError> {
+    let Caller::Account {
+        via: Via::Session { session_id },
+        ..
+    } = caller
+    else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "no_session",
+            "this request carries a token, not a session; revoke tokens with `cortina admin token --revoke`",
+        ));
+    };
+    if let Some(seq) = state.svc().logout(&session_id).await? {
+        tracing::info!(seq, "logout");
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    if let Some(c) = session_cookie("", 0, secure(&state, peer.as_ref().ok(), &headers)) {
+        response.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    Ok(response)
+}
+
+/// Who the caller is.
+#[utoipa::path(
+    get, path = "/api/v1/session", tag = "session",
+    responses(
+        (status = 200, description = "The caller", body = SessionInfo),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+    )
+)]
+pub async fn whoami(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<SessionInfo>, ApiError> {
+    let username = caller.username()?.to_owned();
+    let principal = state.svc().principal(&username).await?;
+    let Caller::Account {
+        account_id, via, ..
+    } = caller
+    else {
+        return Err(ApiError::forbidden("a witness has no account"));
+    };
+    Ok(Json(SessionInfo {
+        username,
+        account_id,
+        role: principal.role.as_str().to_owned(),
+        agency: principal.agency_id,
+        delegation: principal.delegation,
+        session: match via {
+            Via::Session { session_id } => Some(session_id),
+            Via::Token { .. } => None,
+        },
+        expires_ms: None,
+        seq: None,
+    }))
+}

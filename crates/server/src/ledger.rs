@@ -1,0 +1,149 @@
+//! The ledger's C2SP tlog-tiles read API, as `cortina ledger verify --url`
+//! and standard tlog tooling read it:
+//!
+//! * `GET /ledger/checkpoint` — the latest signed checkpoint (`no-cache`);
+//! * `GET /ledger/tile/<L>/<N>[.p/<W>]` — hash tiles;
+//! * `GET /ledger/tile/entries/<N>[.p/<W>]` — entry bundles;
+//! * `GET /ledger/key` — the verifier key (`name+hash+base64`).
+//!
+//! Full tiles never change: `Cache-Control: public, max-age=31536000,
+//! immutable`. Partial tiles grow: `no-cache`. The path is parsed and
+//! validated by `ledger::Tile::parse_path` (anything else, `..` included,
+//! is a 400); a tile beyond the log is a 404.
+//!
+//! Readers: an account the policy lets read the ledger (`ledger.read`: the
+//! oversight role), or a witness token. Reads are not ledger entries: the
+//! ledger holds no personal data, and a verifier reading it must not make
+//! it grow.
+
+use authority::Resource;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use domain::Action;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ErrorBody};
+
+/// The ledger routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/ledger/checkpoint", get(checkpoint))
+        .route("/ledger/key", get(key))
+        .route("/ledger/tile/{*path}", get(tile))
+}
+
+/// Refuses callers who may not read the ledger.
+async fn may_read(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
+    let username = match caller {
+        Caller::Witness { .. } => return Ok(()),
+        Caller::Account { username, .. } => username,
+    };
+    let principal = state.svc().principal(username).await?;
+    let decision =
+        state
+            .svc()
+            .authority()
+            .decide(&principal, Action::LedgerRead, &Resource::Ledger);
+    if decision.allowed {
+        Ok(())
+    } else {
+        let mut err = ApiError::new(
+            StatusCode::FORBIDDEN,
+            "denied",
+            format!(
+                "reading the ledger is not granted to this account (policy {})",
+                decision.policy_ids.join(", ")
+            ),
+        );
+        err = err.with_policies(decision.policy_ids);
+        Err(err)
+    }
+}
+
+fn bytes(body: Vec<u8>, content_type: &'static str, cache: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The latest signed checkpoint.
+#[utoipa::path(
+    get, path = "/ledger/checkpoint", tag = "ledger",
+    responses(
+        (status = 200, description = "The checkpoint (C2SP tlog-checkpoint in a signed note)", content_type = "text/plain", body = String),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not a ledger reader", body = ErrorBody),
+    )
+)]
+pub async fn checkpoint(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Response, ApiError> {
+    may_read(&state, &caller).await?;
+    let note = state.svc().store().checkpoint().await?;
+    Ok(bytes(
+        note.into_bytes(),
+        "text/plain; charset=utf-8",
+        "no-cache",
+    ))
+}
+
+/// The ledger's verifier key.
+#[utoipa::path(
+    get, path = "/ledger/key", tag = "ledger",
+    responses(
+        (status = 200, description = "The verifier key (name+hash+base64)", content_type = "text/plain", body = String),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not a ledger reader", body = ErrorBody),
+    )
+)]
+pub async fn key(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    may_read(&state, &caller).await?;
+    let key = format!("{}\n", state.svc().store().verifier().key_string());
+    Ok(bytes(
+        key.into_bytes(),
+        "text/plain; charset=utf-8",
+        "no-cache",
+    ))
+}
+
+/// A hash tile or an entry bundle.
+#[utoipa::path(
+    get, path = "/ledger/tile/{path}", tag = "ledger",
+    params(("path" = String, Path, description = "`<L>/<N>[.p/<W>]` or `entries/<N>[.p/<W>]`, N in groups of `x001/` digits")),
+    responses(
+        (status = 200, description = "The tile's bytes", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 400, description = "Not a tile path", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not a ledger reader", body = ErrorBody),
+        (status = 404, description = "Beyond the log", body = ErrorBody),
+    )
+)]
+pub async fn tile(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(path): Path<String>,
+) -> Result<Response, ApiError> {
+    may_read(&state, &caller).await?;
+    let tile = ledger::Tile::parse_path(&format!("tile/{path}"))
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_tile_path", e.to_string()))?;
+    let data = state.svc().store().tile(&tile).await.map_err(|e| match e {
+        store::StoreError::OutOfRange(m) => ApiError::new(StatusCode::NOT_FOUND, "not_found", m),
+        e => ApiError::from(e),
+    })?;
+    let cache = if tile.is_partial() {
+        "no-cache"
+    } else {
+        "public, max-age=31536000, immutable"
+    };
+    Ok(bytes(data, "application/octet-stream", cache))
+}

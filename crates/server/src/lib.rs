@@ -1,0 +1,280 @@
+//! `server`: cortina over HTTP. The only crate that knows HTTP; it owns its
+//! wire types and maps every error to a response in one place.
+//!
+//! ```text
+//! request ─► security headers, body limit, timeout, trace (route, status, latency; no
+//!            query strings, bodies or credentials)
+//!         ─► route ─► Caller (session cookie, or Bearer / ApiKey token)
+//!                  ─► Service::execute / Service::record / a read ─► response
+//! ```
+//!
+//! Route families, each with its own error shape:
+//!
+//! * `/api/v1/…` ([`api`], [`auth`]): sessions, commands (the same vocabulary
+//!   as `cortina exec`), boards; errors `{"error": {"code", "message", …}}`.
+//!   The OpenAPI document is at `/api/v1/openapi.json` ([`openapi`]).
+//! * `/match/{dataset}`, `/search/{dataset}`, `/catalog`, `/entities/{id}`
+//!   ([`yente`]): yente-compatible screening; errors `{"detail": …}`.
+//! * `/ledger/…` ([`ledger`]): the C2SP tlog-tiles read API.
+//! * `/healthz`, `/readyz`.
+//!
+//! [`serve`] runs the router until the shutdown future completes, lets the
+//! requests in flight finish, then closes the store; [`tls::serve_tls`] does
+//! the same over TLS.
+
+pub mod api;
+pub mod auth;
+pub mod client;
+pub mod error;
+pub mod ledger;
+pub mod openapi;
+pub mod tls;
+pub mod yente;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, State};
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use screening::Index;
+use service::{LoginPolicy, Service};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// How the server behaves. [`Config::default`] is what `cortina serve` uses.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Lockout and session lifetimes.
+    pub login: LoginPolicy,
+    /// Login attempts allowed per client address: a burst of this many…
+    pub login_burst: u32,
+    /// …then one more every this many milliseconds.
+    pub login_replenish_ms: u64,
+    /// Largest request body (bytes).
+    pub body_limit: usize,
+    /// Longest time a request may take.
+    pub timeout: Duration,
+    /// Whether clients reach the server over TLS: session cookies are then
+    /// `Secure` and responses carry HSTS.
+    pub tls: bool,
+    /// Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are
+    /// believed ([`client`]).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            login: LoginPolicy::default(),
+            login_burst: 10,
+            login_replenish_ms: 2_000,
+            body_limit: 1 << 20,
+            timeout: Duration::from_secs(30),
+            tls: false,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// What every handler shares: the service, the screening index, the
+/// configuration. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Shared>,
+}
+
+struct Shared {
+    svc: Service,
+    index: Option<Arc<Index>>,
+    config: Config,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("svc", &self.inner.svc)
+            .field(
+                "lists",
+                &self.inner.index.as_ref().map(|i| i.snapshot_hash()),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// The state for a server over `svc`, screening against `index` (none
+    /// when no lists were imported: the screening routes then answer 503).
+    pub fn new(svc: Service, index: Option<Arc<Index>>, config: Config) -> AppState {
+        AppState {
+            inner: Arc::new(Shared { svc, index, config }),
+        }
+    }
+
+    /// The service.
+    pub fn svc(&self) -> &Service {
+        &self.inner.svc
+    }
+
+    /// The screening index, if lists are loaded.
+    pub fn index(&self) -> Option<&Arc<Index>> {
+        self.inner.index.as_ref()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+}
+
+/// The whole router, with its layers.
+pub fn router(state: AppState) -> Router {
+    let config = state.config().clone();
+    let mut app = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .merge(auth::routes(&config))
+        .merge(api::routes())
+        .merge(yente::routes())
+        .merge(ledger::routes())
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .fallback(not_found)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            config.body_limit,
+            refuse_oversize,
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.timeout,
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    // The route template only: paths and query strings can carry
+                    // names (`/search/default?q=…`), which stay out of the logs.
+                    let route = request
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or("(unmatched)", MatchedPath::as_str);
+                    tracing::info_span!("request", method = %request.method(), route)
+                })
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
+                ),
+        );
+    for (name, value) in [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (
+            HeaderName::from_static("cross-origin-resource-policy"),
+            "same-origin",
+        ),
+    ] {
+        app = app.layer(SetResponseHeaderLayer::overriding(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    // Responses are private and fresh unless a route says otherwise (the
+    // ledger's full tiles are immutable and say so).
+    app = app.layer(SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    ));
+    if config.tls {
+        app = app.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ));
+    }
+    app
+}
+
+/// Serves `state` on `listener` until `shutdown` completes; then stops
+/// accepting, lets the requests in flight finish, and closes the store.
+/// Warms the ledger's proof cache first.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let store = state.svc().store().clone();
+    warm(&store).await;
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    store.close().await;
+    result
+}
+
+/// Refuses a body whose declared length exceeds the limit before reading
+/// any of it (a body without a length is cut off at the limit while read).
+async fn refuse_oversize(
+    State(limit): State<usize>,
+    request: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        let message = "the request body is larger than the server accepts";
+        let path = request.uri().path();
+        if yente::is_yente_path(path) {
+            return error::YenteError::new(StatusCode::PAYLOAD_TOO_LARGE, message).into_response();
+        }
+        return error::ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
+            .into_response();
+    }
+    next.run(request).await
+}
+
+/// Loads the ledger's upper hashes, so that tiles and proofs read few rows.
+async fn warm(store: &store::Store) {
+    match store.warm_proof_cache().await {
+        Ok(n) => tracing::info!(cached_hashes = n, "ledger proof cache warmed"),
+        Err(e) => tracing::warn!(error = %e, "could not warm the ledger proof cache"),
+    }
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.svc().store().ledger_stats().await {
+        Ok(stats) => axum::Json(serde_json::json!({
+            "status": "ready",
+            "ledger_size": stats.size,
+            "lists": state.index().map(|i| i.snapshot_hash()),
+        }))
+        .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "readiness check: the store does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({ "status": "unavailable" })),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn not_found() -> error::ApiError {
+    error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+}

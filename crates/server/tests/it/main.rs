@@ -1,0 +1,12 @@
+//! Server tests: the real router on a loopback port over a throwaway store
+//! (SQLite, and PostgreSQL when `CORTINA_TEST_DATABASE_URL` is set), driven
+//! by a real HTTP client.
+
+mod api;
+mod auth;
+mod ledger;
+mod limits;
+mod openapi;
+mod tls;
+mod world;
+mod yente;

@@ -1,0 +1,184 @@
+//! Sessions, tokens and failed-login counters: stored by hash, looked up
+//! by hash, changed only inside ledgered writes; a token is for an account
+//! or a witness, never both.
+
+use store::StoreError;
+use store::auth::{self, LoginFailures, SessionRow, TokenRow};
+use store::records::{self, AccountRow, AgencyRow};
+
+use crate::common::{backends, create, entry};
+
+fn token(id: &str, hash: u8, account: Option<&str>, witness: Option<&str>) -> TokenRow {
+    TokenRow {
+        id: id.into(),
+        secret_hash: vec![hash; 32],
+        account_id: account.map(Into::into),
+        witness: witness.map(Into::into),
+        purpose: Some("audit".into()),
+        created_ms: 1,
+        expires_ms: None,
+        revoked_seq: None,
+        created_seq: 0,
+        updated_seq: 0,
+    }
+}
+
+#[tokio::test]
+async fn auth_rows_are_kept_by_hash_and_change_with_entries() {
+    for db in backends().await {
+        let store = create(&db).await;
+        store
+            .write(|tx| {
+                Box::pin(async move {
+                    let seq = tx.append(entry(0))? as i64;
+                    let conn = tx.conn().await?;
+                    records::insert_agency(
+                        &mut *conn,
+                        &AgencyRow {
+                            id: "copasir".into(),
+                            name: "COPASIR".into(),
+                            kind: "oversight".into(),
+                            country: "IT".into(),
+                            created_seq: seq,
+                            updated_seq: seq,
+                        },
+                    )
+                    .await?;
+                    records::insert_account(
+                        &mut *conn,
+                        &AccountRow {
+                            id: "acc-o".into(),
+                            username: "o".into(),
+                            role: "oversight".into(),
+                            agency_id: "copasir".into(),
+                            delegation_id: None,
+                            declaration_id: None,
+                            password_hash: None,
+                            disabled_seq: None,
+                            created_seq: seq,
+                            updated_seq: seq,
+                        },
+                    )
+                    .await?;
+                    auth::insert_session(
+                        &mut *conn,
+                        &SessionRow {
+                            id: "ses-1".into(),
+                            secret_hash: vec![1; 32],
+                            account_id: "acc-o".into(),
+                            created_ms: 100,
+                            last_seen_ms: 100,
+                            expires_ms: 1_000,
+                            created_seq: seq,
+                        },
+                    )
+                    .await?;
+                    auth::insert_token(&mut *conn, &token("tok-a", 2, Some("acc-o"), None)).await?;
+                    auth::insert_token(&mut *conn, &token("tok-w", 3, None, Some("ngo"))).await?;
+                    auth::put_login_failures(
+                        &mut *conn,
+                        &[9; 32],
+                        &LoginFailures {
+                            failures: 2,
+                            first_ms: 50,
+                            locked_until_ms: None,
+                        },
+                    )
+                    .await?;
+                    Ok::<_, StoreError>(())
+                })
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.name));
+        let pool = store.pool();
+        let s = auth::session_by_hash(pool, &[1; 32])
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.account_id, "acc-o");
+        assert!(
+            auth::session_by_hash(pool, &[2; 32])
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(!format!("{s:?}").contains("secret"), "{s:?}");
+        let t = auth::token_by_hash(pool, &[3; 32]).await.unwrap().unwrap();
+        assert_eq!(
+            (t.id.as_str(), t.witness.as_deref()),
+            ("tok-w", Some("ngo"))
+        );
+        assert_eq!(auth::tokens(pool).await.unwrap().len(), 2);
+        assert_eq!(
+            auth::login_failures(pool, &[9; 32])
+                .await
+                .unwrap()
+                .map(|f| f.failures),
+            Some(2)
+        );
+
+        // A token for both an account and a witness, or for neither, is refused.
+        for bad in [
+            token("tok-both", 4, Some("acc-o"), Some("ngo")),
+            token("tok-none", 5, None, None),
+        ] {
+            let refused = store
+                .write(move |tx| {
+                    Box::pin(async move {
+                        auth::insert_token(tx.conn().await?, &bad).await?;
+                        Ok::<_, StoreError>(())
+                    })
+                })
+                .await;
+            assert!(refused.is_err(), "{}: {refused:?}", db.name);
+        }
+
+        // Touch, revoke, clear, expire.
+        store
+            .write(|tx| {
+                Box::pin(async move {
+                    let seq = tx.append(entry(1))? as i64;
+                    let conn = tx.conn().await?;
+                    auth::touch_session(&mut *conn, "ses-1", 500).await?;
+                    auth::revoke_token(&mut *conn, "tok-a", seq).await?;
+                    auth::clear_login_failures(&mut *conn, &[9; 32]).await?;
+                    Ok::<_, StoreError>(())
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            auth::session(pool, "ses-1")
+                .await
+                .unwrap()
+                .unwrap()
+                .last_seen_ms,
+            500
+        );
+        assert_eq!(
+            auth::token(pool, "tok-a")
+                .await
+                .unwrap()
+                .unwrap()
+                .revoked_seq,
+            Some(1)
+        );
+        assert!(
+            auth::login_failures(pool, &[9; 32])
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let gone = store
+            .write(|tx| {
+                Box::pin(
+                    async move { auth::delete_expired_sessions(tx.conn().await?, 2_000, 0).await },
+                )
+            })
+            .await
+            .unwrap();
+        assert_eq!(gone, 1);
+        assert!(auth::session(pool, "ses-1").await.unwrap().is_none());
+        assert!(store.verify(None, &[]).await.is_ok());
+    }
+}
