@@ -360,8 +360,12 @@ impl Client {
                 .await;
         } else if !self.requests.is_empty() {
             let id = self.requests[self.rng.below(self.requests.len() as u64) as usize].clone();
-            self.run("operator", json!({"action": "rfi.read", "id": id}), false)
-                .await;
+            self.run(
+                "operator",
+                json!({"action": "rfi.read", "id": id, "purpose": "benchmark"}),
+                false,
+            )
+            .await;
         } else {
             self.draft_and_submit().await;
         }

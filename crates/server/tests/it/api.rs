@@ -54,7 +54,10 @@ fn an_rfi_goes_through_its_lifecycle_over_http() {
             &commander,
             json!({"action": "rfi.approve_disclosure", "id": "rfi-1"}),
         );
-        let read = ok(&us, json!({"action": "rfi.read", "id": "rfi-1"}));
+        let read = ok(
+            &us,
+            json!({"action": "rfi.read", "id": "rfi-1", "purpose": "follow-up"}),
+        );
         assert!(read["data"].to_string().contains("Mario Rossi"), "{read}");
         let closed = ok(&us, json!({"action": "rfi.close", "id": "rfi-1"}));
         assert_eq!(closed["state"], "closed");
@@ -137,12 +140,15 @@ fn nobody_unauthenticated_and_no_witness_runs_commands() {
     let w = World::start(store::testing::sqlite(), config());
     let witness = w.witness_token("observer-ngo");
     let before = w.ledger_size();
-    let r = w.command(&Auth::None, json!({"action": "rfi.read", "id": "x"}));
+    let r = w.command(
+        &Auth::None,
+        json!({"action": "rfi.read", "id": "x", "purpose": "follow-up"}),
+    );
     assert_eq!(r.status, 401);
     assert_eq!(r.json()["error"]["code"], "unauthenticated");
     let r = w.command(
         &Auth::Bearer(&witness),
-        json!({"action": "rfi.read", "id": "x"}),
+        json!({"action": "rfi.read", "id": "x", "purpose": "follow-up"}),
     );
     assert_eq!(r.status, 403, "{}", r.text());
     assert_eq!(
