@@ -158,17 +158,7 @@ where
     .bind(id)
     .fetch_optional(exec)
     .await?;
-    row.map(|r| {
-        Ok(AgencyRow {
-            id: r.try_get(0)?,
-            name: r.try_get(1)?,
-            kind: r.try_get(2)?,
-            country: r.try_get(3)?,
-            created_seq: r.try_get(4)?,
-            updated_seq: r.try_get(5)?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(agency_row).transpose()
 }
 
 /// Every agency, by id.
@@ -181,18 +171,18 @@ where
     )
     .fetch_all(exec)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(AgencyRow {
-                id: r.try_get(0)?,
-                name: r.try_get(1)?,
-                kind: r.try_get(2)?,
-                country: r.try_get(3)?,
-                created_seq: r.try_get(4)?,
-                updated_seq: r.try_get(5)?,
-            })
-        })
-        .collect()
+    rows.iter().map(agency_row).collect()
+}
+
+fn agency_row(r: &AnyRow) -> Result<AgencyRow, StoreError> {
+    Ok(AgencyRow {
+        id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        kind: r.try_get(2)?,
+        country: r.try_get(3)?,
+        created_seq: r.try_get(4)?,
+        updated_seq: r.try_get(5)?,
+    })
 }
 
 /// Registers a new agency (an existing id is an error).
@@ -276,10 +266,23 @@ pub async fn account_by_username<'e, E>(
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
+    account_where(exec, "username", username).await
+}
+
+/// The one account whose `column` (a unique column, named by this module)
+/// equals `value`.
+async fn account_where<'e, E>(
+    exec: E,
+    column: &'static str,
+    value: &str,
+) -> Result<Option<AccountRow>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = $1"
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE {column} = $1"
     )))
-    .bind(username)
+    .bind(value)
     .fetch_optional(exec)
     .await?;
     row.as_ref().map(account_row).transpose()
@@ -312,13 +315,7 @@ pub async fn account<'e, E>(exec: E, id: &str) -> Result<Option<AccountRow>, Sto
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(exec)
-    .await?;
-    row.as_ref().map(account_row).transpose()
+    account_where(exec, "id", id).await
 }
 
 /// The accounts created for the declaration line `declaration`, by id.
