@@ -243,10 +243,7 @@ pub async fn requests(
     Query(query): Query<BoardQuery>,
 ) -> Result<Json<Board<RequestSummary>>, ApiError> {
     let rows = visible::<Request>(&state, &caller, &query, Action::RfiRead, |r, _| {
-        Resource::Request {
-            id: r.id().to_string(),
-            delegation: r.requester().to_string(),
-        }
+        service::facts::request(r)
     })
     .await?;
     let now = domain::time::Timestamp::from_millis(
@@ -287,9 +284,7 @@ pub async fn tasks(
     Query(query): Query<BoardQuery>,
 ) -> Result<Json<Board<TaskSummary>>, ApiError> {
     let rows = visible::<Task>(&state, &caller, &query, Action::TaskRead, |t, _| {
-        Resource::Task {
-            id: t.id().to_string(),
-        }
+        service::facts::task(t)
     })
     .await?;
     let items = rows
@@ -320,10 +315,7 @@ pub async fn declarations(
 ) -> Result<Json<Board<DeclarationSummary>>, ApiError> {
     let rows =
         visible::<DeclarationLine>(&state, &caller, &query, Action::DeclarationRead, |d, _| {
-            Resource::Declaration {
-                id: d.id().to_string(),
-                delegation: d.delegation().to_string(),
-            }
+            service::facts::declaration(d)
         })
         .await?;
     let items = rows

@@ -19,6 +19,7 @@ pub mod access;
 pub mod command;
 mod context;
 pub mod error;
+pub mod facts;
 mod handlers;
 mod principal;
 pub mod screening_lists;

@@ -28,13 +28,6 @@ use crate::context::{Ctx, Outcome};
 /// The record kind of declaration lines.
 pub(crate) const DECLARATION: &str = <DeclarationLine as Aggregate>::KIND;
 
-fn resource(line: &DeclarationLine) -> Resource {
-    Resource::Declaration {
-        id: line.id().to_string(),
-        delegation: line.delegation().to_string(),
-    }
-}
-
 /// Stores a line (personal data: salted, committed in the entry).
 pub(crate) async fn save_line(
     ctx: &mut Ctx<'_>,
@@ -172,7 +165,11 @@ pub(crate) async fn answer(
     c: DeclarationAnswer,
 ) -> Result<Outcome, ServiceError> {
     let (line, rec) = load_line(ctx, c.id.as_str()).await?;
-    authorize!(ctx, Action::DeclarationSubmit, resource(&line));
+    authorize!(
+        ctx,
+        Action::DeclarationSubmit,
+        crate::facts::declaration(&line)
+    );
     let next = line.answer_information(ctx.side(), c.answer, ctx.now)?;
     finish(ctx, Action::DeclarationSubmit, &next, &rec, None).await
 }
@@ -182,7 +179,11 @@ pub(crate) async fn request_info(
     c: DeclarationRequestInfo,
 ) -> Result<Outcome, ServiceError> {
     let (line, rec) = load_line(ctx, c.id.as_str()).await?;
-    authorize!(ctx, Action::DeclarationRequestInfo, resource(&line));
+    authorize!(
+        ctx,
+        Action::DeclarationRequestInfo,
+        crate::facts::declaration(&line)
+    );
     let next = line.request_information(ctx.side(), c.question, ctx.now)?;
     finish(ctx, Action::DeclarationRequestInfo, &next, &rec, None).await
 }
@@ -192,7 +193,11 @@ pub(crate) async fn refuse(
     c: WithReason<domain::ids::DeclarationId>,
 ) -> Result<Outcome, ServiceError> {
     let (line, rec) = load_line(ctx, c.id.as_str()).await?;
-    authorize!(ctx, Action::DeclarationRefuse, resource(&line));
+    authorize!(
+        ctx,
+        Action::DeclarationRefuse,
+        crate::facts::declaration(&line)
+    );
     let next = line.refuse(ctx.side(), c.reason, ctx.now)?;
     finish(ctx, Action::DeclarationRefuse, &next, &rec, None).await
 }
@@ -202,7 +207,11 @@ pub(crate) async fn accredit(
     c: DeclarationAccredit,
 ) -> Result<Outcome, ServiceError> {
     let (line, rec) = load_line(ctx, c.id.as_str()).await?;
-    authorize!(ctx, Action::DeclarationAccredit, resource(&line));
+    authorize!(
+        ctx,
+        Action::DeclarationAccredit,
+        crate::facts::declaration(&line)
+    );
     let event = load_event(ctx).await?;
     let mut zones = Vec::with_capacity(c.zones.len());
     for z in &c.zones {
@@ -241,7 +250,11 @@ pub(crate) async fn arms_permit(
     c: ArmsPermitGrant,
 ) -> Result<Outcome, ServiceError> {
     let (line, rec) = load_line(ctx, c.id.as_str()).await?;
-    authorize!(ctx, Action::ArmsPermitGrant, resource(&line));
+    authorize!(
+        ctx,
+        Action::ArmsPermitGrant,
+        crate::facts::declaration(&line)
+    );
     let next = line.grant_arms_permit(
         ctx.side(),
         &c.serial,
@@ -256,7 +269,11 @@ pub(crate) async fn read(
     c: Consult<domain::ids::DeclarationId>,
 ) -> Result<Outcome, ServiceError> {
     let (line, _) = load_line(ctx, c.id.as_str()).await?;
-    authorize!(ctx, Action::DeclarationRead, resource(&line));
+    authorize!(
+        ctx,
+        Action::DeclarationRead,
+        crate::facts::declaration(&line)
+    );
     let data = serde_json::to_value(&line).map_err(|e| ServiceError::BadCommand(e.to_string()))?;
     // A consultation: the entry records who read which line and (in the
     // payload digest) why; nothing changes.

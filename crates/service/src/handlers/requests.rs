@@ -18,13 +18,6 @@ use crate::context::{Ctx, Outcome};
 /// The record kind of requests.
 pub(crate) const REQUEST: &str = <Request as Aggregate>::KIND;
 
-fn resource(r: &Request) -> Resource {
-    Resource::Request {
-        id: r.id().to_string(),
-        delegation: r.requester().to_string(),
-    }
-}
-
 async fn save(
     ctx: &mut Ctx<'_>,
     r: &Request,
@@ -95,7 +88,7 @@ pub(crate) async fn draft(ctx: &mut Ctx<'_>, c: RfiDraft) -> Result<Outcome, Ser
 
 pub(crate) async fn accept(ctx: &mut Ctx<'_>, c: RfiAccept) -> Result<Outcome, ServiceError> {
     let (r, rec) = load(ctx, c.id.as_str()).await?;
-    authorize!(ctx, Action::RfiAccept, resource(&r));
+    authorize!(ctx, Action::RfiAccept, crate::facts::request(&r));
     let unit = host_unit(ctx, c.unit.as_str()).await?;
     let next = r.accept(ctx.side(), &unit, ctx.now)?;
     finish(ctx, Action::RfiAccept, &next, &rec).await
@@ -103,7 +96,7 @@ pub(crate) async fn accept(ctx: &mut Ctx<'_>, c: RfiAccept) -> Result<Outcome, S
 
 pub(crate) async fn answer(ctx: &mut Ctx<'_>, c: RfiAnswer) -> Result<Outcome, ServiceError> {
     let (r, rec) = load(ctx, c.id.as_str()).await?;
-    authorize!(ctx, Action::RfiAnswer, resource(&r));
+    authorize!(ctx, Action::RfiAnswer, crate::facts::request(&r));
     let disclosure = match c.disclosure {
         Some(d) => Some(Disclosure::new(
             r.requester().clone(),
@@ -121,7 +114,7 @@ pub(crate) async fn read(
     c: Consult<domain::ids::RequestId>,
 ) -> Result<Outcome, ServiceError> {
     let (r, _) = load(ctx, c.id.as_str()).await?;
-    authorize!(ctx, Action::RfiRead, resource(&r));
+    authorize!(ctx, Action::RfiRead, crate::facts::request(&r));
     // The requester sees only a released answer; the host sees the draft answer.
     let mut data = serde_json::json!({
         "id": r.id().as_str(),
@@ -171,7 +164,7 @@ pub(crate) async fn transition(ctx: &mut Ctx<'_>, c: Command) -> Result<Outcome,
         }
     };
     let (r, rec) = load(ctx, id.as_str()).await?;
-    authorize!(ctx, action, resource(&r));
+    authorize!(ctx, action, crate::facts::request(&r));
     let (side, now) = (ctx.side(), ctx.now);
     let next = match c {
         C::RfiSubmit(_) => r.submit(side, &ctx.inner.deadlines, now)?,
