@@ -62,6 +62,12 @@ pub struct ServeArgs {
     /// Repeatable.
     #[arg(long = "trusted-proxy", value_name = "IP")]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Serve the Milano Cortina 2026 demo: built in a new or empty data directory (and
+    /// database) the first time, with sample watchlists and an account per role whose random
+    /// passwords are printed and written to <data-dir>/demo-accounts.txt (0600); reused on later
+    /// runs; refused on a real deployment.
+    #[arg(long)]
+    pub demo: bool,
     #[command(flatten)]
     pub store: StoreArgs,
 }

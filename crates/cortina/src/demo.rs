@@ -156,8 +156,6 @@ const APPLICANTS: &[(&str, &str, &str, &str, &str)] = &[
 /// Runs the demo in `dir`.
 pub fn run(dir: &Path) -> Result<Outcome, Failure> {
     let lists = dir.join("lists");
-    fs::create_dir_all(lists.join("ofac")).context("creating the demo folder")?;
-    fs::create_dir_all(lists.join("un")).context("creating the demo folder")?;
     write_samples(dir)?;
     println!("sample lists and applicants written to {}", dir.display());
 
@@ -225,6 +223,24 @@ fn screen_applicants(index: &Index, path: &Path) -> anyhow::Result<()> {
 }
 
 fn write_samples(dir: &Path) -> anyhow::Result<()> {
+    write_lists(&dir.join("lists"))?;
+    let mut applicants = String::from("id,name,schema,birth_date,country\n");
+    for (id, name, schema, dob, country) in APPLICANTS {
+        writeln!(applicants, "{id},{name},{schema},{dob},{country}")?;
+    }
+    fs::write(dir.join("applicants.csv"), applicants)?;
+    Ok(())
+}
+
+/// Writes the invented sample watchlists under `lists`: `ofac/` (the legacy
+/// CSV files `sdn.csv`, `alt.csv`, `add.csv`) and `un/un_consolidated.xml`.
+/// Returns the two folders, ready for [`snapshot::read_lists`]. `cortina
+/// serve --demo` imports the same lists.
+pub(crate) fn write_lists(lists: &Path) -> anyhow::Result<[std::path::PathBuf; 2]> {
+    let ofac = lists.join("ofac");
+    let un_dir = lists.join("un");
+    fs::create_dir_all(&ofac).with_context(|| format!("creating {}", ofac.display()))?;
+    fs::create_dir_all(&un_dir).with_context(|| format!("creating {}", un_dir.display()))?;
     let mut sdn = String::new();
     for (num, name, kind, program, remarks) in SDN {
         let kind = if kind.starts_with("-0-") {
@@ -242,7 +258,6 @@ fn write_samples(dir: &Path) -> anyhow::Result<()> {
         writeln!(alt, "{num},{alt_num},\"{kind}\",\"{name}\",-0- ")?;
     }
     let add = "90001,1,-0- ,\"Cali\",\"Colombia\",-0- \n90005,2,\"Av. Reforma 100\",\"Mexico City\",\"Mexico\",-0- \n";
-    let ofac = dir.join("lists").join("ofac");
     fs::write(ofac.join("sdn.csv"), sdn)?;
     fs::write(ofac.join("alt.csv"), alt)?;
     fs::write(ofac.join("add.csv"), add)?;
@@ -263,12 +278,6 @@ fn write_samples(dir: &Path) -> anyhow::Result<()> {
         )?;
     }
     un.push_str("</INDIVIDUALS>\n<ENTITIES/>\n</CONSOLIDATED_LIST>\n");
-    fs::write(dir.join("lists").join("un").join("un_consolidated.xml"), un)?;
-
-    let mut applicants = String::from("id,name,schema,birth_date,country\n");
-    for (id, name, schema, dob, country) in APPLICANTS {
-        writeln!(applicants, "{id},{name},{schema},{dob},{country}")?;
-    }
-    fs::write(dir.join("applicants.csv"), applicants)?;
-    Ok(())
+    fs::write(un_dir.join("un_consolidated.xml"), un)?;
+    Ok([ofac, un_dir])
 }

@@ -14,7 +14,7 @@ use store::{Location, OpenOptions, Store, StoreError};
 use crate::cli::{AdminCommand, LedgerCommand, StoreArgs, UserCommand};
 use crate::{Failure, Outcome};
 
-fn location(args: &StoreArgs) -> Location {
+pub(crate) fn location(args: &StoreArgs) -> Location {
     Location {
         data_dir: args.data_dir.clone(),
         database_url: args.database_url.clone(),

@@ -7,6 +7,7 @@
 mod cli;
 mod compare;
 mod demo;
+mod demo_world;
 mod exec;
 mod input;
 mod ledger_cmd;

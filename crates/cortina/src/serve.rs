@@ -19,7 +19,8 @@ command as JSON), /api/v1/requests | tasks | declarations (boards), /api/v1/open
 /match/{dataset} and /search/{dataset} (yente-compatible; send X-Purpose), /catalog,
 /entities/{id}, /ledger/checkpoint | key | tile/... (C2SP tlog-tiles; oversight or witness
 tokens), /healthz, /readyz. Tokens: `cortina admin token`. Logs: RUST_LOG (default info).
-HTTPS with --tls-cert/--tls-key (PEM); without them, serve on loopback behind a TLS proxy.";
+HTTPS with --tls-cert/--tls-key (PEM); without them, serve on loopback behind a TLS proxy.
+--demo: the Milano Cortina 2026 demo (module demo_world; ledger origin cortina.demo/...).";
 
 /// Runs `cortina serve`.
 pub fn run(args: &ServeArgs) -> Result<Outcome, Failure> {
@@ -32,6 +33,13 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, Failure> {
         .try_init();
     let rt = crate::ledger_cmd::runtime()?;
     rt.block_on(async {
+        // The demo is built (or found) first, through the service like any
+        // deployment; then it is served as any store is.
+        let demo = if args.demo {
+            Some(crate::demo_world::prepare(&args.store).await?)
+        } else {
+            None
+        };
         let svc = crate::ledger_cmd::open_service_without_lists(&args.store).await?;
         // One index, built once, for the declarations' screening and the
         // screening routes alike.
@@ -66,6 +74,13 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, Failure> {
             svc.store().origin(),
             index.as_ref().map_or("none", |i| i.snapshot_hash())
         );
+        if let Some(accounts) = &demo {
+            crate::demo_world::print_table(
+                &format!("{scheme}://{addr}"),
+                accounts,
+                &args.store.data_dir,
+            );
+        }
         let config = server::Config {
             tls: tls.is_some(),
             trusted_proxies: args.trusted_proxies.clone(),
