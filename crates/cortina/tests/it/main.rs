@@ -2,6 +2,7 @@
 //! one module per command group.
 
 mod crash;
+mod demo;
 mod http;
 mod ledger;
 mod recorded;
