@@ -138,8 +138,20 @@ pub async fn prepare(args: &StoreArgs) -> Result<Vec<Account>, Failure> {
                 "Building the Milano Cortina 2026 demo in {}…",
                 location.describe()
             );
-            let accounts = build(args, &location).await?;
-            write_accounts(&file, &accounts)?;
+            let cleanup = |Failure(e): Failure| {
+                Failure(e.context(format!(
+                    "building the demo in {} failed part-way; delete {}{} before running again",
+                    location.describe(),
+                    args.data_dir.display(),
+                    if args.database_url.is_some() {
+                        " and the database's tables"
+                    } else {
+                        ""
+                    }
+                )))
+            };
+            let accounts = build(args, &location).await.map_err(cleanup)?;
+            write_accounts(&file, &accounts).map_err(|e| cleanup(Failure(e)))?;
             Ok(accounts)
         }
         Err(e) => Err(e.into()),

@@ -394,6 +394,23 @@ fn serve_demo_end_to_end_and_reused_on_rerun() {
         );
         assert_eq!(status, 401, "{name}: another account's password: {body}");
         again.stop();
+
+        // An accounts file others may read is refused, not served; without
+        // the file the demo counts as an interrupted build, also refused.
+        let file = data.join("demo-accounts.txt");
+        let refused = |why: &str| {
+            let out = cortina(&db, &["serve", "--demo", "--listen", "127.0.0.1:0"])
+                .output()
+                .expect("cortina serve --demo");
+            assert_eq!(out.status.code(), Some(2), "{name}: {out:?}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.contains(why), "{name}: {stderr}");
+            assert!(out.stdout.is_empty(), "{name}: {out:?}");
+        };
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        refused("readable by others");
+        std::fs::remove_file(&file).unwrap();
+        refused("incomplete demo");
     }
 }
 
