@@ -259,6 +259,22 @@ fn serve_demo_end_to_end_and_reused_on_rerun() {
         );
         assert_eq!(accredited["state"], "accredited", "{name}");
 
+        // The demo's world as its roles see it: the DSS agent reads the
+        // approved movement it escorts; the operator sees the open RFIs.
+        let movement = ok(
+            "us-protective",
+            json!({"action": "movement.read", "id": "mov-opening", "purpose": "Escort briefing."}),
+        );
+        assert!(
+            movement["data"].to_string().contains("san-siro"),
+            "{name}: {movement}"
+        );
+        let (status, body, _) = command(
+            "fr-liaison",
+            json!({"action": "rfi.read", "id": "rfi-us-3", "purpose": "curiosity"}),
+        );
+        assert_eq!(status, 403, "{name}: another delegation's RFI: {body}");
+
         // The US liaison may neither create nor approve a task: 403 naming
         // the policy, and each denial an entry.
         let mut denials = Vec::new();
