@@ -20,7 +20,7 @@ command as JSON), /api/v1/requests | tasks | declarations (boards), /api/v1/open
 /entities/{id}, /ledger/checkpoint | key | tile/... (C2SP tlog-tiles; oversight or witness
 tokens), /healthz, /readyz. Tokens: `cortina admin token`. Logs: RUST_LOG (default info).
 HTTPS with --tls-cert/--tls-key (PEM); without them, serve on loopback behind a TLS proxy.
---demo: the Milano Cortina 2026 demo (module demo_world; ledger origin cortina.demo/...).";
+--demo marks its ledger with the origin cortina.demo/milano-cortina-2026; accounts in DIR/demo-accounts.txt.";
 
 /// Runs `cortina serve`.
 pub fn run(args: &ServeArgs) -> Result<Outcome, Failure> {
