@@ -787,10 +787,12 @@ impl World<'_> {
                    "text": "Our protectee's motorcade will arrive at gate 8 at 18:00, not gate 4."}),
         )
         .await?;
-        // Left untriaged: `liaison_report.triage` creates a log entry on the
-        // side, which the ledger's row-stamp check does not accept yet (a
-        // store so changed fails `cortina ledger verify`); the report waits
-        // in the operator's queue.
+        self.run(
+            "operator",
+            json!({"action": "liaison_report.triage", "id": "report-us-1", "room": "joc-milano",
+                   "category": "information", "severity": 1}),
+        )
+        .await?;
         self.run(
             "operator",
             json!({"action": "sitrep.issue", "room": "joc-milano"}),

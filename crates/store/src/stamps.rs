@@ -13,8 +13,12 @@
 //!    created alongside the one its entry names: its `created_seq` may be
 //!    an entry whose action creates rows of `K` on the side
 //!    ([`StampRules::side_creations`]: `delegation.register` creates the
-//!    head's declaration line, a screening hit opens a vetting case) and
-//!    which created the row it names too; its `updated_seq` may be that
+//!    head's declaration line, a screening hit opens a vetting case, a
+//!    triaged liaison report becomes a log entry) and whose own row was
+//!    alive then (created at or before it, last changed at or after it:
+//!    the stamps keep only a row's first and last change, so an entry that
+//!    changed a row in between is known only to fall in that span); its
+//!    `updated_seq` may be that
 //!    entry only while nothing has changed the row since (`created_seq =
 //!    updated_seq`).
 //! 3. No allowed change names the row after `updated_seq` or before
@@ -289,13 +293,13 @@ impl<'a> Checker<'a> {
                 "is about {about}: a row created on the side is changed later only by entries naming it"
             )));
         }
-        let created_named = self
+        let named_alive = self
             .named(&entry.resource.kind, &entry.resource.id)
             .iter()
-            .any(|&n| self.rows[n].created == seq);
-        if !created_named {
+            .any(|&n| self.rows[n].created <= seq && seq <= self.rows[n].updated);
+        if !named_alive {
             return Err(fail(format!(
-                "is about {about}, a row it did not create, so it created nothing on the side"
+                "is about {about}, a row it neither created nor changed, so it created nothing on the side"
             )));
         }
         Ok(())

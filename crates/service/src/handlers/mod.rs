@@ -28,6 +28,7 @@ pub(crate) const SIDE_CREATIONS: &[(Action, &str)] = &[
     (Action::DelegationRegister, declarations::DECLARATION),
     (Action::DelegationRegister, vetting::VETTING),
     (Action::DeclarationSubmit, vetting::VETTING),
+    (Action::LiaisonReportTriage, rooms::LOG_ENTRY),
 ];
 
 /// Asks the policy; on a denial, returns the (recorded) denial from the handler.
