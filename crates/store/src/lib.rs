@@ -286,6 +286,10 @@ impl Store {
         let connect = connect_options(location)?;
         let mut setup: AnyConnection = connect.connect().await?;
         session_settings(&mut setup).await?;
+        if backend == Backend::Postgres && !options.create && !has_ledger(&mut setup).await? {
+            // Opening is not creating: an empty database stays empty.
+            return Err(StoreError::NotInitialised(location.describe()));
+        }
         migrate::run(&mut setup, backend).await?;
         let origin = init_head(&mut setup, backend, location, options).await?;
         let signer = keys::load(dir)?;
@@ -422,6 +426,18 @@ pub(crate) async fn begin_write(
 }
 
 /// Creates the ledger head (and key) for a new store; returns the origin.
+/// Whether the PostgreSQL database holds a ledger (in the connection's
+/// schema).
+async fn has_ledger(conn: &mut AnyConnection) -> Result<bool, StoreError> {
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM information_schema.tables \
+         WHERE table_schema = current_schema() AND table_name = 'ledger_head'",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(tables > 0)
+}
+
 async fn init_head(
     conn: &mut AnyConnection,
     backend: Backend,

@@ -266,3 +266,37 @@ async fn the_signing_key_is_private_and_checked() {
     let err = reopen(&db).await.unwrap_err();
     assert!(err.to_string().contains("chmod 600"), "{err}");
 }
+
+#[tokio::test]
+async fn opening_without_create_leaves_an_empty_database_empty() {
+    use sqlx::Connection as _;
+    for db in backends().await {
+        std::fs::create_dir_all(&db.location.data_dir).unwrap();
+        let refused = db.reopen().await;
+        assert!(
+            matches!(refused, Err(StoreError::NotInitialised(_))),
+            "{}: {refused:?}",
+            db.name
+        );
+        if let Some(url) = &db.location.database_url {
+            sqlx::any::install_default_drivers();
+            let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
+            let tables: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+            )
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+            assert_eq!(tables, 0, "{}: no schema made by an open", db.name);
+        } else {
+            assert!(
+                !db.location.data_dir.join("cortina.db").exists(),
+                "{}: no database file made by an open",
+                db.name
+            );
+        }
+        let store = create(&db).await;
+        store.verify(None, &[]).await.expect("created afterwards");
+        store.close().await;
+    }
+}
