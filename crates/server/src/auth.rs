@@ -277,6 +277,7 @@ fn session_cookie(value: &str, max_age_s: i64, tls: bool) -> Option<HeaderValue>
     responses(
         (status = 200, description = "Logged in; the session cookie is set", body = SessionInfo),
         (status = 401, description = "Wrong name or password (recorded)", body = ErrorBody),
+        (status = 403, description = "Sent from another site (CSRF protection)", body = ErrorBody),
         (status = 429, description = "Locked out, or too many attempts from this address", body = ErrorBody),
     )
 )]

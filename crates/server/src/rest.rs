@@ -35,7 +35,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
 use domain::Action;
-use domain::movement::Protectee;
+use domain::movement::{Movement, Protectee};
 use domain::registry::Delegation;
 use domain::room::{LiaisonReport, Room, RoomKind};
 use domain::vetting::VettingCase;
@@ -121,6 +121,8 @@ pub enum List {
     VettingCases,
     /// Protectees.
     Protectees,
+    /// Protectee movements.
+    Movements,
     /// Agencies (the registry).
     Agencies,
     /// Delegations (the registry).
@@ -415,6 +417,11 @@ pub const ROUTES: &[Route] = &[
         "Protectees the caller may see, without names",
     ),
     create("/api/v1/movements", "movement.plan", "Plan a movement"),
+    list(
+        "/api/v1/movements",
+        List::Movements,
+        "Movements the caller may see, without itinerary or times",
+    ),
     read(
         "/api/v1/movements/{id}",
         "movement.read",
@@ -891,6 +898,88 @@ pub struct ProtecteeSummary {
     pub updated_seq: i64,
 }
 
+/// A movement in a list: no itinerary, no times (where and when a
+/// protected person will be is read with `X-Purpose`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MovementSummary {
+    /// Its id.
+    pub id: String,
+    /// The protectee's id.
+    pub protectee: String,
+    /// The protectee's delegation.
+    pub delegation: String,
+    /// The state.
+    pub state: String,
+    /// The ledger entry that last changed it.
+    pub updated_seq: i64,
+}
+
+/// The movements the caller may read: the escort is named by account, so
+/// each movement's agents are looked up as the service does.
+async fn movements(
+    state: &AppState,
+    caller: &Caller,
+    query: &BoardQuery,
+) -> Result<Vec<MovementSummary>, ApiError> {
+    let username = caller.username()?;
+    let svc = state.svc();
+    let principal = svc.principal(username).await?;
+    let pool = svc.store().pool();
+    let filter = store::records::Filter {
+        delegation: if principal.is_host() {
+            None
+        } else {
+            principal.delegation.clone()
+        },
+        room: None,
+        state: query.state.clone(),
+        limit: Some(query.limit.unwrap_or(1000).clamp(1, 1000)),
+    };
+    let mut out = Vec::new();
+    for record in store::records::list(
+        pool,
+        <Movement as domain::storage::Aggregate>::KIND,
+        &filter,
+    )
+    .await?
+    {
+        let Some(doc) = record.doc.as_deref() else {
+            continue;
+        };
+        let m: Movement = match serde_json::from_str(doc) {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::error!(kind = "movement", error = %e, "a stored document does not load");
+                continue;
+            }
+        };
+        let mut agents = Vec::new();
+        for line in m.agents() {
+            agents.extend(
+                store::records::accounts_by_declaration(pool, line.as_str())
+                    .await?
+                    .into_iter()
+                    .map(|a| a.id),
+            );
+        }
+        let facts = service::facts::movement(&m, agents);
+        if svc
+            .authority()
+            .decide(&principal, Action::MovementRead, &facts)
+            .allowed
+        {
+            out.push(MovementSummary {
+                id: m.id().to_string(),
+                protectee: m.protectee().to_string(),
+                delegation: m.delegation().to_string(),
+                state: m.state_name().to_owned(),
+                updated_seq: record.updated_seq,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// An agency in a list.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgencySummary {
@@ -1020,6 +1109,7 @@ async fn list_records(
                     .collect::<Vec<_>>(),
             )
         }
+        List::Movements => board(movements(state, caller, query).await?),
         List::Delegations => {
             let rows =
                 api::visible::<Delegation>(state, caller, query, Action::RegistryRead, |d, _| {
@@ -1077,6 +1167,7 @@ fn list_schema(which: List) -> &'static str {
         List::LiaisonReports => "LiaisonReportSummary",
         List::VettingCases => "VettingCaseSummary",
         List::Protectees => "ProtecteeSummary",
+        List::Movements => "MovementSummary",
         List::Agencies => "AgencySummary",
         List::Delegations => "DelegationSummary",
     }
@@ -1116,6 +1207,10 @@ pub fn document_paths(openapi: &mut utoipa::openapi::OpenApi) {
         (
             "ProtecteeSummary",
             <ProtecteeSummary as PartialSchema>::schema(),
+        ),
+        (
+            "MovementSummary",
+            <MovementSummary as PartialSchema>::schema(),
         ),
         ("AgencySummary", <AgencySummary as PartialSchema>::schema()),
         (

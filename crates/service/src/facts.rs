@@ -69,3 +69,20 @@ pub fn vetting_case(
         shared_with: record.delegation.iter().cloned().collect(),
     }
 }
+
+/// A movement belongs to its protectee's delegation; the escort is named by
+/// account (`attached_agents`: the accounts of its agents' declaration
+/// lines); it counts as approved once a commander approved it, and stays so
+/// when completed.
+pub fn movement(m: &domain::movement::Movement, attached_agents: Vec<String>) -> Resource {
+    Resource::Movement {
+        id: m.id().to_string(),
+        protectee: m.protectee().to_string(),
+        delegation: Some(m.delegation().to_string()),
+        attached_agents,
+        approved: matches!(
+            m.state(),
+            domain::movement::MovementState::Approved | domain::movement::MovementState::Completed
+        ),
+    }
+}

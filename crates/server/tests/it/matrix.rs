@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use authority::{Principal, Resource};
-use domain::movement::{Movement, MovementState};
+use domain::movement::Movement;
 use domain::room::{LogEntry, Room};
 use serde_json::{Value, json};
 use server::rest::{self, Method, Op, Route};
@@ -424,7 +424,7 @@ fn sitrep(room: &str, delegation: Option<String>) -> Resource {
     }
 }
 
-/// A movement: its escort by account, approved once a commander approved.
+/// A movement: its escort by account (the accounts of its agents' lines).
 fn movement(w: &World, id: &str) -> Resource {
     let (m, _): (Movement, _) = load(w, "movement", id);
     let mut attached_agents = Vec::new();
@@ -437,16 +437,7 @@ fn movement(w: &World, id: &str) -> Resource {
             .expect("accounts");
         attached_agents.extend(rows.into_iter().map(|a| a.id));
     }
-    Resource::Movement {
-        id: id.to_owned(),
-        protectee: m.protectee().to_string(),
-        delegation: Some(m.delegation().to_string()),
-        attached_agents,
-        approved: matches!(
-            m.state(),
-            MovementState::Approved | MovementState::Completed
-        ),
-    }
+    facts::movement(&m, attached_agents)
 }
 
 /// Sends `route`'s `sample` as `auth`.
@@ -475,7 +466,7 @@ fn every_route_for_every_role_answers_as_the_policy_decides() {
         let w = World::start(db, config());
         let case = fixtures(&w);
         let cookies: Vec<(&str, String)> = USERS.iter().map(|u| (*u, w.login(u))).collect();
-        let (mut allowed, mut denied, mut refused) = (0, 0, 0);
+        let (mut allowed, mut succeeded, mut denied, mut refused) = (0, 0, 0, 0);
         for route in rest::ROUTES {
             let what = format!("{}: {} {}", w.name, route.method.as_str(), route.path);
             let sample = match route.command() {
@@ -543,6 +534,9 @@ fn every_route_for_every_role_answers_as_the_policy_decides() {
                             decision.policy_ids,
                             r.status
                         );
+                        if r.status == 200 {
+                            succeeded += 1;
+                        }
                         allowed += 1;
                     }
                     (op, Some((action, decision))) => {
@@ -578,15 +572,17 @@ fn every_route_for_every_role_answers_as_the_policy_decides() {
             }
         }
         eprintln!(
-            "{}: {} routes × {} accounts: {allowed} allowed, {denied} denied, {refused} refused before the policy",
+            "{}: {} routes × {} accounts: {allowed} allowed ({succeeded} commands done), {denied} denied, {refused} refused before the policy",
             w.name,
             rest::ROUTES.len(),
             USERS.len()
         );
-        // The matrix decided something both ways.
+        // The matrix decided something both ways, and where allowed the
+        // samples mostly went through (the others met a record's state or
+        // an id taken by an earlier role).
         assert!(
-            allowed > 50 && denied > 200,
-            "{allowed} allowed, {denied} denied, {refused} refused"
+            allowed > 150 && succeeded > 60 && denied > 300,
+            "{allowed} allowed, {succeeded} done, {denied} denied, {refused} refused"
         );
         // A witness token reads the ledger and nothing else.
         let witness = w.witness_token("observer-ngo");
