@@ -240,12 +240,11 @@ const fn act(path: &'static str, action: &'static str, summary: &'static str) ->
     post_with(path, action, ID, summary)
 }
 
-/// `GET path`: the read command `action`, with a purpose if `purpose`.
+/// `GET path`: the read command `action`, its fields from the path.
 const fn read(
     path: &'static str,
     action: &'static str,
     params: &'static [Param],
-    purpose: bool,
     summary: &'static str,
 ) -> Route {
     Route {
@@ -254,8 +253,33 @@ const fn read(
         op: Op::Command {
             action,
             params,
-            purpose,
+            purpose: false,
         },
+        summary,
+    }
+}
+
+/// `GET /api/v1/{collection}/{id}`: a consultation of personal data, its
+/// purpose from `X-Purpose`.
+const fn consult(path: &'static str, action: &'static str, summary: &'static str) -> Route {
+    Route {
+        method: Method::Get,
+        path,
+        op: Op::Command {
+            action,
+            params: ID,
+            purpose: true,
+        },
+        summary,
+    }
+}
+
+/// `GET path`: a ledger read.
+const fn ledger(path: &'static str, read: LedgerRead, summary: &'static str) -> Route {
+    Route {
+        method: Method::Get,
+        path,
+        op: Op::Ledger(read),
         summary,
     }
 }
@@ -270,320 +294,82 @@ const fn list(path: &'static str, list: List, summary: &'static str) -> Route {
     }
 }
 
-/// Every resource route.
+/// Every resource route: one row each, and nothing else defines them.
+#[rustfmt::skip]
 pub const ROUTES: &[Route] = &[
     // The registry and administration.
     create("/api/v1/agencies", "agency.register", "Register an agency"),
-    list(
-        "/api/v1/agencies",
-        List::Agencies,
-        "The registered agencies",
-    ),
-    create(
-        "/api/v1/event",
-        "event.configure",
-        "Configure the event, its clusters and venues",
-    ),
-    create(
-        "/api/v1/delegations",
-        "delegation.register",
-        "Register a foreign delegation with its head",
-    ),
-    list(
-        "/api/v1/delegations",
-        List::Delegations,
-        "The delegations the caller may see",
-    ),
+    list("/api/v1/agencies", List::Agencies, "The registered agencies"),
+    create("/api/v1/event", "event.configure", "Configure the event, its clusters and venues"),
+    create("/api/v1/delegations", "delegation.register", "Register a foreign delegation with its head"),
+    list("/api/v1/delegations", List::Delegations, "The delegations the caller may see"),
     create("/api/v1/accounts", "account.create", "Create an account"),
-    post_with(
-        "/api/v1/accounts/{username}/disable",
-        "account.disable",
-        USERNAME,
-        "Disable an account",
-    ),
+    post_with("/api/v1/accounts/{username}/disable", "account.disable", USERNAME, "Disable an account"),
     // Declarations, accreditations, arms permits.
-    create(
-        "/api/v1/declarations",
-        "declaration.submit",
-        "Declare one more person of the caller's delegation",
-    ),
-    list(
-        "/api/v1/declarations",
-        List::Declarations,
-        "Declaration lines the caller may see, without personal data",
-    ),
-    read(
-        "/api/v1/declarations/{id}",
-        "declaration.read",
-        ID,
-        true,
-        "Read a declaration line (a consultation: X-Purpose)",
-    ),
-    act(
-        "/api/v1/declarations/{id}/answer",
-        "declaration.answer",
-        "Answer the host's question on a line",
-    ),
-    act(
-        "/api/v1/declarations/{id}/request-info",
-        "declaration.request_info",
-        "Ask the delegation for more information",
-    ),
-    act(
-        "/api/v1/declarations/{id}/refuse",
-        "declaration.refuse",
-        "Refuse a declared person",
-    ),
-    act(
-        "/api/v1/declarations/{id}/accredit",
-        "declaration.accredit",
-        "Accredit a declared person",
-    ),
-    act(
-        "/api/v1/declarations/{id}/arms-permit",
-        "arms_permit.grant",
-        "Grant an arms permit",
-    ),
+    create("/api/v1/declarations", "declaration.submit", "Declare one more person of the caller's delegation"),
+    list("/api/v1/declarations", List::Declarations, "Declaration lines the caller may see, without personal data"),
+    consult("/api/v1/declarations/{id}", "declaration.read", "Read a declaration line (a consultation: X-Purpose)"),
+    act("/api/v1/declarations/{id}/answer", "declaration.answer", "Answer the host's question on a line"),
+    act("/api/v1/declarations/{id}/request-info", "declaration.request_info", "Ask the delegation for more information"),
+    act("/api/v1/declarations/{id}/refuse", "declaration.refuse", "Refuse a declared person"),
+    act("/api/v1/declarations/{id}/accredit", "declaration.accredit", "Accredit a declared person"),
+    act("/api/v1/declarations/{id}/arms-permit", "arms_permit.grant", "Grant an arms permit"),
     // Rooms, the event log, situation reports.
     create("/api/v1/rooms", "room.create", "Create an operations room"),
     list("/api/v1/rooms", List::Rooms, "The rooms the caller may see"),
-    read("/api/v1/rooms/{id}", "room.read", ID, false, "Read a room"),
-    read(
-        "/api/v1/rooms/{room}/log",
-        "log.read",
-        ROOM,
-        false,
-        "Read a room's event log",
-    ),
-    post_with(
-        "/api/v1/rooms/{room}/log",
-        "log.record",
-        ROOM,
-        "Record an entry in a room's log",
-    ),
-    post_with(
-        "/api/v1/rooms/{room}/sitreps",
-        "sitrep.issue",
-        ROOM,
-        "Issue the room's next situation report",
-    ),
-    read(
-        "/api/v1/rooms/{room}/sitreps/{number}",
-        "sitrep.read",
-        ROOM_NUMBER,
-        false,
-        "Read one of a room's situation reports",
-    ),
-    act(
-        "/api/v1/log-entries/{id}/update",
-        "log.update",
-        "Update an open log entry",
-    ),
-    act(
-        "/api/v1/log-entries/{id}/close",
-        "log.close",
-        "Close a log entry",
-    ),
+    read("/api/v1/rooms/{id}", "room.read", ID, "Read a room"),
+    read("/api/v1/rooms/{room}/log", "log.read", ROOM, "Read a room's event log"),
+    post_with("/api/v1/rooms/{room}/log", "log.record", ROOM, "Record an entry in a room's log"),
+    post_with("/api/v1/rooms/{room}/sitreps", "sitrep.issue", ROOM, "Issue the room's next situation report"),
+    read("/api/v1/rooms/{room}/sitreps/{number}", "sitrep.read", ROOM_NUMBER, "Read one of a room's situation reports"),
+    act("/api/v1/log-entries/{id}/update", "log.update", "Update an open log entry"),
+    act("/api/v1/log-entries/{id}/close", "log.close", "Close a log entry"),
     // Liaison reports.
-    create(
-        "/api/v1/liaison-reports",
-        "liaison_report.submit",
-        "Submit a liaison report",
-    ),
-    list(
-        "/api/v1/liaison-reports",
-        List::LiaisonReports,
-        "Liaison reports the caller may see, without their text",
-    ),
-    act(
-        "/api/v1/liaison-reports/{id}/triage",
-        "liaison_report.triage",
-        "Triage a report into a host room's log",
-    ),
-    act(
-        "/api/v1/liaison-reports/{id}/dismiss",
-        "liaison_report.dismiss",
-        "Dismiss a report",
-    ),
+    create("/api/v1/liaison-reports", "liaison_report.submit", "Submit a liaison report"),
+    list("/api/v1/liaison-reports", List::LiaisonReports, "Liaison reports the caller may see, without their text"),
+    act("/api/v1/liaison-reports/{id}/triage", "liaison_report.triage", "Triage a report into a host room's log"),
+    act("/api/v1/liaison-reports/{id}/dismiss", "liaison_report.dismiss", "Dismiss a report"),
     // Protectees and movements.
-    create(
-        "/api/v1/protectees",
-        "protectee.register",
-        "Register a protectee",
-    ),
-    list(
-        "/api/v1/protectees",
-        List::Protectees,
-        "Protectees the caller may see, without names",
-    ),
+    create("/api/v1/protectees", "protectee.register", "Register a protectee"),
+    list("/api/v1/protectees", List::Protectees, "Protectees the caller may see, without names"),
     create("/api/v1/movements", "movement.plan", "Plan a movement"),
-    list(
-        "/api/v1/movements",
-        List::Movements,
-        "Movements the caller may see, without itinerary or times",
-    ),
-    read(
-        "/api/v1/movements/{id}",
-        "movement.read",
-        ID,
-        true,
-        "Read a movement (a consultation: X-Purpose)",
-    ),
-    act(
-        "/api/v1/movements/{id}/approve",
-        "movement.approve",
-        "Approve a planned movement",
-    ),
+    list("/api/v1/movements", List::Movements, "Movements the caller may see, without itinerary or times"),
+    consult("/api/v1/movements/{id}", "movement.read", "Read a movement (a consultation: X-Purpose)"),
+    act("/api/v1/movements/{id}/approve", "movement.approve", "Approve a planned movement"),
     // Requests for information and assistance.
     create("/api/v1/requests", "rfi.draft", "Draft a request"),
-    list(
-        "/api/v1/requests",
-        List::Requests,
-        "Requests the caller may see",
-    ),
-    read(
-        "/api/v1/requests/{id}",
-        "rfi.read",
-        ID,
-        true,
-        "Read a request (a consultation: X-Purpose)",
-    ),
-    act(
-        "/api/v1/requests/{id}/submit",
-        "rfi.submit",
-        "Submit a drafted request",
-    ),
-    act(
-        "/api/v1/requests/{id}/acknowledge",
-        "rfi.acknowledge",
-        "Acknowledge a request",
-    ),
-    act(
-        "/api/v1/requests/{id}/accept",
-        "rfi.accept",
-        "Accept a request and assign a host unit",
-    ),
-    act(
-        "/api/v1/requests/{id}/request-clarification",
-        "rfi.request_clarification",
-        "Ask for clarification",
-    ),
-    act(
-        "/api/v1/requests/{id}/clarify",
-        "rfi.clarify",
-        "Clarify a request",
-    ),
-    act(
-        "/api/v1/requests/{id}/refuse",
-        "rfi.refuse",
-        "Refuse a request",
-    ),
-    act(
-        "/api/v1/requests/{id}/start",
-        "rfi.start",
-        "Start work on a request",
-    ),
-    act(
-        "/api/v1/requests/{id}/answer",
-        "rfi.answer",
-        "Answer a request",
-    ),
-    act(
-        "/api/v1/requests/{id}/approve-disclosure",
-        "rfi.approve_disclosure",
-        "Approve the disclosure in an answer",
-    ),
-    act(
-        "/api/v1/requests/{id}/close",
-        "rfi.close",
-        "Close an answered request",
-    ),
-    act(
-        "/api/v1/requests/{id}/cancel",
-        "rfi.cancel",
-        "Cancel a request",
-    ),
+    list("/api/v1/requests", List::Requests, "Requests the caller may see"),
+    consult("/api/v1/requests/{id}", "rfi.read", "Read a request (a consultation: X-Purpose)"),
+    act("/api/v1/requests/{id}/submit", "rfi.submit", "Submit a drafted request"),
+    act("/api/v1/requests/{id}/acknowledge", "rfi.acknowledge", "Acknowledge a request"),
+    act("/api/v1/requests/{id}/accept", "rfi.accept", "Accept a request and assign a host unit"),
+    act("/api/v1/requests/{id}/request-clarification", "rfi.request_clarification", "Ask for clarification"),
+    act("/api/v1/requests/{id}/clarify", "rfi.clarify", "Clarify a request"),
+    act("/api/v1/requests/{id}/refuse", "rfi.refuse", "Refuse a request"),
+    act("/api/v1/requests/{id}/start", "rfi.start", "Start work on a request"),
+    act("/api/v1/requests/{id}/answer", "rfi.answer", "Answer a request"),
+    act("/api/v1/requests/{id}/approve-disclosure", "rfi.approve_disclosure", "Approve the disclosure in an answer"),
+    act("/api/v1/requests/{id}/close", "rfi.close", "Close an answered request"),
+    act("/api/v1/requests/{id}/cancel", "rfi.cancel", "Cancel a request"),
     // Tasks.
-    create(
-        "/api/v1/tasks",
-        "task.create",
-        "Create a task for a host unit",
-    ),
+    create("/api/v1/tasks", "task.create", "Create a task for a host unit"),
     list("/api/v1/tasks", List::Tasks, "Tasks the caller may see"),
-    read("/api/v1/tasks/{id}", "task.read", ID, false, "Read a task"),
-    act(
-        "/api/v1/tasks/{id}/approve",
-        "task.approve",
-        "Approve a task",
-    ),
-    act(
-        "/api/v1/tasks/{id}/update",
-        "task.update",
-        "Report progress on a task",
-    ),
+    read("/api/v1/tasks/{id}", "task.read", ID, "Read a task"),
+    act("/api/v1/tasks/{id}/approve", "task.approve", "Approve a task"),
+    act("/api/v1/tasks/{id}/update", "task.update", "Report progress on a task"),
     // Vetting cases and risk notes.
-    list(
-        "/api/v1/vetting-cases",
-        List::VettingCases,
-        "Vetting cases the caller may see, without personal data",
-    ),
-    read(
-        "/api/v1/vetting-cases/{id}",
-        "vetting.read",
-        ID,
-        true,
-        "Read a vetting case (a consultation: X-Purpose)",
-    ),
-    read(
-        "/api/v1/vetting-cases/{id}/opinion",
-        "vetting.read_opinion",
-        ID,
-        false,
-        "Read the organiser's opinion of a case",
-    ),
-    act(
-        "/api/v1/vetting-cases/{id}/notes",
-        "vetting.note",
-        "Add a risk note",
-    ),
-    act(
-        "/api/v1/vetting-cases/{id}/clear",
-        "vetting.clear",
-        "Clear a routine case",
-    ),
-    act(
-        "/api/v1/vetting-cases/{id}/propose-refusal",
-        "vetting.propose_refusal",
-        "Propose a refusal",
-    ),
-    act(
-        "/api/v1/vetting-cases/{id}/confirm-refusal",
-        "vetting.confirm_refusal",
-        "Confirm a proposed refusal",
-    ),
-    act(
-        "/api/v1/vetting-cases/{id}/propose-referral",
-        "vetting.propose_referral",
-        "Propose a referral",
-    ),
-    act(
-        "/api/v1/vetting-cases/{id}/confirm-referral",
-        "vetting.confirm_referral",
-        "Confirm a proposed referral",
-    ),
+    list("/api/v1/vetting-cases", List::VettingCases, "Vetting cases the caller may see, without personal data"),
+    consult("/api/v1/vetting-cases/{id}", "vetting.read", "Read a vetting case (a consultation: X-Purpose)"),
+    read("/api/v1/vetting-cases/{id}/opinion", "vetting.read_opinion", ID, "Read the organiser's opinion of a case"),
+    act("/api/v1/vetting-cases/{id}/notes", "vetting.note", "Add a risk note"),
+    act("/api/v1/vetting-cases/{id}/clear", "vetting.clear", "Clear a routine case"),
+    act("/api/v1/vetting-cases/{id}/propose-refusal", "vetting.propose_refusal", "Propose a refusal"),
+    act("/api/v1/vetting-cases/{id}/confirm-refusal", "vetting.confirm_refusal", "Confirm a proposed refusal"),
+    act("/api/v1/vetting-cases/{id}/propose-referral", "vetting.propose_referral", "Propose a referral"),
+    act("/api/v1/vetting-cases/{id}/confirm-referral", "vetting.confirm_referral", "Confirm a proposed referral"),
     // The ledger, for oversight.
-    Route {
-        method: Method::Get,
-        path: "/api/v1/ledger/checkpoint",
-        op: Op::Ledger(LedgerRead::Checkpoint),
-        summary: "The ledger's latest signed checkpoint",
-    },
-    Route {
-        method: Method::Get,
-        path: "/api/v1/ledger/entries",
-        op: Op::Ledger(LedgerRead::Entries),
-        summary: "Decoded ledger entries (?from=&limit=)",
-    },
+    ledger("/api/v1/ledger/checkpoint", LedgerRead::Checkpoint, "The ledger's latest signed checkpoint"),
+    ledger("/api/v1/ledger/entries", LedgerRead::Entries, "Decoded ledger entries (?from=&limit=)"),
 ];
 
 /// The router of every route in [`ROUTES`].

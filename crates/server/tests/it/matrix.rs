@@ -465,6 +465,16 @@ fn every_route_for_every_role_answers_as_the_policy_decides() {
     for db in backends() {
         let w = World::start(db, config());
         let case = fixtures(&w);
+        // Every role of the policy's vocabulary has an account here.
+        let roles: BTreeSet<domain::Role> = USERS
+            .iter()
+            .map(|u| w.block_on(w.svc.principal(u)).expect("principal").role)
+            .collect();
+        assert_eq!(
+            roles,
+            domain::Role::ALL.iter().copied().collect(),
+            "a role without an account in USERS"
+        );
         let cookies: Vec<(&str, String)> = USERS.iter().map(|u| (*u, w.login(u))).collect();
         let (mut allowed, mut succeeded, mut denied, mut refused) = (0, 0, 0, 0);
         for route in rest::ROUTES {
