@@ -321,6 +321,7 @@ pub const ROUTES: &[Route] = &[
     read("/api/v1/rooms/{room}/log", "log.read", ROOM, "Read a room's event log"),
     post_with("/api/v1/rooms/{room}/log", "log.record", ROOM, "Record an entry in a room's log"),
     post_with("/api/v1/rooms/{room}/sitreps", "sitrep.issue", ROOM, "Issue the room's next situation report"),
+    read("/api/v1/rooms/{room}/sitreps/latest", "sitrep.read", ROOM, "Read a room's latest situation report"),
     read("/api/v1/rooms/{room}/sitreps/{number}", "sitrep.read", ROOM_NUMBER, "Read one of a room's situation reports"),
     act("/api/v1/log-entries/{id}/update", "log.update", "Update an open log entry"),
     act("/api/v1/log-entries/{id}/close", "log.close", "Close a log entry"),

@@ -661,6 +661,7 @@ fn nothing_leaks_across_delegations() {
             ("/api/v1/rooms/us-room".to_owned(), "us-room\""),
             ("/api/v1/rooms/us-room/log".to_owned(), "gate 4"),
             ("/api/v1/rooms/us-room/sitreps/1".to_owned(), "gate 4"),
+            ("/api/v1/rooms/us-room/sitreps/latest".to_owned(), "gate 4"),
             ("/api/v1/movements/mov-1".to_owned(), "san-siro"),
             (format!("/api/v1/vetting-cases/{case}"), "Bout"),
             (format!("/api/v1/vetting-cases/{case}/opinion"), "opinion\""),
