@@ -142,7 +142,11 @@ impl FromRequestParts<AppState> for Caller {
             // A cookie comes along with any request the browser sends, so a
             // state-changing one must come from our own pages. (A token is
             // sent on purpose and needs no such check.)
-            if !parts.method.is_safe() && cross_site(&parts.headers) {
+            let peer = parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip());
+            if !parts.method.is_safe() && cross_site(&parts.headers, from_proxy(state, peer)) {
                 return Err(cross_site_refused());
             }
             return Ok(Caller::Account {
@@ -157,13 +161,20 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// Whether the request came through one of the trusted reverse proxies,
+/// whose `X-Forwarded-Host` then names the host the browser addressed.
+fn from_proxy(state: &AppState, peer: Option<std::net::IpAddr>) -> bool {
+    peer.is_some_and(|p| state.config().trusted_proxies.contains(&p))
+}
+
 /// Whether the browser says the request comes from another site: an
 /// `Origin` whose host and port differ from the `Host` the request was sent
-/// to, or `Sec-Fetch-Site: cross-site`. Requests without either (scripts,
-/// older browsers on same-origin requests) are not cross-site; the cookie's
-/// `SameSite=Strict` and the JSON content type required of every body
-/// (a form cannot send it) are the other two locks.
-pub fn cross_site(headers: &HeaderMap) -> bool {
+/// to (or, from a trusted proxy, `X-Forwarded-Host`), or `Sec-Fetch-Site:
+/// cross-site`. Requests without either (scripts, older browsers on
+/// same-origin requests) are not cross-site; the cookie's `SameSite=Strict`
+/// and the JSON content type required of every body (a form cannot send
+/// it) are the other two locks.
+pub fn cross_site(headers: &HeaderMap, via_trusted_proxy: bool) -> bool {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if header("sec-fetch-site").is_some_and(|v| v.eq_ignore_ascii_case("cross-site")) {
         return true;
@@ -175,7 +186,16 @@ pub fn cross_site(headers: &HeaderMap) -> bool {
     let Some((_, authority)) = origin.split_once("://") else {
         return true;
     };
-    header("host").is_none_or(|host| !authority.trim_end_matches('/').eq_ignore_ascii_case(host))
+    let authority = authority.trim_end_matches('/');
+    let forwarded = via_trusted_proxy
+        .then(|| header("x-forwarded-host"))
+        .flatten()
+        .and_then(|v| v.split(',').next())
+        .map(str::trim);
+    ![header("host"), forwarded]
+        .into_iter()
+        .flatten()
+        .any(|host| authority.eq_ignore_ascii_case(host))
 }
 
 /// 403 for a cookie-authenticated request from another site.
@@ -289,7 +309,10 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     // No logging in from another site either (login CSRF: the victim
     // would act under the attacker's account).
-    if cross_site(&headers) {
+    if cross_site(
+        &headers,
+        from_proxy(&state, peer.as_ref().ok().map(|p| p.0.ip())),
+    ) {
         return Err(cross_site_refused());
     }
     let request: LoginRequest = json_body(&headers, body, "bad_request")?;

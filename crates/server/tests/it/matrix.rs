@@ -928,3 +928,53 @@ fn oversight_reads_the_ledger_decoded() {
     assert_eq!(r.status, 403, "{}", r.text());
     assert!(!policies_of(&r.json()["error"]).is_empty());
 }
+
+#[test]
+fn behind_a_trusted_proxy_the_forwarded_host_is_the_origin_to_match() {
+    let body = json!({"id": "proxied-task", "title": "Patrol", "details": "Gate 4", "unit": "questura-milano"})
+        .to_string();
+    let headers = [
+        ("Origin", "https://cortina.example"),
+        ("X-Forwarded-Host", "cortina.example"),
+    ];
+    // Not from a trusted proxy: the forwarded host is not believed.
+    let w = World::start(store::testing::sqlite(), config());
+    let commander = w.login("commander");
+    let r = w.send(
+        "POST",
+        "/api/v1/tasks",
+        &Auth::Cookie(&commander),
+        &headers,
+        Some(&body),
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+    drop(w);
+    // From one: it is, and a foreign origin is still refused.
+    let w = World::start(
+        store::testing::sqlite(),
+        server::Config {
+            trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+            ..config()
+        },
+    );
+    let commander = w.login("commander");
+    let r = w.send(
+        "POST",
+        "/api/v1/tasks",
+        &Auth::Cookie(&commander),
+        &headers,
+        Some(&body),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = w.send(
+        "POST",
+        "/api/v1/tasks",
+        &Auth::Cookie(&commander),
+        &[
+            ("Origin", "https://evil.example"),
+            ("X-Forwarded-Host", "cortina.example"),
+        ],
+        Some(&body),
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+}
