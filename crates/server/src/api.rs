@@ -1,12 +1,13 @@
-//! The JSON API under `/api/v1`: commands and boards.
+//! The JSON API under `/api/v1`: commands, and the board queries.
 //!
 //! `POST /api/v1/commands` takes one command in the vocabulary of `cortina
 //! exec` (`{"action": "rfi.draft", …}`; unknown fields refused) and runs it
 //! through `Service::execute` as the caller: authorized, applied and
 //! recorded in one transaction. A denial is 403 and names the policies.
 //!
-//! The boards (`GET /api/v1/requests`, `/tasks`, `/declarations`) list the
-//! records the caller may read — the host sees all, a delegation only its
+//! The boards (`GET /api/v1/requests`, `/tasks`, `/declarations`, routed
+//! from the table in `rest` with the other lists) list the records the
+//! caller may read — the host sees all, a delegation only its
 //! own, each record checked against the policy — as summaries without
 //! personal data. Reading a record in full is a command (`rfi.read`,
 //! `declaration.read` with a purpose), so each such consultation is in the
