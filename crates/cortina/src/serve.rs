@@ -15,7 +15,15 @@ use crate::{Failure, Outcome};
 /// What `cortina serve --help` adds.
 pub const HELP: &str = "\
 Routes: /api/v1/session (POST log in, DELETE log out), /api/v1/commands (one `cortina exec`
-command as JSON), /api/v1/requests | tasks | declarations (boards), /api/v1/openapi.json,
+command as JSON), and one route per resource and action (the full list, with bodies, is
+/api/v1/openapi.json):
+  POST /api/v1/{collection}                create (body: the command's fields, no `action`)
+  POST /api/v1/{collection}/{id}/{verb}    a transition (e.g. /api/v1/requests/{id}/accept)
+  GET  /api/v1/{collection}/{id}           read (personal data: send X-Purpose)
+  GET  /api/v1/{collection}                list what the caller may see, no personal data
+  collections: agencies, event, delegations, accounts, declarations, rooms (+ /{room}/log,
+  /{room}/sitreps), log-entries, liaison-reports, protectees, movements, requests, tasks,
+  vetting-cases; GET /api/v1/ledger/checkpoint | entries?from=&limit= (oversight).
 /match/{dataset} and /search/{dataset} (yente-compatible; send X-Purpose), /catalog,
 /entities/{id}, /ledger/checkpoint | key | tile/... (C2SP tlog-tiles; oversight or witness
 tokens), /healthz, /readyz. Tokens: `cortina admin token`. Logs: RUST_LOG (default info).

@@ -1,22 +1,23 @@
-//! The JSON API under `/api/v1`: commands and boards.
+//! The JSON API under `/api/v1`: commands, and the board queries.
 //!
 //! `POST /api/v1/commands` takes one command in the vocabulary of `cortina
 //! exec` (`{"action": "rfi.draft", …}`; unknown fields refused) and runs it
 //! through `Service::execute` as the caller: authorized, applied and
 //! recorded in one transaction. A denial is 403 and names the policies.
 //!
-//! The boards (`GET /api/v1/requests`, `/tasks`, `/declarations`) list the
-//! records the caller may read — the host sees all, a delegation only its
+//! The boards (`GET /api/v1/requests`, `/tasks`, `/declarations`, routed
+//! from the table in `rest` with the other lists) list the records the
+//! caller may read — the host sees all, a delegation only its
 //! own, each record checked against the policy — as summaries without
 //! personal data. Reading a record in full is a command (`rfi.read`,
 //! `declaration.read` with a purpose), so each such consultation is in the
 //! ledger.
 
 use authority::Resource;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::{Json, Router};
 use domain::Action;
 use domain::declaration::DeclarationLine;
@@ -26,7 +27,7 @@ use domain::task::Task;
 use serde::{Deserialize, Serialize};
 use service::Command;
 use store::records::{self, Filter, Record};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -34,11 +35,7 @@ use crate::error::{ApiError, ErrorBody, json_body};
 
 /// The API routes.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/commands", post(command))
-        .route("/api/v1/requests", get(requests))
-        .route("/api/v1/tasks", get(tasks))
-        .route("/api/v1/declarations", get(declarations))
+    Router::new().route("/api/v1/commands", post(command))
 }
 
 /// What a command did.
@@ -90,19 +87,24 @@ pub async fn command(
         Ok(done) => tracing::info!(%action, seq = done.seq, "command done"),
         Err(e) => tracing::info!(%action, code = e.code(), "command refused"),
     }
-    let done = result?;
-    Ok(Json(DoneBody {
-        seq: done.seq,
-        action: done.action.to_owned(),
-        kind: done.kind.to_owned(),
-        id: done.id,
-        state: done.state,
-        data: done.data,
-    }))
+    Ok(Json(DoneBody::from(result?)))
+}
+
+impl From<service::Done> for DoneBody {
+    fn from(done: service::Done) -> DoneBody {
+        DoneBody {
+            seq: done.seq,
+            action: done.action.to_owned(),
+            kind: done.kind.to_owned(),
+            id: done.id,
+            state: done.state,
+            data: done.data,
+        }
+    }
 }
 
 /// Board filters.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BoardQuery {
     /// Only records in this state.
@@ -183,11 +185,22 @@ pub struct Board<T> {
 
 /// The records of `A::KIND` the caller may read under `action`, each with
 /// its parsed document.
-async fn visible<A: Aggregate + serde::de::DeserializeOwned>(
+pub(crate) async fn visible<A: Aggregate + serde::de::DeserializeOwned>(
     state: &AppState,
     caller: &Caller,
     query: &BoardQuery,
     action: Action,
+    resource: impl Fn(&A, &Record) -> Resource,
+) -> Result<Vec<(A, Record)>, ApiError> {
+    visible_any(state, caller, query, &[action], resource).await
+}
+
+/// The records of `A::KIND` the caller may act on under any of `actions`.
+pub(crate) async fn visible_any<A: Aggregate + serde::de::DeserializeOwned>(
+    state: &AppState,
+    caller: &Caller,
+    query: &BoardQuery,
+    actions: &[Action],
     resource: impl Fn(&A, &Record) -> Resource,
 ) -> Result<Vec<(A, Record)>, ApiError> {
     let username = caller.username()?;
@@ -218,10 +231,10 @@ async fn visible<A: Aggregate + serde::de::DeserializeOwned>(
                 continue;
             }
         };
-        if svc
-            .authority()
-            .decide(&principal, action, &resource(&value, &record))
-            .allowed
+        let facts = resource(&value, &record);
+        if actions
+            .iter()
+            .any(|a| svc.authority().decide(&principal, *a, &facts).allowed)
         {
             out.push((value, record));
         }
@@ -230,19 +243,12 @@ async fn visible<A: Aggregate + serde::de::DeserializeOwned>(
 }
 
 /// Requests for information and assistance the caller may see.
-#[utoipa::path(
-    get, path = "/api/v1/requests", tag = "boards", params(BoardQuery),
-    responses(
-        (status = 200, description = "The board", body = Board<RequestSummary>),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-    )
-)]
-pub async fn requests(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(query): Query<BoardQuery>,
-) -> Result<Json<Board<RequestSummary>>, ApiError> {
-    let rows = visible::<Request>(&state, &caller, &query, Action::RfiRead, |r, _| {
+pub(crate) async fn requests(
+    state: &AppState,
+    caller: &Caller,
+    query: &BoardQuery,
+) -> Result<Vec<RequestSummary>, ApiError> {
+    let rows = visible::<Request>(state, caller, query, Action::RfiRead, |r, _| {
         service::facts::request(r)
     })
     .await?;
@@ -266,24 +272,17 @@ pub async fn requests(
             updated_seq: record.updated_seq,
         })
         .collect();
-    Ok(Json(Board { items }))
+    Ok(items)
 }
 
 /// Tasks for host units the caller may see (host principals only: the
 /// policy forbids foreign tasking, reading included).
-#[utoipa::path(
-    get, path = "/api/v1/tasks", tag = "boards", params(BoardQuery),
-    responses(
-        (status = 200, description = "The board", body = Board<TaskSummary>),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-    )
-)]
-pub async fn tasks(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(query): Query<BoardQuery>,
-) -> Result<Json<Board<TaskSummary>>, ApiError> {
-    let rows = visible::<Task>(&state, &caller, &query, Action::TaskRead, |t, _| {
+pub(crate) async fn tasks(
+    state: &AppState,
+    caller: &Caller,
+    query: &BoardQuery,
+) -> Result<Vec<TaskSummary>, ApiError> {
+    let rows = visible::<Task>(state, caller, query, Action::TaskRead, |t, _| {
         service::facts::task(t)
     })
     .await?;
@@ -297,27 +296,19 @@ pub async fn tasks(
             updated_seq: record.updated_seq,
         })
         .collect();
-    Ok(Json(Board { items }))
+    Ok(items)
 }
 
 /// Declaration lines the caller may see, without personal data.
-#[utoipa::path(
-    get, path = "/api/v1/declarations", tag = "boards", params(BoardQuery),
-    responses(
-        (status = 200, description = "The board", body = Board<DeclarationSummary>),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-    )
-)]
-pub async fn declarations(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(query): Query<BoardQuery>,
-) -> Result<Json<Board<DeclarationSummary>>, ApiError> {
-    let rows =
-        visible::<DeclarationLine>(&state, &caller, &query, Action::DeclarationRead, |d, _| {
-            service::facts::declaration(d)
-        })
-        .await?;
+pub(crate) async fn declarations(
+    state: &AppState,
+    caller: &Caller,
+    query: &BoardQuery,
+) -> Result<Vec<DeclarationSummary>, ApiError> {
+    let rows = visible::<DeclarationLine>(state, caller, query, Action::DeclarationRead, |d, _| {
+        service::facts::declaration(d)
+    })
+    .await?;
     let items = rows
         .into_iter()
         .map(|(d, record)| DeclarationSummary {
@@ -330,5 +321,5 @@ pub async fn declarations(
             updated_seq: record.updated_seq,
         })
         .collect();
-    Ok(Json(Board { items }))
+    Ok(items)
 }

@@ -6,6 +6,12 @@
 //! TLS; idle and absolute expiry). A token that is present but invalid is a
 //! 401 even when a valid cookie comes along: the caller meant the token.
 //!
+//! A cookie-authenticated request that changes state (any method but
+//! `GET`, `HEAD`, `OPTIONS`), and a login, are refused when the browser
+//! says they come from another site (`Origin`, `Sec-Fetch-Site`): CSRF
+//! protection on top of `SameSite=Strict` and the JSON-only bodies. Login
+//! always issues a fresh session id; one the client brings is never adopted.
+//!
 //! Logins are rate-limited per client address (tower_governor) and locked
 //! out per login name after repeated failures (the service keeps the
 //! counters); every attempt is a ledger entry.
@@ -133,6 +139,16 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(value) = cookie(&parts.headers, SESSION_COOKIE)
             && let Some(s) = svc.session(value, &state.config().login).await?
         {
+            // A cookie comes along with any request the browser sends, so a
+            // state-changing one must come from our own pages. (A token is
+            // sent on purpose and needs no such check.)
+            let peer = parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip());
+            if !parts.method.is_safe() && cross_site(&parts.headers, from_proxy(state, peer)) {
+                return Err(cross_site_refused());
+            }
             return Ok(Caller::Account {
                 username: s.username,
                 account_id: s.account_id,
@@ -143,6 +159,52 @@ impl FromRequestParts<AppState> for Caller {
         }
         Err(ApiError::unauthenticated())
     }
+}
+
+/// Whether the request came through one of the trusted reverse proxies,
+/// whose `X-Forwarded-Host` then names the host the browser addressed.
+fn from_proxy(state: &AppState, peer: Option<std::net::IpAddr>) -> bool {
+    peer.is_some_and(|p| state.config().trusted_proxies.contains(&p))
+}
+
+/// Whether the browser says the request comes from another site: an
+/// `Origin` whose host and port differ from the `Host` the request was sent
+/// to (or, from a trusted proxy, `X-Forwarded-Host`), or `Sec-Fetch-Site:
+/// cross-site`. Requests without either (scripts, older browsers on
+/// same-origin requests) are not cross-site; the cookie's `SameSite=Strict`
+/// and the JSON content type required of every body (a form cannot send
+/// it) are the other two locks.
+pub fn cross_site(headers: &HeaderMap, via_trusted_proxy: bool) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if header("sec-fetch-site").is_some_and(|v| v.eq_ignore_ascii_case("cross-site")) {
+        return true;
+    }
+    let Some(origin) = header("origin") else {
+        return false;
+    };
+    // `null` (a sandboxed frame, a redirect across sites) is never ours.
+    let Some((_, authority)) = origin.split_once("://") else {
+        return true;
+    };
+    let authority = authority.trim_end_matches('/');
+    let forwarded = via_trusted_proxy
+        .then(|| header("x-forwarded-host"))
+        .flatten()
+        .and_then(|v| v.split(',').next())
+        .map(str::trim);
+    ![header("host"), forwarded]
+        .into_iter()
+        .flatten()
+        .any(|host| authority.eq_ignore_ascii_case(host))
+}
+
+/// 403 for a cookie-authenticated request from another site.
+fn cross_site_refused() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "cross_site",
+        "a request from another site may not act with this session (CSRF protection)",
+    )
 }
 
 /// `POST /api/v1/session`'s body.
@@ -235,6 +297,7 @@ fn session_cookie(value: &str, max_age_s: i64, tls: bool) -> Option<HeaderValue>
     responses(
         (status = 200, description = "Logged in; the session cookie is set", body = SessionInfo),
         (status = 401, description = "Wrong name or password (recorded)", body = ErrorBody),
+        (status = 403, description = "Sent from another site (CSRF protection)", body = ErrorBody),
         (status = 429, description = "Locked out, or too many attempts from this address", body = ErrorBody),
     )
 )]
@@ -244,6 +307,14 @@ pub async fn login(
     headers: HeaderMap,
     body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    // No logging in from another site either (login CSRF: the victim
+    // would act under the attacker's account).
+    if cross_site(
+        &headers,
+        from_proxy(&state, peer.as_ref().ok().map(|p| p.0.ip())),
+    ) {
+        return Err(cross_site_refused());
+    }
     let request: LoginRequest = json_body(&headers, body, "bad_request")?;
     let svc = state.svc();
     let policy = state.config().login;

@@ -24,8 +24,9 @@ pub struct ErrorBody {
 /// What went wrong.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// A stable code: `unauthenticated`, `forbidden`, `denied`, `not_found`,
-    /// `conflict`, `invalid`, `bad_command`, `bad_json`, `unsupported_media_type`,
+    /// A stable code: `unauthenticated`, `forbidden`, `denied`, `cross_site`,
+    /// `not_found`, `conflict`, `invalid`, `bad_command`, `bad_json`,
+    /// `bad_query`, `bad_path`, `purpose_required`, `unsupported_media_type`,
     /// `payload_too_large`, `login_failed`, `locked_out`, `internal`, …
     pub code: &'static str,
     /// A sentence for people.

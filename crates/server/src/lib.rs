@@ -10,8 +10,10 @@
 //!
 //! Route families, each with its own error shape:
 //!
-//! * `/api/v1/…` ([`api`], [`auth`]): sessions, commands (the same vocabulary
-//!   as `cortina exec`), boards; errors `{"error": {"code", "message", …}}`.
+//! * `/api/v1/…` ([`api`], [`auth`], [`rest`]): sessions, commands (the same
+//!   vocabulary as `cortina exec`), and one route per resource and action
+//!   from the table in [`rest`], lists and ledger queries included; errors
+//!   `{"error": {"code", "message", …}}`.
 //!   The OpenAPI document is at `/api/v1/openapi.json` ([`openapi`]).
 //! * `/match/{dataset}`, `/search/{dataset}`, `/catalog`, `/entities/{id}`
 //!   ([`yente`]): yente-compatible screening; errors `{"detail": …}`.
@@ -28,6 +30,7 @@ pub mod client;
 pub mod error;
 pub mod ledger;
 pub mod openapi;
+pub mod rest;
 pub mod tls;
 pub mod yente;
 
@@ -140,6 +143,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .merge(auth::routes(&config))
         .merge(api::routes())
+        .merge(rest::routes())
         .merge(yente::routes())
         .merge(ledger::routes())
         .route("/api/v1/openapi.json", get(openapi::document))

@@ -1,6 +1,7 @@
 //! The OpenAPI 3 document of every route, served at
 //! `/api/v1/openapi.json`. The handlers carry their own descriptions
-//! (`#[utoipa::path]`); this lists them. A test checks that every route the
+//! (`#[utoipa::path]`); this lists them, and adds the resource routes from
+//! `rest::ROUTES`. A test checks that every route the
 //! router serves is here.
 
 use axum::Json;
@@ -21,9 +22,6 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         crate::auth::logout,
         crate::auth::whoami,
         crate::api::command,
-        crate::api::requests,
-        crate::api::tasks,
-        crate::api::declarations,
         openapi_doc,
         crate::yente::match_entities,
         crate::yente::search,
@@ -33,12 +31,21 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         crate::ledger::key,
         crate::ledger::tile,
     ),
-    modifiers(&Security),
+    modifiers(&Security, &Resources),
     security(("bearer" = []), ("session" = [])),
 )]
 pub struct ApiDoc;
 
 struct Security;
+
+/// The resource routes, from the table that also builds their router.
+struct Resources;
+
+impl utoipa::Modify for Resources {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        crate::rest::document_paths(openapi);
+    }
+}
 
 impl utoipa::Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {

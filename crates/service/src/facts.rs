@@ -29,3 +29,60 @@ pub fn task(t: &Task) -> Resource {
         id: t.id().to_string(),
     }
 }
+
+/// A room belongs to the delegation whose liaison room it is (to nobody for
+/// a host room); nothing is shared yet.
+pub fn room(room: &domain::room::Room) -> Resource {
+    Resource::Room {
+        id: room.id().to_string(),
+        delegation: room.delegation().map(ToString::to_string),
+        shared_with: Vec::new(),
+    }
+}
+
+/// A liaison report belongs to the delegation that sent it.
+pub fn liaison_report(report: &domain::room::LiaisonReport) -> Resource {
+    Resource::LiaisonReport {
+        id: report.id().to_string(),
+        delegation: report.delegation().to_string(),
+    }
+}
+
+/// A protectee belongs to the delegation that brings the person.
+pub fn protectee(p: &domain::movement::Protectee) -> Resource {
+    Resource::Protectee {
+        id: p.id().to_string(),
+        delegation: Some(p.delegation().to_string()),
+    }
+}
+
+/// A vetting case concerns the delegation stored with it (the one whose
+/// declared person it is) and is open to that delegation's notes.
+pub fn vetting_case(
+    case: &domain::vetting::VettingCase,
+    record: &store::records::Record,
+) -> Resource {
+    Resource::VettingCase {
+        id: case.id().to_string(),
+        delegation: record.delegation.clone(),
+        organiser: None,
+        shared_with: record.delegation.iter().cloned().collect(),
+    }
+}
+
+/// A movement belongs to its protectee's delegation; the escort is named by
+/// account (`attached_agents`: the accounts of its agents' declaration
+/// lines); it counts as approved once a commander approved it, and stays so
+/// when completed.
+pub fn movement(m: &domain::movement::Movement, attached_agents: Vec<String>) -> Resource {
+    Resource::Movement {
+        id: m.id().to_string(),
+        protectee: m.protectee().to_string(),
+        delegation: Some(m.delegation().to_string()),
+        attached_agents,
+        approved: matches!(
+            m.state(),
+            domain::movement::MovementState::Approved | domain::movement::MovementState::Completed
+        ),
+    }
+}

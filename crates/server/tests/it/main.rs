@@ -6,6 +6,7 @@ mod api;
 mod auth;
 mod ledger;
 mod limits;
+mod matrix;
 mod openapi;
 mod tls;
 mod world;

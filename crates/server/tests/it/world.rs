@@ -238,6 +238,57 @@ impl World {
         }
     }
 
+    /// Adds an account for each role the base world lacks: `organiser` (of
+    /// an organiser agency), `us-investigator` (a foreign investigator) and
+    /// `us-protective` (a protective agent of the US protectee `vp`), each
+    /// foreign one declared by the US liaison and accredited.
+    pub fn add_every_role(&self) {
+        self.ok(
+            "admin",
+            json!({"action": "agency.register", "id": "fondazione", "name": "Fondazione Milano Cortina 2026",
+                   "kind": "organiser", "country": "IT"}),
+        );
+        self.account("organiser", "organiser", "fondazione", None);
+        self.ok(
+            "commander",
+            json!({"action": "protectee.register", "id": "vp", "name": "Alex Vance", "delegation": "us", "risk": 3}),
+        );
+        let window = json!({"from": 1_769_299_200_000i64, "until": 1_773_964_800_000i64});
+        for (line, name, document, role, user, account_role) in [
+            (
+                "us-inv",
+                "Dana Scully",
+                "P2345678",
+                json!({"role": "investigative_support"}),
+                "us-investigator",
+                "foreign_investigator",
+            ),
+            (
+                "us-agent",
+                "Frank Horrigan",
+                "P3456789",
+                json!({"role": "protective_agent", "protectee": "vp"}),
+                "us-protective",
+                "foreign_protective",
+            ),
+        ] {
+            let mut person = json!({"name": name, "birth_date": "1980-01-01", "nationality": "US",
+                                    "document": document, "weapons": [], "vehicles": []});
+            for (k, v) in role.as_object().unwrap() {
+                person[k] = v.clone();
+            }
+            self.ok(
+                "us-liaison",
+                json!({"action": "declaration.submit", "id": line, "person": person}),
+            );
+            self.ok(
+                "commander",
+                json!({"action": "declaration.accredit", "id": line, "window": window}),
+            );
+            self.account(user, account_role, "us-hsi", Some(("us", line)));
+        }
+    }
+
     /// Entries in the ledger now.
     pub fn ledger_size(&self) -> u64 {
         self.block_on(self.svc.store().ledger_stats())

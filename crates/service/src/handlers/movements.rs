@@ -15,7 +15,7 @@ use authority::Resource;
 use domain::Action;
 use domain::declaration::DeclarationLine;
 use domain::ids::MovementId;
-use domain::movement::{Movement, MovementState, Protectee, Stop};
+use domain::movement::{Movement, Protectee, Stop};
 use domain::registry::Delegation;
 use domain::storage::Aggregate;
 use domain::time::Window;
@@ -50,16 +50,10 @@ async fn escort_accounts<'a>(
 /// movement is shown to no foreign agent (the domain's
 /// `Movement::is_visible_to_agent` draws the same line).
 async fn resource(ctx: &mut Ctx<'_>, m: &Movement) -> Result<Resource, ServiceError> {
-    Ok(Resource::Movement {
-        id: m.id().to_string(),
-        protectee: m.protectee().to_string(),
-        delegation: Some(m.delegation().to_string()),
-        attached_agents: escort_accounts(ctx, m.agents()).await?,
-        approved: matches!(
-            m.state(),
-            MovementState::Approved | MovementState::Completed
-        ),
-    })
+    Ok(crate::facts::movement(
+        m,
+        escort_accounts(ctx, m.agents()).await?,
+    ))
 }
 
 pub(crate) async fn register_protectee(

@@ -46,11 +46,7 @@ fn owner(room: &Room) -> Option<String> {
 }
 
 fn room_resource(room: &Room) -> Resource {
-    Resource::Room {
-        id: room.id().to_string(),
-        delegation: owner(room),
-        shared_with: Vec::new(),
-    }
+    crate::facts::room(room)
 }
 
 /// The facts of the log entry `id` of `room`: an entry belongs to whoever
@@ -74,10 +70,7 @@ fn sitrep_resource(key: String, room: &Room) -> Resource {
 }
 
 fn report_resource(report: &LiaisonReport) -> Resource {
-    Resource::LiaisonReport {
-        id: report.id().to_string(),
-        delegation: report.delegation().to_string(),
-    }
+    crate::facts::liaison_report(report)
 }
 
 async fn load_room(ctx: &mut Ctx<'_>, id: &RoomId) -> Result<Room, ServiceError> {

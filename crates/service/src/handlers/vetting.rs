@@ -31,12 +31,7 @@ pub(crate) async fn save_case(
 /// are open to that delegation's notes (it vouches for its own people);
 /// other sharing is not modelled yet.
 fn resource(case: &VettingCase, record: &Record) -> Resource {
-    Resource::VettingCase {
-        id: case.id().to_string(),
-        delegation: record.delegation.clone(),
-        organiser: None,
-        shared_with: record.delegation.iter().cloned().collect(),
-    }
+    crate::facts::vetting_case(case, record)
 }
 
 async fn load(ctx: &mut Ctx<'_>, id: &str) -> Result<(VettingCase, Record), ServiceError> {
