@@ -293,8 +293,13 @@ impl Store {
         check_key(&mut setup, &verifier, &origin).await?;
         let committed = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let writer = writer::spawn(setup, backend, signer.clone(), committed.clone()).await?;
+        // A SQLite connection is a file handle in this process: pinging it
+        // before each use (sqlx's default) costs a hop to its worker thread
+        // per query and can find nothing wrong. A PostgreSQL connection can
+        // die with its server, so it is still tested.
         let pool = AnyPoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _| Box::pin(async move { session_settings(conn).await }))
             .connect_with(connect)
             .await?;
