@@ -28,7 +28,8 @@
 # of SQLite. With --perf DIR, each run also samples the server with
 # `perf record -a -g` (system-wide: `-p` is refused on some machines) into
 # DIR/NAME-RUN.data; `perf report -i … --pid PID` keeps the server (its PID
-# is printed).
+# is printed); PERF_FREQ (default 499) and PERF_CALL_GRAPH (default fp;
+# dwarf,32768 for Rust frames) tune it.
 # The data directory is removed at the end unless --keep.
 set -euo pipefail
 
@@ -57,7 +58,7 @@ while [ $# -gt 0 ]; do
         --perf) perf_dir="$2"; shift 2 ;;
         --keep) keep=1; shift ;;
         --no-build) build=0; shift ;;
-        -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
         *) echo "bench-http: unknown argument $1" >&2; exit 2 ;;
     esac
 done
