@@ -133,7 +133,10 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p;s/^RESULT $1=\([^ ]*\).*/\1/p" | head
 echo "# cortina HTTP load benchmark"
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(uname -sr)"
-echo "store: ${database:+PostgreSQL}${database:-SQLite (WAL, synchronous=FULL)}; lists: $(curl -fsS "$url/readyz" | sed -n 's/.*"lists":"\([0-9a-f]\{12\}\).*/\1…/p')"
+# The URL is not printed: it may carry a password.
+backend_name="SQLite (WAL, synchronous=FULL)"
+[ -n "$database" ] && backend_name="PostgreSQL (--database; the server's CPU below excludes PostgreSQL's own)"
+echo "store: $backend_name; lists: $(curl -fsS "$url/readyz" | sed -n 's/.*"lists":"\([0-9a-f]\{12\}\).*/\1…/p')"
 echo "wrk: $threads thread(s), $duration per run, $runs runs; server (pid $server_pid) and wrk share the machine"
 echo
 
