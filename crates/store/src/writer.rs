@@ -85,7 +85,10 @@ impl WriteTx {
     /// savepoint is opened, so a closure that only reads and appends entries
     /// (a screening, a consultation, a denial) costs no round trip for one.
     /// A statement that changes rows must go through [`WriteTx::conn`], so
-    /// that a failing closure's changes roll back with its savepoint.
+    /// that a failing closure's changes roll back with its savepoint; and
+    /// since on PostgreSQL a statement that errs outside a savepoint aborts
+    /// the whole batch, only plain lookups belong here (a missing row is
+    /// `None`, not an error).
     pub fn read_conn(&mut self) -> &mut AnyConnection {
         &mut self.conn
     }
