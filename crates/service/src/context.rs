@@ -48,6 +48,50 @@ impl Outcome {
     }
 }
 
+/// Decisions already taken, by principal, action and resource. A decision
+/// is a function of those three alone (the policy is fixed for the life of
+/// the [`authority::Authority`], and the request's context is empty: no
+/// clock, no stored data beyond the principal's and the resource's facts,
+/// which are the key), so a remembered one is the one the policy would take
+/// again. Bounded: forgotten all at once when full.
+#[derive(Debug, Default)]
+pub(crate) struct Decisions {
+    taken: std::sync::Mutex<std::collections::HashMap<String, authority::Decision>>,
+}
+
+impl Decisions {
+    /// Most decisions remembered.
+    const CAPACITY: usize = 4096;
+
+    /// `authority`'s decision, remembered or taken now.
+    pub(crate) fn decide(
+        &self,
+        authority: &authority::Authority,
+        principal: &Principal,
+        action: Action,
+        resource: &Resource,
+    ) -> authority::Decision {
+        // The Debug forms name every field of the three.
+        let key = format!("{principal:?}\u{1f}{action}\u{1f}{resource:?}");
+        if let Some(decision) = self.lock().get(&key) {
+            return decision.clone();
+        }
+        let decision = authority.decide(principal, action, resource);
+        let mut map = self.lock();
+        if map.len() >= Self::CAPACITY {
+            map.clear();
+        }
+        map.insert(key, decision.clone());
+        decision
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, authority::Decision>> {
+        self.taken.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 fn random32() -> Result<[u8; 32], ServiceError> {
     let mut salt = [0u8; 32];
     getrandom::fill(&mut salt).map_err(|e| store::StoreError::Random(e.to_string()))?;
@@ -157,6 +201,32 @@ impl<'t> Ctx<'t> {
             .inner
             .authority
             .decide(&self.principal, action, resource);
+        self.settle(decision, action, resource)
+    }
+
+    /// [`Ctx::authorize`] through the service's [`Decisions`]: for the
+    /// actions [`crate::Service::record`] takes, whose resources are few and
+    /// fixed (the lists), so that a repeated screening does not evaluate the
+    /// policy again inside the sequencer's transaction.
+    pub(crate) async fn authorize_remembered(
+        &mut self,
+        action: Action,
+        resource: &Resource,
+    ) -> Result<Option<Outcome>, ServiceError> {
+        let decision =
+            self.inner
+                .decisions
+                .decide(&self.inner.authority, &self.principal, action, resource);
+        self.settle(decision, action, resource)
+    }
+
+    /// Goes ahead on an allow; appends a denial's entry.
+    fn settle(
+        &mut self,
+        decision: authority::Decision,
+        action: Action,
+        resource: &Resource,
+    ) -> Result<Option<Outcome>, ServiceError> {
         if decision.allowed {
             self.allowed_by = decision.policy_ids;
             return Ok(None);

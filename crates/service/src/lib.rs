@@ -47,6 +47,8 @@ pub(crate) struct Inner {
     pub(crate) authority: Authority,
     pub(crate) deadlines: Deadlines,
     pub(crate) lists: std::sync::RwLock<Option<Arc<ScreeningLists>>>,
+    /// The policy's decisions for [`Service::record`], remembered.
+    pub(crate) decisions: context::Decisions,
 }
 
 impl std::fmt::Debug for Service {
@@ -66,6 +68,7 @@ impl Service {
                 authority,
                 deadlines: Deadlines::default(),
                 lists: std::sync::RwLock::new(None),
+                decisions: context::Decisions::default(),
             }),
         }
     }

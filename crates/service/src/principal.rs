@@ -22,7 +22,8 @@ pub(crate) async fn load(
     _inner: &Inner,
     username: &str,
 ) -> Result<Principal, ServiceError> {
-    let conn = tx.conn().await?;
+    // A read: no savepoint of its own (see `WriteTx::read_conn`).
+    let conn = tx.read_conn();
     let (account, kind) = records::account_and_agency_kind(&mut *conn, username)
         .await?
         .filter(|(a, _)| a.disabled_seq.is_none())

@@ -297,9 +297,19 @@ impl Store {
         check_key(&mut setup, &verifier, &origin).await?;
         let committed = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let writer = writer::spawn(setup, backend, signer.clone(), committed.clone()).await?;
+        // A SQLite connection is a file handle in this process: pinging it
+        // before each use (sqlx's default) costs a hop to its worker thread
+        // per query and can find nothing wrong. A PostgreSQL connection can
+        // die with its server, so it is still tested.
         let pool = AnyPoolOptions::new()
             .max_connections(8)
-            .after_connect(move |conn, _| Box::pin(async move { session_settings(conn).await }))
+            .test_before_acquire(backend == Backend::Postgres)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    session_settings(conn).await?;
+                    reader_settings(conn).await
+                })
+            })
             .connect_with(connect)
             .await?;
         Ok(Store {
@@ -400,6 +410,18 @@ async fn session_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
         )
         .execute(conn)
         .await?;
+    }
+    Ok(())
+}
+
+/// What the reader pool's SQLite connections change on top of
+/// [`session_settings`]: no memory map. A reader that finds the WAL changed
+/// since its last transaction (under any write load, nearly every time)
+/// drops its whole map (`munmap`, a TLB shootdown on every core) and faults
+/// it back in; reading through the page cache costs less than that.
+async fn reader_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+        sqlx::raw_sql("PRAGMA mmap_size = 0;").execute(conn).await?;
     }
     Ok(())
 }

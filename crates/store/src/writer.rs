@@ -80,6 +80,19 @@ impl WriteTx {
         Ok(&mut self.conn)
     }
 
+    /// The connection, inside the open transaction, for statements that
+    /// change nothing (the caller's account, a record to decide on): no
+    /// savepoint is opened, so a closure that only reads and appends entries
+    /// (a screening, a consultation, a denial) costs no round trip for one.
+    /// A statement that changes rows must go through [`WriteTx::conn`], so
+    /// that a failing closure's changes roll back with its savepoint; and
+    /// since on PostgreSQL a statement that errs outside a savepoint aborts
+    /// the whole batch, only plain lookups belong here (a missing row is
+    /// `None`, not an error).
+    pub fn read_conn(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+
     /// The batch's time (Unix ms), which every entry appended now carries.
     /// It never goes backwards within a ledger.
     pub fn now_ms(&self) -> i64 {

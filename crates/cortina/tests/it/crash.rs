@@ -17,7 +17,7 @@ use store::testing::{TestDb, backends};
 const ACKS: usize = 300;
 
 /// `cortina ARGS… --data-dir D [--database URL]` for the store of `db`.
-fn cortina(db: &TestDb, args: &[&str]) -> Command {
+pub(crate) fn cortina(db: &TestDb, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cortina"));
     cmd.args(args)
         .arg("--data-dir")
@@ -31,7 +31,7 @@ fn cortina(db: &TestDb, args: &[&str]) -> Command {
 }
 
 /// Runs `cortina exec --as USER -` on `commands`; every line must succeed.
-fn exec_all(db: &TestDb, user: &str, commands: &[Value]) -> Vec<Value> {
+pub(crate) fn exec_all(db: &TestDb, user: &str, commands: &[Value]) -> Vec<Value> {
     let mut child = cortina(db, &["exec", "--as", user, "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

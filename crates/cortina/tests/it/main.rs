@@ -2,6 +2,7 @@
 //! one module per command group.
 
 mod crash;
+mod crash_http;
 mod demo;
 mod http;
 mod ledger;

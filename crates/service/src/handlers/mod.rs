@@ -57,7 +57,11 @@ pub(crate) async fn record(
     action: domain::Action,
     resource: authority::Resource,
 ) -> Result<Outcome, ServiceError> {
-    authorize!(ctx, action, resource);
+    // The resources recorded here are few and fixed: the decision is
+    // remembered (`context::Decisions`).
+    if let Some(denied) = ctx.authorize_remembered(action, &resource).await? {
+        return Ok(denied);
+    }
     let kind = resource.kind().as_str();
     ctx.done(action, kind, resource.id(), None, None).await
 }
