@@ -15,7 +15,8 @@ use crate::{Failure, Outcome};
 /// What `cortina serve --help` adds.
 pub const HELP: &str = "\
 Routes: /api/v1/session (POST log in, DELETE log out), /api/v1/commands (one `cortina exec`
-command as JSON), /api/v1/requests | tasks | declarations (boards), /api/v1/openapi.json,
+command as JSON), /api/v1/requests | tasks | declarations (boards), /api/v1/rooms/{id}/events
+(a room's live board: server-sent events), /api/v1/openapi.json,
 /match/{dataset} and /search/{dataset} (yente-compatible; send X-Purpose), /catalog,
 /entities/{id}, /ledger/checkpoint | key | tile/... (C2SP tlog-tiles; oversight or witness
 tokens), /healthz, /readyz. Tokens: `cortina admin token`. Logs: RUST_LOG (default info).

@@ -24,6 +24,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         crate::api::requests,
         crate::api::tasks,
         crate::api::declarations,
+        crate::events::events,
         openapi_doc,
         crate::yente::match_entities,
         crate::yente::search,

@@ -16,6 +16,7 @@
 //! validated types, so a bad field is refused before anything runs.
 
 pub mod access;
+pub mod changes;
 pub mod command;
 mod context;
 pub mod error;
@@ -31,6 +32,7 @@ use domain::request::Deadlines;
 use store::Store;
 
 pub use access::{Bearer, LoginOutcome, LoginPolicy, Secret, SessionCaller, TokenIssue};
+pub use changes::Change;
 pub use command::Command;
 pub use context::Done;
 pub use error::ServiceError;
@@ -47,6 +49,7 @@ pub(crate) struct Inner {
     pub(crate) authority: Authority,
     pub(crate) deadlines: Deadlines,
     pub(crate) lists: std::sync::RwLock<Option<Arc<ScreeningLists>>>,
+    pub(crate) changes: changes::Changes,
 }
 
 impl std::fmt::Debug for Service {
@@ -66,6 +69,7 @@ impl Service {
                 authority,
                 deadlines: Deadlines::default(),
                 lists: std::sync::RwLock::new(None),
+                changes: changes::Changes::new(),
             }),
         }
     }
@@ -91,7 +95,8 @@ impl Service {
     pub async fn execute(&self, username: &str, command: Command) -> Result<Done, ServiceError> {
         let inner = self.inner.clone();
         let username = username.to_owned();
-        self.inner
+        let committed = self
+            .inner
             .store
             .write(move |tx| {
                 Box::pin(async move {
@@ -99,10 +104,17 @@ impl Service {
                     let payload = serde_json::to_vec(&command)
                         .map_err(|e| ServiceError::BadCommand(format!("command: {e}")))?;
                     let mut ctx = context::Ctx::new(tx, &inner, principal, payload)?;
-                    handlers::run(&mut ctx, command).await
+                    let result = handlers::run(&mut ctx, command).await?;
+                    Ok::<_, ServiceError>((result, ctx.saved, ctx.now.as_millis()))
                 })
             })
-            .await?
+            .await?;
+        // Committed: the store's write returns only after the commit.
+        let (result, saved, time_ms) = committed;
+        if let Ok(done) = &result {
+            self.inner.changes.publish(done, saved, time_ms);
+        }
+        result
     }
 
     /// Records an action taken outside the store — a screening against the

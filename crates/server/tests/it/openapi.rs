@@ -14,6 +14,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/requests"),
     ("get", "/api/v1/tasks"),
     ("get", "/api/v1/declarations"),
+    ("get", "/api/v1/rooms/{id}/events"),
     ("get", "/api/v1/openapi.json"),
     ("post", "/match/{dataset}"),
     ("get", "/search/{dataset}"),
