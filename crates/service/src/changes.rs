@@ -2,16 +2,18 @@
 //! live boards.
 //!
 //! ```text
-//! Service::execute ─► Store::write (commit) ─► Ok ─► one Change per record saved ─► broadcast
-//!                                           └─ Err / rolled back ─► nothing
+//! Service::execute ─► Store::write ─► closure: handler ok ─► stage the records saved (in order)
+//!                                 ─► commit ─► Ok  ─► settle ─► publish, in commit order ─► broadcast
+//!                                           └─ Err ─► settle ─► drop the staged changes
 //! ```
 //!
-//! A [`Change`] is published only after the store's `write` returned `Ok`,
-//! which it does only after the transaction committed; a command that
-//! failed or was rolled back publishes nothing, and a denial changes no
-//! record, so it publishes nothing either (it is in the ledger). Every record
-//! a command saved is a change, so a liaison report triaged into a room's log
-//! is two: the report and the new log entry, with the same `seq`.
+//! A [`Change`] is staged inside the command's transaction and published
+//! only after the store's `write` returned `Ok`, which it does only after
+//! the transaction committed; a command that failed or was rolled back
+//! publishes nothing, and a denial changes no record, so it publishes
+//! nothing either (it is in the ledger). Every record a command saved is a
+//! change, so a liaison report triaged into a room's log is two: the report
+//! and the new log entry, with the same `seq`.
 //!
 //! A change carries no document and no personal data: the record's kind,
 //! id, state, the room and delegation it belongs to, and the entry (`seq`,
@@ -20,14 +22,17 @@
 //! policy facts a subscriber must pass to see it, from the same columns the
 //! boards filter on, so a stream never shows what a board would not.
 //!
-//! Order: changes are published in the order their commands' `write` calls
-//! return. Commands that commit one after another (a client waiting for each
-//! answer) are published in `seq` order; commands committed in the same
-//! group commit may reach the channel in either order — each change names
-//! its `seq`. Only this process's commands are published: another process
-//! writing the same database is not seen.
+//! Order: a command's changes are staged at the end of its closure, which
+//! the store's writer runs in commit order, and published once its write
+//! returned and every command staged before it has settled — so in commit
+//! (`seq`) order, even for commands of one group commit. The write runs on
+//! a task of its own, so a caller that goes away cannot leave a staged
+//! change unsettled. Only this process's commands are published: another
+//! process writing the same database is not seen.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use authority::{Authority, Principal, Resource};
 use domain::Action;
@@ -87,26 +92,51 @@ impl Saved {
     }
 }
 
-/// The broadcast channel the service owns.
+/// The broadcast channel the service owns, and the changes of commands
+/// whose transaction has not returned yet, in the order the writer ran them.
 pub(crate) struct Changes {
     sender: broadcast::Sender<Arc<Change>>,
+    next_slot: AtomicU64,
+    staged: Mutex<VecDeque<Staged>>,
+}
+
+/// The changes of one command, staged in its transaction.
+struct Staged {
+    slot: u64,
+    changes: Vec<Change>,
+    committed: bool,
 }
 
 impl Changes {
     pub(crate) fn new() -> Changes {
         let (sender, _) = broadcast::channel(CAPACITY);
-        Changes { sender }
+        Changes {
+            sender,
+            next_slot: AtomicU64::new(0),
+            staged: Mutex::new(VecDeque::new()),
+        }
     }
 
-    /// Publishes what a committed command saved. Call only after the
-    /// store's `write` returned `Ok`.
-    pub(crate) fn publish(&self, done: &Done, saved: Vec<Saved>, time_ms: i64) {
-        if self.sender.receiver_count() == 0 {
+    /// A slot for one command's changes, taken before its write.
+    pub(crate) fn slot(&self) -> u64 {
+        self.next_slot.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn staged(&self) -> std::sync::MutexGuard<'_, VecDeque<Staged>> {
+        self.staged.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Stages what a command saved, at the end of its closure in the
+    /// writer's transaction: commands stage in the order they commit. Nothing
+    /// is staged while nobody listens (a subscriber reads the state after
+    /// subscribing, which already includes these changes).
+    pub(crate) fn stage(&self, slot: u64, done: &Done, saved: Vec<Saved>, time_ms: i64) {
+        if saved.is_empty() || self.sender.receiver_count() == 0 {
             return;
         }
-        for s in saved {
-            // No receiver left is not an error: nobody is watching.
-            let _ = self.sender.send(Arc::new(Change {
+        let changes = saved
+            .into_iter()
+            .map(|s| Change {
                 seq: done.seq,
                 action: done.action,
                 kind: s.kind,
@@ -116,7 +146,36 @@ impl Changes {
                 protectee: s.protectee,
                 state: s.state,
                 time_ms,
-            }));
+            })
+            .collect();
+        self.staged().push_back(Staged {
+            slot,
+            changes,
+            committed: false,
+        });
+    }
+
+    /// Settles a command's slot once its write returned: committed changes
+    /// are published when every command staged before them has settled too
+    /// (so in commit order); a command that did not commit publishes
+    /// nothing.
+    pub(crate) fn settle(&self, slot: u64, committed: bool) {
+        let mut staged = self.staged();
+        if let Some(at) = staged.iter().position(|s| s.slot == slot) {
+            if committed {
+                staged[at].committed = true;
+            } else {
+                staged.remove(at);
+            }
+        }
+        while staged.front().is_some_and(|s| s.committed) {
+            let Some(ready) = staged.pop_front() else {
+                break;
+            };
+            for change in ready.changes {
+                // No receiver left is not an error: nobody is watching.
+                let _ = self.sender.send(Arc::new(change));
+            }
         }
     }
 }

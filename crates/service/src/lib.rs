@@ -94,27 +94,41 @@ impl Service {
     /// and returned as [`ServiceError::Denied`].
     pub async fn execute(&self, username: &str, command: Command) -> Result<Done, ServiceError> {
         let inner = self.inner.clone();
+        let this = self.clone();
         let username = username.to_owned();
-        let committed = self
-            .inner
-            .store
-            .write(move |tx| {
-                Box::pin(async move {
-                    let principal = principal::load(tx, &inner, &username).await?;
-                    let payload = serde_json::to_vec(&command)
-                        .map_err(|e| ServiceError::BadCommand(format!("command: {e}")))?;
-                    let mut ctx = context::Ctx::new(tx, &inner, principal, payload)?;
-                    let result = handlers::run(&mut ctx, command).await?;
-                    Ok::<_, ServiceError>((result, ctx.saved, ctx.now.as_millis()))
+        // The live changes are staged in the transaction (in commit order)
+        // and settled once the write returned; on a task of its own, so that
+        // they are settled even when the caller goes away.
+        let slot = self.inner.changes.slot();
+        let written = tokio::spawn(async move {
+            let result = this
+                .inner
+                .store
+                .write(move |tx| {
+                    Box::pin(async move {
+                        let principal = principal::load(tx, &inner, &username).await?;
+                        let payload = serde_json::to_vec(&command)
+                            .map_err(|e| ServiceError::BadCommand(format!("command: {e}")))?;
+                        let mut ctx = context::Ctx::new(tx, &inner, principal, payload)?;
+                        let result = handlers::run(&mut ctx, command).await?;
+                        if let Ok(done) = &result {
+                            let saved = std::mem::take(&mut ctx.saved);
+                            inner.changes.stage(slot, done, saved, ctx.now.as_millis());
+                        }
+                        Ok::<_, ServiceError>(result)
+                    })
                 })
-            })
-            .await?;
-        // Committed: the store's write returns only after the commit.
-        let (result, saved, time_ms) = committed;
-        if let Ok(done) = &result {
-            self.inner.changes.publish(done, saved, time_ms);
+                .await;
+            // The store's write returns only after the commit.
+            this.inner.changes.settle(slot, matches!(result, Ok(Ok(_))));
+            result
+        })
+        .await;
+        match written {
+            Ok(result) => result?,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Err(ServiceError::Store(store::StoreError::WriterStopped)),
         }
-        result
     }
 
     /// Records an action taken outside the store — a screening against the

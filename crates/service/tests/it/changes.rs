@@ -258,3 +258,45 @@ async fn a_triaged_report_is_two_changes_with_one_seq() {
         // log entry a triage creates on the side — a gap outside this module.)
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_commands_are_published_in_commit_order() {
+    for db in backends().await {
+        let w = World::new(db).await;
+        w.ok(
+            "commander",
+            json!({"action": "room.create", "id": "rome", "name": "Rome", "kind": "host_national"}),
+        )
+        .await;
+        let mut rx = w.svc.subscribe();
+        // Many at once, so that the writer commits several in one batch; one
+        // in four is refused (a duplicate id) and rolled back.
+        let handles: Vec<_> = (0..40)
+            .map(|i| {
+                let svc = w.svc.clone();
+                let id = if i % 4 == 3 {
+                    format!("log-{}", i - 1)
+                } else {
+                    format!("log-{i}")
+                };
+                tokio::spawn(async move {
+                    let c = json!({"action": "log.record", "id": id, "room": "rome",
+                                   "category": "information", "severity": 1, "text": "tick"});
+                    svc.execute("operator", serde_json::from_value(c).unwrap())
+                        .await
+                })
+            })
+            .collect();
+        let mut committed = Vec::new();
+        for h in handles {
+            if let Ok(done) = h.await.unwrap() {
+                committed.push(done.seq);
+            }
+        }
+        committed.sort_unstable();
+        let published: Vec<u64> = drain(&mut rx).iter().map(|c| c.seq).collect();
+        assert_eq!(published, committed, "{}", w.db.name);
+        assert_eq!(published.len(), 30, "{}", w.db.name);
+        w.verify().await;
+    }
+}
