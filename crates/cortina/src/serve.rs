@@ -23,7 +23,8 @@ command as JSON), and one route per resource and action (the full list, with bod
   GET  /api/v1/{collection}                list what the caller may see, no personal data
   collections: agencies, event, delegations, accounts, declarations, rooms (+ /{room}/log,
   /{room}/sitreps), log-entries, liaison-reports, protectees, movements, requests, tasks,
-  vetting-cases; GET /api/v1/ledger/checkpoint | entries?from=&limit= (oversight).
+  vetting-cases; GET /api/v1/ledger/checkpoint | entries?from=&limit= (oversight);
+  GET /api/v1/rooms/{id}/events (a room's live board: server-sent events).
 /match/{dataset} and /search/{dataset} (yente-compatible; send X-Purpose), /catalog,
 /entities/{id}, /ledger/checkpoint | key | tile/... (C2SP tlog-tiles; oversight or witness
 tokens), /healthz, /readyz. Tokens: `cortina admin token`. Logs: RUST_LOG (default info).

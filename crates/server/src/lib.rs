@@ -18,6 +18,8 @@
 //! * `/match/{dataset}`, `/search/{dataset}`, `/catalog`, `/entities/{id}`
 //!   ([`yente`]): yente-compatible screening; errors `{"detail": …}`.
 //! * `/ledger/…` ([`ledger`]): the C2SP tlog-tiles read API.
+//! * `/api/v1/rooms/{id}/events` ([`events`]): a room's live board as
+//!   server-sent events.
 //! * `/healthz`, `/readyz`.
 //!
 //! [`serve`] runs the router until the shutdown future completes, lets the
@@ -28,6 +30,7 @@ pub mod api;
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod events;
 pub mod ledger;
 pub mod openapi;
 pub mod rest;
@@ -96,6 +99,8 @@ struct Shared {
     svc: Service,
     index: Option<Arc<Index>>,
     config: Config,
+    /// Set when the server shuts down: live event streams end ([`events`]).
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -115,7 +120,12 @@ impl AppState {
     /// when no lists were imported: the screening routes then answer 503).
     pub fn new(svc: Service, index: Option<Arc<Index>>, config: Config) -> AppState {
         AppState {
-            inner: Arc::new(Shared { svc, index, config }),
+            inner: Arc::new(Shared {
+                svc,
+                index,
+                config,
+                closing: tokio::sync::watch::Sender::new(false),
+            }),
         }
     }
 
@@ -133,6 +143,16 @@ impl AppState {
     pub fn config(&self) -> &Config {
         &self.inner.config
     }
+
+    /// Tells whether the server is shutting down (long-lived streams end).
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.inner.closing.subscribe()
+    }
+
+    /// Ends the live event streams: the server is shutting down.
+    pub fn close_streams(&self) {
+        self.inner.closing.send_replace(true);
+    }
 }
 
 /// The whole router, with its layers.
@@ -146,6 +166,7 @@ pub fn router(state: AppState) -> Router {
         .merge(rest::routes())
         .merge(yente::routes())
         .merge(ledger::routes())
+        .merge(events::routes())
         .route("/api/v1/openapi.json", get(openapi::document))
         .fallback(not_found)
         .with_state(state)
@@ -216,12 +237,20 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let store = state.svc().store().clone();
     warm(&store).await;
+    let shutdown = closing_streams(state.clone(), shutdown);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     store.close().await;
     result
+}
+
+/// `shutdown`, then the end of the live event streams, which would
+/// otherwise hold the graceful shutdown open.
+pub(crate) async fn closing_streams(state: AppState, shutdown: impl Future<Output = ()>) {
+    shutdown.await;
+    state.close_streams();
 }
 
 /// Refuses a body whose declared length exceeds the limit before reading

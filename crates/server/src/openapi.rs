@@ -22,6 +22,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         crate::auth::logout,
         crate::auth::whoami,
         crate::api::command,
+        crate::events::events,
         openapi_doc,
         crate::yente::match_entities,
         crate::yente::search,

@@ -138,6 +138,7 @@ pub async fn serve_tls(
 ) -> std::io::Result<()> {
     let store = state.svc().store().clone();
     crate::warm(&store).await;
+    let shutdown = crate::closing_streams(state.clone(), shutdown);
     // `tap_io` gives the listener axum's connect-info plumbing (the client
     // address the login rate limit keys on).
     let listener = TlsListener::new(listener, config)?.tap_io(|_| {});

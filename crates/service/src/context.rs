@@ -117,6 +117,8 @@ pub(crate) struct Ctx<'t> {
     /// The policies that allowed the command (set by `authorize`).
     allowed_by: Vec<String>,
     pub(crate) now: Timestamp,
+    /// The records saved so far, published as changes after the commit.
+    pub(crate) saved: Vec<crate::changes::Saved>,
 }
 
 impl<'t> Ctx<'t> {
@@ -137,6 +139,7 @@ impl<'t> Ctx<'t> {
             personal: None,
             allowed_by: Vec::new(),
             now,
+            saved: Vec::new(),
         })
     }
 
@@ -357,6 +360,17 @@ impl<'t> Ctx<'t> {
             updated_seq: seq,
         };
         records::put(self.tx.conn().await?, &record).await?;
+        self.saved.push(crate::changes::Saved {
+            kind: A::KIND,
+            protectee: record
+                .doc
+                .as_deref()
+                .and_then(|doc| crate::changes::Saved::protectee_of(A::KIND, doc)),
+            id: record.id,
+            room: record.room,
+            delegation: record.delegation,
+            state: value.state_name(),
+        });
         Ok(())
     }
 

@@ -5,6 +5,7 @@
 use authority::Resource;
 use domain::declaration::DeclarationLine;
 use domain::request::Request;
+use domain::room::Room;
 use domain::task::Task;
 
 /// A request belongs to the delegation that filed it.
@@ -30,12 +31,18 @@ pub fn task(t: &Task) -> Resource {
     }
 }
 
+/// The delegation that owns `room` and what belongs to it: the delegation
+/// of a liaison room, none for a host room.
+fn room_owner(room: &Room) -> Option<String> {
+    room.delegation().map(ToString::to_string)
+}
+
 /// A room belongs to the delegation whose liaison room it is (to nobody for
-/// a host room); nothing is shared yet.
-pub fn room(room: &domain::room::Room) -> Resource {
+/// a host room); the host has no way to share a room yet.
+pub fn room(room: &Room) -> Resource {
     Resource::Room {
         id: room.id().to_string(),
-        delegation: room.delegation().map(ToString::to_string),
+        delegation: room_owner(room),
         shared_with: Vec::new(),
     }
 }
@@ -84,5 +91,24 @@ pub fn movement(m: &domain::movement::Movement, attached_agents: Vec<String>) ->
             m.state(),
             domain::movement::MovementState::Approved | domain::movement::MovementState::Completed
         ),
+    }
+}
+
+/// A log entry belongs to whoever owns its room.
+pub fn log_entry(id: &str, room: &Room) -> Resource {
+    Resource::LogEntry {
+        id: id.to_owned(),
+        delegation: room_owner(room),
+        shared_with: Vec::new(),
+    }
+}
+
+/// A situation report has no owner in the policy, so the report of a
+/// liaison room is shared with that room's delegation, which can already
+/// read every entry it sums up.
+pub fn sitrep(key: String, room: &Room) -> Resource {
+    Resource::Sitrep {
+        id: key,
+        shared_with: room_owner(room).into_iter().collect(),
     }
 }

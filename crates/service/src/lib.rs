@@ -16,6 +16,7 @@
 //! validated types, so a bad field is refused before anything runs.
 
 pub mod access;
+pub mod changes;
 pub mod command;
 mod context;
 pub mod error;
@@ -31,6 +32,7 @@ use domain::request::Deadlines;
 use store::Store;
 
 pub use access::{Bearer, LoginOutcome, LoginPolicy, Secret, SessionCaller, TokenIssue};
+pub use changes::Change;
 pub use command::Command;
 pub use context::Done;
 pub use error::ServiceError;
@@ -49,6 +51,7 @@ pub(crate) struct Inner {
     pub(crate) lists: std::sync::RwLock<Option<Arc<ScreeningLists>>>,
     /// The policy's decisions for [`Service::record`], remembered.
     pub(crate) decisions: context::Decisions,
+    pub(crate) changes: changes::Changes,
 }
 
 impl std::fmt::Debug for Service {
@@ -69,6 +72,7 @@ impl Service {
                 deadlines: Deadlines::default(),
                 lists: std::sync::RwLock::new(None),
                 decisions: context::Decisions::default(),
+                changes: changes::Changes::new(),
             }),
         }
     }
@@ -93,19 +97,41 @@ impl Service {
     /// and returned as [`ServiceError::Denied`].
     pub async fn execute(&self, username: &str, command: Command) -> Result<Done, ServiceError> {
         let inner = self.inner.clone();
+        let this = self.clone();
         let username = username.to_owned();
-        self.inner
-            .store
-            .write(move |tx| {
-                Box::pin(async move {
-                    let principal = principal::load(tx, &inner, &username).await?;
-                    let payload = serde_json::to_vec(&command)
-                        .map_err(|e| ServiceError::BadCommand(format!("command: {e}")))?;
-                    let mut ctx = context::Ctx::new(tx, &inner, principal, payload)?;
-                    handlers::run(&mut ctx, command).await
+        // The live changes are staged in the transaction (in commit order)
+        // and settled once the write returned; on a task of its own, so that
+        // they are settled even when the caller goes away.
+        let slot = self.inner.changes.slot();
+        let written = tokio::spawn(async move {
+            let result = this
+                .inner
+                .store
+                .write(move |tx| {
+                    Box::pin(async move {
+                        let principal = principal::load(tx, &inner, &username).await?;
+                        let payload = serde_json::to_vec(&command)
+                            .map_err(|e| ServiceError::BadCommand(format!("command: {e}")))?;
+                        let mut ctx = context::Ctx::new(tx, &inner, principal, payload)?;
+                        let result = handlers::run(&mut ctx, command).await?;
+                        if let Ok(done) = &result {
+                            let saved = std::mem::take(&mut ctx.saved);
+                            inner.changes.stage(slot, done, saved, ctx.now.as_millis());
+                        }
+                        Ok::<_, ServiceError>(result)
+                    })
                 })
-            })
-            .await?
+                .await;
+            // The store's write returns only after the commit.
+            this.inner.changes.settle(slot, matches!(result, Ok(Ok(_))));
+            result
+        })
+        .await;
+        match written {
+            Ok(result) => result?,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Err(ServiceError::Store(store::StoreError::WriterStopped)),
+        }
     }
 
     /// Records an action taken outside the store — a screening against the

@@ -4,6 +4,7 @@
 
 mod api;
 mod auth;
+mod events;
 mod ledger;
 mod limits;
 mod matrix;

@@ -17,6 +17,7 @@ const OTHER_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/session"),
     ("delete", "/api/v1/session"),
     ("post", "/api/v1/commands"),
+    ("get", "/api/v1/rooms/{id}/events"),
     ("get", "/api/v1/openapi.json"),
     ("post", "/match/{dataset}"),
     ("get", "/search/{dataset}"),

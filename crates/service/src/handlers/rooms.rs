@@ -39,34 +39,18 @@ pub(crate) const LIAISON_REPORT: &str = <LiaisonReport as Aggregate>::KIND;
 /// The record kind of situation reports.
 pub(crate) const SITREP: &str = <Sitrep as Aggregate>::KIND;
 
-/// The delegation that owns `room` and what belongs to it: the delegation of
-/// a liaison room, none for a host room.
-fn owner(room: &Room) -> Option<String> {
-    room.delegation().map(DelegationId::to_string)
-}
-
 fn room_resource(room: &Room) -> Resource {
     crate::facts::room(room)
 }
 
-/// The facts of the log entry `id` of `room`: an entry belongs to whoever
-/// owns its room.
+/// The facts of the log entry `id` of `room` ([`crate::facts::log_entry`]).
 fn entry_resource(id: &str, room: &Room) -> Resource {
-    Resource::LogEntry {
-        id: id.to_owned(),
-        delegation: owner(room),
-        shared_with: Vec::new(),
-    }
+    crate::facts::log_entry(id, room)
 }
 
-/// The facts of the situation report `key` of `room`. A report has no owner
-/// of its own in the policy, so the report of a liaison room is shared with
-/// that room's delegation, which can already read every entry it sums up.
+/// The facts of the situation report `key` of `room` ([`crate::facts::sitrep`]).
 fn sitrep_resource(key: String, room: &Room) -> Resource {
-    Resource::Sitrep {
-        id: key,
-        shared_with: owner(room).into_iter().collect(),
-    }
+    crate::facts::sitrep(key, room)
 }
 
 fn report_resource(report: &LiaisonReport) -> Resource {
