@@ -254,8 +254,7 @@ async fn a_triaged_report_is_two_changes_with_one_seq() {
         };
         assert_eq!(visible(&us), ["rep-1"]);
         assert_eq!(visible(&operator), ["log-rep", "rep-1"]);
-        // (No `w.verify()` here: the row-stamp check does not yet accept the
-        // log entry a triage creates on the side — a gap outside this module.)
+        w.verify().await;
     }
 }
 
