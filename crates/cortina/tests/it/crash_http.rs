@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use store::testing::{TestDb, backends};
 
-use crate::crash::{cortina, exec_all};
+use crate::crash::{Ack, check_after_crash, cortina, exec_all};
 
 /// Client threads writing at once.
 const CLIENTS: usize = 4;
@@ -155,16 +155,6 @@ fn command(c: usize, i: u64) -> Value {
     }
 }
 
-/// One write answered 200.
-#[derive(Debug)]
-struct Ack {
-    seq: u64,
-    action: String,
-    kind: String,
-    id: String,
-    state: Option<String>,
-}
-
 /// Writes until the server stops answering; returns the acknowledged ones.
 fn client(c: usize, url: String, token: String, acked: Arc<AtomicUsize>) -> Vec<Ack> {
     let agent = agent();
@@ -248,68 +238,6 @@ fn check_over_http(db: &TestDb, server: &Server, token: &str, acks: &[Ack]) {
     assert_eq!(status, 200, "{}: {more}", db.name);
 }
 
-/// In the store: each acknowledged write's entry is at its sequence number
-/// and names the record, which is stamped at least that far; no row is
-/// half-applied; the whole ledger verifies.
-async fn check_store(db: &TestDb, acks: &[Ack]) {
-    let store = db.reopen().await.expect("reopen after the crash");
-    let report = store
-        .verify(None, &[])
-        .await
-        .unwrap_or_else(|f| panic!("{}: ledger broken after the crash: {f}", db.name));
-    let size = report.checkpoint.checkpoint.size;
-    let max = acks.iter().map(|a| a.seq).max().unwrap_or(0);
-    assert!(
-        size > max,
-        "{}: entry {max} acknowledged, log has {size}",
-        db.name
-    );
-    eprintln!(
-        "{}: {} writes acknowledged over HTTP up to entry {max}; {size} entries after the crash and restart",
-        db.name,
-        acks.len()
-    );
-    for ack in acks {
-        let bytes = store.entries(ack.seq, ack.seq + 1).await.expect("entry");
-        let entry = ledger::Entry::decode(&bytes[0]).expect("decodes");
-        assert_eq!(entry.action, ack.action, "{}: entry {}", db.name, ack.seq);
-        assert_eq!(entry.actor_account, "acc-operator");
-        assert_eq!(entry.decision, ledger::Decision::Allow, "{}", db.name);
-        assert_eq!(
-            (entry.resource.kind.as_str(), entry.resource.id.as_str()),
-            (ack.kind.as_str(), ack.id.as_str()),
-            "{}: entry {}",
-            db.name,
-            ack.seq
-        );
-        let record = store::records::get(store.pool(), &ack.kind, &ack.id)
-            .await
-            .expect("read the record")
-            .unwrap_or_else(|| panic!("{}: acknowledged {ack:?} is missing", db.name));
-        assert!(
-            record.created_seq as u64 <= ack.seq && record.updated_seq as u64 >= ack.seq,
-            "{}: {ack:?} but the record is stamped {}..{}",
-            db.name,
-            record.created_seq,
-            record.updated_seq
-        );
-        if record.updated_seq as u64 == ack.seq {
-            assert_eq!(
-                Some(record.state.as_str()),
-                ack.state.as_deref(),
-                "{}: {ack:?}",
-                db.name
-            );
-        }
-    }
-    let rows = store
-        .verify_stamps(&service::stamp_rules())
-        .await
-        .unwrap_or_else(|f| panic!("{}: row stamps after the crash: {f}", db.name));
-    assert!(rows >= acks.len() / 2, "{}: only {rows} rows", db.name);
-    store.close().await;
-}
-
 #[test]
 fn kill_9_of_the_server_loses_no_acknowledged_write() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -322,7 +250,7 @@ fn kill_9_of_the_server_loses_no_acknowledged_write() {
         let server = Server::start(&db);
         check_over_http(&db, &server, &token, &acks);
         server.stop();
-        rt.block_on(check_store(&db, &acks));
+        rt.block_on(check_after_crash(&db, &acks, "acc-operator"));
 
         let out = cortina(&db, &["ledger", "verify"])
             .output()

@@ -12,10 +12,12 @@ use std::collections::HashMap;
 use std::io::{BufRead as _, BufReader, Lines};
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 
 use serde_json::{Value, json};
 use store::testing::{TestDb, backends};
+
+use crate::serve::ok as succeeded;
 
 const USERS: [&str; 10] = [
     "commander",
@@ -43,17 +45,6 @@ fn cortina(db: &TestDb, args: &[&str]) -> Command {
         cmd.arg("--database").arg(url);
     }
     cmd
-}
-
-#[track_caller]
-fn succeeded(o: &Output) -> String {
-    let out = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert!(
-        o.status.success(),
-        "{out}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    out
 }
 
 /// A running `cortina serve --demo`; stopped with SIGTERM on drop.

@@ -17,8 +17,9 @@ fn cortina(data: &Path, args: &[&str]) -> Output {
         .expect("run cortina")
 }
 
+/// The standard output of a command that must have succeeded.
 #[track_caller]
-fn ok(o: &Output) -> String {
+pub(crate) fn ok(o: &Output) -> String {
     let out = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(
         o.status.success(),
