@@ -36,7 +36,9 @@ pub fn routes() -> Router<AppState> {
         .route("/ledger/tile/{*path}", get(tile))
 }
 
-/// Refuses callers who may not read the ledger.
+/// Refuses callers who may not read the ledger. An allowed read is not
+/// recorded (a verifier polling the log must not make it grow); a refused
+/// one is a denial like any other, recorded with the policies that decided.
 pub(crate) async fn may_read(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
     let username = match caller {
         Caller::Witness { .. } => return Ok(()),
@@ -49,19 +51,15 @@ pub(crate) async fn may_read(state: &AppState, caller: &Caller) -> Result<(), Ap
             .authority()
             .decide(&principal, Action::LedgerRead, &Resource::Ledger);
     if decision.allowed {
-        Ok(())
-    } else {
-        let mut err = ApiError::new(
-            StatusCode::FORBIDDEN,
-            "denied",
-            format!(
-                "reading the ledger is not granted to this account (policy {})",
-                decision.policy_ids.join(", ")
-            ),
-        );
-        err = err.with_policies(decision.policy_ids);
-        Err(err)
+        return Ok(());
     }
+    // Decided again inside the ledger's transaction, which records the
+    // denial and returns it with its entry.
+    state
+        .svc()
+        .record(username, Action::LedgerRead, Resource::Ledger, Vec::new())
+        .await?;
+    Ok(())
 }
 
 fn bytes(body: Vec<u8>, content_type: &'static str, cache: &'static str) -> Response {

@@ -97,16 +97,30 @@ fn oversight_and_witnesses_read_and_verify_the_ledger_others_do_not() {
         // Nobody else reads it.
         assert_eq!(w.get("/ledger/checkpoint", &Auth::None).status, 401);
         assert_eq!(w.get("/ledger/tile/0/000", &Auth::None).status, 401);
+        // A refused read is a recorded denial; an allowed one is not recorded.
         for user in ["commander", "us-liaison", "it-admin"] {
             let token = w.token(user, None);
+            let before = w.ledger_size();
             let r = w.get("/ledger/checkpoint", &Auth::Bearer(&token));
             assert_eq!(r.status, 403, "{user}: {}", r.text());
+            let seq = r.json()["error"]["seq"]
+                .as_u64()
+                .expect("the denial's entry");
+            assert_eq!(seq, before, "{user}");
             assert_eq!(
                 w.get("/ledger/tile/entries/000", &Auth::Bearer(&token))
                     .status,
                 403
             );
+            assert_eq!(w.ledger_size(), before + 2, "{user}: two denials");
         }
+        let before = w.ledger_size();
+        assert_eq!(
+            w.get("/ledger/checkpoint", &Auth::Bearer(&oversight))
+                .status,
+            200
+        );
+        assert_eq!(w.ledger_size(), before, "an allowed read is not an entry");
         // Beyond the log: 404.
         let r = w.get("/ledger/tile/entries/x001/000", &Auth::Bearer(&witness));
         assert_eq!(r.status, 404, "{}", r.text());

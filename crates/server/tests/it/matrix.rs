@@ -549,7 +549,7 @@ fn every_route_for_every_role_answers_as_the_policy_decides() {
                         }
                         allowed += 1;
                     }
-                    (op, Some((action, decision))) => {
+                    (_, Some((action, decision))) => {
                         assert_eq!(
                             r.status, 403,
                             "{what}: the policy denies {action} ({:?}): {text}",
@@ -560,22 +560,16 @@ fn every_route_for_every_role_answers_as_the_policy_decides() {
                         let expected: BTreeSet<String> =
                             decision.policy_ids.iter().cloned().collect();
                         assert_eq!(policies_of(error), expected, "{what}");
-                        if matches!(op, Op::Command { .. }) {
-                            // The denial is in the ledger, naming the same rules.
-                            let seq = error["seq"].as_u64().expect("the denial's entry");
-                            let entry = w.entry(seq);
-                            assert_eq!(entry.action, action.as_str(), "{what}");
-                            assert_eq!(entry.decision, ledger::Decision::Deny, "{what}");
-                            assert_eq!(entry.actor_account, principal.id, "{what}");
-                            let recorded: BTreeSet<String> =
-                                entry.policies.iter().cloned().collect();
-                            assert_eq!(recorded, expected, "{what}");
-                            assert_eq!(w.ledger_size(), before + 1, "{what}");
-                        } else {
-                            // Ledger reads are never entries, refused ones
-                            // included: a verifier must not make the log grow.
-                            assert_eq!(w.ledger_size(), before, "{what}");
-                        }
+                        // The denial is in the ledger, naming the same rules
+                        // (ledger reads too: only allowed ones go unrecorded).
+                        let seq = error["seq"].as_u64().expect("the denial's entry");
+                        let entry = w.entry(seq);
+                        assert_eq!(entry.action, action.as_str(), "{what}");
+                        assert_eq!(entry.decision, ledger::Decision::Deny, "{what}");
+                        assert_eq!(entry.actor_account, principal.id, "{what}");
+                        let recorded: BTreeSet<String> = entry.policies.iter().cloned().collect();
+                        assert_eq!(recorded, expected, "{what}");
+                        assert_eq!(w.ledger_size(), before + 1, "{what}");
                         denied += 1;
                     }
                 }
