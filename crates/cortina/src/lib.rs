@@ -77,6 +77,12 @@ fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
             data,
             acting,
         }) => {
+            // Who imports is checked first; then the files are read (bad
+            // input stops here, nothing recorded, nothing changed); then the
+            // import is authorized and recorded, naming the snapshot it
+            // stores; then it is stored.
+            recorded::require_actor(&data, &acting, "cortina lists import", false)?;
+            let prepared = snapshot::prepare_import(&paths, format.as_deref(), lenient)?;
             let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             recorded::authorize(
                 &data,
@@ -84,11 +90,15 @@ fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
                 recorded::Request {
                     action: domain::Action::ListsUpdate,
                     needs_purpose: false,
-                    payload: serde_json::json!({ "import": shown, "format": format }),
+                    payload: serde_json::json!({
+                        "import": shown,
+                        "format": format,
+                        "snapshot": prepared.snapshot_hash(),
+                    }),
                     command: "cortina lists import",
                 },
             )?;
-            snapshot::import(&paths, format.as_deref(), lenient, &data.data_dir)
+            snapshot::finish_import(prepared, &data.data_dir)
         }
         Command::Lists(ListsCommand::Update(args)) => update::run(&args),
         Command::Lists(ListsCommand::Status { data, json }) => {

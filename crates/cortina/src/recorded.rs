@@ -28,6 +28,38 @@ pub struct Request<'a> {
     pub command: &'a str,
 }
 
+/// Checks that `acting` names an account (and a purpose, with
+/// `needs_purpose`) when a store exists at `args`, before any work: returns
+/// the account, or `None` without a store.
+pub fn require_actor<'a>(
+    args: &StoreArgs,
+    acting: &'a Acting,
+    command: &str,
+    needs_purpose: bool,
+) -> Result<Option<&'a str>, Failure> {
+    if !has_store(args) {
+        return Ok(None);
+    }
+    let Some(actor) = acting.actor.as_deref() else {
+        return Err(Failure(anyhow!(
+            "{command}: {} holds a cortina store, so this is recorded: give --as USER{}",
+            args.data_dir.display(),
+            if needs_purpose {
+                " and --purpose TEXT"
+            } else {
+                ""
+            }
+        )));
+    };
+    let purpose = acting.purpose.as_deref().map(str::trim).unwrap_or_default();
+    if needs_purpose && purpose.is_empty() {
+        return Err(Failure(anyhow!(
+            "{command}: give --purpose TEXT: every screening against the store records why it was run"
+        )));
+    }
+    Ok(Some(actor))
+}
+
 /// Authorizes and records `request` when a store exists at `args`; returns
 /// the ledger entry's sequence number, or `None` without a store.
 pub fn authorize(
@@ -38,25 +70,10 @@ pub fn authorize(
     if !has_store(args) {
         return Ok(None);
     }
-    let Some(actor) = acting.actor.as_deref() else {
-        return Err(Failure(anyhow!(
-            "{}: {} holds a cortina store, so this is recorded: give --as USER{}",
-            request.command,
-            args.data_dir.display(),
-            if request.needs_purpose {
-                " and --purpose TEXT"
-            } else {
-                ""
-            }
-        )));
+    let Some(actor) = require_actor(args, acting, request.command, request.needs_purpose)? else {
+        return Ok(None);
     };
     let purpose = acting.purpose.as_deref().map(str::trim).unwrap_or_default();
-    if request.needs_purpose && purpose.is_empty() {
-        return Err(Failure(anyhow!(
-            "{}: give --purpose TEXT: every screening against the store records why it was run",
-            request.command
-        )));
-    }
     let mut payload = request.payload;
     payload["purpose"] = serde_json::Value::String(purpose.to_owned());
     let bytes = serde_json::to_vec(&payload)?;

@@ -125,15 +125,37 @@ pub fn report_imports(imports: &[Import]) {
     }
 }
 
-/// `cortina lists import`.
-pub fn import(
+/// Lists read and indexed by `cortina lists import`, not stored yet.
+pub struct Prepared {
+    index: Index,
+    sources: Vec<SourceInfo>,
+    origin: String,
+}
+
+impl Prepared {
+    /// The content hash the snapshot will have.
+    pub fn snapshot_hash(&self) -> &str {
+        self.index.snapshot_hash()
+    }
+}
+
+/// `cortina lists import`, first half: reads every file and builds the
+/// index, changing nothing (bad input stops here).
+pub fn prepare_import(
     paths: &[PathBuf],
     format: Option<&str>,
     lenient: bool,
-    data_dir: &Path,
-) -> Result<Outcome, Failure> {
+) -> Result<Prepared, Failure> {
     let imports = read_lists(paths, format, lenient)?;
     report_imports(&imports);
+    if imports.iter().all(|i| i.entities.is_empty()) {
+        // An empty snapshot would silently stop every screening from
+        // finding anyone: refused, the current one stays.
+        return Err(Failure(anyhow!(
+            "no entities read from {}: nothing imported, the current snapshot (if any) is kept",
+            display_paths(paths)
+        )));
+    }
     let sources: Vec<SourceInfo> = imports
         .iter()
         .map(|i| SourceInfo {
@@ -143,8 +165,22 @@ pub fn import(
             skipped: i.skipped.len(),
         })
         .collect();
-    let index = build_index(imports);
-    let current = store(data_dir, &index, sources, &display_paths(paths))?;
+    Ok(Prepared {
+        index: build_index(imports),
+        sources,
+        origin: display_paths(paths),
+    })
+}
+
+/// `cortina lists import`, second half: stores the prepared lists as the
+/// current snapshot of `data_dir`.
+pub fn finish_import(prepared: Prepared, data_dir: &Path) -> Result<Outcome, Failure> {
+    let current = store(
+        data_dir,
+        &prepared.index,
+        prepared.sources,
+        &prepared.origin,
+    )?;
     println!(
         "snapshot {} stored in {}: {} entities, {} names",
         current.snapshot,

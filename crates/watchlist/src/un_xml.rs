@@ -98,6 +98,13 @@ pub(crate) fn parse(file: SourceFile<'_>, options: Options) -> Result<Import, Er
             Ok(event) => event,
             Err(e) => {
                 let line = lines.at(reader.error_position());
+                let at_end =
+                    usize::try_from(reader.buffer_position()).is_ok_and(|p| p >= bytes.len());
+                if at_end {
+                    // The input stopped mid-markup: a cut file, never read
+                    // in part, lenient or not.
+                    return Err(Error::at(file.name, line, format!("truncated XML: {e}")));
+                }
                 let error = Error::at(file.name, line, format!("malformed XML: {e}"));
                 if options.lenient {
                     notes.push(format!(
@@ -192,7 +199,19 @@ pub(crate) fn parse(file: SourceFile<'_>, options: Options) -> Result<Import, Er
                     }
                 }
             }
-            Event::Eof => break,
+            Event::Eof => {
+                if depth > 0 {
+                    // Always an error, lenient or not: what follows the cut
+                    // is unknown, so no part of the file can be trusted whole.
+                    let inside = stack.first().map_or("an element", |n| n.name.as_str());
+                    return Err(Error::at(
+                        file.name,
+                        lines.at(reader.buffer_position()),
+                        format!("the file ends inside {inside}: truncated XML"),
+                    ));
+                }
+                break;
+            }
             _ => {}
         }
     }

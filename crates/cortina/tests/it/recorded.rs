@@ -61,7 +61,59 @@ fn screening_against_a_store_is_authorized_and_recorded() {
     assert!(text(&out).contains("--as USER"), "{}", text(&out));
     let out = cortina(&["lists", "import", o, u, "--data-dir", d, "--as", "admin"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(last_entry(&data).action, "lists.update");
+    let imported = last_entry(&data);
+    assert_eq!(imported.action, "lists.update");
+
+    // A file that does not parse: a clear error naming it, nothing recorded,
+    // the snapshot unchanged.
+    let current = std::fs::read(data.join("lists/current.json")).unwrap();
+    let bad = dir.path().join("broken.xml");
+    std::fs::write(&bad, "<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL>").unwrap();
+    let out = cortina(&[
+        "lists",
+        "import",
+        bad.to_str().unwrap(),
+        "--format",
+        "un-xml",
+        "--data-dir",
+        d,
+        "--as",
+        "admin",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("broken.xml"), "{}", text(&out));
+    assert_eq!(last_entry(&data), imported, "nothing recorded");
+    assert_eq!(
+        std::fs::read(data.join("lists/current.json")).unwrap(),
+        current,
+        "the snapshot is unchanged"
+    );
+    // A well-formed list with nobody on it does not replace the snapshot.
+    let empty = dir.path().join("empty.xml");
+    std::fs::write(
+        &empty,
+        "<CONSOLIDATED_LIST><INDIVIDUALS/><ENTITIES/></CONSOLIDATED_LIST>",
+    )
+    .unwrap();
+    let out = cortina(&[
+        "lists",
+        "import",
+        empty.to_str().unwrap(),
+        "--format",
+        "un-xml",
+        "--data-dir",
+        d,
+        "--as",
+        "admin",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("no entities"), "{}", text(&out));
+    assert_eq!(last_entry(&data), imported, "nothing recorded");
+    assert_eq!(
+        std::fs::read(data.join("lists/current.json")).unwrap(),
+        current,
+        "the snapshot is unchanged"
+    );
 
     for (user, role) in [("analyst", "host_analyst"), ("it", "admin")] {
         let out = cortina(&[

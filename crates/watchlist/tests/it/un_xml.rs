@@ -86,7 +86,31 @@ fn bad_records_and_bad_xml() {
     assert!(import(b"", false).is_err());
 }
 
+#[test]
+fn a_truncated_file_fails_even_when_lenient() {
+    let end = FIXTURE
+        .windows(b"</CONSOLIDATED_LIST>".len())
+        .position(|w| w == b"</CONSOLIDATED_LIST>")
+        .expect("the fixture's end tag");
+    for cut in [end / 3, end / 2, end - 1] {
+        for lenient in [false, true] {
+            let err = import(&FIXTURE[..cut], lenient).unwrap_err();
+            assert!(err.message.contains("truncated"), "cut {cut}: {err}");
+            assert!(err.line.is_some(), "cut {cut}: {err}");
+        }
+    }
+    let err = import(b"<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL>", true).unwrap_err();
+    assert!(err.message.contains("INDIVIDUAL"), "{err}");
+}
+
 proptest! {
+    #[test]
+    fn cut_fixture_before_its_end_is_an_error(cut in 0usize..4000, lenient: bool) {
+        let end = FIXTURE.len() - b"</CONSOLIDATED_LIST>".len() - 2;
+        prop_assume!(cut < end);
+        prop_assert!(import(&FIXTURE[..cut], lenient).is_err());
+    }
+
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400), lenient: bool) {
         let _ = import(&bytes, lenient);
