@@ -19,6 +19,8 @@ use store::testing::{TestDb, backends};
 
 use crate::serve::ok as succeeded;
 
+/// The user names issue 5 asks for, written out here rather than taken
+/// from `demo_world::USERS`, so the test pins the requirement.
 const USERS: [&str; 10] = [
     "commander",
     "operator",

@@ -64,56 +64,43 @@ fn screening_against_a_store_is_authorized_and_recorded() {
     let imported = last_entry(&data);
     assert_eq!(imported.action, "lists.update");
 
-    // A file that does not parse: a clear error naming it, nothing recorded,
-    // the snapshot unchanged.
+    // Bad input — a cut file (the error names it), a well-formed list with
+    // nobody on it — is refused: nothing recorded, the snapshot unchanged.
     let current = std::fs::read(data.join("lists/current.json")).unwrap();
-    let bad = dir.path().join("broken.xml");
-    std::fs::write(&bad, "<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL>").unwrap();
-    let out = cortina(&[
-        "lists",
-        "import",
-        bad.to_str().unwrap(),
-        "--format",
-        "un-xml",
-        "--data-dir",
-        d,
-        "--as",
-        "admin",
-    ]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("broken.xml"), "{}", text(&out));
-    assert_eq!(last_entry(&data), imported, "nothing recorded");
-    assert_eq!(
-        std::fs::read(data.join("lists/current.json")).unwrap(),
-        current,
-        "the snapshot is unchanged"
-    );
-    // A well-formed list with nobody on it does not replace the snapshot.
-    let empty = dir.path().join("empty.xml");
-    std::fs::write(
-        &empty,
-        "<CONSOLIDATED_LIST><INDIVIDUALS/><ENTITIES/></CONSOLIDATED_LIST>",
-    )
-    .unwrap();
-    let out = cortina(&[
-        "lists",
-        "import",
-        empty.to_str().unwrap(),
-        "--format",
-        "un-xml",
-        "--data-dir",
-        d,
-        "--as",
-        "admin",
-    ]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("no entities"), "{}", text(&out));
-    assert_eq!(last_entry(&data), imported, "nothing recorded");
-    assert_eq!(
-        std::fs::read(data.join("lists/current.json")).unwrap(),
-        current,
-        "the snapshot is unchanged"
-    );
+    for (file, body, says) in [
+        (
+            "broken.xml",
+            "<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL>",
+            "broken.xml",
+        ),
+        (
+            "empty.xml",
+            "<CONSOLIDATED_LIST><INDIVIDUALS/><ENTITIES/></CONSOLIDATED_LIST>",
+            "no entities",
+        ),
+    ] {
+        let path = dir.path().join(file);
+        std::fs::write(&path, body).unwrap();
+        let out = cortina(&[
+            "lists",
+            "import",
+            path.to_str().unwrap(),
+            "--format",
+            "un-xml",
+            "--data-dir",
+            d,
+            "--as",
+            "admin",
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{file}: {}", text(&out));
+        assert!(text(&out).contains(says), "{file}: {}", text(&out));
+        assert_eq!(last_entry(&data), imported, "{file}: nothing recorded");
+        assert_eq!(
+            std::fs::read(data.join("lists/current.json")).unwrap(),
+            current,
+            "{file}: the snapshot is unchanged"
+        );
+    }
 
     for (user, role) in [("analyst", "host_analyst"), ("it", "admin")] {
         let out = cortina(&[

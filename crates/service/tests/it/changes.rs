@@ -202,20 +202,7 @@ async fn committed_changes_are_published_after_the_commit_and_only_those() {
 async fn a_triaged_report_is_two_changes_with_one_seq() {
     for db in backends().await {
         let w = World::new(db).await;
-        w.delegation_with_liaison(
-            "us",
-            "us-hsi",
-            "us-head",
-            person(
-                "John Carter",
-                "1975-03-02",
-                "US",
-                "P1234567",
-                json!("liaison"),
-            ),
-            "us-liaison",
-        )
-        .await;
+        crate::scenario::us_delegation(&w).await;
         w.ok(
             "commander",
             json!({"action": "room.create", "id": "rome", "name": "Rome", "kind": "host_national"}),
