@@ -18,7 +18,7 @@
 #   writes  POST /api/v1/commands, a new `log.record` per request (unique
 #           ids); target >= 1,000/s sustained, p99 <= 50 ms.
 #
-# After each run it reads the ledger size (GET /readyz) and checks that the
+# After each run it reads the ledger size (its checkpoint) and checks that the
 # ledger grew by at least the number of requests wrk completed (requests in
 # flight when wrk stops are recorded but not counted by wrk), and the
 # server's CPU time per request (user + system, from /proc). Prints each
@@ -106,6 +106,9 @@ c exec --as commander - >>"$setup_log" 2>&1 <<'EOF' || failed
 EOF
 analyst_token="$(c admin token --user analyst --purpose "load benchmark" | tail -n 1)"
 operator_token="$(c admin token --user operator | tail -n 1)"
+# The ledger's size is read from its signed checkpoint, with a witness token
+# (/readyz tells nobody anything but "ready").
+witness_token="$(c admin token --witness bench-http | tail -n 1)"
 
 # The server, on a free port; its first line names the address.
 # (Not through `c`: $! must be the server's own pid.)
@@ -126,7 +129,7 @@ server_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
 ticks_per_s="$(getconf CLK_TCK)"
 
 ledger_size() {
-    curl -fsS "$url/readyz" | sed -n 's/.*"ledger_size":\([0-9]*\).*/\1/p'
+    curl -fsS -H "Authorization: Bearer $witness_token" "$url/ledger/checkpoint" | sed -n 2p
 }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p;s/^RESULT $1=\([^ ]*\).*/\1/p" | head -n 1; }
 
@@ -136,7 +139,7 @@ echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cp
 # The URL is not printed: it may carry a password.
 backend_name="SQLite (WAL, synchronous=FULL)"
 [ -n "$database" ] && backend_name="PostgreSQL (--database; the server's CPU below excludes PostgreSQL's own)"
-echo "store: $backend_name; lists: $(curl -fsS "$url/readyz" | sed -n 's/.*"lists":"\([0-9a-f]\{12\}\).*/\1…/p')"
+echo "store: $backend_name; lists: the samples of \`cortina demo\`"
 echo "wrk: $threads thread(s), $duration per run, $runs runs; server (pid $server_pid) and wrk share the machine"
 echo
 

@@ -104,16 +104,13 @@ pub enum LedgerCommand {
         key: Option<String>,
         /// Verify a remote ledger through its tlog-tiles read API (`URL/ledger/...`) instead of
         /// the local store.
-        #[arg(long, value_name = "URL", requires = "token")]
+        #[arg(long, value_name = "URL")]
         url: Option<String>,
-        /// The read token for --url (the oversight role's or a witness token).
-        #[arg(
-            long,
-            value_name = "TOKEN",
-            env = "CORTINA_LEDGER_TOKEN",
-            hide_env_values = true
-        )]
-        token: Option<String>,
+        /// A file holding the read token for --url (the oversight role's or a witness token);
+        /// without it, the token is read from the environment variable CORTINA_TOKEN. Never on
+        /// the command line, where every user of the machine could read it.
+        #[arg(long, value_name = "FILE", requires = "url")]
+        token_file: Option<PathBuf>,
     },
     /// Print the current signed checkpoint (C2SP tlog-checkpoint in a signed note).
     Checkpoint {

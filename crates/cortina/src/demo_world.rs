@@ -783,13 +783,13 @@ impl World<'_> {
         .await?;
         self.run(
             "us-liaison",
-            json!({"action": "liaison_report.submit", "id": "report-us-1", "venue": "san-siro",
+            json!({"action": "liaison_report.submit", "id": "us-report-1", "venue": "san-siro",
                    "text": "Our protectee's motorcade will arrive at gate 8 at 18:00, not gate 4."}),
         )
         .await?;
         self.run(
             "operator",
-            json!({"action": "liaison_report.triage", "id": "report-us-1", "room": "joc-milano",
+            json!({"action": "liaison_report.triage", "id": "us-report-1", "room": "joc-milano",
                    "category": "information", "severity": 1}),
         )
         .await?;
@@ -811,7 +811,7 @@ impl World<'_> {
         self.run(
             "us-liaison",
             draft(
-                "rfi-us-1",
+                "us-rfi-1",
                 "information",
                 "normal",
                 "Hotel staff list",
@@ -823,7 +823,7 @@ impl World<'_> {
         self.run(
             "us-liaison",
             draft(
-                "rfi-us-2",
+                "us-rfi-2",
                 "assistance",
                 "urgent",
                 "Escort at Livigno",
@@ -833,14 +833,14 @@ impl World<'_> {
         .await?;
         self.run(
             "us-liaison",
-            json!({"action": "rfi.submit", "id": "rfi-us-2"}),
+            json!({"action": "rfi.submit", "id": "us-rfi-2"}),
         )
         .await?;
         // Accepted and in progress.
         self.run(
             "us-liaison",
             draft(
-                "rfi-us-3",
+                "us-rfi-3",
                 "information",
                 "urgent_direct",
                 "Vehicle registration",
@@ -851,17 +851,17 @@ impl World<'_> {
         for (user, c) in [
             (
                 "us-liaison",
-                json!({"action": "rfi.submit", "id": "rfi-us-3"}),
+                json!({"action": "rfi.submit", "id": "us-rfi-3"}),
             ),
             (
                 "operator",
-                json!({"action": "rfi.acknowledge", "id": "rfi-us-3"}),
+                json!({"action": "rfi.acknowledge", "id": "us-rfi-3"}),
             ),
             (
                 "operator",
-                json!({"action": "rfi.accept", "id": "rfi-us-3", "unit": "polizia-di-stato"}),
+                json!({"action": "rfi.accept", "id": "us-rfi-3", "unit": "polizia-di-stato"}),
             ),
-            ("operator", json!({"action": "rfi.start", "id": "rfi-us-3"})),
+            ("operator", json!({"action": "rfi.start", "id": "us-rfi-3"})),
         ] {
             self.run(user, c).await?;
         }
@@ -869,7 +869,7 @@ impl World<'_> {
         self.run(
             "us-liaison",
             draft(
-                "rfi-us-4",
+                "us-rfi-4",
                 "information",
                 "normal",
                 "Venue access lists",
@@ -880,30 +880,30 @@ impl World<'_> {
         for (user, c) in [
             (
                 "us-liaison",
-                json!({"action": "rfi.submit", "id": "rfi-us-4"}),
+                json!({"action": "rfi.submit", "id": "us-rfi-4"}),
             ),
             (
                 "operator",
-                json!({"action": "rfi.acknowledge", "id": "rfi-us-4"}),
+                json!({"action": "rfi.acknowledge", "id": "us-rfi-4"}),
             ),
             (
                 "operator",
-                json!({"action": "rfi.accept", "id": "rfi-us-4", "unit": "questura-milano"}),
+                json!({"action": "rfi.accept", "id": "us-rfi-4", "unit": "questura-milano"}),
             ),
-            ("operator", json!({"action": "rfi.start", "id": "rfi-us-4"})),
+            ("operator", json!({"action": "rfi.start", "id": "us-rfi-4"})),
             (
                 "operator",
-                json!({"action": "rfi.answer", "id": "rfi-us-4",
+                json!({"action": "rfi.answer", "id": "us-rfi-4",
                        "text": "Zone 2 at San Siro for agents Reilly and Foster, opening day only.",
-                       "disclosure": {"legal_basis": "Directive (EU) 2023/977 art. 5", "categories": ["identity"]}}),
+                       "disclosure": {"personal_data": true, "legal_basis": "Directive (EU) 2023/977 art. 5", "categories": ["identity"]}}),
             ),
             (
                 "commander",
-                json!({"action": "rfi.approve_disclosure", "id": "rfi-us-4"}),
+                json!({"action": "rfi.approve_disclosure", "id": "us-rfi-4"}),
             ),
             (
                 "us-liaison",
-                json!({"action": "rfi.close", "id": "rfi-us-4"}),
+                json!({"action": "rfi.close", "id": "us-rfi-4"}),
             ),
         ] {
             self.run(user, c).await?;
@@ -912,7 +912,7 @@ impl World<'_> {
         self.run(
             "fr-liaison",
             draft(
-                "rfi-fr-1",
+                "fr-rfi-1",
                 "information",
                 "normal",
                 "Supporters' coaches",
@@ -923,15 +923,15 @@ impl World<'_> {
         for (user, c) in [
             (
                 "fr-liaison",
-                json!({"action": "rfi.submit", "id": "rfi-fr-1"}),
+                json!({"action": "rfi.submit", "id": "fr-rfi-1"}),
             ),
             (
                 "operator",
-                json!({"action": "rfi.acknowledge", "id": "rfi-fr-1"}),
+                json!({"action": "rfi.acknowledge", "id": "fr-rfi-1"}),
             ),
             (
                 "operator",
-                json!({"action": "rfi.request_clarification", "id": "rfi-fr-1",
+                json!({"action": "rfi.request_clarification", "id": "fr-rfi-1",
                        "text": "Which race days: the relays or the individual races?"}),
             ),
         ] {

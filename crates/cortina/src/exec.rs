@@ -29,6 +29,7 @@ Declarations:
                         (liaison|investigative_support|observer|protective_agent, the last with
                         protectee beside it), weapons [{kind, serial}], vehicles [{plate, description}]}
   declaration.answer    id, answer            declaration.request_info  id, question
+  declaration.withdraw  id (the delegation's own line)
   declaration.accredit  id, window, rooms [], zones [{venue, zone 1-3}]
   declaration.refuse    id, reason            declaration.read          id, purpose
   arms_permit.grant     id, serial, window
@@ -40,7 +41,8 @@ Rooms and the event log:
                         severity 1-5, text
   log.update            id, severity?, text? (at least one)     log.close   id
   log.read              room (the whole log, oldest first)
-  liaison_report.submit id?, venue?, text (for the own delegation)
+  liaison_report.submit id?, venue?, text, subject? {name, birth_date?, nationality?}
+                        (for the own delegation; a subject: risk information about a person)
   liaison_report.triage id, room (a host room), category, severity, entry? (the new log entry's id)
   liaison_report.dismiss id, reason
   sitrep.issue          room (the next numbered report, covering the log since the previous one)
@@ -58,7 +60,8 @@ Requests (RFI/RFA):
   rfi.accept            id, unit (a host agency)
   rfi.request_clarification | rfi.clarify    id, text
   rfi.refuse | rfi.cancel                    id, reason
-  rfi.answer            id, text, disclosure? {legal_basis, categories [identity|...]}
+  rfi.answer            id, text, disclosure {personal_data false} or
+                        {personal_data true, legal_basis, categories [identity|...]}
 Tasks (host commanders):
   task.create           id?, title, details, unit (a host agency)
   task.approve | task.read   id
@@ -66,6 +69,9 @@ Tasks (host commanders):
 Vetting:
   vetting.read          id, purpose          vetting.read_opinion   id
   vetting.note          id, text
+  vetting.share         id, delegation, legal_basis, question (a commander opens a case to a
+                        delegation to ask for its risk notes: a registered disclosure)
+  vetting.attach_report id, report (a delegation's liaison report about the case's person)
   vetting.clear | vetting.propose_refusal | vetting.confirm_refusal |
   vetting.propose_referral | vetting.confirm_referral    id, reason
 
@@ -76,9 +82,15 @@ Exit status: 0 every line succeeded; 3 some line failed or was denied; 2 usage o
 /// The JSON result of a failed line.
 pub(crate) fn error_json(e: &ServiceError) -> Value {
     let mut err = json!({ "code": e.code(), "message": e.to_string() });
-    if let ServiceError::Denied { policies, seq } = e {
-        err["policies"] = json!(policies);
-        err["seq"] = json!(seq);
+    match e {
+        ServiceError::Denied { policies, seq } => {
+            err["policies"] = json!(policies);
+            err["seq"] = json!(seq);
+        }
+        ServiceError::Withheld { seq } | ServiceError::Refused { seq } => {
+            err["seq"] = json!(seq);
+        }
+        _ => {}
     }
     err
 }

@@ -59,11 +59,11 @@ pub fn run(cmd: LedgerCommand) -> Result<Outcome, Failure> {
                 since,
                 key,
                 url: Some(url),
-                token,
+                token_file,
                 ..
             } => verify_remote(
                 &url,
-                token.as_deref().unwrap_or_default(),
+                &crate::token::read_secret(token_file.as_deref())?,
                 &since,
                 key.as_deref(),
             ),

@@ -1,6 +1,6 @@
-//! `cortina ledger verify --url URL --token T`: verify a ledger from its
-//! C2SP tlog-tiles read API alone, as an oversight body does, trusting
-//! nothing but the key it pinned.
+//! `cortina ledger verify --url URL` (the token from `--token-file` or
+//! `$CORTINA_TOKEN`): verify a ledger from its C2SP tlog-tiles read API
+//! alone, as an oversight body does, trusting nothing but the key it pinned.
 //!
 //! Fetches `/ledger/checkpoint`, every entry bundle
 //! (`/ledger/tile/entries/…`) and every hash tile (`/ledger/tile/<L>/…`);

@@ -37,6 +37,34 @@ pub fn parse_duration(text: &str) -> Result<i64, Failure> {
         .ok_or_else(|| Failure(anyhow!("--expires {text:?}: out of range")))
 }
 
+/// The environment variable a token is read from when no file is named.
+pub const TOKEN_ENV: &str = "CORTINA_TOKEN";
+
+/// A token for a client command: the first line of `file` if one is named,
+/// else `$CORTINA_TOKEN`. Never from the command line, which every user of
+/// the machine can read (`ps`).
+pub fn read_secret(file: Option<&std::path::Path>) -> Result<String, Failure> {
+    let token = match file {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| Failure(anyhow!("--token-file {}: {e}", path.display())))?
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
+        None => std::env::var(TOKEN_ENV)
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
+    };
+    if token.is_empty() {
+        return Err(Failure(anyhow!(
+            "no token: name a file holding it with --token-file, or set {TOKEN_ENV}"
+        )));
+    }
+    Ok(token)
+}
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -62,6 +62,8 @@ actions! {
     // Personnel declarations and accreditation.
     /// Declare personnel of the own delegation (new lines or answers to questions).
     DeclarationSubmit = "declaration.submit", true;
+    /// Withdraw an own declaration line (the person will not come).
+    DeclarationWithdraw = "declaration.withdraw", true;
     /// Read declaration lines (personal data: a consultation).
     DeclarationRead = "declaration.read", false;
     /// Accredit a declared person, with validity window, rooms and zones.
@@ -146,6 +148,11 @@ actions! {
     VettingRead = "vetting.read", false;
     /// Add a risk note to a vetting case.
     VettingNote = "vetting.note", true;
+    /// Share a vetting case with a delegation to ask for its risk notes (a
+    /// registered disclosure).
+    VettingShare = "vetting.share", true;
+    /// Attach a delegation's liaison report about the person to a case.
+    VettingAttachReport = "vetting.attach_report", true;
     /// Clear a routine vetting case.
     VettingClear = "vetting.clear", true;
     /// Propose refusing the person.

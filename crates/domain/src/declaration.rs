@@ -415,6 +415,12 @@ pub enum Review {
         #[serde(rename = "refused_at")]
         at: Timestamp,
     },
+    /// Withdrawn by the declaring delegation. Final.
+    Withdrawn {
+        /// When.
+        #[serde(rename = "withdrawn_at")]
+        at: Timestamp,
+    },
 }
 
 impl Review {
@@ -425,6 +431,7 @@ impl Review {
             Review::InformationRequested { .. } => "InformationRequested",
             Review::Accredited { .. } => "Accredited",
             Review::Refused { .. } => "Refused",
+            Review::Withdrawn { .. } => "Withdrawn",
         }
     }
 
@@ -436,6 +443,7 @@ impl Review {
             Review::InformationRequested { .. } => "information_requested",
             Review::Accredited { .. } => "accredited",
             Review::Refused { .. } => "refused",
+            Review::Withdrawn { .. } => "withdrawn",
         }
     }
 
@@ -529,6 +537,19 @@ pub struct DeclarationLine {
     review: Review,
     exchanges: Vec<Exchange>,
     permits: Vec<ArmsPermit>,
+    possible_duplicate: Option<PossibleDuplicate>,
+}
+
+/// A line of another delegation that a new line may duplicate (the same
+/// person declared twice, or a refused person declared again elsewhere):
+/// a flag for the host, never shown to the declaring delegation, which
+/// must not learn what another delegation declared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PossibleDuplicate {
+    /// The line already on record.
+    pub line: DeclarationId,
+    /// What the two have in common.
+    pub basis: DuplicateBasis,
 }
 
 impl DeclarationLine {
@@ -578,6 +599,7 @@ impl DeclarationLine {
             review: Review::Pending,
             exchanges: Vec::new(),
             permits: Vec::new(),
+            possible_duplicate: None,
         })
     }
 
@@ -640,6 +662,34 @@ impl DeclarationLine {
     /// The arms permits granted, oldest first.
     pub fn permits(&self) -> &[ArmsPermit] {
         &self.permits
+    }
+
+    /// A line of another delegation this one may duplicate (host only).
+    pub fn possible_duplicate(&self) -> Option<&PossibleDuplicate> {
+        self.possible_duplicate.as_ref()
+    }
+
+    /// The line flagged for the host as a possible duplicate of `flag`'s
+    /// line (the host's system acts, on declaring).
+    pub fn flag_possible_duplicate(mut self, flag: PossibleDuplicate) -> Self {
+        self.possible_duplicate = Some(flag);
+        self
+    }
+
+    /// Withdraws the line (the declaring delegation's side): the person
+    /// will not come, or no longer works for the delegation. From any state
+    /// but refused or withdrawn; an accreditation ends with it.
+    pub fn withdraw(&self, side: Side, at: Timestamp) -> Result<Self, DomainError> {
+        self.check(side, Side::Requester, "withdraw", at)?;
+        if matches!(
+            self.review,
+            Review::Refused { .. } | Review::Withdrawn { .. }
+        ) {
+            return Err(self.invalid("withdraw"));
+        }
+        let mut next = self.changed(at);
+        next.review = Review::Withdrawn { at };
+        Ok(next)
     }
 
     /// Records the result of screening the person (the host's side). A hit
@@ -901,6 +951,8 @@ struct StoredDeclarationLine {
     review: Review,
     exchanges: Vec<Exchange>,
     permits: Vec<ArmsPermit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    possible_duplicate: Option<PossibleDuplicate>,
 }
 
 impl From<DeclarationLine> for StoredDeclarationLine {
@@ -916,6 +968,7 @@ impl From<DeclarationLine> for StoredDeclarationLine {
             review: line.review,
             exchanges: line.exchanges,
             permits: line.permits,
+            possible_duplicate: line.possible_duplicate,
         }
     }
 }
@@ -935,6 +988,7 @@ impl TryFrom<StoredDeclarationLine> for DeclarationLine {
             review: stored.review,
             exchanges: stored.exchanges,
             permits: stored.permits,
+            possible_duplicate: stored.possible_duplicate,
         };
         line.check_stored()?;
         Ok(line)
@@ -954,7 +1008,9 @@ impl DeclarationLine {
         match &self.review {
             Review::Pending => {}
             Review::InformationRequested { asked_at, .. } => span.contains([*asked_at])?,
-            Review::Accredited { at, .. } | Review::Refused { at, .. } => span.contains([*at])?,
+            Review::Accredited { at, .. }
+            | Review::Refused { at, .. }
+            | Review::Withdrawn { at } => span.contains([*at])?,
         }
         for exchange in &self.exchanges {
             span.contains([exchange.asked_at, exchange.answered_at])?;
@@ -1033,6 +1089,21 @@ pub fn check_duplicate<'a>(
     new: &DeclarationLine,
     existing: impl IntoIterator<Item = &'a DeclarationLine>,
 ) -> Result<(), DomainError> {
+    match find_duplicate(new, existing) {
+        Some(flag) => Err(DomainError::DuplicateDeclaration {
+            existing: flag.line,
+            basis: flag.basis,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The first line of `existing` that `new` duplicates, by the rules of
+/// [`check_duplicate`].
+pub fn find_duplicate<'a>(
+    new: &DeclarationLine,
+    existing: impl IntoIterator<Item = &'a DeclarationLine>,
+) -> Option<PossibleDuplicate> {
     let name = new.person.name.normalised();
     for line in existing {
         if line.id == new.id {
@@ -1051,11 +1122,11 @@ pub fn check_duplicate<'a>(
             None
         };
         if let Some(basis) = basis {
-            return Err(DomainError::DuplicateDeclaration {
-                existing: line.id.clone(),
+            return Some(PossibleDuplicate {
+                line: line.id.clone(),
                 basis,
             });
         }
     }
-    Ok(())
+    None
 }

@@ -335,7 +335,8 @@ impl fmt::Display for Blocker {
 }
 
 /// What a new declaration line has in common with one already on record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DuplicateBasis {
     /// The same delegation, document number and nationality.
     SameDocument,

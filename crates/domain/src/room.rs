@@ -37,12 +37,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::codes::CountryCode;
 use crate::error::{DomainError, FieldProblem};
 use crate::ids::{ClusterId, DelegationId, LiaisonReportId, LogEntryId, RoomId, VenueId};
 use crate::registry::{Cluster, Delegation, Venue};
 use crate::storage::{Span, aggregate};
-use crate::text::{LongText, Name, Reason};
-use crate::time::Timestamp;
+use crate::text::{LongText, Name, PersonName, Reason};
+use crate::time::{Date, Timestamp};
 
 /// What kind of operations room, and whose.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -448,6 +449,25 @@ pub struct LiaisonReport {
     submitted_at: Timestamp,
     updated_at: Timestamp,
     state: ReportState,
+    subject: Option<ReportSubject>,
+}
+
+/// The person a liaison report is about, when a delegation brings the host
+/// unsolicited risk information on someone (the way a delegation's risk
+/// information reaches vetting: the host attaches the report to a case;
+/// no case is ever opened to a delegation for it). Personal data: a report
+/// with a subject is stored salted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSubject {
+    /// The person's name.
+    pub name: PersonName,
+    /// The birth date, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<Date>,
+    /// The nationality, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nationality: Option<CountryCode>,
 }
 
 impl LiaisonReport {
@@ -467,7 +487,19 @@ impl LiaisonReport {
             submitted_at: at,
             updated_at: at,
             state: ReportState::Submitted,
+            subject: None,
         }
+    }
+
+    /// The report as being about `subject`.
+    pub fn about(mut self, subject: ReportSubject) -> Self {
+        self.subject = Some(subject);
+        self
+    }
+
+    /// The person the report is about, if any.
+    pub fn subject(&self) -> Option<&ReportSubject> {
+        self.subject.as_ref()
     }
 
     /// The report's identifier.
@@ -651,6 +683,8 @@ struct StoredLiaisonReport {
     updated_at: Timestamp,
     #[serde(flatten)]
     state: ReportState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    subject: Option<ReportSubject>,
 }
 
 impl From<LiaisonReport> for StoredLiaisonReport {
@@ -663,6 +697,7 @@ impl From<LiaisonReport> for StoredLiaisonReport {
             submitted_at: report.submitted_at,
             updated_at: report.updated_at,
             state: report.state,
+            subject: report.subject,
         }
     }
 }
@@ -680,6 +715,7 @@ impl TryFrom<StoredLiaisonReport> for LiaisonReport {
             submitted_at: stored.submitted_at,
             updated_at: stored.updated_at,
             state: stored.state,
+            subject: stored.subject,
         })
     }
 }

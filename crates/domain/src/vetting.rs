@@ -41,9 +41,11 @@ use serde::{Deserialize, Serialize};
 use crate::codes::SnapshotHash;
 use crate::declaration::ScreeningStatus;
 use crate::error::DomainError;
-use crate::ids::{AccountId, ApplicantId, DeclarationId, VettingCaseId};
-use crate::storage::{Span, aggregate};
-use crate::text::{LongText, Reason};
+use crate::ids::{
+    AccountId, ApplicantId, DeclarationId, DelegationId, LiaisonReportId, VettingCaseId,
+};
+use crate::storage::{Span, aggregate, inconsistent};
+use crate::text::{LongText, Reason, Text};
 use crate::time::Timestamp;
 
 const ENTITY: &str = "vetting case";
@@ -382,6 +384,40 @@ pub struct VettingCase {
     state: VettingState,
     notes: Vec<RiskNote>,
     rejected: Vec<RejectedProposal>,
+    shares: Vec<CaseShare>,
+    reports: Vec<AttachedReport>,
+}
+
+/// A delegation's liaison report about the case's person, attached by the
+/// host: how a delegation's unsolicited risk information reaches a case
+/// without the case being opened to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachedReport {
+    /// The report.
+    pub report: LiaisonReportId,
+    /// Who attached it.
+    pub by: AccountId,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// The host's disclosure of a case to a delegation, to ask for its risk
+/// notes: the delegation learns that the host is looking at one of its
+/// people, so sharing is a commander's decision, registered with its legal
+/// basis. Nothing is shared without one; a case is never shared
+/// automatically with the delegation that declared the person.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseShare {
+    /// The delegation the case is opened to.
+    pub delegation: DelegationId,
+    /// The legal basis of the disclosure.
+    pub legal_basis: Text<1000>,
+    /// What the host asks the delegation (shown to it with the case id).
+    pub question: LongText,
+    /// The commander who shared it.
+    pub by: AccountId,
+    /// When.
+    pub at: Timestamp,
 }
 
 impl VettingCase {
@@ -404,6 +440,8 @@ impl VettingCase {
             state: VettingState::Open,
             notes: Vec::new(),
             rejected: Vec::new(),
+            shares: Vec::new(),
+            reports: Vec::new(),
         }
     }
 
@@ -459,6 +497,51 @@ impl VettingCase {
     /// The risk notes, oldest first.
     pub fn notes(&self) -> &[RiskNote] {
         &self.notes
+    }
+
+    /// The host's disclosures of the case to delegations, oldest first.
+    pub fn shares(&self) -> &[CaseShare] {
+        &self.shares
+    }
+
+    /// Whether the host has shared the case with `delegation`.
+    pub fn is_shared_with(&self, delegation: &DelegationId) -> bool {
+        self.shares.iter().any(|s| &s.delegation == delegation)
+    }
+
+    /// Shares the case with a delegation (the host's side; see
+    /// [`CaseShare`]); once per delegation, refused once the case is final.
+    pub fn share(&self, share: CaseShare) -> Result<Self, DomainError> {
+        let at = share.at;
+        self.require(
+            !self.state.is_final() && !self.is_shared_with(&share.delegation),
+            "share",
+            at,
+        )?;
+        let mut next = self.clone();
+        next.updated_at = at;
+        next.shares.push(share);
+        Ok(next)
+    }
+
+    /// The liaison reports attached to the case, oldest first.
+    pub fn reports(&self) -> &[AttachedReport] {
+        &self.reports
+    }
+
+    /// Attaches a liaison report (the host's side); once per report,
+    /// refused once the case is final.
+    pub fn attach_report(&self, attached: AttachedReport) -> Result<Self, DomainError> {
+        let at = attached.at;
+        self.require(
+            !self.state.is_final() && !self.reports.iter().any(|r| r.report == attached.report),
+            "attach a report",
+            at,
+        )?;
+        let mut next = self.clone();
+        next.updated_at = at;
+        next.reports.push(attached);
+        Ok(next)
     }
 
     /// The proposals rejected so far, oldest first.
@@ -661,6 +744,10 @@ struct StoredVettingCase {
     state: VettingState,
     notes: Vec<RiskNote>,
     rejected_proposals: Vec<RejectedProposal>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    shares: Vec<CaseShare>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    reports: Vec<AttachedReport>,
 }
 
 impl From<VettingCase> for StoredVettingCase {
@@ -675,6 +762,8 @@ impl From<VettingCase> for StoredVettingCase {
             state: case.state,
             notes: case.notes,
             rejected_proposals: case.rejected,
+            shares: case.shares,
+            reports: case.reports,
         }
     }
 }
@@ -693,6 +782,8 @@ impl TryFrom<StoredVettingCase> for VettingCase {
             state: stored.state,
             notes: stored.notes,
             rejected: stored.rejected_proposals,
+            shares: stored.shares,
+            reports: stored.reports,
         };
         case.check_stored()?;
         Ok(case)
@@ -733,6 +824,19 @@ impl VettingCase {
                 "a rejection is earlier than its proposal",
             )?;
         }
+        for (i, share) in self.shares.iter().enumerate() {
+            if self.shares[..i]
+                .iter()
+                .any(|s| s.delegation == share.delegation)
+            {
+                return Err(inconsistent(
+                    ENTITY,
+                    "a case shared twice with one delegation",
+                ));
+            }
+        }
+        span.contains(self.shares.iter().map(|share| share.at))?;
+        span.contains(self.reports.iter().map(|r| r.at))?;
         span.contains(self.notes.iter().map(|note| note.at))
     }
 }

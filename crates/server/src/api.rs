@@ -167,10 +167,16 @@ pub struct DeclarationSummary {
     pub head: bool,
     /// The role asked for.
     pub role: String,
-    /// The screening status (`not_screened`, `clear`, `hit`, …).
-    #[schema(value_type = String)]
-    pub screening: serde_json::Value,
-    /// The review state.
+    /// The screening status (`not_screened`, `clear`, `hit`, …): host
+    /// callers only — a delegation never learns how its people screened.
+    #[schema(value_type = Option<String>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub screening: Option<serde_json::Value>,
+    /// Another delegation's line this one may duplicate: host callers only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub possible_duplicate: Option<String>,
+    /// The review state (for a delegation: `submitted`,
+    /// `information_requested`, `accredited`, `refused`, `withdrawn`).
     pub state: String,
     /// The ledger entry that last changed it.
     pub updated_seq: i64,
@@ -305,6 +311,15 @@ pub(crate) async fn declarations(
     caller: &Caller,
     query: &BoardQuery,
 ) -> Result<Vec<DeclarationSummary>, ApiError> {
+    let host = state.svc().principal(caller.username()?).await?.is_host();
+    // A delegation names a line's state as it sees it (`submitted`).
+    let query = &BoardQuery {
+        state: match query.state.as_deref() {
+            Some("submitted") if !host => Some("pending".to_owned()),
+            other => other.map(str::to_owned),
+        },
+        limit: query.limit,
+    };
     let rows = visible::<DeclarationLine>(state, caller, query, Action::DeclarationRead, |d, _| {
         service::facts::declaration(d)
     })
@@ -316,8 +331,12 @@ pub(crate) async fn declarations(
             delegation: d.delegation().to_string(),
             head: d.is_head(),
             role: d.person().role().as_str().to_owned(),
-            screening: serde_json::to_value(d.screening()).unwrap_or_default(),
-            state: d.state_name().to_owned(),
+            screening: host.then(|| serde_json::to_value(d.screening()).unwrap_or_default()),
+            possible_duplicate: d
+                .possible_duplicate()
+                .filter(|_| host)
+                .map(|p| p.line.to_string()),
+            state: service::views::declaration_state(&d, host).to_owned(),
             updated_seq: record.updated_seq,
         })
         .collect();

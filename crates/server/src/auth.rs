@@ -115,6 +115,37 @@ fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
         .map(|(_, v)| v.trim())
 }
 
+/// The credential a request came with, kept so that a long-lived response
+/// (a live event stream) can ask again whether it still holds: a logout,
+/// a disabled account, an expired session or a revoked token end it.
+pub(crate) enum Credential {
+    /// A bearer or API token.
+    Token(String),
+    /// A session cookie's value.
+    Session(String),
+}
+
+impl Credential {
+    /// The credential of `headers`, as [`Caller`] reads it.
+    pub(crate) fn of(headers: &HeaderMap) -> Option<Credential> {
+        if let Ok(Some(token)) = token_of(headers) {
+            return Some(Credential::Token(token.to_owned()));
+        }
+        cookie(headers, SESSION_COOKIE).map(|c| Credential::Session(c.to_owned()))
+    }
+
+    /// Whether it still authenticates an account (errors count as no).
+    pub(crate) async fn still_valid(&self, state: &AppState) -> bool {
+        let svc = state.svc();
+        match self {
+            Credential::Token(t) => matches!(svc.bearer(t).await, Ok(Some(_))),
+            Credential::Session(c) => {
+                matches!(svc.session(c, &state.config().login).await, Ok(Some(_)))
+            }
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 

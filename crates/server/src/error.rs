@@ -120,17 +120,25 @@ impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> ApiError {
         let status = match &e {
             ServiceError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            ServiceError::Denied { .. } => StatusCode::FORBIDDEN,
-            ServiceError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ServiceError::Denied { .. } | ServiceError::Refused { .. } => StatusCode::FORBIDDEN,
+            ServiceError::NotFound { .. } | ServiceError::Withheld { .. } => StatusCode::NOT_FOUND,
             ServiceError::Conflict(_) => StatusCode::CONFLICT,
             ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ServiceError::BadCommand(_) => StatusCode::BAD_REQUEST,
             _ => return ApiError::internal(&e),
         };
         let mut err = ApiError::new(status, e.code(), e.to_string());
-        if let ServiceError::Denied { policies, seq } = e {
-            err.detail.policies = Some(policies);
-            err.detail.seq = Some(seq);
+        match e {
+            ServiceError::Denied { policies, seq } => {
+                err.detail.policies = Some(policies);
+                err.detail.seq = Some(seq);
+            }
+            // Outside the host: the entry, never the rules, and for a
+            // record the same answer whether it exists or not.
+            ServiceError::Withheld { seq } | ServiceError::Refused { seq } => {
+                err.detail.seq = Some(seq);
+            }
+            _ => {}
         }
         err
     }

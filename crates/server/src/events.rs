@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! Caller (401) ─► subscribe to the service's changes ─► room.read through
-//! Service::execute (recorded; denied → 403 with the policies, no room → 404)
+//! Service::execute (recorded; denied → 403 with the policies to the host,
+//! 404 to anyone else, like a room that does not exist)
 //! ─► text/event-stream:
 //!      ready   (id = the room.read entry)            once, first
 //!      resync  (Last-Event-ID behind, or lagged)     refetch the boards
@@ -28,8 +29,10 @@
 //! the response's head, not the stream; streams end when the server shuts
 //! down, so that a graceful shutdown is not held open by them. The
 //! subscriber's rights are decided once, when it subscribes, and per
-//! record on each change; a logout or a disabled account takes effect at
-//! the next subscription.
+//! record on each change; its credential is checked again every
+//! [`RECHECK`], so a logout, a disabled account, an expired session or a
+//! revoked token ends the stream. An account holds at most
+//! [`MAX_STREAMS`] streams at once (more: 429).
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -53,7 +56,7 @@ use tokio::sync::{broadcast, watch};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, Credential};
 use crate::error::{ApiError, ErrorBody};
 
 /// How often an idle stream sends a comment, so that proxies and clients
@@ -62,6 +65,56 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// How long a client should wait before reconnecting.
 const RETRY: Duration = Duration::from_secs(3);
+
+/// How often a stream asks whether its credential still holds.
+pub const RECHECK: Duration = Duration::from_secs(5);
+
+/// The most live streams one account may hold open at once (a few boards
+/// in a few browser tabs).
+pub const MAX_STREAMS: usize = 8;
+
+/// Open streams per account.
+#[derive(Debug, Default, Clone)]
+pub struct StreamCount(Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>);
+
+/// One open stream of an account; dropping it (the stream ends) frees it.
+struct StreamSlot {
+    count: StreamCount,
+    account: String,
+}
+
+impl StreamCount {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, usize>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A slot for one more stream of `account`, unless it holds
+    /// [`MAX_STREAMS`] already.
+    fn take(&self, account: &str) -> Option<StreamSlot> {
+        let mut open = self.lock();
+        let n = open.entry(account.to_owned()).or_default();
+        if *n >= MAX_STREAMS {
+            return None;
+        }
+        *n += 1;
+        Some(StreamSlot {
+            count: self.clone(),
+            account: account.to_owned(),
+        })
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.count.lock();
+        if let Some(n) = open.get_mut(&self.account) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.account);
+            }
+        }
+    }
+}
 
 /// The live-update routes.
 pub fn routes() -> Router<AppState> {
@@ -122,8 +175,9 @@ pub struct StreamNotice {
     responses(
         (status = 200, description = "The stream (`text/event-stream`); data of change events: ChangeEvent; of `ready`/`resync`: StreamNotice", content_type = "text/event-stream", body = String),
         (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 403, description = "The policy denies reading the room (recorded; names the policies)", body = ErrorBody),
-        (status = 404, description = "No such room", body = ErrorBody),
+        (status = 403, description = "The policy denies reading the room (recorded; names the policies to host callers)", body = ErrorBody),
+        (status = 404, description = "No such room — or, outside the host, one the policy keeps from the caller (recorded)", body = ErrorBody),
+        (status = 429, description = "The account holds the most live streams it may", body = ErrorBody),
     )
 )]
 pub async fn events(
@@ -133,6 +187,19 @@ pub async fn events(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let username = caller.username()?.to_owned();
+    let credential = Credential::of(&headers).ok_or_else(ApiError::unauthenticated)?;
+    let account = match &caller {
+        Caller::Account { account_id, .. } => account_id.clone(),
+        Caller::Witness { .. } => username.clone(),
+    };
+    let slot = state.streams().take(&account).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_streams",
+            format!("at most {MAX_STREAMS} live streams per account: close one"),
+        )
+        .with_retry_after(RETRY.as_secs())
+    })?;
     let no_room = || ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such room");
     let room_id: RoomId = id.parse().map_err(|_| no_room())?;
     let last_event_id = headers
@@ -161,6 +228,8 @@ pub async fn events(
     {
         pending.push_back(notice("resync", &room, Some(n), Some("resume"), None));
     }
+    let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + RECHECK, RECHECK);
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let stream = Subscription {
         svc,
         principal,
@@ -168,6 +237,10 @@ pub async fn events(
         changes,
         closing: state.closing(),
         pending,
+        state: state.clone(),
+        credential,
+        recheck,
+        _slot: slot,
     }
     .into_stream();
     let mut response = Sse::new(stream)
@@ -189,6 +262,12 @@ struct Subscription {
     closing: watch::Receiver<bool>,
     /// Events to send before waiting for the next change.
     pending: VecDeque<Event>,
+    state: AppState,
+    /// What the subscriber authenticated with, checked every [`RECHECK`].
+    credential: Credential,
+    recheck: tokio::time::Interval,
+    /// The account's stream slot, freed when the stream ends.
+    _slot: StreamSlot,
 }
 
 impl Subscription {
@@ -209,6 +288,13 @@ impl Subscription {
                 // The server is shutting down (or gone): end the stream, so
                 // that the graceful shutdown is not held open by it.
                 _ = self.closing.wait_for(|closing| *closing) => return None,
+                // Logged out, disabled, expired or revoked: the stream ends.
+                _ = self.recheck.tick() => {
+                    if !self.credential.still_valid(&self.state).await {
+                        tracing::info!("room events: the credential no longer holds; stream ended");
+                        return None;
+                    }
+                }
                 received = self.changes.recv() => match received {
                     Ok(change) => {
                         if change.visible(self.svc.authority(), &self.principal, &self.room) {

@@ -101,6 +101,8 @@ struct Shared {
     config: Config,
     /// Set when the server shuts down: live event streams end ([`events`]).
     closing: tokio::sync::watch::Sender<bool>,
+    /// Open live event streams per account ([`events::MAX_STREAMS`]).
+    streams: events::StreamCount,
 }
 
 impl std::fmt::Debug for AppState {
@@ -125,6 +127,7 @@ impl AppState {
                 index,
                 config,
                 closing: tokio::sync::watch::Sender::new(false),
+                streams: events::StreamCount::default(),
             }),
         }
     }
@@ -137,6 +140,11 @@ impl AppState {
     /// The screening index, if lists are loaded.
     pub fn index(&self) -> Option<&Arc<Index>> {
         self.inner.index.as_ref()
+    }
+
+    /// The open live event streams, per account.
+    pub(crate) fn streams(&self) -> &events::StreamCount {
+        &self.inner.streams
     }
 
     /// The configuration.
@@ -291,12 +299,10 @@ async fn healthz() -> &'static str {
 
 async fn readyz(State(state): State<AppState>) -> Response {
     match state.svc().store().ledger_stats().await {
-        Ok(stats) => axum::Json(serde_json::json!({
-            "status": "ready",
-            "ledger_size": stats.size,
-            "lists": state.index().map(|i| i.snapshot_hash()),
-        }))
-        .into_response(),
+        // Ready or not, nothing else: the ledger's size and the lists'
+        // snapshot are for those who may read them (the checkpoint, `lists
+        // status`), not for anyone who can reach the port.
+        Ok(_) => axum::Json(serde_json::json!({ "status": "ready" })).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "readiness check: the store does not answer");
             (

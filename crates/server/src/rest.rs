@@ -310,6 +310,7 @@ pub const ROUTES: &[Route] = &[
     list("/api/v1/declarations", List::Declarations, "Declaration lines the caller may see, without personal data"),
     consult("/api/v1/declarations/{id}", "declaration.read", "Read a declaration line (a consultation: X-Purpose)"),
     act("/api/v1/declarations/{id}/answer", "declaration.answer", "Answer the host's question on a line"),
+    act("/api/v1/declarations/{id}/withdraw", "declaration.withdraw", "Withdraw an own declaration line"),
     act("/api/v1/declarations/{id}/request-info", "declaration.request_info", "Ask the delegation for more information"),
     act("/api/v1/declarations/{id}/refuse", "declaration.refuse", "Refuse a declared person"),
     act("/api/v1/declarations/{id}/accredit", "declaration.accredit", "Accredit a declared person"),
@@ -363,6 +364,8 @@ pub const ROUTES: &[Route] = &[
     consult("/api/v1/vetting-cases/{id}", "vetting.read", "Read a vetting case (a consultation: X-Purpose)"),
     read("/api/v1/vetting-cases/{id}/opinion", "vetting.read_opinion", ID, "Read the organiser's opinion of a case"),
     act("/api/v1/vetting-cases/{id}/notes", "vetting.note", "Add a risk note"),
+    act("/api/v1/vetting-cases/{id}/share", "vetting.share", "Share a case with a delegation to ask for its risk notes (a disclosure)"),
+    act("/api/v1/vetting-cases/{id}/attach-report", "vetting.attach_report", "Attach a delegation's liaison report about the person"),
     act("/api/v1/vetting-cases/{id}/clear", "vetting.clear", "Clear a routine case"),
     act("/api/v1/vetting-cases/{id}/propose-refusal", "vetting.propose_refusal", "Propose a refusal"),
     act("/api/v1/vetting-cases/{id}/confirm-refusal", "vetting.confirm_refusal", "Confirm a proposed refusal"),
@@ -653,21 +656,32 @@ pub struct LiaisonReportSummary {
     pub updated_seq: i64,
 }
 
-/// A vetting case in a list (read it with `X-Purpose` for the details).
+/// A vetting case in a list (read it with `X-Purpose` for the details). A
+/// delegation sees only the cases the host shared with it, as the host's
+/// question: no state, no dates, nothing of the case itself.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VettingCaseSummary {
     /// Its id.
     pub id: String,
-    /// The delegation whose declared person it concerns.
+    /// The delegation whose declared person it concerns (host only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delegation: Option<String>,
     /// The declaration line, if it came from one.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub declaration: Option<String>,
-    /// The state.
-    pub state: String,
-    /// When it was opened (Unix ms).
-    pub opened_at: i64,
-    /// The ledger entry that last changed it.
-    pub updated_seq: i64,
+    /// The state (host only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// When it was opened, Unix ms (host only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opened_at: Option<i64>,
+    /// What the host asks the caller's delegation (a shared case, for a
+    /// delegation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
+    /// The ledger entry that last changed it (host only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_seq: Option<i64>,
 }
 
 /// A protectee in a list (no name).
@@ -853,28 +867,7 @@ async fn list_records(
                     .collect::<Vec<_>>(),
             )
         }
-        List::VettingCases => {
-            let rows = api::visible::<VettingCase>(
-                state,
-                caller,
-                query,
-                Action::VettingRead,
-                service::facts::vetting_case,
-            )
-            .await?;
-            board(
-                rows.into_iter()
-                    .map(|(c, record)| VettingCaseSummary {
-                        id: c.id().to_string(),
-                        delegation: record.delegation.clone(),
-                        declaration: c.declaration().map(ToString::to_string),
-                        state: c.state_name().to_owned(),
-                        opened_at: c.opened_at().as_millis(),
-                        updated_seq: record.updated_seq,
-                    })
-                    .collect::<Vec<_>>(),
-            )
-        }
+        List::VettingCases => board(vetting_cases(state, caller, query).await?),
         List::Protectees => {
             let rows = api::visible::<Protectee>(
                 state,
@@ -942,6 +935,68 @@ async fn list_records(
             )
         }
     })
+}
+
+/// The vetting cases the caller may see: the host's analysts and
+/// commanders every case they may read; a delegation only the cases the
+/// host shared with it (those it may add notes to), as the host's question.
+async fn vetting_cases(
+    state: &AppState,
+    caller: &Caller,
+    query: &BoardQuery,
+) -> Result<Vec<VettingCaseSummary>, ApiError> {
+    let principal = state.svc().principal(caller.username()?).await?;
+    if principal.is_host() {
+        let rows = api::visible::<VettingCase>(
+            state,
+            caller,
+            query,
+            Action::VettingRead,
+            service::facts::vetting_case,
+        )
+        .await?;
+        return Ok(rows
+            .into_iter()
+            .map(|(c, record)| VettingCaseSummary {
+                id: c.id().to_string(),
+                delegation: record.delegation.clone(),
+                declaration: c.declaration().map(ToString::to_string),
+                state: Some(c.state_name().to_owned()),
+                opened_at: Some(c.opened_at().as_millis()),
+                question: None,
+                updated_seq: Some(record.updated_seq),
+            })
+            .collect());
+    }
+    // Outside the host: no filter by state (a case's state is the host's).
+    let query = BoardQuery {
+        state: None,
+        limit: query.limit,
+    };
+    let rows = api::visible::<VettingCase>(
+        state,
+        caller,
+        &query,
+        Action::VettingNote,
+        service::facts::vetting_case,
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(c, _)| {
+            let own = principal.delegation.as_deref()?;
+            let share = c.shares().iter().find(|s| s.delegation.as_str() == own)?;
+            Some(VettingCaseSummary {
+                id: c.id().to_string(),
+                delegation: None,
+                declaration: c.declaration().map(ToString::to_string),
+                state: None,
+                opened_at: None,
+                question: Some(share.question.to_string()),
+                updated_seq: None,
+            })
+        })
+        .collect())
 }
 
 /// What a list's items are, for the OpenAPI document.
@@ -1129,9 +1184,13 @@ fn operation(route: &Route) -> (HttpMethod, utoipa::openapi::path::Operation) {
             op = error(
                 op,
                 "403",
-                "Denied by the policy (recorded; names the policies)",
+                "Denied by the policy (recorded; names the policies to host callers only)",
             );
-            op = error(op, "404", "A record named does not exist");
+            op = error(
+                op,
+                "404",
+                "A record named does not exist — or, for a caller outside the host, one the policy keeps from it (recorded; the same answer either way)",
+            );
             op = error(op, "409", "Conflict");
             if route.method == Method::Post {
                 op = error(op, "413", "Body too large");

@@ -291,7 +291,7 @@ impl Client {
     }
 
     async fn draft_and_submit(&mut self) {
-        let id = self.next_id("rfi");
+        let id = self.next_id("us-rfi");
         let liaison = self.liaison.clone();
         let draft = json!({"action": "rfi.draft", "id": id, "kind": "information", "priority": "normal",
             "subject": "Vehicle registration", "body": "Owner of plate AB123CD?"});
@@ -320,7 +320,8 @@ impl Client {
             ),
             Step::Start => (json!({"action": "rfi.start", "id": id}), Some(Step::Answer)),
             Step::Answer => (
-                json!({"action": "rfi.answer", "id": id, "text": "Registered to a rental company."}),
+                json!({"action": "rfi.answer", "id": id, "text": "Registered to a rental company.",
+                    "disclosure": {"personal_data": false}}),
                 None,
             ),
         };

@@ -46,6 +46,8 @@ pub enum Command {
     DeclarationSubmit(DeclarationSubmit),
     #[serde(rename = "declaration.answer")]
     DeclarationAnswer(DeclarationAnswer),
+    #[serde(rename = "declaration.withdraw")]
+    DeclarationWithdraw(Target<DeclarationId>),
     #[serde(rename = "declaration.request_info")]
     DeclarationRequestInfo(DeclarationRequestInfo),
     #[serde(rename = "declaration.refuse")]
@@ -131,6 +133,10 @@ pub enum Command {
     VettingReadOpinion(Target<VettingCaseId>),
     #[serde(rename = "vetting.note")]
     VettingNote(WithText<VettingCaseId>),
+    #[serde(rename = "vetting.share")]
+    VettingShare(VettingShare),
+    #[serde(rename = "vetting.attach_report")]
+    VettingAttachReport(VettingAttachReport),
     #[serde(rename = "vetting.clear")]
     VettingClear(WithReason<VettingCaseId>),
     #[serde(rename = "vetting.propose_refusal")]
@@ -245,7 +251,25 @@ pub struct AccountCreate {
     /// A chosen password (at least 12 characters); generated when absent.
     /// Never serialized, so it never reaches the payload digest.
     #[serde(default, skip_serializing)]
-    pub password: Option<String>,
+    pub password: Option<Password>,
+}
+
+/// A password on its way to being hashed: `Debug` never shows it.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Password(String);
+
+impl Password {
+    /// The password itself, for hashing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(redacted)")
+    }
 }
 
 /// `account.disable`.
@@ -362,13 +386,21 @@ pub struct RfiAccept {
     pub unit: AgencyId,
 }
 
-/// Personal data released in an answer.
+/// What an answer releases: every answer to a delegation says whether it
+/// carries personal data. `{"personal_data": false}` is the answering
+/// officer's recorded statement that it does not (the entry names who
+/// said so); `{"personal_data": true, "legal_basis", "categories"}` is a
+/// disclosure, released only once a commander approves it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DisclosureInput {
-    /// Legal basis.
-    pub legal_basis: Text<1000>,
-    /// Categories of data.
+    /// Whether the answer carries personal data.
+    pub personal_data: bool,
+    /// Legal basis (with personal data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_basis: Option<Text<1000>>,
+    /// Categories of data (with personal data).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub categories: Vec<DataCategory>,
 }
 
@@ -380,9 +412,9 @@ pub struct RfiAnswer {
     pub id: RequestId,
     /// The answer.
     pub text: LongText,
-    /// Present when the answer releases personal data.
-    #[serde(default)]
-    pub disclosure: Option<DisclosureInput>,
+    /// Whether the answer releases personal data, and if so on which
+    /// basis: required, so that no answer skips the question.
+    pub disclosure: DisclosureInput,
 }
 
 /// `task.create`.
@@ -514,6 +546,10 @@ pub struct LiaisonReportSubmit {
     pub venue: Option<VenueId>,
     /// The report.
     pub text: LongText,
+    /// The person the report is about, for risk information the host may
+    /// attach to a vetting case (`vetting.attach_report`).
+    #[serde(default)]
+    pub subject: Option<domain::room::ReportSubject>,
 }
 
 /// `liaison_report.triage`: the report becomes an entry of a host room's
@@ -579,6 +615,31 @@ pub struct StopInput {
     pub at: Timestamp,
 }
 
+/// `vetting.share`: open a case to a delegation to ask for its risk notes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VettingShare {
+    /// The case.
+    pub id: VettingCaseId,
+    /// The delegation asked (for a declared person: the declaring one).
+    pub delegation: DelegationId,
+    /// The legal basis of the disclosure.
+    pub legal_basis: Text<1000>,
+    /// What the host asks the delegation.
+    pub question: LongText,
+}
+
+/// `vetting.attach_report`: a delegation's liaison report about the
+/// person, attached to the case.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VettingAttachReport {
+    /// The case.
+    pub id: VettingCaseId,
+    /// The liaison report.
+    pub report: LiaisonReportId,
+}
+
 /// `movement.plan`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -600,7 +661,47 @@ pub struct MovementPlan {
     pub agents: Vec<DeclarationId>,
 }
 
+/// The most items a list in a command may hold, so that no command makes
+/// the single writer do unbounded work (one lookup per agent, per stop…).
+pub const MAX_ITEMS: usize = 64;
+/// The most venues an `event.configure` may name (an event has tens).
+pub const MAX_VENUES: usize = 512;
+
+fn check_len(field: &str, len: usize, max: usize) -> Result<(), crate::ServiceError> {
+    if len > max {
+        return Err(crate::ServiceError::BadCommand(format!(
+            "{field}: {len} items, at most {max} allowed"
+        )));
+    }
+    Ok(())
+}
+
 impl Command {
+    /// Refuses a command whose lists are longer than cortina accepts
+    /// ([`MAX_ITEMS`], [`MAX_VENUES`]), before anything runs.
+    pub fn check_limits(&self) -> Result<(), crate::ServiceError> {
+        match self {
+            Command::EventConfigure(c) => {
+                check_len("clusters", c.clusters.len(), MAX_ITEMS)?;
+                check_len("venues", c.venues.len(), MAX_VENUES)
+            }
+            Command::DeclarationAccredit(c) => {
+                check_len("rooms", c.rooms.len(), MAX_ITEMS)?;
+                check_len("zones", c.zones.len(), MAX_VENUES)
+            }
+            Command::RfiAnswer(c) => check_len(
+                "disclosure.categories",
+                c.disclosure.categories.len(),
+                MAX_ITEMS,
+            ),
+            Command::MovementPlan(c) => {
+                check_len("stops", c.stops.len(), MAX_ITEMS)?;
+                check_len("agents", c.agents.len(), MAX_ITEMS)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The action the policy decides this command under.
     pub fn action(&self) -> domain::Action {
         use domain::Action as A;
@@ -611,6 +712,7 @@ impl Command {
             Command::AccountCreate(_) => A::AccountCreate,
             Command::AccountDisable(_) => A::AccountDisable,
             Command::DeclarationSubmit(_) | Command::DeclarationAnswer(_) => A::DeclarationSubmit,
+            Command::DeclarationWithdraw(_) => A::DeclarationWithdraw,
             Command::DeclarationRequestInfo(_) => A::DeclarationRequestInfo,
             Command::DeclarationRefuse(_) => A::DeclarationRefuse,
             Command::DeclarationAccredit(_) => A::DeclarationAccredit,
@@ -652,11 +754,43 @@ impl Command {
             Command::VettingRead(_) => A::VettingRead,
             Command::VettingReadOpinion(_) => A::VettingReadOpinion,
             Command::VettingNote(_) => A::VettingNote,
+            Command::VettingShare(_) => A::VettingShare,
+            Command::VettingAttachReport(_) => A::VettingAttachReport,
             Command::VettingClear(_) => A::VettingClear,
             Command::VettingProposeRefusal(_) => A::VettingProposeRefusal,
             Command::VettingConfirmRefusal(_) => A::VettingConfirmRefusal,
             Command::VettingProposeReferral(_) => A::VettingProposeReferral,
             Command::VettingConfirmReferral(_) => A::VettingConfirmReferral,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Command;
+
+    #[test]
+    fn debug_never_shows_a_password() {
+        let command: Command = serde_json::from_value(serde_json::json!({
+            "action": "account.create", "username": "eve", "role": "host_operator",
+            "agency": "questura-milano", "password": "hunter2hunter2"
+        }))
+        .expect("a valid command");
+        let shown = format!("{command:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("redacted"), "{shown}");
+    }
+
+    #[test]
+    fn long_lists_are_refused_before_anything_runs() {
+        let agents: Vec<String> = (0..=super::MAX_ITEMS).map(|i| format!("a-{i}")).collect();
+        let command: Command = serde_json::from_value(serde_json::json!({
+            "action": "movement.plan", "protectee": "vp",
+            "stops": [{"venue": "san-siro", "at": 1}], "window": {"from": 0, "until": 2},
+            "lead": "polizia-di-stato", "agents": agents
+        }))
+        .expect("a valid command");
+        let err = command.check_limits().expect_err("too many agents");
+        assert!(err.to_string().contains("agents: 65 items"), "{err}");
     }
 }

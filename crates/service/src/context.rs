@@ -106,6 +106,21 @@ fn hmac(salt: &[u8], data: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+/// The rule a ledger entry names when a principal outside the host named a
+/// record that does not exist.
+pub const UNKNOWN_RECORD: &str = "unknown-record";
+
+/// How a denial entry of a principal outside the host names the resource:
+/// `hmac:` and the HMAC-SHA-256, keyed with the entry's salt (kept in
+/// `entry_salts`, so purging it unlinks the entry from the id), of the id
+/// the caller sent. An oversight body holding the salt can check a
+/// candidate id; nobody can read the id back.
+pub fn withheld_id(salt: &[u8], id: &str) -> String {
+    let digest = hmac(salt, format!("cortina.withheld-id\0{id}").as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("hmac:{hex}")
+}
+
 pub(crate) struct Ctx<'t> {
     pub(crate) tx: &'t mut WriteTx,
     pub(crate) inner: &'t Inner,
@@ -165,6 +180,9 @@ impl<'t> Ctx<'t> {
     }
 
     /// The entry for this command, with the decision and policies given.
+    /// A denial of a principal outside the host names the resource only by
+    /// a keyed digest ([`withheld_id`]): the id is the caller's choice, and
+    /// may be personal data or a probe.
     fn entry(
         &mut self,
         action: Action,
@@ -174,6 +192,11 @@ impl<'t> Ctx<'t> {
         policies: Vec<String>,
     ) -> Result<u64, ServiceError> {
         let salt = random32()?;
+        let id = if decision == Decision::Deny && !self.principal.is_host() {
+            withheld_id(&salt, id)
+        } else {
+            id.to_owned()
+        };
         let entry = Entry {
             seq: 0,
             time_ms: 0,
@@ -182,7 +205,7 @@ impl<'t> Ctx<'t> {
             action: action.as_str().into(),
             resource: ledger::Resource {
                 kind: kind.into(),
-                id: id.into(),
+                id,
             },
             decision,
             policies,
@@ -246,6 +269,24 @@ impl<'t> Ctx<'t> {
             policies: decision.policy_ids,
             seq,
         }))
+    }
+
+    /// Records that the principal named a record of `kind` that does not
+    /// exist (see [`crate::Service::execute`]): a denial under the rule
+    /// `unknown-record`. Returns its sequence number.
+    pub(crate) fn deny_unknown(
+        &mut self,
+        action: Action,
+        kind: &str,
+        id: &str,
+    ) -> Result<u64, ServiceError> {
+        self.entry(
+            action,
+            kind,
+            id,
+            Decision::Deny,
+            vec![UNKNOWN_RECORD.to_owned()],
+        )
     }
 
     /// The sequence number the finishing entry will get (rows changed by

@@ -19,6 +19,24 @@ pub enum ServiceError {
         /// The ledger entry recording the denial.
         seq: u64,
     },
+    /// For a principal outside the host: the command named a record it may
+    /// not know of — one that does not exist, or one the policy does not let
+    /// it read or change. The answer is the same either way, so that it
+    /// cannot probe which records exist; the attempt is in the ledger at
+    /// `seq` (with the id it named kept only as a keyed digest).
+    #[error("no such record, or none you may see")]
+    Withheld {
+        /// The ledger entry recording the attempt.
+        seq: u64,
+    },
+    /// For a principal outside the host: the policy refused an action that
+    /// names no record (a screening, say). The rules that refused are in the
+    /// ledger at `seq`, not told to the caller.
+    #[error("refused by the policy (recorded)")]
+    Refused {
+        /// The ledger entry recording the refusal.
+        seq: u64,
+    },
     /// The record named does not exist.
     #[error("{kind} {id:?} does not exist")]
     NotFound {
@@ -57,7 +75,8 @@ impl ServiceError {
         match self {
             ServiceError::Unauthenticated(_) => "unauthenticated",
             ServiceError::Denied { .. } => "denied",
-            ServiceError::NotFound { .. } => "not_found",
+            ServiceError::NotFound { .. } | ServiceError::Withheld { .. } => "not_found",
+            ServiceError::Refused { .. } => "denied",
             ServiceError::Conflict(_) => "conflict",
             ServiceError::Invalid(_) => "invalid",
             ServiceError::BadCommand(_) => "bad_command",

@@ -64,7 +64,9 @@ pub fn protectee(p: &domain::movement::Protectee) -> Resource {
 }
 
 /// A vetting case concerns the delegation stored with it (the one whose
-/// declared person it is) and is open to that delegation's notes.
+/// declared person it is), and is open to the notes of exactly the
+/// delegations the host shared it with (`vetting.share`) — never
+/// automatically to the declaring one.
 pub fn vetting_case(
     case: &domain::vetting::VettingCase,
     record: &store::records::Record,
@@ -73,7 +75,11 @@ pub fn vetting_case(
         id: case.id().to_string(),
         delegation: record.delegation.clone(),
         organiser: None,
-        shared_with: record.delegation.iter().cloned().collect(),
+        shared_with: case
+            .shares()
+            .iter()
+            .map(|s| s.delegation.to_string())
+            .collect(),
     }
 }
 

@@ -24,6 +24,7 @@ pub mod facts;
 mod handlers;
 mod principal;
 pub mod screening_lists;
+pub mod views;
 
 use std::sync::Arc;
 
@@ -34,7 +35,7 @@ use store::Store;
 pub use access::{Bearer, LoginOutcome, LoginPolicy, Secret, SessionCaller, TokenIssue};
 pub use changes::Change;
 pub use command::Command;
-pub use context::Done;
+pub use context::{Done, UNKNOWN_RECORD, withheld_id};
 pub use error::ServiceError;
 pub use screening_lists::ScreeningLists;
 
@@ -94,10 +95,16 @@ impl Service {
 
     /// Runs `command` as the account `username`: authenticate, authorize,
     /// apply, record — one transaction. A denial is recorded in the ledger
-    /// and returned as [`ServiceError::Denied`].
+    /// and returned as [`ServiceError::Denied`] to a host caller; anyone
+    /// else gets [`ServiceError::Withheld`] for a denial and for a record
+    /// that does not exist alike (both recorded), so that nobody outside
+    /// the host can learn which records exist.
     pub async fn execute(&self, username: &str, command: Command) -> Result<Done, ServiceError> {
+        command.check_limits()?;
+        let action = command.action();
         let inner = self.inner.clone();
         let this = self.clone();
+        let user = username.to_owned();
         let username = username.to_owned();
         // The live changes are staged in the transaction (in commit order)
         // and settled once the write returned; on a task of its own, so that
@@ -110,10 +117,18 @@ impl Service {
                 .write(move |tx| {
                     Box::pin(async move {
                         let principal = principal::load(tx, &inner, &username).await?;
+                        let host = principal.is_host();
                         let payload = serde_json::to_vec(&command)
                             .map_err(|e| ServiceError::BadCommand(format!("command: {e}")))?;
                         let mut ctx = context::Ctx::new(tx, &inner, principal, payload)?;
-                        let result = handlers::run(&mut ctx, command).await?;
+                        let result = match handlers::run(&mut ctx, command).await? {
+                            // Outside the host, a refusal looks like a
+                            // missing record (`ServiceError::Withheld`).
+                            Err(ServiceError::Denied { seq, .. }) if !host => {
+                                Err(ServiceError::Withheld { seq })
+                            }
+                            other => other,
+                        };
                         if let Ok(done) = &result {
                             let saved = std::mem::take(&mut ctx.saved);
                             inner.changes.stage(slot, done, saved, ctx.now.as_millis());
@@ -127,11 +142,49 @@ impl Service {
             result
         })
         .await;
-        match written {
-            Ok(result) => result?,
+        let result = match written {
+            Ok(result) => result.and_then(|done| done),
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(_) => Err(ServiceError::Store(store::StoreError::WriterStopped)),
+        };
+        match result {
+            // The command was rolled back; outside the host, the attempt is
+            // recorded and answered like a refusal.
+            Err(ServiceError::NotFound { kind, id }) => {
+                self.withhold_missing(&user, action, kind, id).await
+            }
+            other => other,
         }
+    }
+
+    /// A command named a record that does not exist. A host caller is told
+    /// so (nothing is recorded: the host may know what exists). Anyone else
+    /// gets the answer a refusal gets ([`ServiceError::Withheld`]), and the
+    /// attempt is a denial entry in the ledger under the rule
+    /// `unknown-record`, with the id kept only as a keyed digest.
+    async fn withhold_missing(
+        &self,
+        username: &str,
+        action: domain::Action,
+        kind: &'static str,
+        id: String,
+    ) -> Result<Done, ServiceError> {
+        let inner = self.inner.clone();
+        let username = username.to_owned();
+        self.inner
+            .store
+            .write(move |tx| {
+                Box::pin(async move {
+                    let principal = principal::load(tx, &inner, &username).await?;
+                    if principal.is_host() {
+                        return Ok(Err(ServiceError::NotFound { kind, id }));
+                    }
+                    let mut ctx = context::Ctx::new(tx, &inner, principal, Vec::new())?;
+                    let seq = ctx.deny_unknown(action, kind, &id)?;
+                    Ok::<_, ServiceError>(Err(ServiceError::Withheld { seq }))
+                })
+            })
+            .await?
     }
 
     /// Records an action taken outside the store — a screening against the
@@ -163,11 +216,19 @@ impl Service {
             .write(move |tx| {
                 Box::pin(async move {
                     let principal = principal::load(tx, &inner, &username).await?;
+                    let host = principal.is_host();
                     let mut ctx = context::Ctx::new(tx, &inner, principal, payload)?;
                     Ok::<_, ServiceError>(
-                        handlers::record(&mut ctx, action, resource)
+                        match handlers::record(&mut ctx, action, resource)
                             .await?
-                            .into_result(),
+                            .into_result()
+                        {
+                            // Outside the host, the rules are not told.
+                            Err(ServiceError::Denied { seq, .. }) if !host => {
+                                Err(ServiceError::Refused { seq })
+                            }
+                            other => other,
+                        },
                     )
                 })
             })

@@ -116,7 +116,9 @@ fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    let Some((userinfo, host)) = rest.split_once('@') else {
+    // The last '@' ends the user information: a password may hold an
+    // unescaped '@' of its own (over-redacting a path with one is safe).
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
         return url.to_owned();
     };
     match userinfo.split_once(':') {
@@ -535,4 +537,26 @@ async fn check_key(
         }
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn a_database_password_never_survives_redaction() {
+        for (url, secret) in [
+            ("postgres://cortina:s3cret@db.local/cortina", "s3cret"),
+            ("postgres://cortina:p@ss@db.local/cortina", "ss"),
+            ("postgres://cortina:a:b@c@db.local:5432/x", "a:b@c"),
+        ] {
+            let shown = redact_url(url);
+            assert!(!shown.contains(secret), "{url} → {shown}");
+            assert!(shown.contains("db.local"), "{url} → {shown}");
+        }
+        assert_eq!(
+            redact_url("postgres://localhost/cortina"),
+            "postgres://localhost/cortina"
+        );
+    }
 }

@@ -134,7 +134,7 @@ fn world(db: &TestDb) {
 /// and now and then a task the liaison may not create (a denial, which is
 /// an entry too).
 fn command(i: u64) -> Value {
-    let rfi = format!("rfi-c{}", i / 2);
+    let rfi = format!("us-rfi-c{}", i / 2);
     match i % 10 {
         9 => {
             json!({"action": "task.create", "id": format!("task-c{i}"), "title": "Search the hotel",

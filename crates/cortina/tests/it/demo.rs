@@ -1,7 +1,7 @@
 //! `cortina serve --demo` through the real binary, on a free loopback port:
 //! the accounts file (0600) and table, a login as every demo account, the
 //! RFI lifecycle across the US liaison and the host, a declaration
-//! accredited, a foreign liaison refused tasking (403 naming the policy, and
+//! accredited, a foreign liaison refused tasking (404 saying nothing, and
 //! the denial in the ledger), yente-style screening against the sample
 //! lists, `cortina ledger verify --url` as oversight and locally; a rerun
 //! reuses the demo, a real deployment and a non-empty directory are refused
@@ -214,25 +214,26 @@ fn serve_demo_end_to_end_and_reused_on_rerun() {
         // The RFI lifecycle across the US liaison and the host.
         let drafted = ok(
             "us-liaison",
-            json!({"action": "rfi.draft", "id": "rfi-test-1", "kind": "information", "priority": "urgent",
+            json!({"action": "rfi.draft", "id": "us-rfi-test-1", "kind": "information", "priority": "urgent",
                    "subject": "Rental van", "body": "Who rented the white van seen at the Tofane finish area?"}),
         );
         assert_eq!(drafted["state"], "draft", "{name}");
         ok(
             "us-liaison",
-            json!({"action": "rfi.submit", "id": "rfi-test-1"}),
+            json!({"action": "rfi.submit", "id": "us-rfi-test-1"}),
         );
         for c in [
-            json!({"action": "rfi.acknowledge", "id": "rfi-test-1"}),
-            json!({"action": "rfi.accept", "id": "rfi-test-1", "unit": "carabinieri"}),
-            json!({"action": "rfi.start", "id": "rfi-test-1"}),
-            json!({"action": "rfi.answer", "id": "rfi-test-1", "text": "A rental company of Belluno; no concern."}),
+            json!({"action": "rfi.acknowledge", "id": "us-rfi-test-1"}),
+            json!({"action": "rfi.accept", "id": "us-rfi-test-1", "unit": "carabinieri"}),
+            json!({"action": "rfi.start", "id": "us-rfi-test-1"}),
+            json!({"action": "rfi.answer", "id": "us-rfi-test-1", "text": "A rental company of Belluno; no concern.",
+                   "disclosure": {"personal_data": false}}),
         ] {
             ok("operator", c);
         }
         let read = ok(
             "us-liaison",
-            json!({"action": "rfi.read", "id": "rfi-test-1", "purpose": "follow-up"}),
+            json!({"action": "rfi.read", "id": "us-rfi-test-1", "purpose": "follow-up"}),
         );
         assert!(
             read["data"].to_string().contains("no concern"),
@@ -240,7 +241,7 @@ fn serve_demo_end_to_end_and_reused_on_rerun() {
         );
         let closed = ok(
             "us-liaison",
-            json!({"action": "rfi.close", "id": "rfi-test-1"}),
+            json!({"action": "rfi.close", "id": "us-rfi-test-1"}),
         );
         assert_eq!(closed["state"], "closed", "{name}");
 
@@ -264,12 +265,13 @@ fn serve_demo_end_to_end_and_reused_on_rerun() {
         );
         let (status, body, _) = command(
             "fr-liaison",
-            json!({"action": "rfi.read", "id": "rfi-us-3", "purpose": "curiosity"}),
+            json!({"action": "rfi.read", "id": "us-rfi-3", "purpose": "curiosity"}),
         );
-        assert_eq!(status, 403, "{name}: another delegation's RFI: {body}");
+        assert_eq!(status, 404, "{name}: another delegation's RFI: {body}");
 
-        // The US liaison may neither create nor approve a task: 403 naming
-        // the policy, and each denial an entry.
+        // The US liaison may neither create nor approve a task: 404 with
+        // nothing said of the rules (outside the host a refusal answers like
+        // a missing record), and each denial an entry naming the policy.
         let mut denials = Vec::new();
         for c in [
             json!({"action": "task.create", "title": "Search the van", "details": "At Tofane",
@@ -277,19 +279,10 @@ fn serve_demo_end_to_end_and_reused_on_rerun() {
             json!({"action": "task.approve", "id": "task-1"}),
         ] {
             let (status, body, _) = command("us-liaison", c.clone());
-            assert_eq!(status, 403, "{name}: {c}: {body}");
+            assert_eq!(status, 404, "{name}: {c}: {body}");
             let err = &body["error"];
-            assert_eq!(err["code"], "denied", "{name}: {body}");
-            let policies: Vec<&str> = err["policies"]
-                .as_array()
-                .expect("policies")
-                .iter()
-                .filter_map(Value::as_str)
-                .collect();
-            assert!(
-                policies.contains(&"forbid-foreign-tasking"),
-                "{name}: {c}: {body}"
-            );
+            assert_eq!(err["code"], "not_found", "{name}: {body}");
+            assert!(err.get("policies").is_none(), "{name}: {body}");
             denials.push((
                 c["action"].as_str().unwrap().to_owned(),
                 err["seq"].as_u64().expect("the denial's entry"),
@@ -341,9 +334,8 @@ fn serve_demo_end_to_end_and_reused_on_rerun() {
         assert!(key.starts_with("cortina.demo/"), "{name}: {key}");
         let verified = succeeded(
             &Command::new(env!("CARGO_BIN_EXE_cortina"))
-                .args([
-                    "ledger", "verify", "--url", &url, "--token", &token, "--key", &key,
-                ])
+                .args(["ledger", "verify", "--url", &url, "--key", &key])
+                .env("CORTINA_TOKEN", &token)
                 .output()
                 .expect("cortina ledger verify --url"),
         );

@@ -301,17 +301,14 @@ fn verify_from_the_tile_api_with_a_read_token() {
     let routes = tile_routes(&data);
     let remote = |routes: std::collections::HashMap<String, Vec<u8>>, token: &str| {
         let server = crate::http::Server::start_with_token(routes, Some("s3cret-token".into()));
+        // The token from a file (never argv).
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), format!("{token}\n")).unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_cortina"))
-            .args([
-                "ledger",
-                "verify",
-                "--url",
-                &server.url(""),
-                "--token",
-                token,
-                "--key",
-                &key,
-            ])
+            .args(["ledger", "verify", "--url", &server.url(""), "--key", &key])
+            .arg("--token-file")
+            .arg(file.path())
+            .env_remove("CORTINA_TOKEN")
             .arg("--since")
             .arg(&since)
             .output()

@@ -46,7 +46,8 @@ fn token(data: &Path, args: &[&str]) -> (String, String) {
 
 fn verify(url: &str, token: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cortina"))
-        .args(["ledger", "verify", "--url", url, "--token", token])
+        .args(["ledger", "verify", "--url", url])
+        .env("CORTINA_TOKEN", token)
         .output()
         .expect("run cortina")
 }

@@ -52,6 +52,9 @@ const TRANSITIONS: &[(&str, Side, Transition)] = &[
     ("refuse", Side::Host, |l, _, s| {
         l.refuse(s, reason("Not needed."), at(DAY))
     }),
+    ("withdraw", Side::Requester, |l, _, s| {
+        l.withdraw(s, at(DAY))
+    }),
     ("accredit", Side::Host, |l, head, s| {
         l.accredit(
             s,
@@ -86,11 +89,13 @@ fn states(w: &World) -> Vec<(&'static str, DeclarationLine)> {
     let refused = pending
         .refuse(Side::Host, reason("No."), at(2 * HOUR))
         .unwrap();
+    let withdrawn = pending.withdraw(Side::Requester, at(2 * HOUR)).unwrap();
     vec![
         ("Pending", pending),
         ("InformationRequested", asked),
         ("Accredited", accredited),
         ("Refused", refused),
+        ("Withdrawn", withdrawn),
     ]
 }
 
@@ -108,6 +113,11 @@ fn every_review_state_and_transition_pair() {
                 ("InformationRequested", "record screening") => Some("InformationRequested"),
                 ("InformationRequested", "answer information") => Some("Pending"),
                 ("InformationRequested", "refuse") => Some("Refused"),
+                // The delegation withdraws a line in any state but a
+                // final one (an accreditation ends with it).
+                ("Pending" | "InformationRequested" | "Accredited", "withdraw") => {
+                    Some("Withdrawn")
+                }
                 _ => None,
             };
             let result = f(&line, &head, *side);

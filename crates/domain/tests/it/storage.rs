@@ -818,7 +818,7 @@ fn bad_values_are_refused_with_the_constructors_messages() {
     );
     assert_eq!(
         refusal::<DeclarationLine>(with(line, &["review"], json!("approved"))),
-        "unknown variant `approved`, expected one of `pending`, `information_requested`, `accredited`, `refused`"
+        "unknown variant `approved`, expected one of `pending`, `information_requested`, `accredited`, `refused`, `withdrawn`"
     );
 
     let entry = document(&log_states(&w)[0]);

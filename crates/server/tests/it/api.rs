@@ -21,7 +21,7 @@ fn an_rfi_goes_through_its_lifecycle_over_http() {
         };
         let drafted = ok(
             &us,
-            json!({"action": "rfi.draft", "id": "rfi-1", "kind": "information", "priority": "urgent",
+            json!({"action": "rfi.draft", "id": "us-rfi-1", "kind": "information", "priority": "urgent",
                    "subject": "Vehicle AB123CD", "body": "Who is the registered keeper?"}),
         );
         assert_eq!(drafted["state"], "draft");
@@ -29,37 +29,37 @@ fn an_rfi_goes_through_its_lifecycle_over_http() {
             w.entry(drafted["seq"].as_u64().unwrap()).action,
             "rfi.draft"
         );
-        ok(&us, json!({"action": "rfi.submit", "id": "rfi-1"}));
+        ok(&us, json!({"action": "rfi.submit", "id": "us-rfi-1"}));
         ok(
             &operator,
-            json!({"action": "rfi.acknowledge", "id": "rfi-1"}),
+            json!({"action": "rfi.acknowledge", "id": "us-rfi-1"}),
         );
         ok(
             &operator,
-            json!({"action": "rfi.accept", "id": "rfi-1", "unit": "polizia-di-stato"}),
+            json!({"action": "rfi.accept", "id": "us-rfi-1", "unit": "polizia-di-stato"}),
         );
-        ok(&operator, json!({"action": "rfi.start", "id": "rfi-1"}));
+        ok(&operator, json!({"action": "rfi.start", "id": "us-rfi-1"}));
         ok(
             &operator,
-            json!({"action": "rfi.answer", "id": "rfi-1", "text": "Registered to Mario Rossi.",
-                   "disclosure": {"legal_basis": "Directive 2023/977 art. 5", "categories": ["identity"]}}),
+            json!({"action": "rfi.answer", "id": "us-rfi-1", "text": "Registered to Mario Rossi.",
+                   "disclosure": {"personal_data": true, "legal_basis": "Directive 2023/977 art. 5", "categories": ["identity"]}}),
         );
         // The operator may not approve a disclosure; the commander may.
         let denied = w.command(
             &operator,
-            json!({"action": "rfi.approve_disclosure", "id": "rfi-1"}),
+            json!({"action": "rfi.approve_disclosure", "id": "us-rfi-1"}),
         );
         assert_eq!(denied.status, 403, "{}", denied.text());
         ok(
             &commander,
-            json!({"action": "rfi.approve_disclosure", "id": "rfi-1"}),
+            json!({"action": "rfi.approve_disclosure", "id": "us-rfi-1"}),
         );
         let read = ok(
             &us,
-            json!({"action": "rfi.read", "id": "rfi-1", "purpose": "follow-up"}),
+            json!({"action": "rfi.read", "id": "us-rfi-1", "purpose": "follow-up"}),
         );
         assert!(read["data"].to_string().contains("Mario Rossi"), "{read}");
-        let closed = ok(&us, json!({"action": "rfi.close", "id": "rfi-1"}));
+        let closed = ok(&us, json!({"action": "rfi.close", "id": "us-rfi-1"}));
         assert_eq!(closed["state"], "closed");
 
         // Boards: the host and the US delegation see it; France does not.
@@ -70,7 +70,7 @@ fn an_rfi_goes_through_its_lifecycle_over_http() {
         };
         let items = board(&us);
         assert_eq!(items.len(), 1);
-        assert_eq!(items[0]["id"], "rfi-1");
+        assert_eq!(items[0]["id"], "us-rfi-1");
         assert_eq!(items[0]["state"], "closed");
         assert_eq!(items[0]["delegation"], "us");
         assert_eq!(board(&operator).len(), 1);
@@ -105,16 +105,12 @@ fn a_liaison_cannot_task_and_the_denial_is_in_the_ledger() {
             json!({"action": "task.create", "title": "Search the hotel", "details": "Room 12",
                    "unit": "questura-milano"}),
         );
-        assert_eq!(r.status, 403, "{}", r.text());
+        // Outside the host a refusal says nothing of the rules: 404, the
+        // entry's number; the entry names the rule for oversight.
+        assert_eq!(r.status, 404, "{}", r.text());
         let err = &r.json()["error"];
-        assert_eq!(err["code"], "denied");
-        let policies: Vec<&str> = err["policies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|p| p.as_str())
-            .collect();
-        assert!(policies.contains(&"forbid-foreign-tasking"), "{err}");
+        assert_eq!(err["code"], "not_found");
+        assert!(err.get("policies").is_none(), "{err}");
         let entry = w.entry(err["seq"].as_u64().unwrap());
         assert_eq!(entry.action, "task.create");
         assert_eq!(entry.decision, ledger::Decision::Deny);

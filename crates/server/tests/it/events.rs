@@ -35,6 +35,20 @@ impl Stream {
             .unwrap_or_else(|e| panic!("{}: no event: {e}", self.name))
     }
 
+    /// Whether the server ends the stream within `limit` (events before
+    /// the end are skipped).
+    fn ends_within(&self, limit: Duration) -> bool {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(_) => continue,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return true,
+                Err(mpsc::RecvTimeoutError::Timeout) => return false,
+            }
+        }
+    }
+
     /// The next `n` events.
     #[track_caller]
     fn take(&self, n: usize) -> Vec<Sse> {
@@ -160,7 +174,8 @@ fn a_room_streams_each_committed_change_its_subscriber_may_see() {
         let w = World::start(
             db,
             server::Config {
-                timeout: Duration::from_millis(1000),
+                // Short, yet long enough for a write on a busy machine.
+                timeout: Duration::from_millis(2500),
                 ..config()
             },
         );
@@ -202,7 +217,7 @@ fn a_room_streams_each_committed_change_its_subscriber_may_see() {
         assert_eq!(us_stream.next().event, "ready");
 
         // Longer than the request timeout: the streams are still open.
-        std::thread::sleep(Duration::from_millis(1500));
+        std::thread::sleep(Duration::from_millis(3000));
 
         let log = ok(
             &w,
@@ -213,20 +228,20 @@ fn a_room_streams_each_committed_change_its_subscriber_may_see() {
         let draft = ok(
             &w,
             &us,
-            json!({"action": "rfi.draft", "id": "rfi-us", "kind": "information",
+            json!({"action": "rfi.draft", "id": "us-rfi", "kind": "information",
                                        "priority": "normal", "subject": "Plate AB123CD", "body": "Keeper?"}),
         );
-        let submit = ok(&w, &us, json!({"action": "rfi.submit", "id": "rfi-us"}));
+        let submit = ok(&w, &us, json!({"action": "rfi.submit", "id": "us-rfi"}));
         let fr_draft = ok(
             &w,
             &fr,
-            json!({"action": "rfi.draft", "id": "rfi-fr", "kind": "information",
+            json!({"action": "rfi.draft", "id": "fr-rfi", "kind": "information",
                                           "priority": "normal", "subject": "Plate XY", "body": "Keeper?"}),
         );
         let ack = ok(
             &w,
             &operator,
-            json!({"action": "rfi.acknowledge", "id": "rfi-us"}),
+            json!({"action": "rfi.acknowledge", "id": "us-rfi"}),
         );
         let task = ok(
             &w,
@@ -267,10 +282,10 @@ fn a_room_streams_each_committed_change_its_subscriber_may_see() {
             summary(&host_stream.take(8)),
             [
                 row(log, "log.record", "log_entry", "log-1", "open"),
-                row(draft, "rfi.draft", "request", "rfi-us", "draft"),
-                row(submit, "rfi.submit", "request", "rfi-us", "submitted"),
-                row(fr_draft, "rfi.draft", "request", "rfi-fr", "draft"),
-                row(ack, "rfi.acknowledge", "request", "rfi-us", "acknowledged"),
+                row(draft, "rfi.draft", "request", "us-rfi", "draft"),
+                row(submit, "rfi.submit", "request", "us-rfi", "submitted"),
+                row(fr_draft, "rfi.draft", "request", "fr-rfi", "draft"),
+                row(ack, "rfi.acknowledge", "request", "us-rfi", "acknowledged"),
                 row(task, "task.create", "task", "task-1", "proposed"),
                 row(movement, "movement.plan", "movement", "mv-1", "planned"),
                 // (log-us is in another room.)
@@ -289,9 +304,9 @@ fn a_room_streams_each_committed_change_its_subscriber_may_see() {
         assert_eq!(
             summary(&us_stream.take(5)),
             [
-                row(draft, "rfi.draft", "request", "rfi-us", "draft"),
-                row(submit, "rfi.submit", "request", "rfi-us", "submitted"),
-                row(ack, "rfi.acknowledge", "request", "rfi-us", "acknowledged"),
+                row(draft, "rfi.draft", "request", "us-rfi", "draft"),
+                row(submit, "rfi.submit", "request", "us-rfi", "submitted"),
+                row(ack, "rfi.acknowledge", "request", "us-rfi", "acknowledged"),
                 row(us_log, "log.record", "log_entry", "log-us", "open"),
                 row(last, "log.update", "log_entry", "log-us", "open"),
             ],
@@ -353,26 +368,29 @@ fn a_subscription_is_authenticated_and_authorized_first() {
         assert_eq!(r.status, 401, "{}", r.text());
         assert_eq!(r.json()["error"]["code"], "unauthenticated");
 
-        // Another delegation's liaison room: denied by the policy, recorded.
+        // Another delegation's liaison room: denied by the policy and
+        // recorded, answered like a room that does not exist.
         let fr = w.login("fr-liaison");
         let r = w.get(path, &Auth::Cookie(&fr));
-        assert_eq!(r.status, 403, "{}", r.text());
+        assert_eq!(r.status, 404, "{}", r.text());
         let body = r.json();
-        assert_eq!(body["error"]["code"], "denied");
-        let policies = body["error"]["policies"].to_string();
-        assert!(
-            policies.contains("forbid-other-delegation-data"),
-            "{policies}"
-        );
+        assert_eq!(body["error"]["code"], "not_found");
+        assert!(body["error"].get("policies").is_none(), "{body}");
         let entry = w.entry(body["error"]["seq"].as_u64().unwrap());
         assert_eq!(entry.action, "room.read");
-        assert_eq!(entry.resource.id, "us-room");
+        assert!(entry.resource.id.starts_with("hmac:"), "{entry:?}");
         assert_eq!(entry.decision, ledger::Decision::Deny);
+        assert!(
+            entry
+                .policies
+                .contains(&"forbid-other-delegation-data".to_owned()),
+            "{entry:?}"
+        );
 
         // A role without room access.
         let oversight = w.login("oversight");
         let r = w.get(path, &Auth::Cookie(&oversight));
-        assert_eq!(r.status, 403, "{}", r.text());
+        assert_eq!(r.status, 404, "{}", r.text());
         assert_eq!(w.last_entry().decision, ledger::Decision::Deny);
 
         // A witness token reads the ledger only.
@@ -388,5 +406,42 @@ fn a_subscription_is_authenticated_and_authorized_first() {
         let r = w.get("/api/v1/rooms/nowhere/events", &Auth::Cookie(&operator));
         assert_eq!(r.status, 404, "{}", r.text());
         assert_eq!(r.json()["error"]["code"], "not_found");
+    }
+}
+
+#[test]
+fn a_stream_ends_at_logout_and_an_account_holds_a_bounded_number() {
+    for db in backends() {
+        let w = World::start(db, config());
+        w.ok(
+            "commander",
+            json!({"action": "room.create", "id": "rome", "name": "Rome", "kind": "host_national"}),
+        );
+        let path = "/api/v1/rooms/rome/events";
+        let cookie = w.login("operator");
+        let stream = subscribe(&w, path, &Auth::Cookie(&cookie), &[]);
+        assert_eq!(stream.next().event, "ready");
+        let r = w.send(
+            "DELETE",
+            "/api/v1/session",
+            &Auth::Cookie(&cookie),
+            &[],
+            None,
+        );
+        assert!(r.status < 300, "{}: logout: {}", w.name, r.text());
+        assert!(
+            stream.ends_within(server::events::RECHECK * 3),
+            "{}: the stream outlived the logout",
+            w.name
+        );
+        // A token holds at most MAX_STREAMS streams at once.
+        let token = w.token("operator", None);
+        let open: Vec<Stream> = (0..server::events::MAX_STREAMS)
+            .map(|_| subscribe(&w, path, &Auth::Bearer(&token), &[]))
+            .collect();
+        let r = w.get(path, &Auth::Bearer(&token));
+        assert_eq!(r.status, 429, "{}: {}", w.name, r.text());
+        assert_eq!(r.json()["error"]["code"], "too_many_streams");
+        drop(open);
     }
 }

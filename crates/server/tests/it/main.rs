@@ -8,6 +8,7 @@ mod events;
 mod ledger;
 mod limits;
 mod matrix;
+mod need_to_know;
 mod openapi;
 mod tls;
 mod world;

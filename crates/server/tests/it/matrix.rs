@@ -71,13 +71,13 @@ fn fixtures(w: &World) -> String {
         "commander",
         json!({"action": "sitrep.issue", "room": "us-room"}),
     );
-    for id in ["lr-us", "lr-us2"] {
+    for id in ["us-lr", "us-lr2"] {
         w.ok(
             "us-liaison",
             json!({"action": "liaison_report.submit", "id": id, "text": "A drone over the stadium"}),
         );
     }
-    for (user, id) in [("us-liaison", "rfi-us"), ("fr-liaison", "rfi-fr")] {
+    for (user, id) in [("us-liaison", "us-rfi"), ("fr-liaison", "fr-rfi")] {
         w.ok(
             user,
             json!({"action": "rfi.draft", "id": id, "kind": "information", "priority": "normal",
@@ -164,10 +164,11 @@ fn sample(action: &str, case: &str) -> Sample {
             body: json!({}),
         },
         "declaration.submit" => {
-            new(json!({"id": "m-decl", "person": person("Fox Mulder", "US", "P9999999")}))
+            new(json!({"id": "us-m-decl", "person": person("Fox Mulder", "US", "P9999999")}))
         }
         "declaration.read" => on("us-extra", json!({})),
         "declaration.answer" => on("us-extra", json!({"answer": "He is our liaison's deputy."})),
+        "declaration.withdraw" => on("us-extra", json!({})),
         "declaration.request_info" => on("us-extra", json!({"question": "Which unit is he from?"})),
         "declaration.refuse" => on("us-extra", reason),
         "declaration.accredit" => on("us-extra", json!({"window": window()})),
@@ -191,13 +192,13 @@ fn sample(action: &str, case: &str) -> Sample {
         "log.update" => on("log-us", json!({"severity": 3})),
         "log.close" => on("log-host", json!({})),
         "liaison_report.submit" => {
-            new(json!({"id": "m-lr", "text": "Unattended bag at the station"}))
+            new(json!({"id": "us-m-lr", "text": "Unattended bag at the station"}))
         }
         "liaison_report.triage" => on(
-            "lr-us",
+            "us-lr",
             json!({"room": "host-room", "category": "information", "severity": 1}),
         ),
-        "liaison_report.dismiss" => on("lr-us2", reason),
+        "liaison_report.dismiss" => on("us-lr2", reason),
         "protectee.register" => {
             new(json!({"id": "m-vp", "name": "Pat Doe", "delegation": "us", "risk": 2}))
         }
@@ -207,7 +208,7 @@ fn sample(action: &str, case: &str) -> Sample {
                    "lead": "polizia-di-stato", "agents": []})),
         "movement.read" | "movement.approve" => on("mov-1", json!({})),
         "rfi.draft" => new(
-            json!({"id": "m-rfi", "kind": "information", "priority": "normal",
+            json!({"id": "us-m-rfi", "kind": "information", "priority": "normal",
                    "subject": "Matrix request", "body": "Anything on this name?"}),
         ),
         "rfi.read"
@@ -215,10 +216,14 @@ fn sample(action: &str, case: &str) -> Sample {
         | "rfi.acknowledge"
         | "rfi.start"
         | "rfi.approve_disclosure"
-        | "rfi.close" => on("rfi-us", json!({})),
-        "rfi.accept" => on("rfi-us", json!({"unit": "polizia-di-stato"})),
-        "rfi.request_clarification" | "rfi.clarify" | "rfi.answer" => on("rfi-us", text),
-        "rfi.refuse" | "rfi.cancel" => on("rfi-us", reason),
+        | "rfi.close" => on("us-rfi", json!({})),
+        "rfi.accept" => on("us-rfi", json!({"unit": "polizia-di-stato"})),
+        "rfi.request_clarification" | "rfi.clarify" => on("us-rfi", text),
+        "rfi.answer" => on(
+            "us-rfi",
+            json!({"text": "Nothing on record.", "disclosure": {"personal_data": false}}),
+        ),
+        "rfi.refuse" | "rfi.cancel" => on("us-rfi", reason),
         "task.create" => new(
             json!({"id": "m-task", "title": "Sweep", "details": "Hall B", "unit": "questura-milano"}),
         ),
@@ -226,6 +231,12 @@ fn sample(action: &str, case: &str) -> Sample {
         "task.update" => on("task-1", json!({"progress": "start"})),
         "vetting.read" | "vetting.read_opinion" => on(case, json!({})),
         "vetting.note" => on(case, json!({"text": "Known to our service: a namesake."})),
+        "vetting.attach_report" => on(case, json!({"report": "us-lr"})),
+        "vetting.share" => on(
+            case,
+            json!({"delegation": "us", "legal_basis": "Liaison agreement, art. 4",
+                   "question": "Is this your officer's namesake?"}),
+        ),
         "vetting.clear"
         | "vetting.propose_refusal"
         | "vetting.confirm_refusal"
@@ -316,6 +327,7 @@ fn facts_of(w: &World, command: &Command, principal: &Principal) -> Option<Resou
             delegation: own?,
         },
         Command::DeclarationAnswer(c) => decl(w, c.id.as_str()),
+        Command::DeclarationWithdraw(c) => decl(w, c.id.as_str()),
         Command::DeclarationRequestInfo(c) => decl(w, c.id.as_str()),
         Command::DeclarationRefuse(c) => decl(w, c.id.as_str()),
         Command::DeclarationAccredit(c) => decl(w, c.id.as_str()),
@@ -380,6 +392,8 @@ fn facts_of(w: &World, command: &Command, principal: &Principal) -> Option<Resou
         Command::VettingRead(c) => case(w, c.id.as_str()),
         Command::VettingReadOpinion(c) => case(w, c.id.as_str()),
         Command::VettingNote(c) => case(w, c.id.as_str()),
+        Command::VettingShare(c) => case(w, c.id.as_str()),
+        Command::VettingAttachReport(c) => case(w, c.id.as_str()),
         Command::VettingClear(c)
         | Command::VettingProposeRefusal(c)
         | Command::VettingConfirmRefusal(c)
@@ -549,17 +563,30 @@ fn every_route_for_every_role_answers_as_the_policy_decides() {
                         }
                         allowed += 1;
                     }
-                    (_, Some((action, decision))) => {
+                    (route_op, Some((action, decision))) => {
+                        // The host is told the rules; anyone else is told
+                        // nothing: a command on a record answers as if the
+                        // record did not exist (404), other refusals name
+                        // only the entry — never the rules.
+                        let (status, code) = match route_op {
+                            _ if principal.is_host() => (403, "denied"),
+                            Op::Command { .. } => (404, "not_found"),
+                            _ => (403, "denied"),
+                        };
                         assert_eq!(
-                            r.status, 403,
+                            r.status, status,
                             "{what}: the policy denies {action} ({:?}): {text}",
                             decision.policy_ids
                         );
                         let error = &r.json()["error"];
-                        assert_eq!(error["code"], "denied", "{what}");
+                        assert_eq!(error["code"], code, "{what}");
                         let expected: BTreeSet<String> =
                             decision.policy_ids.iter().cloned().collect();
-                        assert_eq!(policies_of(error), expected, "{what}");
+                        if principal.is_host() {
+                            assert_eq!(policies_of(error), expected, "{what}");
+                        } else {
+                            assert!(error.get("policies").is_none(), "{what}: {text}");
+                        }
                         // The denial is in the ledger, naming the same rules
                         // (ledger reads too: only allowed ones go unrecorded).
                         let seq = error["seq"].as_u64().expect("the denial's entry");
@@ -624,7 +651,7 @@ fn nothing_leaks_across_delegations() {
         let fr = w.login("fr-liaison");
         let fr = Auth::Cookie(&fr);
         let us_ids = [
-            "us-room", "log-us", "lr-us", "lr-us2", "rfi-us", "us-extra", "us-bout", "us-head",
+            "us-room", "log-us", "us-lr", "us-lr2", "us-rfi", "us-extra", "us-bout", "us-head",
             "mov-1", "vp", "us-inv", "us-agent", &case,
         ];
         // Every list of the French liaison: French records at most.
@@ -645,11 +672,11 @@ fn nothing_leaks_across_delegations() {
         // The US liaison does see its own.
         let us = w.login("us-liaison");
         let mine = w.get("/api/v1/requests", &Auth::Cookie(&us)).json();
-        assert_eq!(mine["items"][0]["id"], "rfi-us");
+        assert_eq!(mine["items"][0]["id"], "us-rfi");
         // US records read by the French liaison: refused, without content.
         let purpose = [("X-Purpose", "curiosity")];
         for (path, secret) in [
-            ("/api/v1/requests/rfi-us".to_owned(), "registered keeper"),
+            ("/api/v1/requests/us-rfi".to_owned(), "registered keeper"),
             ("/api/v1/declarations/us-extra".to_owned(), "Skinner"),
             ("/api/v1/declarations/us-bout".to_owned(), "Bout"),
             ("/api/v1/rooms/us-room".to_owned(), "us-room\""),
@@ -673,7 +700,7 @@ fn nothing_leaks_across_delegations() {
         // And acting on them is refused too.
         for (path, body) in [
             (
-                "/api/v1/requests/rfi-us/cancel",
+                "/api/v1/requests/us-rfi/cancel",
                 json!({"reason": "Not ours"}),
             ),
             (

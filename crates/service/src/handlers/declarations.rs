@@ -6,6 +6,7 @@ use domain::Action;
 use domain::codes::SnapshotHash;
 use domain::declaration::{
     Accreditation, DeclarationLine, Prerequisites, ScreeningStatus, ZoneAccess, check_duplicate,
+    find_duplicate,
 };
 use domain::registry::{Delegation, Zone};
 use domain::side::Side;
@@ -17,11 +18,11 @@ use store::records::{self, Record};
 
 use super::registry::load_event;
 use super::vetting::save_case;
-use super::{authorize, new_id};
+use super::{authorize, check_own_id, new_id};
 use crate::ServiceError;
 use crate::command::{
     ArmsPermitGrant, Consult, DeclarationAccredit, DeclarationAnswer, DeclarationRequestInfo,
-    DeclarationSubmit, WithReason,
+    DeclarationSubmit, Target, WithReason,
 };
 use crate::context::{Ctx, Outcome};
 
@@ -37,11 +38,16 @@ pub(crate) async fn save_line(
     ctx.save(line, true, previous).await
 }
 
-/// Refuses a line that duplicates one already declared (in any delegation).
+/// Checks a new line against every line on record. A duplicate of a line
+/// of the same delegation is refused (the delegation knows its own lines);
+/// a duplicate of another delegation's line is only flagged for the host
+/// ([`DeclarationLine::possible_duplicate`]) — telling the declaring
+/// delegation would reveal what another one declared. Returns the line,
+/// flagged or not.
 pub(crate) async fn check_not_duplicate(
     ctx: &mut Ctx<'_>,
-    line: &DeclarationLine,
-) -> Result<(), ServiceError> {
+    line: DeclarationLine,
+) -> Result<DeclarationLine, ServiceError> {
     let stored = records::list(
         ctx.tx.conn().await?,
         DECLARATION,
@@ -63,14 +69,22 @@ pub(crate) async fn check_not_duplicate(
             existing.push(l);
         }
     }
-    check_duplicate(line, &existing)?;
     if existing.iter().any(|l| l.id() == line.id()) {
+        // Ids a delegation chooses start with its own id (`check_own_id`),
+        // so this is one of its own lines.
         return Err(ServiceError::Conflict(format!(
             "declaration {} exists",
             line.id()
         )));
     }
-    Ok(())
+    let (own, others): (Vec<&DeclarationLine>, Vec<&DeclarationLine>) = existing
+        .iter()
+        .partition(|l| l.delegation() == line.delegation());
+    check_duplicate(&line, own)?;
+    Ok(match find_duplicate(&line, others) {
+        Some(flag) => line.flag_possible_duplicate(flag),
+        None => line,
+    })
 }
 
 /// Screens the line's person against the loaded lists (the host's system
@@ -130,7 +144,7 @@ pub(crate) async fn submit(
 ) -> Result<Outcome, ServiceError> {
     let delegation_id = ctx.own_delegation()?.to_owned();
     let id = match c.id {
-        Some(id) => id,
+        Some(id) => check_own_id(ctx, id)?,
         None => new_id("decl")?,
     };
     authorize!(
@@ -143,14 +157,17 @@ pub(crate) async fn submit(
     );
     let (delegation, _): (Delegation, _) = ctx.load(&delegation_id).await?;
     let line = DeclarationLine::declare(id, &delegation, c.person, ctx.now)?;
-    check_not_duplicate(ctx, &line).await?;
+    let line = check_not_duplicate(ctx, line).await?;
+    // The screening's result is the host's alone: it goes into the line's
+    // host-only fields (and a hit into a vetting case), never into what the
+    // delegation is answered or shown (`crate::views`).
     let line = screen(ctx, line).await?;
     save_line(ctx, &line, None).await?;
     ctx.done(
         Action::DeclarationSubmit,
         DECLARATION,
         line.id().as_str(),
-        Some(line.state_name()),
+        Some(crate::views::declaration_state(&line, false)),
         None,
     )
     .await
@@ -172,6 +189,20 @@ pub(crate) async fn answer(
     );
     let next = line.answer_information(ctx.side(), c.answer, ctx.now)?;
     finish(ctx, Action::DeclarationSubmit, &next, &rec, None).await
+}
+
+pub(crate) async fn withdraw(
+    ctx: &mut Ctx<'_>,
+    c: Target<domain::ids::DeclarationId>,
+) -> Result<Outcome, ServiceError> {
+    let (line, rec) = load_line(ctx, c.id.as_str()).await?;
+    authorize!(
+        ctx,
+        Action::DeclarationWithdraw,
+        crate::facts::declaration(&line)
+    );
+    let next = line.withdraw(ctx.side(), ctx.now)?;
+    finish(ctx, Action::DeclarationWithdraw, &next, &rec, None).await
 }
 
 pub(crate) async fn request_info(
@@ -274,14 +305,21 @@ pub(crate) async fn read(
         Action::DeclarationRead,
         crate::facts::declaration(&line)
     );
-    let data = serde_json::to_value(&line).map_err(|e| ServiceError::BadCommand(e.to_string()))?;
+    // The host reads the whole line; the declaring delegation its view of
+    // it, without screening, vetting or the host's reasons.
+    let host = ctx.principal.is_host();
+    let data = if host {
+        serde_json::to_value(&line).map_err(|e| ServiceError::BadCommand(e.to_string()))?
+    } else {
+        crate::views::declaration_for_delegation(&line)
+    };
     // A consultation: the entry records who read which line and (in the
     // payload digest) why; nothing changes.
     ctx.done(
         Action::DeclarationRead,
         DECLARATION,
         line.id().as_str(),
-        Some(line.state_name()),
+        Some(crate::views::declaration_state(&line, host)),
         Some(data),
     )
     .await
@@ -295,12 +333,7 @@ async fn finish(
     data: Option<serde_json::Value>,
 ) -> Result<Outcome, ServiceError> {
     save_line(ctx, next, Some(previous)).await?;
-    ctx.done(
-        action,
-        DECLARATION,
-        next.id().as_str(),
-        Some(next.state_name()),
-        data,
-    )
-    .await
+    let state = crate::views::declaration_state(next, ctx.principal.is_host());
+    ctx.done(action, DECLARATION, next.id().as_str(), Some(state), data)
+        .await
 }

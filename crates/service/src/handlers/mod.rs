@@ -51,6 +51,29 @@ pub(crate) fn new_id<K: domain::ids::IdKind>(
     Ok(format!("{prefix}-{hex}").parse()?)
 }
 
+/// An id a delegation chooses for a record of its own must start with the
+/// delegation's id and a dash (`us-…`): then it can never name another
+/// delegation's record (delegation ids are kept from being dash-prefixes
+/// of one another, see `registry::delegation_register`), and "this id is
+/// taken" never tells a delegation what another one has. The host chooses
+/// ids freely.
+pub(crate) fn check_own_id<K: domain::ids::IdKind>(
+    ctx: &Ctx<'_>,
+    id: domain::ids::Id<K>,
+) -> Result<domain::ids::Id<K>, ServiceError> {
+    if ctx.principal.is_host() {
+        return Ok(id);
+    }
+    let delegation = ctx.own_delegation()?;
+    match id.as_str().strip_prefix(delegation) {
+        Some(rest) if rest.len() > 1 && rest.starts_with('-') => Ok(id),
+        _ => Err(ServiceError::BadCommand(format!(
+            "{}: an id a delegation chooses starts with its own id and a dash ({delegation}-…); leave it out to have one made",
+            K::FIELD
+        ))),
+    }
+}
+
 /// Authorizes `action` on `resource` and records it, changing no record.
 pub(crate) async fn record(
     ctx: &mut Ctx<'_>,
@@ -85,6 +108,7 @@ pub(crate) async fn run(
         C::AccountDisable(c) => registry::account_disable(ctx, c).await?,
         C::DeclarationSubmit(c) => declarations::submit(ctx, c).await?,
         C::DeclarationAnswer(c) => declarations::answer(ctx, c).await?,
+        C::DeclarationWithdraw(c) => declarations::withdraw(ctx, c).await?,
         C::DeclarationRequestInfo(c) => declarations::request_info(ctx, c).await?,
         C::DeclarationRefuse(c) => declarations::refuse(ctx, c).await?,
         C::DeclarationAccredit(c) => declarations::accredit(ctx, c).await?,
@@ -125,6 +149,8 @@ pub(crate) async fn run(
         C::VettingRead(c) => vetting::read(ctx, c).await?,
         C::VettingReadOpinion(c) => vetting::read_opinion(ctx, c).await?,
         C::VettingNote(c) => vetting::note(ctx, c).await?,
+        C::VettingShare(c) => vetting::share(ctx, c).await?,
+        C::VettingAttachReport(c) => vetting::attach_report(ctx, c).await?,
         c @ (C::VettingClear(_)
         | C::VettingProposeRefusal(_)
         | C::VettingConfirmRefusal(_)

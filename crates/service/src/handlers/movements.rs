@@ -94,7 +94,9 @@ pub(crate) async fn plan(ctx: &mut Ctx<'_>, c: MovementPlan) -> Result<Outcome, 
         Some(id) => id,
         None => new_id("mov")?,
     };
-    let attached_agents = escort_accounts(ctx, &c.agents).await?;
+    // Authorized before the agents are looked up: a planned movement is not
+    // approved, so its escort changes no decision on planning it (the
+    // policy reads `attached_agents` only for approved movements).
     authorize!(
         ctx,
         Action::MovementPlan,
@@ -102,7 +104,7 @@ pub(crate) async fn plan(ctx: &mut Ctx<'_>, c: MovementPlan) -> Result<Outcome, 
             id: id.to_string(),
             protectee: protectee.id().to_string(),
             delegation: Some(protectee.delegation().to_string()),
-            attached_agents,
+            attached_agents: Vec::new(),
             approved: false,
         }
     );

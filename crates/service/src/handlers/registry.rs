@@ -141,6 +141,17 @@ pub(crate) async fn delegation_register(
             "delegation {id:?} already exists"
         )));
     }
+    // The ids a delegation chooses start with its own id and a dash
+    // (`check_own_id`): no delegation id may begin another's that way.
+    for other in ctx.list::<Delegation>(Default::default()).await? {
+        let other = other.id().as_str();
+        let nested = |a: &str, b: &str| a.strip_prefix(b).is_some_and(|r| r.starts_with('-'));
+        if nested(&id, other) || nested(other, &id) {
+            return Err(ServiceError::Conflict(format!(
+                "delegation {id:?}: delegation {other:?} exists, and one id may not begin the other followed by '-' (the ids a delegation chooses start with its own id and a dash)"
+            )));
+        }
+    }
     let agency = load_agency(ctx, c.agency.as_str()).await?;
     let head_line = match c.head_line {
         Some(l) => l,
@@ -148,7 +159,7 @@ pub(crate) async fn delegation_register(
     };
     let (delegation, line) =
         Delegation::register(c.id, c.name, &agency, head_line, c.head, ctx.now)?;
-    declarations::check_not_duplicate(ctx, &line).await?;
+    let line = declarations::check_not_duplicate(ctx, line).await?;
     ctx.save(&delegation, false, None).await?;
     let line = declarations::screen(ctx, line).await?;
     declarations::save_line(ctx, &line, None).await?;
@@ -224,7 +235,7 @@ pub(crate) async fn account_create(
         )));
     }
     let (password, generated) = match c.password {
-        Some(p) if p.chars().count() >= 12 => (p, false),
+        Some(p) if p.expose().chars().count() >= 12 => (p.expose().to_owned(), false),
         Some(_) => {
             return Err(ServiceError::BadCommand(
                 "a password needs at least 12 characters".into(),

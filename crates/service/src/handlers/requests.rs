@@ -10,7 +10,7 @@ use domain::storage::Aggregate;
 use store::records::Record;
 
 use super::registry::host_unit;
-use super::{authorize, new_id};
+use super::{authorize, check_own_id, new_id};
 use crate::ServiceError;
 use crate::command::{Command, Consult, RfiAccept, RfiAnswer, RfiDraft};
 use crate::context::{Ctx, Outcome};
@@ -51,7 +51,7 @@ async fn load(ctx: &mut Ctx<'_>, id: &str) -> Result<(Request, Record), ServiceE
 pub(crate) async fn draft(ctx: &mut Ctx<'_>, c: RfiDraft) -> Result<Outcome, ServiceError> {
     let delegation_id = ctx.own_delegation()?.to_owned();
     let id = match c.id {
-        Some(id) => id,
+        Some(id) => check_own_id(ctx, id)?,
         None => new_id("rfi")?,
     };
     authorize!(
@@ -95,14 +95,27 @@ pub(crate) async fn accept(ctx: &mut Ctx<'_>, c: RfiAccept) -> Result<Outcome, S
 }
 
 pub(crate) async fn answer(ctx: &mut Ctx<'_>, c: RfiAnswer) -> Result<Outcome, ServiceError> {
+    // The statement is checked before anything is read.
+    let d = c.disclosure;
+    let basis = match (d.personal_data, d.legal_basis) {
+        (true, Some(basis)) => Some(basis),
+        (true, None) => {
+            return Err(ServiceError::BadCommand(
+                "disclosure.legal_basis: an answer with personal data names its legal basis".into(),
+            ));
+        }
+        (false, None) if d.categories.is_empty() => None,
+        (false, _) => {
+            return Err(ServiceError::BadCommand(
+                "disclosure: an answer without personal data has no legal basis or categories"
+                    .into(),
+            ));
+        }
+    };
     let (r, rec) = load(ctx, c.id.as_str()).await?;
     authorize!(ctx, Action::RfiAnswer, crate::facts::request(&r));
-    let disclosure = match c.disclosure {
-        Some(d) => Some(Disclosure::new(
-            r.requester().clone(),
-            d.legal_basis,
-            d.categories,
-        )?),
+    let disclosure = match basis {
+        Some(basis) => Some(Disclosure::new(r.requester().clone(), basis, d.categories)?),
         None => None,
     };
     let next = r.answer(ctx.side(), c.text, disclosure, ctx.now)?;

@@ -22,7 +22,7 @@ use domain::time::Timestamp;
 use store::records::{Filter, Record};
 
 use super::registry::load_event;
-use super::{authorize, new_id, to_data};
+use super::{authorize, check_own_id, new_id, to_data};
 use crate::ServiceError;
 use crate::command::{
     LiaisonReportSubmit, LiaisonReportTriage, LogRead, LogRecord, LogUpdate, RoomCreate,
@@ -81,7 +81,8 @@ async fn save_report(
     report: &LiaisonReport,
     previous: Option<&Record>,
 ) -> Result<(), ServiceError> {
-    ctx.save(report, false, previous).await
+    // A report about a named person is personal data: salted, committed.
+    ctx.save(report, report.subject().is_some(), previous).await
 }
 
 /// Refuses an id that is already taken by an aggregate of type `A`.
@@ -319,7 +320,7 @@ pub(crate) async fn submit_report(
 ) -> Result<Outcome, ServiceError> {
     let delegation_id = ctx.own_delegation()?.to_owned();
     let id = match c.id {
-        Some(id) => id,
+        Some(id) => check_own_id(ctx, id)?,
         None => new_id("report")?,
     };
     authorize!(
@@ -333,7 +334,10 @@ pub(crate) async fn submit_report(
     require_new::<LiaisonReport>(ctx, id.as_str()).await?;
     let (delegation, _): (Delegation, _) = ctx.load(&delegation_id).await?;
     let venue = venue(ctx, c.venue.as_ref()).await?;
-    let report = LiaisonReport::submit(id, &delegation, venue.as_ref(), c.text, ctx.now);
+    let mut report = LiaisonReport::submit(id, &delegation, venue.as_ref(), c.text, ctx.now);
+    if let Some(subject) = c.subject {
+        report = report.about(subject);
+    }
     save_report(ctx, &report, None).await?;
     ctx.done(
         Action::LiaisonReportSubmit,

@@ -5,12 +5,12 @@
 use authority::Resource;
 use domain::Action;
 use domain::storage::Aggregate;
-use domain::vetting::{AuthorSide, RiskNote, VettingCase};
+use domain::vetting::{AttachedReport, AuthorSide, CaseShare, RiskNote, VettingCase};
 use store::records::Record;
 
 use super::authorize;
 use crate::ServiceError;
-use crate::command::{Command, Consult, Target, WithText};
+use crate::command::{Command, Consult, Target, VettingAttachReport, VettingShare, WithText};
 use crate::context::{Ctx, Outcome};
 
 /// The record kind of vetting cases.
@@ -27,9 +27,8 @@ pub(crate) async fn save_case(
     ctx.save_owned_by(case, delegation, true, previous).await
 }
 
-/// The policy's facts about a case. Cases on a delegation's declared person
-/// are open to that delegation's notes (it vouches for its own people);
-/// other sharing is not modelled yet.
+/// The policy's facts about a case: the delegation whose declared person it
+/// concerns, and the delegations the host shared it with.
 fn resource(case: &VettingCase, record: &Record) -> Resource {
     crate::facts::vetting_case(case, record)
 }
@@ -103,7 +102,41 @@ pub(crate) async fn note(
         AuthorSide::Foreign
     };
     let next = case.add_note(RiskNote::new(ctx.account_id()?, side, c.text, ctx.now))?;
-    finish(ctx, Action::VettingNote, &next, &rec).await
+    save_case(ctx, &next, rec.delegation.clone(), Some(&rec)).await?;
+    // A note is write-only: outside the host the answer is "recorded", with
+    // nothing of the case's state.
+    let state = ctx.principal.is_host().then(|| next.state_name());
+    ctx.done(
+        Action::VettingNote,
+        VETTING,
+        next.id().as_str(),
+        state,
+        None,
+    )
+    .await
+}
+
+pub(crate) async fn share(ctx: &mut Ctx<'_>, c: VettingShare) -> Result<Outcome, ServiceError> {
+    let (case, rec) = load(ctx, c.id.as_str()).await?;
+    authorize!(ctx, Action::VettingShare, resource(&case, &rec));
+    // A declared person's case can only be shared with the declaring
+    // delegation: the policy keeps every other delegation out of it.
+    if let Some(owner) = &rec.delegation
+        && owner != c.delegation.as_str()
+    {
+        return Err(ServiceError::BadCommand(format!(
+            "delegation: this case concerns a person declared by {owner}; it can be shared with that delegation only"
+        )));
+    }
+    let _: (domain::registry::Delegation, _) = ctx.load(c.delegation.as_str()).await?;
+    let next = case.share(CaseShare {
+        delegation: c.delegation,
+        legal_basis: c.legal_basis,
+        question: c.question,
+        by: ctx.account_id()?,
+        at: ctx.now,
+    })?;
+    finish(ctx, Action::VettingShare, &next, &rec).await
 }
 
 /// Clear, propose or confirm a refusal or referral.
@@ -133,4 +166,19 @@ pub(crate) async fn decide(ctx: &mut Ctx<'_>, c: Command) -> Result<Outcome, Ser
         _ => case.confirm_referral(reason, by, now)?,
     };
     finish(ctx, action, &next, &rec).await
+}
+
+pub(crate) async fn attach_report(
+    ctx: &mut Ctx<'_>,
+    c: VettingAttachReport,
+) -> Result<Outcome, ServiceError> {
+    let (case, rec) = load(ctx, c.id.as_str()).await?;
+    authorize!(ctx, Action::VettingAttachReport, resource(&case, &rec));
+    let _: (domain::room::LiaisonReport, _) = ctx.load(c.report.as_str()).await?;
+    let next = case.attach_report(AttachedReport {
+        report: c.report,
+        by: ctx.account_id()?,
+        at: ctx.now,
+    })?;
+    finish(ctx, Action::VettingAttachReport, &next, &rec).await
 }

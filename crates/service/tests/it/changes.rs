@@ -77,11 +77,11 @@ async fn committed_changes_are_published_after_the_commit_and_only_those() {
                                    "category": "incident", "severity": 3, "text": "Crowd at gate 4"}))
             .await;
         let draft = w
-            .ok("us-liaison", json!({"action": "rfi.draft", "id": "rfi-us", "kind": "information",
+            .ok("us-liaison", json!({"action": "rfi.draft", "id": "us-rfi", "kind": "information",
                                      "priority": "normal", "subject": "Plate AB123CD", "body": "Keeper?"}))
             .await;
         let fr = w
-            .ok("fr-liaison", json!({"action": "rfi.draft", "id": "rfi-fr", "kind": "information",
+            .ok("fr-liaison", json!({"action": "rfi.draft", "id": "fr-rfi", "kind": "information",
                                      "priority": "normal", "subject": "Plate XY", "body": "Keeper?"}))
             .await;
         let task = w
@@ -104,7 +104,7 @@ async fn committed_changes_are_published_after_the_commit_and_only_those() {
         assert!(
             w.run(
                 "operator",
-                json!({"action": "rfi.acknowledge", "id": "rfi-us"})
+                json!({"action": "rfi.acknowledge", "id": "us-rfi"})
             )
             .await
             .is_err()
@@ -140,8 +140,8 @@ async fn committed_changes_are_published_after_the_commit_and_only_those() {
             seen,
             [
                 (log.seq, "log.record", "log_entry", "log-1"),
-                (draft.seq, "rfi.draft", "request", "rfi-us"),
-                (fr.seq, "rfi.draft", "request", "rfi-fr"),
+                (draft.seq, "rfi.draft", "request", "us-rfi"),
+                (fr.seq, "rfi.draft", "request", "fr-rfi"),
                 (task.seq, "task.create", "task", "task-1"),
                 (seen[4].0, "protectee.register", "protectee", "vp"),
                 (movement.seq, "movement.plan", "movement", "mv-1"),
@@ -173,16 +173,16 @@ async fn committed_changes_are_published_after_the_commit_and_only_those() {
         };
         assert_eq!(
             ids(&operator, &rome),
-            ["log-1", "rfi-us", "rfi-fr", "task-1", "mv-1"]
+            ["log-1", "us-rfi", "fr-rfi", "task-1", "mv-1"]
         );
-        assert_eq!(ids(&operator, &us_room), ["rfi-us", "mv-1", "log-us"]);
+        assert_eq!(ids(&operator, &us_room), ["us-rfi", "mv-1", "log-us"]);
         // The analyst reads rooms and the log, not requests, tasks or movements.
         assert_eq!(ids(&analyst, &rome), ["log-1"]);
-        assert_eq!(ids(&us, &us_room), ["rfi-us", "log-us"]);
+        assert_eq!(ids(&us, &us_room), ["us-rfi", "log-us"]);
         // Even on a host room's board (which the liaison cannot open today),
         // the policy keeps the host's log, tasks and France's request away.
-        assert_eq!(ids(&us, &rome), ["rfi-us"]);
-        assert_eq!(ids(&fr_liaison, &rome), ["rfi-fr"]);
+        assert_eq!(ids(&us, &rome), ["us-rfi"]);
+        assert_eq!(ids(&fr_liaison, &rome), ["fr-rfi"]);
         assert!(ids(&fr_liaison, &us_room).is_empty());
 
         // Nobody subscribed: nothing is kept.
@@ -208,12 +208,12 @@ async fn a_triaged_report_is_two_changes_with_one_seq() {
             json!({"action": "room.create", "id": "rome", "name": "Rome", "kind": "host_national"}),
         )
         .await;
-        w.ok("us-liaison", json!({"action": "liaison_report.submit", "id": "rep-1", "text": "Drone over the stadium"})).await;
+        w.ok("us-liaison", json!({"action": "liaison_report.submit", "id": "us-rep-1", "text": "Drone over the stadium"})).await;
         let mut rx = w.svc.subscribe();
         let done = w
             .ok(
                 "operator",
-                json!({"action": "liaison_report.triage", "id": "rep-1", "room": "rome",
+                json!({"action": "liaison_report.triage", "id": "us-rep-1", "room": "rome",
                                    "entry": "log-rep", "category": "incident", "severity": 2}),
             )
             .await;
@@ -224,7 +224,7 @@ async fn a_triaged_report_is_two_changes_with_one_seq() {
             seen,
             [
                 (done.seq, "log_entry", "log-rep"),
-                (done.seq, "liaison_report", "rep-1")
+                (done.seq, "liaison_report", "us-rep-1")
             ],
             "{}",
             w.db.name
@@ -239,8 +239,8 @@ async fn a_triaged_report_is_two_changes_with_one_seq() {
                 .map(|c| c.id.as_str())
                 .collect()
         };
-        assert_eq!(visible(&us), ["rep-1"]);
-        assert_eq!(visible(&operator), ["log-rep", "rep-1"]);
+        assert_eq!(visible(&us), ["us-rep-1"]);
+        assert_eq!(visible(&operator), ["log-rep", "us-rep-1"]);
         w.verify().await;
     }
 }

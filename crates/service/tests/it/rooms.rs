@@ -41,13 +41,19 @@ async fn assert_denied(
     action: &str,
     actor: &str,
 ) {
-    let Err(ServiceError::Denied { policies, seq }) = result else {
-        panic!(
-            "{}: {action} by {actor}: expected a denial, got {result:?}",
+    // The host hears the rules; anyone else gets the answer a missing
+    // record gets, and the rules are in the entry only.
+    let seq = match result {
+        Err(ServiceError::Denied { policies, seq }) => {
+            assert!(policies.iter().any(|p| p == policy), "{policies:?}");
+            seq
+        }
+        Err(ServiceError::Withheld { seq }) => seq,
+        other => panic!(
+            "{}: {action} by {actor}: expected a denial, got {other:?}",
             w.db.name
-        );
+        ),
     };
-    assert!(policies.iter().any(|p| p == policy), "{policies:?}");
     let entry = w.entry(seq).await;
     assert_eq!(entry.decision, ledger::Decision::Deny);
     assert_eq!(entry.action, action);
@@ -341,7 +347,7 @@ async fn liaison_reports_are_triaged_and_each_delegation_sees_only_its_room() {
         let submitted = w
             .ok(
                 "us-liaison",
-                json!({"action": "liaison_report.submit", "id": "report-1", "venue": "san-siro",
+                json!({"action": "liaison_report.submit", "id": "us-report-1", "venue": "san-siro",
                        "text": "A person of interest is expected at the stadium tonight."}),
             )
             .await;
@@ -349,7 +355,7 @@ async fn liaison_reports_are_triaged_and_each_delegation_sees_only_its_room() {
         let triaged = w
             .ok(
                 "operator",
-                json!({"action": "liaison_report.triage", "id": "report-1", "room": "rome-ico",
+                json!({"action": "liaison_report.triage", "id": "us-report-1", "room": "rome-ico",
                        "category": "information", "severity": 3, "entry": "log-from-us"}),
             )
             .await;
@@ -366,11 +372,11 @@ async fn liaison_reports_are_triaged_and_each_delegation_sees_only_its_room() {
             .unwrap();
         let entry = &log["entries"][0];
         assert_eq!(entry["id"], "log-from-us");
-        assert_eq!(entry["source"], "report-1");
+        assert_eq!(entry["source"], "us-report-1");
         assert_eq!(entry["venue"], "san-siro");
         // Both records carry the one entry that triaged the report.
         let pool = w.svc.store().pool();
-        let report = store::records::get(pool, "liaison_report", "report-1")
+        let report = store::records::get(pool, "liaison_report", "us-report-1")
             .await
             .unwrap()
             .unwrap();
@@ -384,13 +390,13 @@ async fn liaison_reports_are_triaged_and_each_delegation_sees_only_its_room() {
         // A second report, dismissed with a reason under the same action.
         w.ok(
             "us-liaison",
-            json!({"action": "liaison_report.submit", "id": "report-2", "text": "Duplicate of report-1."}),
+            json!({"action": "liaison_report.submit", "id": "us-report-2", "text": "Duplicate of us-report-1."}),
         )
         .await;
         let dismissed = w
             .ok(
                 "commander",
-                json!({"action": "liaison_report.dismiss", "id": "report-2", "reason": "Already in the log."}),
+                json!({"action": "liaison_report.dismiss", "id": "us-report-2", "reason": "Already in the log."}),
             )
             .await;
         assert_eq!(dismissed.action, "liaison_report.triage");
@@ -475,7 +481,7 @@ async fn liaison_reports_are_triaged_and_each_delegation_sees_only_its_room() {
         let triage = w
             .run(
                 "fr-liaison",
-                json!({"action": "liaison_report.dismiss", "id": "report-1", "reason": "Not ours."}),
+                json!({"action": "liaison_report.dismiss", "id": "us-report-1", "reason": "Not ours."}),
             )
             .await;
         assert_denied(
@@ -544,19 +550,19 @@ async fn liaison_reports_are_triaged_and_each_delegation_sees_only_its_room() {
         for (user, command, code) in [
             (
                 "operator",
-                json!({"action": "liaison_report.triage", "id": "report-1", "room": "rome-ico",
+                json!({"action": "liaison_report.triage", "id": "us-report-1", "room": "rome-ico",
                                 "category": "information", "severity": 3}),
                 "invalid",
             ),
             (
                 "operator",
-                json!({"action": "liaison_report.dismiss", "id": "report-2",
+                json!({"action": "liaison_report.dismiss", "id": "us-report-2",
                                 "reason": "Twice."}),
                 "invalid",
             ),
             (
                 "operator",
-                json!({"action": "liaison_report.triage", "id": "report-none", "room": "rome-ico",
+                json!({"action": "liaison_report.triage", "id": "us-report-none", "room": "rome-ico",
                                 "category": "information", "severity": 3}),
                 "not_found",
             ),
@@ -597,14 +603,14 @@ async fn liaison_reports_are_triaged_and_each_delegation_sees_only_its_room() {
         // A report is triaged only into a host room's log.
         w.ok(
             "us-liaison",
-            json!({"action": "liaison_report.submit", "id": "report-3", "text": "For the host."}),
+            json!({"action": "liaison_report.submit", "id": "us-report-3", "text": "For the host."}),
         )
         .await;
         let size = size + 1;
         let liaison_room = w
             .run(
                 "operator",
-                json!({"action": "liaison_report.triage", "id": "report-3", "room": "us-room",
+                json!({"action": "liaison_report.triage", "id": "us-report-3", "room": "us-room",
                        "category": "information", "severity": 2}),
             )
             .await;
@@ -780,11 +786,6 @@ async fn a_movement_is_seen_only_by_its_attached_agent_once_approved() {
                 json!({"action": "movement.approve", "id": "mov-none"}),
                 "not_found",
             ),
-            (
-                "agent-a",
-                json!({"action": "movement.read", "id": "mov-none", "purpose": "x"}),
-                "not_found",
-            ),
             // The head is a liaison officer, not a protective agent.
             ("operator", plan("mov-2", &["us-head"]), "invalid"),
             (
@@ -819,6 +820,20 @@ async fn a_movement_is_seen_only_by_its_attached_agent_once_approved() {
             assert_eq!(e.code(), code, "{user} {text}: {e}");
         }
         assert_eq!(w.ledger_size().await, size, "nothing recorded");
+        // Outside the host a missing record is answered like a refused
+        // one, and the probe is recorded.
+        let probe = w
+            .run(
+                "agent-a",
+                json!({"action": "movement.read", "id": "mov-none", "purpose": "x"}),
+            )
+            .await;
+        assert!(
+            matches!(probe, Err(ServiceError::Withheld { .. })),
+            "{probe:?}"
+        );
+        assert_eq!(w.ledger_size().await, size + 1, "the probe is recorded");
+        let size = size + 1;
         for bad in [
             json!({"action": "protectee.register", "name": "X Y", "delegation": "us", "risk": 5}),
             json!({"action": "movement.read", "id": "mov-1"}),

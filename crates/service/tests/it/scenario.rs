@@ -41,7 +41,7 @@ async fn declarations_are_screened_reviewed_and_accredited_or_refused() {
                        "person": person("Mary Smith", "1980-06-01", "US", "P7654321", json!("investigative_support"))}),
             )
             .await;
-        assert_eq!(a.state.as_deref(), Some("pending"));
+        assert_eq!(a.state.as_deref(), Some("submitted"));
         // An analyst may not accredit; the commander may.
         let denied = w
             .run(
@@ -50,7 +50,10 @@ async fn declarations_are_screened_reviewed_and_accredited_or_refused() {
             )
             .await;
         assert!(
-            matches!(denied, Err(ServiceError::Denied { .. })),
+            matches!(
+                denied,
+                Err(ServiceError::Denied { .. } | ServiceError::Withheld { .. })
+            ),
             "{denied:?}"
         );
         let accredited = w
@@ -101,7 +104,24 @@ async fn declarations_are_screened_reviewed_and_accredited_or_refused() {
             )
             .await;
         assert_eq!(opinion.data.unwrap()["opinion"], "pending");
-        // The delegation may add a note, never decide.
+        // The case is not the delegation's until a commander shares it (a
+        // disclosure); then the delegation may add a note, never decide.
+        let unshared = w
+            .run(
+                "us-liaison",
+                json!({"action": "vetting.note", "id": case, "text": "Not our officer."}),
+            )
+            .await;
+        assert!(
+            matches!(unshared, Err(ServiceError::Withheld { .. })),
+            "{unshared:?}"
+        );
+        w.ok(
+            "commander",
+            json!({"action": "vetting.share", "id": case, "delegation": "us",
+                   "legal_basis": "Liaison agreement, art. 4", "question": "Is this your officer?"}),
+        )
+        .await;
         w.ok("us-liaison", json!({"action": "vetting.note", "id": case, "text": "Not our officer; declared in error."}))
             .await;
         let decide = w
@@ -111,7 +131,10 @@ async fn declarations_are_screened_reviewed_and_accredited_or_refused() {
             )
             .await;
         assert!(
-            matches!(decide, Err(ServiceError::Denied { .. })),
+            matches!(
+                decide,
+                Err(ServiceError::Denied { .. } | ServiceError::Withheld { .. })
+            ),
             "{decide:?}"
         );
         // The analyst proposes, the commander confirms (the decision board).
@@ -122,7 +145,10 @@ async fn declarations_are_screened_reviewed_and_accredited_or_refused() {
             )
             .await;
         assert!(
-            matches!(alone, Err(ServiceError::Denied { .. })),
+            matches!(
+                alone,
+                Err(ServiceError::Denied { .. } | ServiceError::Withheld { .. })
+            ),
             "{alone:?}"
         );
         w.ok("analyst", json!({"action": "vetting.propose_refusal", "id": case, "reason": "Matches a listed arms trafficker by name and birth date."}))
@@ -162,18 +188,21 @@ async fn the_rfi_lifecycle_with_a_disclosure() {
         us_delegation(&w).await;
         w.ok(
             "us-liaison",
-            json!({"action": "rfi.draft", "id": "rfi-1", "kind": "information", "priority": "urgent_direct",
+            json!({"action": "rfi.draft", "id": "us-rfi-1", "kind": "information", "priority": "urgent_direct",
                    "subject": "Vehicle registration", "body": "Owner of plate AB123CD?"}),
         )
         .await;
         let submitted = w
-            .ok("us-liaison", json!({"action": "rfi.submit", "id": "rfi-1"}))
+            .ok(
+                "us-liaison",
+                json!({"action": "rfi.submit", "id": "us-rfi-1"}),
+            )
             .await;
         assert_eq!(submitted.state.as_deref(), Some("submitted"));
         let read = w
             .ok(
                 "operator",
-                json!({"action": "rfi.read", "id": "rfi-1", "purpose": "follow-up"}),
+                json!({"action": "rfi.read", "id": "us-rfi-1", "purpose": "follow-up"}),
             )
             .await
             .data
@@ -189,33 +218,39 @@ async fn the_rfi_lifecycle_with_a_disclosure() {
         let own = w
             .run(
                 "us-liaison",
-                json!({"action": "rfi.acknowledge", "id": "rfi-1"}),
+                json!({"action": "rfi.acknowledge", "id": "us-rfi-1"}),
             )
             .await;
-        assert!(matches!(own, Err(ServiceError::Denied { .. })), "{own:?}");
+        assert!(
+            matches!(
+                own,
+                Err(ServiceError::Denied { .. } | ServiceError::Withheld { .. })
+            ),
+            "{own:?}"
+        );
         w.ok(
             "operator",
-            json!({"action": "rfi.acknowledge", "id": "rfi-1"}),
+            json!({"action": "rfi.acknowledge", "id": "us-rfi-1"}),
         )
         .await;
         w.ok(
             "operator",
-            json!({"action": "rfi.accept", "id": "rfi-1", "unit": "polizia-di-stato"}),
+            json!({"action": "rfi.accept", "id": "us-rfi-1", "unit": "polizia-di-stato"}),
         )
         .await;
-        w.ok("operator", json!({"action": "rfi.start", "id": "rfi-1"}))
+        w.ok("operator", json!({"action": "rfi.start", "id": "us-rfi-1"}))
             .await;
         w.ok(
             "operator",
-            json!({"action": "rfi.answer", "id": "rfi-1", "text": "Registered to Mario Rossi, born 1970.",
-                   "disclosure": {"legal_basis": "Directive (EU) 2023/977 art. 5", "categories": ["identity", "vehicles"]}}),
+            json!({"action": "rfi.answer", "id": "us-rfi-1", "text": "Registered to Mario Rossi, born 1970.",
+                   "disclosure": {"personal_data": true, "legal_basis": "Directive (EU) 2023/977 art. 5", "categories": ["identity", "vehicles"]}}),
         )
         .await;
         // Personal data is not released before the commander approves.
         let before = w
             .ok(
                 "us-liaison",
-                json!({"action": "rfi.read", "id": "rfi-1", "purpose": "follow-up"}),
+                json!({"action": "rfi.read", "id": "us-rfi-1", "purpose": "follow-up"}),
             )
             .await
             .data
@@ -224,42 +259,51 @@ async fn the_rfi_lifecycle_with_a_disclosure() {
         let op = w
             .run(
                 "operator",
-                json!({"action": "rfi.approve_disclosure", "id": "rfi-1"}),
+                json!({"action": "rfi.approve_disclosure", "id": "us-rfi-1"}),
             )
             .await;
         assert!(
-            matches!(op, Err(ServiceError::Denied { .. })),
+            matches!(
+                op,
+                Err(ServiceError::Denied { .. } | ServiceError::Withheld { .. })
+            ),
             "an operator cannot approve: {op:?}"
         );
         let approved = w
             .ok(
                 "commander",
-                json!({"action": "rfi.approve_disclosure", "id": "rfi-1"}),
+                json!({"action": "rfi.approve_disclosure", "id": "us-rfi-1"}),
             )
             .await;
         let after = w
             .ok(
                 "us-liaison",
-                json!({"action": "rfi.read", "id": "rfi-1", "purpose": "follow-up"}),
+                json!({"action": "rfi.read", "id": "us-rfi-1", "purpose": "follow-up"}),
             )
             .await
             .data
             .unwrap();
         assert_eq!(after["answer"], "Registered to Mario Rossi, born 1970.");
-        w.ok("us-liaison", json!({"action": "rfi.close", "id": "rfi-1"}))
-            .await;
+        w.ok(
+            "us-liaison",
+            json!({"action": "rfi.close", "id": "us-rfi-1"}),
+        )
+        .await;
         // The disclosure is in the ledger: who approved, on which request;
         // the answer itself only as a salted commitment.
         let entry = w.entry(approved.seq).await;
         assert_eq!(entry.action, "rfi.approve_disclosure");
-        assert_eq!(entry.resource.id, "rfi-1");
+        assert_eq!(entry.resource.id, "us-rfi-1");
         assert_eq!(entry.actor_account, "acc-commander");
         assert!(entry.personal_data.is_some());
 
         // An invalid transition changes nothing, not even the ledger.
         let size = w.ledger_size().await;
         let again = w
-            .run("us-liaison", json!({"action": "rfi.submit", "id": "rfi-1"}))
+            .run(
+                "us-liaison",
+                json!({"action": "rfi.submit", "id": "us-rfi-1"}),
+            )
             .await;
         assert!(matches!(again, Err(ServiceError::Invalid(_))), "{again:?}");
         let unknown = w
@@ -278,18 +322,21 @@ async fn the_rfi_lifecycle_with_a_disclosure() {
         // time (7 days), checked on the stored request with the domain's rule.
         w.ok(
             "us-liaison",
-            json!({"action": "rfi.draft", "id": "rfi-2", "kind": "assistance", "priority": "normal",
+            json!({"action": "rfi.draft", "id": "us-rfi-2", "kind": "assistance", "priority": "normal",
                    "subject": "Escort", "body": "Escort at Cortina?"}),
         )
         .await;
-        w.ok("us-liaison", json!({"action": "rfi.submit", "id": "rfi-2"}))
-            .await;
         w.ok(
-            "operator",
-            json!({"action": "rfi.acknowledge", "id": "rfi-2"}),
+            "us-liaison",
+            json!({"action": "rfi.submit", "id": "us-rfi-2"}),
         )
         .await;
-        let rec = store::records::get(w.svc.store().pool(), "request", "rfi-2")
+        w.ok(
+            "operator",
+            json!({"action": "rfi.acknowledge", "id": "us-rfi-2"}),
+        )
+        .await;
+        let rec = store::records::get(w.svc.store().pool(), "request", "us-rfi-2")
             .await
             .unwrap()
             .unwrap();
@@ -319,13 +366,10 @@ async fn a_foreign_liaison_cannot_task_and_the_denial_is_in_the_ledger() {
                 json!({"action": "task.create", "title": "Search the hotel", "details": "Room 12", "unit": "questura-milano"}),
             )
             .await;
-        let Err(ServiceError::Denied { policies, seq }) = denied else {
+        // Outside the host a refusal names no rule (the entry does).
+        let Err(ServiceError::Withheld { seq }) = denied else {
             panic!("{}: task.create by a liaison: {denied:?}", w.db.name);
         };
-        assert!(
-            policies.contains(&"forbid-foreign-tasking".to_owned()),
-            "{policies:?}"
-        );
         assert_eq!(seq, size, "the denial is the next entry");
         let entry = w.entry(seq).await;
         assert_eq!(entry.decision, ledger::Decision::Deny);
@@ -348,7 +392,10 @@ async fn a_foreign_liaison_cannot_task_and_the_denial_is_in_the_ledger() {
             )
             .await;
         assert!(
-            matches!(approve, Err(ServiceError::Denied { .. })),
+            matches!(
+                approve,
+                Err(ServiceError::Denied { .. } | ServiceError::Withheld { .. })
+            ),
             "{approve:?}"
         );
         w.ok(
@@ -420,12 +467,15 @@ async fn a_tampered_row_stamp_fails_verification_naming_the_row() {
         let draft = w
             .ok(
                 "us-liaison",
-                json!({"action": "rfi.draft", "id": "rfi-1", "kind": "information", "priority": "normal",
+                json!({"action": "rfi.draft", "id": "us-rfi-1", "kind": "information", "priority": "normal",
                        "subject": "Hotel", "body": "Which hotel?"}),
             )
             .await;
         let submit = w
-            .ok("us-liaison", json!({"action": "rfi.submit", "id": "rfi-1"}))
+            .ok(
+                "us-liaison",
+                json!({"action": "rfi.submit", "id": "us-rfi-1"}),
+            )
             .await;
         let task = w
             .ok(
@@ -455,7 +505,7 @@ async fn a_tampered_row_stamp_fails_verification_naming_the_row() {
             ),
         ] {
             sqlx::query(
-                "UPDATE records SET updated_seq = $1 WHERE kind = 'request' AND id = 'rfi-1'",
+                "UPDATE records SET updated_seq = $1 WHERE kind = 'request' AND id = 'us-rfi-1'",
             )
             .bind(stamp as i64)
             .execute(store.pool())
@@ -465,7 +515,7 @@ async fn a_tampered_row_stamp_fails_verification_naming_the_row() {
                 .verify_stamps(&service::stamp_rules())
                 .await
                 .expect_err("a tampered stamp verifies");
-            let want = format!("row request/rfi-1 is stamped with entry {stamp} {why}");
+            let want = format!("row request/us-rfi-1 is stamped with entry {stamp} {why}");
             assert_eq!(failure.message, want, "{}", w.db.name);
         }
         store.close().await;
