@@ -21,7 +21,8 @@
 //! The entity's score is its best name's `S` plus the features: birth date (exact to the day
 //! +0.05, month +0.03, year +0.02; close but different −0.03 to −0.05; different −0.20), country
 //! (shared +0.02, disjoint −0.05), gender (male against female −0.15; "other" is neutral), and
-//! identifier number (an exact match lifts the score to at least 0.99: it is decisive). Each contribution is in the explanation.
+//! identifier number (an exact match lifts the score to at least 0.99: it is decisive). Each
+//! contribution is in the explanation.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
