@@ -3,7 +3,7 @@
 use anyhow::{Context, anyhow};
 use screening::Index;
 use serde::Serialize;
-use watchlist::{BirthDate, Entity, NameKind, PartialDate, Schema};
+use watchlist::{BirthDate, Entity, NameKind, Schema};
 
 use crate::cli::CompareArgs;
 use crate::input::parse_query;
@@ -132,7 +132,7 @@ fn score_pair(
     let mut entity = Entity::new("right", schema, "compare");
     entity.add_name(right, NameKind::Primary);
     if !dates.1.is_empty() {
-        let d = PartialDate::parse_iso(dates.1)
+        let d = crate::input::parse_date(dates.1)
             .ok_or_else(|| anyhow!("field right_birth_date: {:?} is not a date", dates.1))?;
         entity.add_birth_date(BirthDate::exact(d));
     }

@@ -198,7 +198,7 @@ fn screen_applicants(index: &Index, path: &Path) -> anyhow::Result<()> {
     for record in reader.records() {
         let record = record?;
         rows += 1;
-        let query = columns.query(&record)?;
+        let (query, _warnings) = columns.query(&record)?;
         let results = index.search(&query, &params);
         let id = columns.id(&record);
         let name = query.names.first().map_or("", String::as_str);

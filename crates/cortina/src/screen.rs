@@ -158,6 +158,9 @@ fn single(
 struct RowOut<'a> {
     id: &'a str,
     snapshot: &'a str,
+    /// Optional fields that could not be read and were left out of the screening.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    warnings: &'a [String],
     matches: Vec<MatchOut<'a>>,
 }
 
@@ -167,11 +170,12 @@ struct RowError<'a> {
     error: String,
 }
 
-/// One row read from the input: its line, id, and the query or why it could not be read.
+/// One row read from the input: its line, id, and the query with its warnings, or why it could
+/// not be read.
 struct Row {
     line: u64,
     id: String,
-    query: anyhow::Result<screening::Query>,
+    query: anyhow::Result<(screening::Query, Vec<String>)>,
 }
 
 fn open_input(input: &str) -> anyhow::Result<Box<dyn BufRead + Send>> {
@@ -293,12 +297,13 @@ fn csv_error_text(e: &csv::Error) -> String {
 /// Screens one row and renders its JSON line; also says whether it alerted or failed.
 fn render_row(index: &Index, params: &Params, row: &Row) -> (String, bool, bool) {
     match &row.query {
-        Ok(query) => {
+        Ok((query, warnings)) => {
             let results = index.search(query, params);
             let alert = results.iter().any(|m| m.is_match);
             let out = RowOut {
                 id: &row.id,
                 snapshot: index.snapshot_hash(),
+                warnings,
                 matches: results.iter().map(MatchOut::new).collect(),
             };
             let mut line = serde_json::to_string(&out).unwrap_or_else(|e| {

@@ -1,13 +1,44 @@
 //! A reproduction of OFAC Sanctions List Search scoring, for users who must report against it.
 //!
-//! OFAC describes its score (FAQ 249) as: candidates are those sharing a first letter with the
-//! search terms and at least 50% similar by edit distance; then two techniques are scored and the
-//! higher wins: Jaro-Winkler on the whole name string, and a composite of name parts, each part
-//! compared with the list name's parts by Jaro-Winkler and Soundex. OFAC does not publish how
-//! Soundex enters the part score; here a part that sounds the same (equal Soundex codes) scores
-//! the mean of its Jaro-Winkler similarity and 1, and otherwise its Jaro-Winkler similarity. The
-//! composite is the mean of the query parts' best part scores. Names only: dates, countries and
-//! identifiers do not change the score, as in OFAC's tool. Scores are OFAC's score / 100.
+//! # What OFAC documents (FAQ 249, "How is the Score calculated?")
+//!
+//! 1. Potential matches are found "based on the first letter of input search terms and by
+//!    checking for matches at least 50% or more similar based on edit distance".
+//! 2. Two algorithms, Jaro-Winkler (string difference) and Soundex (phonetic), are used in two
+//!    techniques: (a) Jaro-Winkler of the entire name string entered against the full name strings
+//!    on the lists; (b) the name split into name parts ("John Doe" is two parts), each part
+//!    compared with the list's name parts by Jaro-Winkler and Soundex, giving a score per part and
+//!    a composite score for all parts entered.
+//! 3. Both techniques run every time; the higher of the two scores is the Score.
+//!
+//! FAQ 246 adds that only the name field is fuzzy, and FAQ 247 that 100 means an exact match.
+//!
+//! # Choices where OFAC is silent, and why
+//!
+//! - **Pre-filter per search term.** "The first letter of input search terms" speaks of terms, so
+//!   both tests are read per term: a list name is a candidate when some query part and some list
+//!   name part begin with the same letter and are at least 50% similar by edit distance (at most
+//!   half the longer part's letters changed). The whole strings passing the 50% test also admits
+//!   a candidate. Reading the 50% test on the whole string only would reject a name written in
+//!   another order (`MARIA ELENA TORRES` against `TORRES, Maria Elena` differ by more than half
+//!   their letters) and every surname-only query against a longer name — yet OFAC's tool scores
+//!   both at or near 100, so that reading cannot be OFAC's.
+//! - **Name parts are order-insensitive.** Each query part takes its best score over the list
+//!   name's parts wherever they stand, so word order never matters in technique (b); technique (a)
+//!   compares the strings as written (there the order does count, as in OFAC's whole-name test).
+//! - **The composite is the mean over the parts entered.** FAQ 249 speaks of "a composite score
+//!   for all name parts entered": the parts the user typed, not the list name's. A surname-only
+//!   query (`Torres`) therefore scores 100 against `TORRES, Maria Elena` — generous, as OFAC's
+//!   tool is with surname searches — and list name parts the user did not type cost nothing.
+//! - **Soundex in a part score.** OFAC does not publish how Soundex enters. A part that sounds the
+//!   same as a list part (equal Soundex codes) scores the mean of its Jaro-Winkler similarity and
+//!   1; otherwise its Jaro-Winkler similarity. Soundex can thus lift a part (`Smyth` ~ `Smith`)
+//!   but never lower one, and never lifts a part to 100 unless it is spelled the same.
+//! - **Normalisation.** Case, punctuation and diacritics are ignored and other scripts are
+//!   transliterated to Latin first (OFAC's lists are in Latin script); a comma is punctuation, so
+//!   `TORRES, Maria Elena` has the parts `torres maria elena`.
+//! - **Names only.** Dates, countries and identifiers do not change the score (FAQ 246). Scores
+//!   are OFAC's score / 100.
 //!
 //! This mode compares the query with every name in the index (no retrieval shortcut), as OFAC's
 //! pre-filters are not a similarity bound: it is meant for single checks and reports, not for
@@ -67,16 +98,9 @@ pub(crate) fn score(
     q_parts: &[String],
     l: &OfacName,
 ) -> Option<(f32, Vec<TokenPair>)> {
-    let first_letter = q_parts.iter().any(|q| {
-        l.parts
-            .iter()
-            .any(|p| q.as_bytes().first() == p.as_bytes().first())
-    });
-    if !first_letter {
+    if !candidate(q_whole, q_parts, l) {
         return None;
     }
-    let longest = q_whole.len().max(l.whole.len());
-    osa_bounded(q_whole.as_bytes(), l.whole.as_bytes(), longest / 2)?;
     let whole = jw(q_whole, &l.whole);
     let mut pairs = Vec::with_capacity(q_parts.len());
     let mut sum = 0.0;
@@ -175,6 +199,24 @@ pub(crate) fn search<'a>(index: &'a Index, query: &Query, params: &Params) -> Ve
             }
         })
         .collect()
+}
+
+/// True when `a` is at least 50% similar to `b` by edit distance: at most half the letters of the
+/// longer one changed.
+fn half_similar(a: &str, b: &str) -> bool {
+    let longest = a.len().max(b.len());
+    osa_bounded(a.as_bytes(), b.as_bytes(), longest / 2).is_some()
+}
+
+/// OFAC's pre-filter (see the module documentation): some query part and some list part share
+/// their first letter and are at least 50% similar, or the whole strings are.
+fn candidate(q_whole: &str, q_parts: &[String], l: &OfacName) -> bool {
+    q_parts.iter().any(|q| {
+        l.parts
+            .iter()
+            .any(|p| q.as_bytes().first() == p.as_bytes().first() && half_similar(q, p))
+    }) || (q_whole.as_bytes().first() == l.whole.as_bytes().first()
+        && half_similar(q_whole, &l.whole))
 }
 
 /// Jaro-Winkler similarity of two tokens.

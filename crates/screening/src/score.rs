@@ -20,8 +20,9 @@
 //!
 //! The entity's score is its best name's `S` plus the features: birth date (exact to the day
 //! +0.05, month +0.03, year +0.02; close but different −0.03 to −0.05; different −0.20), country
-//! (shared +0.02, disjoint −0.05), gender (different −0.15), and identifier number (an exact match
-//! lifts the score to at least 0.99: it is decisive). Each contribution is in the explanation.
+//! (shared +0.02, disjoint −0.05), gender (male against female −0.15; "other" is neutral), and
+//! identifier number (an exact match lifts the score to at least 0.99: it is decisive). Each
+//! contribution is in the explanation.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -567,8 +568,12 @@ impl Index {
                 }
             });
         }
+        // "Other" says nothing about male or female: only a stated male against a stated
+        // female (or the reverse) is evidence of a different person.
         if let (Some(q), Some(l)) = (query.gender, facts.gender)
             && q != l
+            && q != Gender::Other
+            && l != Gender::Other
         {
             out.push(Feature {
                 name: "gender",

@@ -27,6 +27,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         crate::yente::match_entities,
         crate::yente::search,
         crate::yente::catalog,
+        crate::yente::algorithms,
         crate::yente::entity,
         crate::ledger::checkpoint,
         crate::ledger::key,

@@ -1,6 +1,6 @@
 //! yente-compatible screening, so that existing screening clients work
 //! against cortina: `POST /match/{dataset}`, `GET /search/{dataset}`,
-//! `GET /catalog`, `GET /entities/{id}`, with yente's request and response
+//! `GET /catalog`, `GET /entities/{id}`, `GET /algorithms`, with yente's request and response
 //! shapes (FollowTheMoney `schema` + `properties` examples; per query
 //! `status`, `results`, `total`, `query`; scored results with `score`,
 //! `match`, `features` and `explanations`).
@@ -9,9 +9,20 @@
 //! (`Authorization: ApiKey <token>` or `Bearer`, or a session) and recorded
 //! in the ledger (`screening.run` on the lists) with its purpose — the
 //! `X-Purpose` header, or the purpose the token was issued with; without
-//! one the request is refused. Scores come from cortina's engine, so the
+//! one the request is refused. Scores come from cortina's engine: the
 //! `algorithm` parameter takes `cortina` (alias `best`, `default`) or
-//! `ofac`, and the default threshold is the engine's. Dataset `default`
+//! `ofac` (alias `ofac-249`), and yente's own algorithm names, which
+//! existing clients send (`logic-v1`, `logic-v2`, `name-based`,
+//! `name-qualified`, `regression-v1`, `er-unstable`), are answered by
+//! cortina's algorithm — the response's `algorithm` field says which name
+//! was asked and which algorithm answered, and `matcher` documents that
+//! algorithm's features. `GET /algorithms` lists them all in yente's shape.
+//! The default threshold is the engine's.
+//!
+//! `/search` is recall-oriented, as an analyst's search must be: a surname
+//! finds everyone carrying it (`screening::Index::lookup`), ranked by how
+//! much of the query each listed name covers, with filters by schema,
+//! country and dataset and paging by `limit`/`offset`. Dataset `default`
 //! means every loaded list; a list's own name (its OpenSanctions dataset
 //! name) restricts results to it. Unknown fields and parameters are
 //! ignored; errors are `{"detail": "…"}`.
@@ -55,6 +66,7 @@ pub fn is_yente_path(path: &str) -> bool {
         .iter()
         .any(|p| path.starts_with(p))
         || path == "/catalog"
+        || path == "/algorithms"
 }
 
 /// The screening routes.
@@ -63,7 +75,101 @@ pub fn routes() -> Router<AppState> {
         .route("/match/{dataset}", post(match_entities))
         .route("/search/{dataset}", get(search))
         .route("/catalog", get(catalog))
+        .route("/algorithms", get(algorithms))
         .route("/entities/{id}", get(entity))
+}
+
+/// The algorithm names `/match` accepts: cortina's own, and yente's, each
+/// with the cortina algorithm that answers it and what to tell the client.
+const ALGORITHM_NAMES: &[(&str, Algorithm, &str)] = &[
+    (
+        "cortina",
+        Algorithm::Cortina,
+        "cortina's algorithm: names transliterated to Latin, tokens aligned with spelling-variant credit weighted by rarity, then birth date, country, gender and identifier features; every score explained.",
+    ),
+    (
+        "ofac",
+        Algorithm::Ofac,
+        "A reproduction of OFAC Sanctions List Search scoring (FAQ 249): Jaro-Winkler on the whole name and on name parts with Soundex, order-insensitive, names only.",
+    ),
+    (
+        "best",
+        Algorithm::Cortina,
+        "cortina's best algorithm: cortina.",
+    ),
+    (
+        "default",
+        Algorithm::Cortina,
+        "cortina's default algorithm: cortina.",
+    ),
+    (
+        "ofac-249",
+        Algorithm::Ofac,
+        "OFAC FAQ 249, answered by cortina's ofac algorithm.",
+    ),
+    (
+        "logic-v1",
+        Algorithm::Cortina,
+        "yente's logic-v1, answered by cortina's algorithm.",
+    ),
+    (
+        "logic-v2",
+        Algorithm::Cortina,
+        "yente's logic-v2, answered by cortina's algorithm.",
+    ),
+    (
+        "name-based",
+        Algorithm::Cortina,
+        "yente's name-based, answered by cortina's algorithm.",
+    ),
+    (
+        "name-qualified",
+        Algorithm::Cortina,
+        "yente's name-qualified, answered by cortina's algorithm.",
+    ),
+    (
+        "regression-v1",
+        Algorithm::Cortina,
+        "yente's regression-v1, answered by cortina's algorithm.",
+    ),
+    (
+        "er-unstable",
+        Algorithm::Cortina,
+        "yente's er-unstable, answered by cortina's algorithm.",
+    ),
+];
+
+/// Which algorithm answered a `/match` request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlgorithmUsed {
+    /// The name the client asked for (`cortina` when it asked for none).
+    pub requested: String,
+    /// The cortina algorithm that scored the request: `cortina` or `ofac`.
+    pub used: &'static str,
+    /// What the requested name means here.
+    pub description: &'static str,
+}
+
+/// One algorithm of `GET /algorithms` (yente's shape).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlgorithmModel {
+    /// The name `/match?algorithm=` takes.
+    pub name: String,
+    /// What it is, and which cortina algorithm answers it.
+    pub description: Option<String>,
+    /// The features of the algorithm that answers it.
+    pub features: BTreeMap<String, FeatureDoc>,
+}
+
+/// The body of `GET /algorithms` (yente's shape).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlgorithmResponse {
+    /// Every name `/match` accepts.
+    pub algorithms: Vec<AlgorithmModel>,
+    /// The algorithm used when none is asked for.
+    pub default: String,
+    /// The algorithm cortina recommends.
+    pub best: String,
 }
 
 /// A query by example: a FollowTheMoney schema and properties.
@@ -181,8 +287,10 @@ pub struct FeatureDoc {
 pub struct EntityMatchResponse {
     /// Results by the client's keys.
     pub responses: BTreeMap<String, EntityMatches>,
-    /// The scoring's features.
+    /// The features of the algorithm that scored the request.
     pub matcher: BTreeMap<String, FeatureDoc>,
+    /// The algorithm asked for and the one that answered.
+    pub algorithm: AlgorithmUsed,
     /// The limit applied per query.
     pub limit: usize,
 }
@@ -382,15 +490,31 @@ fn score_param(params: &Params_, name: &str) -> Result<Option<f32>, YenteError> 
     Ok(v)
 }
 
-fn algorithm(params: &Params_) -> Result<Algorithm, YenteError> {
-    match param(params, "algorithm") {
-        None => Ok(Algorithm::default()),
-        Some(name) => Algorithm::parse(name).ok_or_else(|| {
+/// The `algorithm` parameter: cortina's names and yente's (see
+/// [`ALGORITHM_NAMES`]), case-insensitive; `cortina` when absent.
+fn algorithm(params: &Params_) -> Result<(Algorithm, AlgorithmUsed), YenteError> {
+    let requested = param(params, "algorithm")
+        .map(|a| a.trim().to_ascii_lowercase())
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| "cortina".to_owned());
+    let (_, algorithm, description) = ALGORITHM_NAMES
+        .iter()
+        .find(|(name, _, _)| *name == requested)
+        .ok_or_else(|| {
+            let names: Vec<&str> = ALGORITHM_NAMES.iter().map(|(n, _, _)| *n).collect();
             YenteError::bad_request(format!(
-                "Invalid algorithm {name:?}: use cortina (alias best, default) or ofac"
+                "Invalid algorithm {requested:?}: use one of {}",
+                names.join(", ")
             ))
-        }),
-    }
+        })?;
+    Ok((
+        *algorithm,
+        AlgorithmUsed {
+            requested,
+            used: algorithm.as_str(),
+            description,
+        },
+    ))
 }
 
 /// The strings of a property value (a string, or a list of strings and
@@ -614,27 +738,56 @@ fn scored(m: &Match<'_>) -> ScoredEntityResponse {
     }
 }
 
-fn matcher_docs() -> BTreeMap<String, FeatureDoc> {
-    [
-        ("name", "Weighted token alignment of the best pair of names (transliterated, normalised), 0..1", 1.0),
-        ("birth_date", "Birth dates: exact to the day +0.05, month +0.03, year +0.02; close −0.03..−0.05; different −0.20", 0.2),
-        ("country", "Countries: shared +0.02, disjoint −0.05", 0.05),
-        ("gender", "Different stated gender −0.15", 0.15),
-        ("identifier", "An identical identifier number lifts the score to at least 0.99", 0.99),
-        ("weak_alias", "A weak alias counts only when its tokens equal the query's", 1.0),
-    ]
-    .into_iter()
-    .map(|(k, d, c)| {
-        (
-            k.to_owned(),
-            FeatureDoc {
-                description: d.to_owned(),
-                coefficient: c,
-                url: None,
-            },
-        )
-    })
-    .collect()
+fn matcher_docs(algorithm: Algorithm) -> BTreeMap<String, FeatureDoc> {
+    let features: &[(&str, &str, f64)] = match algorithm {
+        Algorithm::Cortina => &[
+            (
+                "name",
+                "Weighted token alignment of the best pair of names (transliterated, normalised), 0..1",
+                1.0,
+            ),
+            (
+                "birth_date",
+                "Birth dates: exact to the day +0.05, month +0.03, year +0.02; close −0.03..−0.05; different −0.20",
+                0.2,
+            ),
+            ("country", "Countries: shared +0.02, disjoint −0.05", 0.05),
+            (
+                "gender",
+                "A stated male against a stated female −0.15 (\"other\" is neutral)",
+                0.15,
+            ),
+            (
+                "identifier",
+                "An identical identifier number lifts the score to at least 0.99",
+                0.99,
+            ),
+            (
+                "weak_alias",
+                "A weak alias counts only when its tokens equal the query's",
+                1.0,
+            ),
+        ],
+        Algorithm::Ofac => &[(
+            "name",
+            "OFAC FAQ 249: the higher of Jaro-Winkler on the whole name and the mean over the query's name parts of each part's best Jaro-Winkler/Soundex score against the list name's parts; names only",
+            1.0,
+        )],
+    };
+    features
+        .iter()
+        .copied()
+        .map(|(k, d, c)| {
+            (
+                k.to_owned(),
+                FeatureDoc {
+                    description: d.to_owned(),
+                    coefficient: c,
+                    url: None,
+                },
+            )
+        })
+        .collect()
 }
 
 /// Whether `e` passes the dataset and schema filters of a request.
@@ -685,7 +838,7 @@ impl Filters {
         ("limit" = Option<usize>, Query, description = "Results per query (default 5, at most 500)"),
         ("threshold" = Option<f32>, Query, description = "Score at or above which a result is a match (default: the algorithm's)"),
         ("cutoff" = Option<f32>, Query, description = "Results scoring below this are dropped (default and at most: the threshold)"),
-        ("algorithm" = Option<String>, Query, description = "cortina (alias best, default) or ofac"),
+        ("algorithm" = Option<String>, Query, description = "cortina (alias best, default), ofac (alias ofac-249), or one of yente's names (logic-v1, logic-v2, name-based, name-qualified, regression-v1, er-unstable), answered by cortina's algorithm; see GET /algorithms"),
         ("X-Purpose" = Option<String>, Header, description = "Why the screening is run (required unless the token carries a purpose)"),
     ),
     request_body = EntityMatchQuery,
@@ -720,7 +873,7 @@ pub async fn match_entities(
     let limit = number::<usize>(&params, "limit")?
         .unwrap_or(MATCH_LIMIT)
         .clamp(1, MAX_LIMIT);
-    let algorithm = algorithm(&params)?;
+    let (algorithm, used) = algorithm(&params)?;
     let threshold = score_param(&params, "threshold")?.unwrap_or(algorithm.default_threshold());
     let cutoff = score_param(&params, "cutoff")?
         .unwrap_or(algorithm.default_threshold())
@@ -742,6 +895,7 @@ pub async fn match_entities(
         &headers,
         serde_json::json!({
             "route": "match", "dataset": dataset, "algorithm": algorithm.as_str(),
+            "algorithm_requested": used.requested,
             "threshold": threshold, "cutoff": cutoff, "limit": limit, "queries": asked,
         }),
     )
@@ -788,7 +942,8 @@ pub async fn match_entities(
     .map_err(|e| ApiError::internal(&e))?;
     Ok(Json(EntityMatchResponse {
         responses,
-        matcher: matcher_docs(),
+        matcher: matcher_docs(algorithm),
+        algorithm: used,
         limit,
     }))
 }
@@ -801,6 +956,9 @@ pub async fn match_entities(
         ("q" = String, Query, description = "The name to look for"),
         ("schema" = Option<String>, Query, description = "Kind of entity (default: any)"),
         ("countries" = Option<Vec<String>>, Query, description = "Only entities linked to these countries (repeatable)"),
+        ("datasets" = Option<Vec<String>>, Query, description = "Only entities on these lists (repeatable; also include_dataset)"),
+        ("exclude_dataset" = Option<Vec<String>>, Query, description = "Not entities on these lists (repeatable)"),
+        ("exclude_schema" = Option<Vec<String>>, Query, description = "Not entities of these kinds (repeatable)"),
         ("limit" = Option<usize>, Query, description = "Results (default 10, at most 500)"),
         ("offset" = Option<usize>, Query, description = "Skip this many (at most 10,000)"),
         ("X-Purpose" = Option<String>, Header, description = "Why the search is run (required unless the token carries a purpose)"),
@@ -857,34 +1015,25 @@ pub async fn search(
         }),
     )
     .await?;
-    let q = screening::Query {
-        names: vec![text],
-        schema,
-        ..screening::Query::default()
-    };
-    let fetch = MAX_LIMIT.max(offset + limit).min(MAX_OFFSET + MAX_LIMIT);
-    let engine = Params {
-        threshold: Algorithm::Cortina.default_threshold(),
-        cutoff: screening::TOKEN_FLOOR,
-        limit: fetch,
-        algorithm: Algorithm::Cortina,
-    };
+    // Recall first: everyone carrying any of the query's name tokens,
+    // ranked by how much of the query they cover; then the filters; the
+    // total counts every entity that passed them, before paging.
     let found: Vec<EntityResponse> = tokio::task::spawn_blocking(move || {
         index
-            .search(&q, &engine)
+            .lookup(&text, schema, usize::MAX)
             .into_iter()
-            .filter(|m| filters.keeps(m.entity))
-            .filter(|m| {
-                countries.is_empty() || m.entity.countries.iter().any(|c| countries.contains(c))
+            .filter(|h| filters.keeps(h.entity))
+            .filter(|h| {
+                countries.is_empty() || h.entity.countries.iter().any(|c| countries.contains(c))
             })
-            .map(|m| entity_response(m.entity))
+            .map(|h| entity_response(h.entity))
             .collect()
     })
     .await
     .map_err(|e| ApiError::internal(&e))?;
     let total = TotalSpec {
         value: found.len(),
-        relation: if found.len() >= fetch { "gte" } else { "eq" },
+        relation: "eq",
     };
     let mut facets = BTreeMap::new();
     for (facet, label, prop) in [
@@ -993,6 +1142,34 @@ pub async fn catalog(
         current,
         outdated: Vec::new(),
         index_stale: false,
+    }))
+}
+
+/// The scoring algorithms `/match` accepts, in yente's shape: cortina's
+/// own and yente's names, each saying which cortina algorithm answers it.
+#[utoipa::path(
+    get, path = "/algorithms", tag = "screening",
+    responses(
+        (status = 200, description = "The algorithms", body = AlgorithmResponse),
+        (status = 401, description = "Not authenticated", body = DetailBody),
+    )
+)]
+pub async fn algorithms(
+    caller: Result<Caller, ApiError>,
+) -> Result<Json<AlgorithmResponse>, YenteError> {
+    caller?.username()?;
+    let algorithms = ALGORITHM_NAMES
+        .iter()
+        .map(|(name, algorithm, description)| AlgorithmModel {
+            name: (*name).to_owned(),
+            description: Some((*description).to_owned()),
+            features: matcher_docs(*algorithm),
+        })
+        .collect();
+    Ok(Json(AlgorithmResponse {
+        algorithms,
+        default: Algorithm::default().as_str().to_owned(),
+        best: Algorithm::default().as_str().to_owned(),
     }))
 }
 

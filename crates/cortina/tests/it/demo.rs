@@ -306,6 +306,43 @@ fn serve_demo_end_to_end_and_reused_on_rerun() {
             "{name}: {body}"
         );
 
+        // An analyst's search: the surname alone finds KOZLOVSKY, Artem on
+        // the sample lists, first; filters by schema, country and dataset
+        // narrow it; yente's algorithm names are answered.
+        let search = |query: &str| -> Value {
+            let mut response = agent()
+                .get(format!("{url}/search/default?{query}"))
+                .header("Cookie", cookies["analyst"].as_str())
+                .header("X-Purpose", "accreditation check")
+                .call()
+                .expect("request");
+            assert_eq!(response.status().as_u16(), 200, "{name}: {query}");
+            serde_json::from_str(&response.body_mut().read_to_string().expect("body"))
+                .expect("json")
+        };
+        let found = search("q=Kozlovsky");
+        assert_eq!(found["results"][0]["id"], "ofac-90003", "{name}: {found}");
+        assert_eq!(found["total"]["value"], 1, "{name}: {found}");
+        for (query, total) in [
+            ("q=kozlovskiy&schema=Person", 1),
+            ("q=Kozlovsky&schema=Organization", 0),
+            ("q=Kozlovsky&countries=ru", 1),
+            ("q=Kozlovsky&countries=it", 0),
+            ("q=Kozlovsky&limit=1&offset=1", 1),
+        ] {
+            assert_eq!(search(query)["total"]["value"], total, "{name}: {query}");
+        }
+        let (status, body, _) = post(
+            &format!("{url}/match/default?algorithm=logic-v2"),
+            &[
+                ("Cookie", cookies["analyst"].as_str()),
+                ("X-Purpose", "accreditation check"),
+            ],
+            &json!({"queries": {"q1": {"schema": "Person", "properties": {"name": ["Artem Kozlovsky"]}}}}),
+        );
+        assert_eq!(status, 200, "{name}: {body}");
+        assert_eq!(body["algorithm"]["used"], "cortina", "{name}: {body}");
+
         // The oversight body verifies the ledger over HTTP with its token
         // and the key it pinned.
         let out = succeeded(

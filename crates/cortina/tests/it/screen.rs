@@ -33,7 +33,9 @@ fn batch_keeps_order_reports_bad_rows_and_exits_3() {
          r3,Artyom Kozlovskiy,1979-13-02,RU\n\
          r4,,,\n\
          r5,Linea Azul Trading,,Atlantis\n\
-         r6,Khaled Mahmoud al-Faqir,,\n",
+         r6,Khaled Mahmoud al-Faqir,,\n\
+         r7,Artem Kozlovsky,1979-11-2,RU\n\
+         r8,Artem Kozlovsky,1974-01-32,RU\n",
     )
     .unwrap();
     let output = tmp.path().join("out.jsonl");
@@ -58,7 +60,7 @@ fn batch_keeps_order_reports_bad_rows_and_exits_3() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["r1", "r2", "r3", "r4", "r5", "r6"]);
+    assert_eq!(ids, ["r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8"]);
     assert_eq!(rows[0]["matches"][0]["entity_id"], "ofac-90001");
     assert_eq!(rows[0]["matches"][0]["match"], true);
     assert!(rows[0]["snapshot"].as_str().unwrap().len() == 64);
@@ -70,11 +72,33 @@ fn batch_keeps_order_reports_bad_rows_and_exits_3() {
             >= 4
     );
     assert_eq!(rows[1]["matches"].as_array().unwrap().len(), 0);
-    let err = rows[2]["error"].as_str().unwrap();
-    assert!(err.starts_with("line 4: field birth_date"), "{err}");
+    // An optional field that cannot be read is a warning; the row is screened on the rest.
+    let warning = |r: usize| rows[r]["warnings"][0].as_str().unwrap_or("").to_owned();
+    assert!(rows[2].get("error").is_none(), "{}", rows[2]);
+    assert!(
+        warning(2).starts_with("field birth_date: \"1979-13-02\""),
+        "{}",
+        rows[2]
+    );
+    assert_eq!(rows[2]["matches"][0]["entity_id"], "ofac-90003");
+    assert_eq!(rows[2]["matches"][0]["match"], true);
     assert!(rows[3]["error"].as_str().unwrap().contains("field name"));
-    assert!(rows[4]["error"].as_str().unwrap().contains("field country"));
+    assert!(
+        warning(4).starts_with("field country: \"Atlantis\""),
+        "{}",
+        rows[4]
+    );
+    assert_eq!(rows[4]["matches"][0]["entity_id"], "ofac-90005");
     assert_eq!(rows[5]["matches"][0]["entity_id"], "un-8800001");
+    assert!(rows[5].get("warnings").is_none());
+    // `1979-11-2` reads as 2 November 1979 and counts as the listed birth date.
+    assert!(rows[6].get("warnings").is_none(), "{}", rows[6]);
+    let features = rows[6]["matches"][0]["explanation"]["features"].to_string();
+    assert!(features.contains("birth_date"), "{features}");
+    assert!(rows[6]["matches"][0]["score"].as_f64() > rows[7]["matches"][0]["score"].as_f64());
+    // `1974-01-32` is no date: screened by name, with the warning.
+    assert!(warning(7).contains("1974-01-32"), "{}", rows[7]);
+    assert_eq!(rows[7]["matches"][0]["entity_id"], "ofac-90003");
 }
 
 #[test]

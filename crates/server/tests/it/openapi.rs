@@ -22,6 +22,7 @@ const OTHER_ROUTES: &[(&str, &str)] = &[
     ("post", "/match/{dataset}"),
     ("get", "/search/{dataset}"),
     ("get", "/catalog"),
+    ("get", "/algorithms"),
     ("get", "/entities/{id}"),
     ("get", "/ledger/checkpoint"),
     ("get", "/ledger/key"),

@@ -279,3 +279,111 @@ fn search_catalog_and_entities() {
     assert_eq!(missing.json()["detail"], "No such entity!");
     assert_eq!(w.get("/catalog", &Auth::None).status, 401);
 }
+
+#[test]
+fn search_is_recall_oriented_filtered_and_paged() {
+    let w = World::start(store::testing::sqlite(), config());
+    let token = w.token("analyst", Some("vetting"));
+    let auth = Auth::ApiKey(&token);
+    let ids = |path: &str| -> (Vec<String>, u64) {
+        let r = w.get(path, &auth);
+        assert_eq!(r.status, 200, "{path}: {}", r.text());
+        let body = r.json();
+        let ids = body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap().to_owned())
+            .collect();
+        (ids, body["total"]["value"].as_u64().unwrap())
+    };
+    // A surname alone finds everyone carrying it, not only a close whole name.
+    let (found, total) = ids("/search/default?q=Guzman");
+    assert_eq!(total, 2, "{found:?}");
+    assert!(found.contains(&"t-guzman".to_owned()) && found.contains(&"t-guzman-jr".to_owned()));
+    // Ranked: the shorter name that carries both query tokens first.
+    let (found, _) = ids("/search/default?q=Joaquin%20Guzman");
+    assert_eq!(found[0], "t-guzman-jr", "{found:?}");
+    // A misspelling still finds them.
+    assert_eq!(ids("/search/default?q=Guzmann").1, 2);
+    // Filters: schema, countries, datasets (and exclusions).
+    assert_eq!(ids("/search/default?q=Guzman&schema=Organization").1, 0);
+    assert_eq!(ids("/search/default?q=Guzman&countries=mx").1, 2);
+    assert_eq!(ids("/search/default?q=Guzman&countries=ru").1, 0);
+    assert_eq!(ids("/search/test_sanctions?q=Guzman").1, 0);
+    assert_eq!(ids("/search/default?q=Guzman&datasets=test_tco").1, 2);
+    assert_eq!(
+        ids("/search/default?q=Guzman&exclude_dataset=test_tco").1,
+        0
+    );
+    // Paging: limit and offset walk the same ranked list; the total stays.
+    let (all, _) = ids("/search/default?q=Guzman");
+    let (first, t1) = ids("/search/default?q=Guzman&limit=1");
+    let (second, t2) = ids("/search/default?q=Guzman&limit=1&offset=1");
+    assert_eq!((t1, t2), (2, 2));
+    assert_eq!(vec![first[0].clone(), second[0].clone()], all);
+    assert!(ids("/search/default?q=Guzman&offset=5").0.is_empty());
+}
+
+#[test]
+fn yentes_algorithm_names_are_answered_and_listed() {
+    let w = World::start(store::testing::sqlite(), config());
+    let token = w.token("analyst", Some("vetting"));
+    let auth = Auth::Bearer(&token);
+    let bout =
+        json!({"queries": {"q": {"schema": "Person", "properties": {"name": "Viktor Bout"}}}});
+    for (name, used) in [
+        ("logic-v2", "cortina"),
+        ("logic-v1", "cortina"),
+        ("name-based", "cortina"),
+        ("regression-v1", "cortina"),
+        ("best", "cortina"),
+        ("ofac", "ofac"),
+        ("OFAC-249", "ofac"),
+    ] {
+        let r = w.post(&format!("/match/default?algorithm={name}"), &auth, &bout);
+        assert_eq!(r.status, 200, "{name}: {}", r.text());
+        let body = r.json();
+        check_shape(&body);
+        assert_eq!(
+            body["algorithm"]["requested"],
+            name.to_lowercase(),
+            "{body}"
+        );
+        assert_eq!(body["algorithm"]["used"], used, "{body}");
+        assert_eq!(results(&body, "q")[0]["id"], "t-bout", "{name}: {body}");
+        let detail = results(&body, "q")[0]["explanations"]["name"]["detail"].to_string();
+        assert!(detail.contains(used), "{name}: {detail}");
+    }
+    // The OFAC algorithm documents its own features, not cortina's.
+    let body = w.post("/match/default?algorithm=ofac", &auth, &bout).json();
+    assert!(body["matcher"].get("birth_date").is_none(), "{body}");
+
+    let r = w.get("/algorithms", &auth);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let body = r.json();
+    assert_eq!(body["default"], "cortina");
+    assert_eq!(body["best"], "cortina");
+    let names: Vec<&str> = body["algorithms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    for want in [
+        "cortina",
+        "ofac",
+        "logic-v1",
+        "logic-v2",
+        "name-based",
+        "name-qualified",
+        "regression-v1",
+    ] {
+        assert!(names.contains(&want), "{want}: {names:?}");
+    }
+    for a in body["algorithms"].as_array().unwrap() {
+        assert!(a["features"]["name"]["description"].is_string(), "{a}");
+        assert!(a["description"].is_string(), "{a}");
+    }
+    assert_eq!(w.get("/algorithms", &Auth::None).status, 401);
+}
