@@ -23,6 +23,7 @@ pub mod keys;
 pub mod migrate;
 pub mod read;
 pub mod records;
+pub mod rows;
 pub mod stamps;
 pub mod testing;
 pub mod writer;
