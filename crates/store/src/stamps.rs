@@ -53,9 +53,10 @@
 //!      `entry_salts`, unless a later purge names its resource
 //!      ([`StampRules::salted_entries`]).
 //!
-//!    Rows last written before the epoch are checked by rules 1 to 4 only:
-//!    their entries committed to a personal record's document, to nothing
-//!    else.
+//!    Rules 2 to 4 apply to the rows last written before the epoch (their
+//!    entries committed to a personal record's document, to nothing else);
+//!    rule 5 checks every row written since, column by column, which
+//!    covers what rules 2 and 3 check by names.
 //!
 //! A failure names the table, the row's key and the entry, and the entry's
 //! index when there is one; of several row problems the one at the lowest
@@ -213,10 +214,14 @@ struct Checker<'a> {
     /// The commitment of the entry at each row's `updated_seq`, when that
     /// entry names the row.
     commitments: Vec<Option<[u8; 32]>>,
+    /// The stamp epoch (rule 5).
+    epoch: u64,
 }
 
 impl<'a> Checker<'a> {
-    fn new(rows: &'a [Row], rules: &'a StampRules) -> Self {
+    /// Rules 2 to 4 apply to the rows last written before `epoch`; rule 5
+    /// checks the others more closely (every write, every column).
+    fn new(rows: &'a [Row], rules: &'a StampRules, epoch: u64) -> Self {
         let mut by_name: HashMap<&str, HashMap<&str, Vec<usize>>> = HashMap::new();
         let mut wanted: HashMap<u64, Vec<(usize, Stamp)>> = HashMap::with_capacity(rows.len());
         for (i, r) in rows.iter().enumerate() {
@@ -226,6 +231,9 @@ impl<'a> Checker<'a> {
                 .entry(r.id.as_str())
                 .or_default()
                 .push(i);
+            if r.updated >= epoch {
+                continue;
+            }
             wanted
                 .entry(r.updated)
                 .or_default()
@@ -248,6 +256,7 @@ impl<'a> Checker<'a> {
                 .map(|(a, k)| (a.as_str(), k.as_str()))
                 .collect(),
             commitments: vec![None; rows.len()],
+            epoch,
         }
     }
 
@@ -275,6 +284,9 @@ impl<'a> Checker<'a> {
         }
         for &i in self.named(&entry.resource.kind, &entry.resource.id) {
             let r = &self.rows[i];
+            if r.updated >= self.epoch {
+                continue;
+            }
             if seq > r.updated {
                 return Err(failure(format!(
                     "row {} is stamped with entry {} which is not its last change: entry {seq} ({}) changed it later",
@@ -508,7 +520,8 @@ async fn check(conn: &mut AnyConnection, rules: &StampRules) -> Result<usize, Ve
         HashSet::new()
     };
     let purges: HashSet<&str> = rules.purges.iter().map(String::as_str).collect();
-    let mut checker = Checker::new(&rows, rules);
+    let mut checker = Checker::new(&rows, rules, epoch);
+    let stamp_seqs: HashSet<u64> = rows.iter().flat_map(|r| [r.created, r.updated]).collect();
     let mut seen = Seen::default();
     let mut next = 0u64;
     while next < size {
@@ -533,7 +546,7 @@ async fn check(conn: &mut AnyConnection, rules: &StampRules) -> Result<usize, Ve
             })?;
             checker.entry(next, &entry)?;
             check_entry_writes(next, &entry, epoch, &writes, rules)?;
-            if writes.by_seq.contains_key(&next) || checker.wanted.contains_key(&next) {
+            if writes.by_seq.contains_key(&next) || stamp_seqs.contains(&next) {
                 seen.actions.insert(next, entry.action.clone());
             }
             if entry.decision == Decision::Allow && purges.contains(entry.action.as_str()) {

@@ -40,9 +40,11 @@ const SALT: [u8; 32] = [9; 32];
 /// Appends an entry about `kind/id` and, for an allowed change, writes the
 /// records `rows` (kind, id) stamped with it, each created now unless it
 /// exists; the entry commits to them as the service's do. A `request` is
-/// personal data: salted.
+/// personal data: salted. `legacy`: as a store written before the stamp
+/// epoch did (see [`legacy_world`]).
 async fn change(
     store: &Store,
+    legacy: bool,
     action: &'static str,
     kind: &'static str,
     id: &'static str,
@@ -73,7 +75,16 @@ async fn change(
                     records::put(conn, &record).await?;
                     written.push(record.row_write());
                 }
-                tx.append_rows(entry(action, kind, id, decision), [seq as u8; 32], written)
+                let mut e = entry(action, kind, id, decision);
+                if legacy {
+                    // As before the stamp epoch: a personal record's
+                    // document committed to, nothing else, no row writes.
+                    if kind == "request" && decision == Decision::Allow {
+                        e.personal_data = Some(ledger::commit(&SALT, doc.as_bytes()));
+                    }
+                    return tx.append(e);
+                }
+                tx.append_rows(e, [seq as u8; 32], written)
             })
         })
         .await
@@ -83,9 +94,9 @@ async fn change(
 /// A store whose rows all verify: an agency, a delegation with a declaration
 /// line created on the side (and changed later), a request changed twice and
 /// read once, and a denial.
-async fn world(store: &Store) {
+async fn world(store: &Store, legacy: bool) {
     store
-        .write(|tx| {
+        .write(move |tx| {
             Box::pin(async move {
                 let seq = tx.next_seq() as i64;
                 let agency = AgencyRow {
@@ -97,11 +108,12 @@ async fn world(store: &Store) {
                     updated_seq: seq,
                 };
                 records::insert_agency(tx.conn().await?, &agency).await?;
-                tx.append_rows(
-                    entry("agency.register", "agency", "questura", Decision::Allow),
-                    [0; 32],
-                    vec![agency.row_write()],
-                )?;
+                let e = entry("agency.register", "agency", "questura", Decision::Allow);
+                if legacy {
+                    tx.append(e)?;
+                    return Ok::<_, StoreError>(());
+                }
+                tx.append_rows(e, [0; 32], vec![agency.row_write()])?;
                 Ok::<_, StoreError>(())
             })
         })
@@ -110,6 +122,7 @@ async fn world(store: &Store) {
     let both = &[("delegation", "us"), ("declaration", "us-head")];
     change(
         store,
+        legacy,
         "delegation.register",
         "delegation",
         "us",
@@ -118,9 +131,19 @@ async fn world(store: &Store) {
     )
     .await;
     let one = &[("request", "rfi-1")];
-    change(store, "rfi.draft", "request", "rfi-1", Decision::Allow, one).await;
     change(
         store,
+        legacy,
+        "rfi.draft",
+        "request",
+        "rfi-1",
+        Decision::Allow,
+        one,
+    )
+    .await;
+    change(
+        store,
+        legacy,
         "rfi.submit",
         "request",
         "rfi-1",
@@ -128,12 +151,31 @@ async fn world(store: &Store) {
         one,
     )
     .await;
-    change(store, "rfi.read", "request", "rfi-1", Decision::Allow, &[]).await;
-    change(store, "rfi.cancel", "request", "rfi-1", Decision::Deny, &[]).await;
+    change(
+        store,
+        legacy,
+        "rfi.read",
+        "request",
+        "rfi-1",
+        Decision::Allow,
+        &[],
+    )
+    .await;
+    change(
+        store,
+        legacy,
+        "rfi.cancel",
+        "request",
+        "rfi-1",
+        Decision::Deny,
+        &[],
+    )
+    .await;
     // The line created on the side changes later under its own name.
     let line = &[("declaration", "us-head")];
     change(
         store,
+        legacy,
         "declaration.accredit",
         "declaration",
         "us-head",
@@ -141,6 +183,14 @@ async fn world(store: &Store) {
         line,
     )
     .await;
+}
+
+/// The world as a store written before migration `0004_row_writes` holds
+/// it: entries that commit to a personal record's document only, and the
+/// stamp epoch the migration set at the log's size then (7 entries).
+async fn legacy_world(store: &Store) {
+    world(store, true).await;
+    set(store, "INSERT INTO stamp_epoch (id, seq) VALUES (1, 7)").await;
 }
 
 async fn set(store: &Store, sql: &'static str) {
@@ -168,14 +218,49 @@ async fn rows_stamped_by_their_entries_verify() {
     for db in backends().await {
         let store = create(&db).await;
         assert_eq!(store.verify_stamps(&rules()).await, Ok(0), "{}", db.name);
-        world(&store).await;
+        world(&store, false).await;
         assert_eq!(store.verify_stamps(&rules()).await, Ok(4), "{}", db.name);
         store.close().await;
     }
 }
 
 #[tokio::test]
-async fn a_tampered_stamp_names_the_row() {
+async fn a_legacy_store_verifies_and_goes_on_verifying() {
+    for db in backends().await {
+        // A store written before the epoch verifies, and goes on verifying
+        // as new entries commit to their rows.
+        let store = create(&db).await;
+        legacy_world(&store).await;
+        assert_eq!(store.verify_stamps(&rules()).await, Ok(4), "{}", db.name);
+        change(
+            &store,
+            false,
+            "rfi.answer",
+            "request",
+            "rfi-1",
+            Decision::Allow,
+            &[("request", "rfi-1")],
+        )
+        .await;
+        assert_eq!(store.verify_stamps(&rules()).await, Ok(4), "{}", db.name);
+        set(
+            &store,
+            "UPDATE records SET doc = '{\"id\":\"rfi-1\",\"seq\":3}' WHERE id = 'rfi-1'",
+        )
+        .await;
+        assert_names(
+            store.verify_stamps(&rules()).await,
+            "records row request/rfi-1",
+            "differs from what entry 7 (rfi.answer) wrote",
+            db.name,
+        );
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_tampered_stamp_of_a_legacy_row_names_the_row() {
+    // A store from before the stamp epoch, checked by its stamps.
     // Entries: 0 agency, 1 delegation (+ line), 2 draft, 3 submit, 4 read, 5 denial,
     // 6 the line's accreditation.
     let cases: &[(&str, &str, &str)] = &[
@@ -214,6 +299,33 @@ async fn a_tampered_stamp_names_the_row() {
             "request/rfi-1",
             "created by entry 3 which is not its first change: entry 2 (rfi.draft)",
         ),
+        // A row created on the side may only claim an entry whose action
+        // creates such rows.
+        (
+            "UPDATE records SET created_seq = 2, updated_seq = 2 WHERE id = 'us-head'",
+            "declaration/us-head",
+            "entry 2 which is about request/rfi-1 (rfi.draft)",
+        ),
+    ];
+    for &(sql, row, why) in cases {
+        // A fresh store per case: each tampering alone must be caught.
+        for db in backends().await {
+            let store = create(&db).await;
+            legacy_world(&store).await;
+            assert_eq!(store.verify_stamps(&rules()).await, Ok(4), "{}", db.name);
+            set(&store, sql).await;
+            assert_names(store.verify_stamps(&rules()).await, row, why, db.name);
+            // The ledger itself is untouched: its verification still passes.
+            store.verify(None, &[]).await.expect("ledger verifies");
+            store.close().await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_tampered_row_names_the_table_the_row_and_the_entry() {
+    // Entries as in the legacy world, each committing to the rows it wrote.
+    let cases: &[(&str, &str, &str)] = &[
         // The content itself: each row is what its last entry committed to.
         (
             "UPDATE records SET doc = '{\"id\":\"rfi-1\",\"seq\":2}' WHERE id = 'rfi-1'",
@@ -235,23 +347,44 @@ async fn a_tampered_stamp_names_the_row() {
             "records row request/rfi-1",
             "missing, but entry 3 (rfi.submit) wrote it",
         ),
-        // A row created on the side may only claim an entry whose action
-        // creates such rows.
         (
             "UPDATE records SET created_seq = 2, updated_seq = 2 WHERE id = 'us-head'",
-            "declaration/us-head",
-            "entry 2 which is about request/rfi-1 (rfi.draft)",
+            "records row declaration/us-head",
+            "stamped with entry 2 (rfi.draft), which did not write it",
+        ),
+        (
+            "UPDATE agencies SET updated_seq = 2",
+            "agencies row questura",
+            "stamped with entry 2 (rfi.draft), which did not write it",
+        ),
+        (
+            "UPDATE records SET updated_seq = 2 WHERE id = 'rfi-1'",
+            "records row request/rfi-1",
+            "present as stamped by entry 2, but entry 3 (rfi.submit) wrote it later",
+        ),
+        (
+            "UPDATE records SET updated_seq = 5 WHERE id = 'rfi-1'",
+            "records row request/rfi-1",
+            "stamped with entry 5 (rfi.cancel), which did not write it",
+        ),
+        (
+            "UPDATE records SET created_seq = 3 WHERE id = 'rfi-1'",
+            "records row request/rfi-1",
+            "differs from what entry 3 (rfi.submit) wrote",
+        ),
+        (
+            "DELETE FROM row_writes WHERE seq = 3",
+            "row_writes",
+            "entry 3 (rfi.submit) committed to rows it wrote, and row_writes lists none",
         ),
     ];
     for &(sql, row, why) in cases {
-        // A fresh store per case: each tampering alone must be caught.
         for db in backends().await {
             let store = create(&db).await;
-            world(&store).await;
+            world(&store, false).await;
             assert_eq!(store.verify_stamps(&rules()).await, Ok(4), "{}", db.name);
             set(&store, sql).await;
             assert_names(store.verify_stamps(&rules()).await, row, why, db.name);
-            // The ledger itself is untouched: its verification still passes.
             store.verify(None, &[]).await.expect("ledger verifies");
             store.close().await;
         }
