@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use store::auth::{self as rows, LoginFailures, SessionRow, TokenRow};
 use store::records::{self, AccountRow};
+use store::rows::RowWrite;
 
 use crate::context::{Ctx, Outcome};
 use crate::handlers::{authorize, new_id};
@@ -246,7 +247,9 @@ fn verify_password(hash: &str, password: &str) -> bool {
     })
 }
 
-/// An entry about authentication (not decided by the Cedar policy).
+/// An entry about authentication (not decided by the Cedar policy),
+/// committing to the `rows` it wrote.
+#[allow(clippy::too_many_arguments)]
 async fn append_authn(
     tx: &mut store::WriteTx,
     actor: (&str, &str),
@@ -255,12 +258,13 @@ async fn append_authn(
     decision: Decision,
     rule: &str,
     payload: &[u8],
+    rows: Vec<RowWrite>,
 ) -> Result<u64, ServiceError> {
     let salt = random_secret()?;
     let mut mac = <Hmac<Sha256> as hmac::Mac>::new_from_slice(&salt)
         .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
     mac.update(payload);
-    let seq = tx.append_salted(
+    let seq = tx.append_rows(
         Entry {
             seq: 0,
             time_ms: 0,
@@ -277,6 +281,7 @@ async fn append_authn(
             personal_data: None,
         },
         salt,
+        rows,
     )?;
     Ok(seq)
 }
@@ -343,7 +348,9 @@ impl Service {
                     if success {
                         let conn = tx.conn().await?;
                         rows::clear_login_failures(&mut *conn, &key).await?;
-                        rows::delete_expired_sessions(
+                        // The login's entry records the expired sessions
+                        // it removes, so that no session vanishes unrecorded.
+                        let expired = rows::delete_expired_sessions(
                             &mut *conn,
                             now,
                             now - policy.session_idle_ms,
@@ -351,19 +358,21 @@ impl Service {
                         .await?;
                         let seq = tx.next_seq() as i64;
                         let expires_ms = now + policy.session_absolute_ms;
-                        rows::insert_session(
-                            tx.conn().await?,
-                            &SessionRow {
-                                id: session_id.clone(),
-                                secret_hash: sha256(&secret),
-                                account_id: actor_id.clone(),
-                                created_ms: now,
-                                last_seen_ms: now,
-                                expires_ms,
-                                created_seq: seq,
-                            },
-                        )
-                        .await?;
+                        let session = SessionRow {
+                            id: session_id.clone(),
+                            secret_hash: sha256(&secret),
+                            account_id: actor_id.clone(),
+                            created_ms: now,
+                            last_seen_ms: now,
+                            expires_ms,
+                            created_seq: seq,
+                        };
+                        rows::insert_session(tx.conn().await?, &session).await?;
+                        let mut written: Vec<RowWrite> = expired
+                            .into_iter()
+                            .map(|id| RowWrite::deleted("sessions", id))
+                            .collect();
+                        written.push(session.row_write());
                         let seq = append_authn(
                             tx,
                             (&actor_id, &actor_agency),
@@ -372,6 +381,7 @@ impl Service {
                             Decision::Allow,
                             rule,
                             &payload,
+                            written,
                         )
                         .await?;
                         return Ok(LoginOutcome::LoggedIn {
@@ -417,6 +427,7 @@ impl Service {
                         Decision::Deny,
                         rule,
                         &payload,
+                        Vec::new(),
                     )
                     .await?;
                     Ok(LoginOutcome::Refused {
@@ -495,6 +506,7 @@ impl Service {
                         Decision::Allow,
                         "authn-session",
                         id.as_bytes(),
+                        vec![RowWrite::deleted("sessions", id.clone())],
                     )
                     .await?;
                     Ok(Some(seq))
@@ -657,22 +669,20 @@ async fn issue(
         ));
     }
     let seq = ctx.seq();
-    rows::insert_token(
-        ctx.tx.conn().await?,
-        &TokenRow {
-            id: id.to_owned(),
-            secret_hash,
-            account_id,
-            witness,
-            purpose: c.purpose.as_ref().map(|p| p.as_str().to_owned()),
-            created_ms: now,
-            expires_ms: c.expires_ms,
-            revoked_seq: None,
-            created_seq: seq,
-            updated_seq: seq,
-        },
-    )
-    .await?;
+    let row = TokenRow {
+        id: id.to_owned(),
+        secret_hash,
+        account_id,
+        witness,
+        purpose: c.purpose.as_ref().map(|p| p.as_str().to_owned()),
+        created_ms: now,
+        expires_ms: c.expires_ms,
+        revoked_seq: None,
+        created_seq: seq,
+        updated_seq: seq,
+    };
+    rows::insert_token(ctx.tx.conn().await?, &row).await?;
+    ctx.wrote(row.row_write());
     let data = serde_json::json!({ "id": id, "for": for_whom, "expires_ms": c.expires_ms });
     ctx.done(Action::TokenIssue, "token", id, None, Some(data))
         .await
@@ -697,6 +707,14 @@ async fn revoke(ctx: &mut Ctx<'_>, id: &str) -> Result<Outcome, ServiceError> {
     }
     let seq = ctx.seq();
     rows::revoke_token(ctx.tx.conn().await?, id, seq).await?;
+    ctx.wrote(
+        TokenRow {
+            revoked_seq: Some(seq),
+            updated_seq: seq,
+            ..token
+        }
+        .row_write(),
+    );
     ctx.done(Action::TokenRevoke, "token", id, Some("revoked"), None)
         .await
 }

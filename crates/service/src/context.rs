@@ -11,6 +11,7 @@ use ledger::{Decision, Entry};
 use sha2::Sha256;
 use store::WriteTx;
 use store::records::{self, Record};
+use store::rows::RowWrite;
 
 use crate::{Inner, ServiceError};
 
@@ -127,8 +128,9 @@ pub(crate) struct Ctx<'t> {
     pub(crate) principal: Principal,
     /// The command as submitted (canonical JSON), for the payload digest.
     payload: Vec<u8>,
-    /// The personal-data commitment of the record changed, if any.
-    personal: Option<[u8; 32]>,
+    /// The rows this command wrote so far: the finishing entry commits to
+    /// them (`WriteTx::append_rows`).
+    rows: Vec<RowWrite>,
     /// The policies that allowed the command (set by `authorize`).
     allowed_by: Vec<String>,
     pub(crate) now: Timestamp,
@@ -151,7 +153,7 @@ impl<'t> Ctx<'t> {
             inner,
             principal,
             payload,
-            personal: None,
+            rows: Vec::new(),
             allowed_by: Vec::new(),
             now,
             saved: Vec::new(),
@@ -210,10 +212,21 @@ impl<'t> Ctx<'t> {
             decision,
             policies,
             payload_digest: hmac(&salt, &self.payload),
-            personal_data: self.personal.take(),
+            personal_data: None,
         };
-        // The salt is kept in `entry_salts`, inserted with the batch's entries.
-        Ok(self.tx.append_salted(entry, salt)?)
+        // The salt is kept in `entry_salts` and the rows in `row_writes`,
+        // inserted with the batch's entries; the entry's personal-data
+        // commitment is to the rows.
+        let rows = std::mem::take(&mut self.rows);
+        Ok(self.tx.append_rows(entry, salt, rows)?)
+    }
+
+    /// Notes that this command wrote `row` (created, changed or deleted
+    /// it): the finishing entry commits to it. Every row a command writes
+    /// outside [`Ctx::save`] must be noted here, or the store stops
+    /// verifying.
+    pub(crate) fn wrote(&mut self, row: RowWrite) {
+        self.rows.push(row);
     }
 
     /// Asks the policy. A denial is appended to the ledger now and returned
@@ -356,7 +369,7 @@ impl<'t> Ctx<'t> {
     /// Stores `value`, stamped with this command's entry, with the indexed
     /// attributes the aggregate reports. `previous` is the stored record
     /// when changing one. Records holding personal data (`personal`) get a
-    /// salt, and the entry a commitment to the document.
+    /// salt, which keys the entry's commitment to the row.
     pub(crate) async fn save<A: Aggregate>(
         &mut self,
         value: &A,
@@ -385,9 +398,6 @@ impl<'t> Ctx<'t> {
             (true, Some(s)) => Some(s),
             (true, None) => Some(random32()?.to_vec()),
         };
-        if let Some(s) = &salt {
-            self.personal = Some(hmac(s, doc.as_bytes()));
-        }
         let seq = self.seq();
         let record = Record {
             kind: A::KIND.into(),
@@ -401,6 +411,7 @@ impl<'t> Ctx<'t> {
             updated_seq: seq,
         };
         records::put(self.tx.conn().await?, &record).await?;
+        self.rows.push(record.row_write());
         self.saved.push(crate::changes::Saved {
             kind: A::KIND,
             protectee: record

@@ -251,8 +251,9 @@ impl Service {
 
 /// What the ledger's row-stamp check ([`store::Store::verify_stamps`]) must
 /// know about this service's commands: which actions only read (their
-/// entries change no row) and which create rows besides the one their entry
-/// names.
+/// entries change no row), which create rows besides the one their entry
+/// names, which purge, which always write rows; and that every entry keeps
+/// its payload salt.
 pub fn stamp_rules() -> store::StampRules {
     store::StampRules {
         reads: domain::Action::ALL
@@ -264,6 +265,23 @@ pub fn stamp_rules() -> store::StampRules {
             .iter()
             .map(|(action, kind)| (action.as_str().to_owned(), (*kind).to_owned()))
             .collect(),
+        // No purge exists yet; its action will be `retention.purge`.
+        purges: vec!["retention.purge".to_owned()],
+        // Entries of these actions write rows but, before the stamp epoch,
+        // committed to nothing (none of their rows holds personal data).
+        row_actions: [
+            "agency.register",
+            "event.configure",
+            "account.create",
+            "account.disable",
+            "token.issue",
+            "token.revoke",
+            "session.login",
+            "session.logout",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        salted_entries: true,
     }
 }
 

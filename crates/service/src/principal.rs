@@ -5,7 +5,6 @@ use argon2::password_hash::{PasswordHasher as _, SaltString};
 use authority::Principal;
 use domain::{AgencyKind, Role};
 use ledger::{Decision, Entry, Resource};
-use sha2::{Digest as _, Sha256};
 use store::WriteTx;
 use store::records::{self, AccountRow, AgencyRow};
 
@@ -79,6 +78,12 @@ pub(crate) fn hash_password(password: &str) -> Result<String, ServiceError> {
         .map_err(|e| ServiceError::BadCommand(format!("password hashing: {e}")))
 }
 
+fn random_salt() -> Result<[u8; 32], ServiceError> {
+    let mut salt = [0u8; 32];
+    getrandom::fill(&mut salt).map_err(|e| store::StoreError::Random(e.to_string()))?;
+    Ok(salt)
+}
+
 /// Creates the host IT agency and the first admin; returns the admin's
 /// one-time password. Both creations are ledger entries by `system`.
 pub(crate) async fn bootstrap(
@@ -94,62 +99,64 @@ pub(crate) async fn bootstrap(
     let country: domain::codes::CountryCode = b.country.parse()?;
     let agency_id: domain::ids::AgencyId = b.agency_id.parse()?;
     let name = domain::text::Name::parse("agency name", &b.agency_name)?;
-    let system = |action: &str, kind: &str, id: &str, payload: &str| Entry {
-        seq: 0,
-        time_ms: 0,
-        actor_account: "system".into(),
-        actor_agency: agency_id.to_string(),
-        action: action.into(),
-        resource: Resource {
-            kind: kind.into(),
-            id: id.into(),
-        },
-        decision: Decision::Allow,
-        policies: vec!["bootstrap".into()],
-        payload_digest: Sha256::digest(payload.as_bytes()).into(),
-        personal_data: None,
+    // Each entry commits to its row, and its payload digest is salted like
+    // every other entry's (the salt kept in `entry_salts`).
+    let system = |action: &str, kind: &str, id: &str, payload: &str| {
+        let salt = random_salt()?;
+        let digest = ledger::commit(&salt, payload.as_bytes());
+        Ok::<_, ServiceError>((
+            Entry {
+                seq: 0,
+                time_ms: 0,
+                actor_account: "system".into(),
+                actor_agency: agency_id.to_string(),
+                action: action.into(),
+                resource: Resource {
+                    kind: kind.into(),
+                    id: id.into(),
+                },
+                decision: Decision::Allow,
+                policies: vec!["bootstrap".into()],
+                payload_digest: digest,
+                personal_data: None,
+            },
+            salt,
+        ))
     };
-    let seq = tx.append(system(
+    let seq = tx.next_seq() as i64;
+    let agency = AgencyRow {
+        id: agency_id.to_string(),
+        name: name.to_string(),
+        kind: AgencyKind::Host.as_str().into(),
+        country: country.to_string(),
+        created_seq: seq,
+        updated_seq: seq,
+    };
+    records::insert_agency(tx.conn().await?, &agency).await?;
+    let (entry, salt) = system(
         "agency.register",
         "agency",
         agency_id.as_str(),
         name.as_str(),
-    ))? as i64;
-    records::insert_agency(
-        tx.conn().await?,
-        &AgencyRow {
-            id: agency_id.to_string(),
-            name: name.to_string(),
-            kind: AgencyKind::Host.as_str().into(),
-            country: country.to_string(),
-            created_seq: seq,
-            updated_seq: seq,
-        },
-    )
-    .await?;
+    )?;
+    tx.append_rows(entry, salt, vec![agency.row_write()])?;
     let password = random_password()?;
     let account_id = format!("acc-{}", b.username);
-    let seq = tx.append(system(
-        "account.create",
-        "account",
-        &account_id,
-        &b.username,
-    ))? as i64;
-    records::insert_account(
-        tx.conn().await?,
-        &AccountRow {
-            id: account_id,
-            username: b.username.clone(),
-            role: Role::Admin.as_str().into(),
-            agency_id: agency_id.to_string(),
-            delegation_id: None,
-            declaration_id: None,
-            password_hash: Some(hash_password(&password)?),
-            disabled_seq: None,
-            created_seq: seq,
-            updated_seq: seq,
-        },
-    )
-    .await?;
+    let seq = tx.next_seq() as i64;
+    let account = AccountRow {
+        id: account_id.clone(),
+        username: b.username.clone(),
+        role: Role::Admin.as_str().into(),
+        agency_id: agency_id.to_string(),
+        delegation_id: None,
+        declaration_id: None,
+        password_hash: Some(hash_password(&password)?),
+        disabled_seq: None,
+        created_seq: seq,
+        updated_seq: seq,
+    };
+    records::insert_account(tx.conn().await?, &account).await?;
+    let (entry, salt) = system("account.create", "account", &account_id, &b.username)?;
+    tx.append_rows(entry, salt, vec![account.row_write()])?;
     Ok(password)
 }

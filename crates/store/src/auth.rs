@@ -11,6 +11,7 @@
 use sqlx::{AnyConnection, Executor, Row as _, any::AnyRow};
 
 use crate::StoreError;
+use crate::rows::{Canonical, RowWrite};
 
 /// A browser session.
 #[derive(Clone, PartialEq, Eq)]
@@ -38,6 +39,22 @@ impl std::fmt::Debug for SessionRow {
             .field("account_id", &self.account_id)
             .field("expires_ms", &self.expires_ms)
             .finish_non_exhaustive()
+    }
+}
+
+impl SessionRow {
+    /// What the login entry commits to: every column but `last_seen_ms`,
+    /// which use refreshes without an entry (so a changed `last_seen_ms`
+    /// can keep a session alive until its absolute expiry, no longer).
+    pub fn row_write(&self) -> RowWrite {
+        let mut c = Canonical::new("sessions");
+        c.text(&self.id)
+            .bytes(&self.secret_hash)
+            .text(&self.account_id)
+            .int(self.created_ms)
+            .int(self.expires_ms)
+            .int(self.created_seq);
+        c.write("sessions", self.id.clone(), None)
     }
 }
 
@@ -104,6 +121,19 @@ where
     row.as_ref().map(session_row).transpose()
 }
 
+/// Every session, by id (for the ledger's row check).
+pub async fn sessions<'e, E>(exec: E) -> Result<Vec<SessionRow>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions ORDER BY id"
+    )))
+    .fetch_all(exec)
+    .await?;
+    rows.iter().map(session_row).collect()
+}
+
 /// Records that session `id` was used at `now_ms`.
 pub async fn touch_session(
     conn: &mut AnyConnection,
@@ -128,18 +158,21 @@ pub async fn delete_session(conn: &mut AnyConnection, id: &str) -> Result<bool, 
 }
 
 /// Deletes the sessions that ended before `now_ms` (absolutely, or idle
-/// since before `idle_before_ms`); returns how many.
+/// since before `idle_before_ms`); returns their ids, for the entry that
+/// records the deletion.
 pub async fn delete_expired_sessions(
     conn: &mut AnyConnection,
     now_ms: i64,
     idle_before_ms: i64,
-) -> Result<u64, StoreError> {
-    let done = sqlx::query("DELETE FROM sessions WHERE expires_ms <= $1 OR last_seen_ms < $2")
-        .bind(now_ms)
-        .bind(idle_before_ms)
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected())
+) -> Result<Vec<String>, StoreError> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "DELETE FROM sessions WHERE expires_ms <= $1 OR last_seen_ms < $2 RETURNING id",
+    )
+    .bind(now_ms)
+    .bind(idle_before_ms)
+    .fetch_all(conn)
+    .await?;
+    Ok(ids)
 }
 
 /// An API token (bound to an account) or a witness token (bound to none).
@@ -176,6 +209,25 @@ impl std::fmt::Debug for TokenRow {
             .field("expires_ms", &self.expires_ms)
             .field("revoked_seq", &self.revoked_seq)
             .finish_non_exhaustive()
+    }
+}
+
+impl TokenRow {
+    /// What the entry that issues or revokes the token commits to: every
+    /// column.
+    pub fn row_write(&self) -> RowWrite {
+        let mut c = Canonical::new("api_tokens");
+        c.text(&self.id)
+            .bytes(&self.secret_hash)
+            .opt_text(self.account_id.as_deref())
+            .opt_text(self.witness.as_deref())
+            .opt_text(self.purpose.as_deref())
+            .int(self.created_ms)
+            .opt_int(self.expires_ms)
+            .opt_int(self.revoked_seq)
+            .int(self.created_seq)
+            .int(self.updated_seq);
+        c.write("api_tokens", self.id.clone(), None)
     }
 }
 

@@ -23,6 +23,7 @@ pub mod keys;
 pub mod migrate;
 pub mod read;
 pub mod records;
+pub mod rows;
 pub mod stamps;
 pub mod testing;
 pub mod writer;
@@ -285,6 +286,7 @@ impl Store {
         if backend == Backend::Sqlite && !options.create && !dir.join(SQLITE_FILE).is_file() {
             return Err(StoreError::NotInitialised(location.describe()));
         }
+        make_private(dir, backend)?;
         let connect = connect_options(location)?;
         let mut setup: AnyConnection = connect.connect().await?;
         session_settings(&mut setup).await?;
@@ -385,6 +387,50 @@ fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
         .mode(0o700)
         .create(dir)
         .map_err(|e| StoreError::io(dir, e))
+}
+
+/// Whoever can read the data directory holds the ledger key and the
+/// database: the directory is kept 0700 and the SQLite files (`cortina.db`
+/// and its `-wal` and `-shm`) 0600, whatever the umask. The database file
+/// is created empty with 0600 before SQLite opens it, and SQLite gives its
+/// `-wal` and `-shm` files the database file's mode; files left looser by
+/// an older version or by hand are tightened on every open.
+fn make_private(dir: &Path, backend: Backend) -> Result<(), StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    let tighten = |path: &Path, mode: u32| -> Result<(), StoreError> {
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.permissions().mode() & 0o777 != mode => {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+                    .map_err(|e| StoreError::io(path, e))
+            }
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(StoreError::io(path, e)),
+        }
+    };
+    tighten(dir, 0o700)?;
+    if backend != Backend::Sqlite {
+        return Ok(());
+    }
+    let db = dir.join(SQLITE_FILE);
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&db)
+    {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(StoreError::io(&db, e)),
+    }
+    for name in [
+        SQLITE_FILE.to_owned(),
+        format!("{SQLITE_FILE}-wal"),
+        format!("{SQLITE_FILE}-shm"),
+    ] {
+        tighten(&dir.join(name), 0o600)?;
+    }
+    Ok(())
 }
 
 fn connect_options(location: &Location) -> Result<AnyConnectOptions, StoreError> {

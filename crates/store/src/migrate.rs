@@ -44,6 +44,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 4,
+        name: "row_writes",
+        common: include_str!("../migrations/0004_row_writes.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

@@ -9,6 +9,7 @@
 use sqlx::{AnyConnection, Executor, Row as _, any::AnyRow};
 
 use crate::StoreError;
+use crate::rows::{Canonical, RowWrite};
 
 /// One aggregate as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +47,28 @@ fn record(row: &AnyRow) -> Result<Record, StoreError> {
         created_seq: row.try_get("created_seq")?,
         updated_seq: row.try_get("updated_seq")?,
     })
+}
+
+impl Record {
+    /// The row's key in `row_writes`: `kind/id` (kinds hold no `/`).
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.kind, self.id)
+    }
+
+    /// What an entry that writes this row commits to: every column, under
+    /// the record's salt when it has one (its personal data).
+    pub fn row_write(&self) -> RowWrite {
+        let mut c = Canonical::new("records");
+        c.text(&self.kind)
+            .text(&self.id)
+            .opt_text(self.delegation.as_deref())
+            .opt_text(self.room.as_deref())
+            .text(&self.state)
+            .opt_text(self.doc.as_deref())
+            .int(self.created_seq)
+            .int(self.updated_seq);
+        c.write("records", self.key(), self.salt.as_deref())
+    }
 }
 
 const RECORD_COLUMNS: &str =
@@ -147,6 +170,20 @@ pub struct AgencyRow {
     pub updated_seq: i64,
 }
 
+impl AgencyRow {
+    /// What an entry that writes this row commits to: every column.
+    pub fn row_write(&self) -> RowWrite {
+        let mut c = Canonical::new("agencies");
+        c.text(&self.id)
+            .text(&self.name)
+            .text(&self.kind)
+            .text(&self.country)
+            .int(self.created_seq)
+            .int(self.updated_seq);
+        c.write("agencies", self.id.clone(), None)
+    }
+}
+
 /// The agency `id`, if registered.
 pub async fn agency<'e, E>(exec: E, id: &str) -> Result<Option<AgencyRow>, StoreError>
 where
@@ -238,6 +275,27 @@ impl std::fmt::Debug for AccountRow {
             .field("delegation_id", &self.delegation_id)
             .field("disabled_seq", &self.disabled_seq)
             .finish_non_exhaustive()
+    }
+}
+
+impl AccountRow {
+    /// What an entry that writes this row commits to: every column (the
+    /// password hash included, so the digest cannot be guessed from the
+    /// account's public facts). A column added to `accounts` (a second
+    /// factor's state) belongs here too.
+    pub fn row_write(&self) -> RowWrite {
+        let mut c = Canonical::new("accounts");
+        c.text(&self.id)
+            .text(&self.username)
+            .text(&self.role)
+            .text(&self.agency_id)
+            .opt_text(self.delegation_id.as_deref())
+            .opt_text(self.declaration_id.as_deref())
+            .opt_text(self.password_hash.as_deref())
+            .opt_int(self.disabled_seq)
+            .int(self.created_seq)
+            .int(self.updated_seq);
+        c.write("accounts", self.id.clone(), None)
     }
 }
 
@@ -385,7 +443,8 @@ pub async fn disable_account(
 }
 
 /// Every row's `(kind, id, created_seq, updated_seq)`: records by their
-/// kind, agencies as `agency`, accounts as `account`; for checking that each
+/// kind, agencies as `agency`, accounts as `account`, tokens as `token`,
+/// sessions as `session` (created and last changed by their login); for checking that each
 /// row's entries are in the ledger (see [`crate::stamps`]).
 pub async fn stamps<'e, E>(exec: E) -> Result<Vec<(String, String, i64, i64)>, StoreError>
 where
@@ -394,7 +453,9 @@ where
     let rows = sqlx::query(
         "SELECT kind, id, created_seq, updated_seq FROM records
          UNION ALL SELECT 'agency', id, created_seq, updated_seq FROM agencies
-         UNION ALL SELECT 'account', id, created_seq, updated_seq FROM accounts",
+         UNION ALL SELECT 'account', id, created_seq, updated_seq FROM accounts
+         UNION ALL SELECT 'token', id, created_seq, updated_seq FROM api_tokens
+         UNION ALL SELECT 'session', id, created_seq, created_seq FROM sessions",
     )
     .fetch_all(exec)
     .await?;

@@ -28,6 +28,40 @@
 //!    service commits, in each entry, to the document of the row the entry
 //!    names. This catches a document rewritten behind cortina's back.
 //!
+//! 5. From the stamp epoch on (the log's size when migration
+//!    `0004_row_writes` ran; 0 for a store created since), every entry
+//!    that wrote rows commits to them: its personal-data commitment is the
+//!    digest ([`crate::rows::rows_commitment`]) of its list in
+//!    `row_writes`, each row's commitment an HMAC under the record's salt
+//!    (personal data) or a SHA-256 of the row's columns. So:
+//!    * `row_writes` for each entry matches the entry's commitment (no row
+//!      write added, removed or changed), and an entry before the epoch has
+//!      none; an entry before the epoch that always writes rows
+//!      ([`StampRules::row_actions`]) and commits to something means the
+//!      epoch was moved forward;
+//!    * every row of `records`, `agencies`, `accounts`, `api_tokens` and
+//!      `sessions` stamped at or after the epoch is what its last write
+//!      says, column for column, and was created by an entry that wrote it:
+//!      a token or session that no entry issued is named as such;
+//!    * every row an entry wrote is still there unless a later entry
+//!      deleted it (a logout, an expired session removed at a login), and
+//!      a deleted row is not back;
+//!    * a record whose document or salt is gone was last written by a
+//!      purge ([`StampRules::purges`]); before the epoch, one whose entry
+//!      committed to personal data must still have both, unless purged;
+//!    * every entry from the epoch on keeps its payload-digest salt in
+//!      `entry_salts`, unless a later purge names its resource
+//!      ([`StampRules::salted_entries`]).
+//!
+//!    Rules 2 to 4 apply to the rows last written before the epoch (their
+//!    entries committed to a personal record's document, to nothing else);
+//!    rule 5 checks every row written since, column by column, which
+//!    covers what rules 2 and 3 check by names.
+//!
+//! A failure names the table, the row's key and the entry, and the entry's
+//! index when there is one; of several row problems the one at the lowest
+//! entry is reported.
+//!
 //! Which actions only read, and which create rows on the side, is the
 //! service's knowledge; it hands them in as [`StampRules`].
 
@@ -36,12 +70,15 @@ use std::collections::{HashMap, HashSet};
 use ledger::{Decision, Entry};
 use sqlx::{AnyConnection, Row as _};
 
+use crate::auth;
 use crate::read::VerifyFailure;
-use crate::{Backend, Store, StoreError, exec, records};
+use crate::records::{self, Record};
+use crate::rows::{RowWrite, rows_commitment};
+use crate::{Backend, Store, StoreError, exec};
 
 /// Entries read per query while scanning the log.
 const SCAN_CHUNK: u64 = 1 << 14;
-/// Records read per query while checking commitments.
+/// Records read per query while checking their contents.
 const DOC_CHUNK: i64 = 1024;
 
 /// What the stamp check needs to know about the actions that write.
@@ -54,6 +91,16 @@ pub struct StampRules {
     /// `(action, kind)`: an allowed entry of `action` may create rows of
     /// `kind` besides the row it names.
     pub side_creations: Vec<(String, String)>,
+    /// Actions that purge personal data (a record's document and salt, and
+    /// the payload salts of entries about it). None exists yet; a purge
+    /// action listed here makes its removals legitimate.
+    pub purges: Vec<String>,
+    /// Actions whose allowed entries always write rows (so always commit to
+    /// them from the epoch on, and never did before it).
+    pub row_actions: Vec<String>,
+    /// Whether every entry keeps its payload-digest salt in `entry_salts`
+    /// (the service salts every entry it appends).
+    pub salted_entries: bool,
 }
 
 /// One stamped row, as the check keeps it.
@@ -167,10 +214,14 @@ struct Checker<'a> {
     /// The commitment of the entry at each row's `updated_seq`, when that
     /// entry names the row.
     commitments: Vec<Option<[u8; 32]>>,
+    /// The stamp epoch (rule 5).
+    epoch: u64,
 }
 
 impl<'a> Checker<'a> {
-    fn new(rows: &'a [Row], rules: &'a StampRules) -> Self {
+    /// Rules 2 to 4 apply to the rows last written before `epoch`; rule 5
+    /// checks the others more closely (every write, every column).
+    fn new(rows: &'a [Row], rules: &'a StampRules, epoch: u64) -> Self {
         let mut by_name: HashMap<&str, HashMap<&str, Vec<usize>>> = HashMap::new();
         let mut wanted: HashMap<u64, Vec<(usize, Stamp)>> = HashMap::with_capacity(rows.len());
         for (i, r) in rows.iter().enumerate() {
@@ -180,6 +231,9 @@ impl<'a> Checker<'a> {
                 .entry(r.id.as_str())
                 .or_default()
                 .push(i);
+            if r.updated >= epoch {
+                continue;
+            }
             wanted
                 .entry(r.updated)
                 .or_default()
@@ -202,6 +256,7 @@ impl<'a> Checker<'a> {
                 .map(|(a, k)| (a.as_str(), k.as_str()))
                 .collect(),
             commitments: vec![None; rows.len()],
+            epoch,
         }
     }
 
@@ -229,6 +284,9 @@ impl<'a> Checker<'a> {
         }
         for &i in self.named(&entry.resource.kind, &entry.resource.id) {
             let r = &self.rows[i];
+            if r.updated >= self.epoch {
+                continue;
+            }
             if seq > r.updated {
                 return Err(failure(format!(
                     "row {} is stamped with entry {} which is not its last change: entry {seq} ({}) changed it later",
@@ -306,12 +364,165 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// The tables whose rows the entries commit to, by the name `row_writes`
+/// uses, as a static name (a name that is none of them is refused).
+const TABLES: [&str; 5] = ["records", "agencies", "accounts", "api_tokens", "sessions"];
+
+fn table_name(name: &str) -> Option<&'static str> {
+    TABLES.into_iter().find(|t| *t == name)
+}
+
+/// One write of a row: `(seq, salted, commitment)`.
+type Write = (u64, bool, [u8; 32]);
+
+/// `row_writes`, by entry and by row.
+#[derive(Default)]
+struct Writes {
+    by_seq: HashMap<u64, Vec<RowWrite>>,
+    /// Each row's writes, oldest first: `(seq, salted, commitment)`.
+    by_row: HashMap<(&'static str, String), Vec<Write>>,
+}
+
+async fn load_writes(conn: &mut AnyConnection, size: u64) -> Result<Writes, VerifyFailure> {
+    let all = sqlx::query(
+        "SELECT seq, tbl, row_key, salted, commitment FROM row_writes ORDER BY seq, tbl, row_key",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    let mut w = Writes::default();
+    for r in all {
+        let seq: i64 = r.try_get(0).map_err(db)?;
+        let tbl: String = r.try_get(1).map_err(db)?;
+        let key: String = r.try_get(2).map_err(db)?;
+        let salted: i64 = r.try_get(3).map_err(db)?;
+        let commitment: Vec<u8> = r.try_get(4).map_err(db)?;
+        let bad = |why: &str| failure(format!("row_writes ({seq}, {tbl}, {key}): {why}"));
+        let seq = u64::try_from(seq)
+            .ok()
+            .filter(|s| *s < size)
+            .ok_or_else(|| bad(&format!("entry {seq} is not in the log ({size} entries)")))?;
+        let table = table_name(&tbl).ok_or_else(|| bad("no such table"))?;
+        let commitment = <[u8; 32]>::try_from(commitment.as_slice())
+            .map_err(|_| bad("the commitment is not 32 bytes"))?;
+        let salted = salted != 0;
+        w.by_row
+            .entry((table, key.clone()))
+            .or_default()
+            .push((seq, salted, commitment));
+        w.by_seq.entry(seq).or_default().push(RowWrite {
+            table,
+            key,
+            salted,
+            commitment,
+        });
+    }
+    Ok(w)
+}
+
+/// The stamp epoch: entries from it on commit to the rows they write.
+async fn load_epoch(conn: &mut AnyConnection, size: u64) -> Result<u64, VerifyFailure> {
+    let epoch: Option<i64> = sqlx::query_scalar("SELECT seq FROM stamp_epoch WHERE id = 1")
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?;
+    match epoch {
+        None => Ok(0),
+        Some(e) => u64::try_from(e).ok().filter(|e| *e <= size).ok_or_else(|| {
+            failure(format!(
+                "the stamp epoch {e} is not within the log ({size} entries)"
+            ))
+        }),
+    }
+}
+
+/// What the pass over the log learns for the checks of rule 5 that need
+/// the whole log (rows, deletions, salts).
+#[derive(Default)]
+struct Seen {
+    /// The action of every entry that wrote rows or stamps a row.
+    actions: HashMap<u64, String>,
+    /// The last purge of each `kind/id`.
+    purged: HashMap<(String, String), u64>,
+    /// Entries from the epoch on without their salt: `(seq, action, kind, id)`.
+    unsalted: Vec<(u64, String, String, String)>,
+}
+
+/// Rule 5 for the entry at `seq`: its rows in `row_writes` are the ones it
+/// committed to, and the epoch was not moved past it.
+fn check_entry_writes(
+    seq: u64,
+    entry: &Entry,
+    epoch: u64,
+    writes: &Writes,
+    rules: &StampRules,
+) -> Result<(), VerifyFailure> {
+    let at = |message: String| VerifyFailure {
+        index: Some(seq),
+        message,
+    };
+    let listed = writes.by_seq.get(&seq);
+    let action = &entry.action;
+    if seq < epoch {
+        if listed.is_some() {
+            return Err(at(format!(
+                "row_writes lists rows for entry {seq} ({action}), which precedes the stamp epoch {epoch}"
+            )));
+        }
+        if entry.decision == Decision::Allow
+            && entry.personal_data.is_some()
+            && rules.row_actions.iter().any(|a| a == action)
+        {
+            return Err(at(format!(
+                "stamp_epoch: the epoch {epoch} was moved past entry {seq} ({action}), which commits to the rows it wrote"
+            )));
+        }
+        return Ok(());
+    }
+    match listed {
+        Some(rows)
+            if entry.decision != Decision::Allow
+                || entry.personal_data != Some(rows_commitment(rows)) =>
+        {
+            let names: Vec<String> = rows
+                .iter()
+                .map(|r| format!("{} {}", r.table, r.key))
+                .collect();
+            return Err(at(format!(
+                "row_writes of entry {seq} ({action}) differ from the rows the entry committed to (listed now: {})",
+                names.join(", ")
+            )));
+        }
+        None if entry.personal_data.is_some() => {
+            return Err(at(format!(
+                "row_writes: entry {seq} ({action}) committed to rows it wrote, and row_writes lists none"
+            )));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 async fn check(conn: &mut AnyConnection, rules: &StampRules) -> Result<usize, VerifyFailure> {
     let (rows, size) = load_rows(conn).await?;
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let mut checker = Checker::new(&rows, rules);
+    let epoch = load_epoch(conn, size).await?;
+    let writes = load_writes(conn, size).await?;
+    let salts: HashSet<u64> = if rules.salted_entries {
+        let seqs: Vec<i64> = sqlx::query_scalar("SELECT seq FROM entry_salts WHERE seq >= $1")
+            .bind(epoch as i64)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?;
+        seqs.into_iter()
+            .filter_map(|s| u64::try_from(s).ok())
+            .collect()
+    } else {
+        HashSet::new()
+    };
+    let purges: HashSet<&str> = rules.purges.iter().map(String::as_str).collect();
+    let mut checker = Checker::new(&rows, rules, epoch);
+    let stamp_seqs: HashSet<u64> = rows.iter().flat_map(|r| [r.created, r.updated]).collect();
+    let mut seen = Seen::default();
     let mut next = 0u64;
     while next < size {
         let end = size.min(next + SCAN_CHUNK);
@@ -334,27 +545,231 @@ async fn check(conn: &mut AnyConnection, rules: &StampRules) -> Result<usize, Ve
                 message: format!("entry {next}: {e}"),
             })?;
             checker.entry(next, &entry)?;
+            check_entry_writes(next, &entry, epoch, &writes, rules)?;
+            if writes.by_seq.contains_key(&next) || stamp_seqs.contains(&next) {
+                seen.actions.insert(next, entry.action.clone());
+            }
+            if entry.decision == Decision::Allow && purges.contains(entry.action.as_str()) {
+                seen.purged.insert(
+                    (entry.resource.kind.clone(), entry.resource.id.clone()),
+                    next,
+                );
+            }
+            if rules.salted_entries && next >= epoch && !salts.contains(&next) {
+                seen.unsalted.push((
+                    next,
+                    entry.action.clone(),
+                    entry.resource.kind.clone(),
+                    entry.resource.id.clone(),
+                ));
+            }
             next += 1;
         }
         if next < end {
             return Err(missing(next));
         }
     }
-    check_documents(conn, &checker).await?;
+    for (seq, action, kind, id) in &seen.unsalted {
+        let purged_later = seen
+            .purged
+            .get(&(kind.clone(), id.clone()))
+            .is_some_and(|p| p > seq);
+        if !purged_later {
+            return Err(VerifyFailure {
+                index: Some(*seq),
+                message: format!(
+                    "entry_salts row {seq}: the payload salt of entry {seq} ({action}) is missing, and no purge entry names {kind}/{id}"
+                ),
+            });
+        }
+    }
+    let mut problems = Problems::default();
+    check_records(conn, &checker, epoch, &writes, &seen, rules, &mut problems).await?;
+    check_other_rows(conn, epoch, &writes, &seen, &mut problems).await?;
+    // Every row written (and not deleted since) is still there.
+    for ((table, key), hist) in &writes.by_row {
+        let Some(&(last, _, commitment)) = hist.last() else {
+            continue;
+        };
+        if commitment != crate::rows::DELETED && !problems.present.contains(&(*table, key.clone()))
+        {
+            problems.add(
+                last,
+                format!(
+                    "{table} row {key}: missing, but entry {last} ({}) wrote it",
+                    seen.action(last)
+                ),
+            );
+        }
+    }
+    if let Some(f) = problems.first {
+        return Err(f);
+    }
     Ok(rows.len())
 }
 
-/// Rule 4: every record with a salt and a document matches the commitment
-/// of the entry that last changed it, when that entry names it.
-async fn check_documents(
+impl Seen {
+    fn action(&self, seq: u64) -> &str {
+        self.actions.get(&seq).map_or("?", String::as_str)
+    }
+}
+
+/// The row problems found, keeping the one at the lowest entry, and the
+/// rows seen (for the missing-row check).
+#[derive(Default)]
+struct Problems {
+    first: Option<VerifyFailure>,
+    present: HashSet<(&'static str, String)>,
+}
+
+impl Problems {
+    fn add(&mut self, seq: u64, message: String) {
+        if self
+            .first
+            .as_ref()
+            .is_none_or(|f| f.index.is_some_and(|i| seq < i))
+        {
+            self.first = Some(VerifyFailure {
+                index: Some(seq),
+                message,
+            });
+        }
+    }
+}
+
+/// One row as it is now: its table, key, stamps and the commitment its
+/// columns give.
+struct Current {
+    write: RowWrite,
+    created: u64,
+    updated: u64,
+    /// For a record: its document, its salt is gone.
+    doc_gone: bool,
+    salt_gone: bool,
+}
+
+/// Rule 5 for one row (stamped at or after the epoch), and the check that
+/// a row last written before the epoch was not written since.
+fn check_current(
+    r: &Current,
+    epoch: u64,
+    writes: &Writes,
+    seen: &Seen,
+    purges: &HashSet<&str>,
+    problems: &mut Problems,
+) {
+    let table = r.write.table;
+    let key = &r.write.key;
+    let hist = writes
+        .by_row
+        .get(&(table, key.clone()))
+        .map_or(&[][..], Vec::as_slice);
+    let issued = matches!(table, "api_tokens" | "sessions");
+    if r.updated < epoch {
+        if let Some(&(w, _, _)) = hist.first() {
+            problems.add(
+                w,
+                format!(
+                    "{table} row {key}: stamped with entry {} from before the stamp epoch, but entry {w} ({}) wrote it later",
+                    r.updated,
+                    seen.action(w)
+                ),
+            );
+        }
+        return;
+    }
+    let u = r.updated;
+    let Some(&(_, salted, commitment)) = hist.iter().find(|(s, _, _)| *s == u) else {
+        problems.add(
+            u,
+            if issued {
+                format!(
+                    "{table} row {key}: no entry issued it (stamped with entry {u} ({}), which wrote no such row)",
+                    seen.action(u)
+                )
+            } else {
+                format!(
+                    "{table} row {key}: stamped with entry {u} ({}), which did not write it",
+                    seen.action(u)
+                )
+            },
+        );
+        return;
+    };
+    if let Some(&(last, _, last_commitment)) = hist.last()
+        && last > u
+    {
+        let did = if last_commitment == crate::rows::DELETED {
+            "deleted it"
+        } else {
+            "wrote it"
+        };
+        problems.add(
+            last,
+            format!(
+                "{table} row {key}: present as stamped by entry {u}, but entry {last} ({}) {did} later",
+                seen.action(last)
+            ),
+        );
+        return;
+    }
+    if (r.doc_gone || (r.salt_gone && salted)) && !purges.contains(seen.action(u)) {
+        let what = if r.doc_gone { "document" } else { "salt" };
+        problems.add(
+            u,
+            format!(
+                "{table} row {key}: {what} removed without a purge entry (last written by entry {u} ({}))",
+                seen.action(u)
+            ),
+        );
+        return;
+    }
+    if commitment != r.write.commitment || salted != r.write.salted {
+        problems.add(
+            u,
+            format!(
+                "{table} row {key}: differs from what entry {u} ({}) wrote",
+                seen.action(u)
+            ),
+        );
+        return;
+    }
+    let c = r.created;
+    if c >= epoch && !hist.iter().any(|(s, _, _)| *s == c) {
+        problems.add(
+            c,
+            if issued {
+                format!(
+                    "{table} row {key}: no entry issued it (stamped as created by entry {c} ({}), which wrote no such row)",
+                    seen.action(c)
+                )
+            } else {
+                format!(
+                    "{table} row {key}: stamped as created by entry {c} ({}), which did not write it",
+                    seen.action(c)
+                )
+            },
+        );
+    }
+}
+
+/// Rules 4 and 5 for every record, read a chunk at a time.
+#[allow(clippy::too_many_arguments)]
+async fn check_records(
     conn: &mut AnyConnection,
     checker: &Checker<'_>,
+    epoch: u64,
+    writes: &Writes,
+    seen: &Seen,
+    rules: &StampRules,
+    problems: &mut Problems,
 ) -> Result<(), VerifyFailure> {
+    let purges: HashSet<&str> = rules.purges.iter().map(String::as_str).collect();
     let mut after = (String::new(), String::new());
     loop {
         let chunk = sqlx::query(
-            "SELECT kind, id, salt, doc FROM records
-             WHERE salt IS NOT NULL AND doc IS NOT NULL AND (kind > $1 OR (kind = $1 AND id > $2))
+            "SELECT kind, id, delegation, room, state, doc, salt, created_seq, updated_seq FROM records
+             WHERE kind > $1 OR (kind = $1 AND id > $2)
              ORDER BY kind, id LIMIT $3",
         )
         .bind(&after.0)
@@ -367,31 +782,122 @@ async fn check_documents(
             return Ok(());
         };
         after = (last.try_get(0).map_err(db)?, last.try_get(1).map_err(db)?);
-        for rec in &chunk {
-            let kind: String = rec.try_get(0).map_err(db)?;
-            let id: String = rec.try_get(1).map_err(db)?;
-            let salt: Vec<u8> = rec.try_get(2).map_err(db)?;
-            let doc: String = rec.try_get(3).map_err(db)?;
-            // An entry that names another row (a side creation) or commits
-            // to nothing leaves nothing to compare.
-            let Some((i, commitment)) = checker
-                .named(&kind, &id)
-                .iter()
-                .find_map(|&i| checker.commitments[i].map(|c| (i, c)))
-            else {
-                continue;
+        for row in &chunk {
+            let rec = Record {
+                kind: row.try_get(0).map_err(db)?,
+                id: row.try_get(1).map_err(db)?,
+                delegation: row.try_get(2).map_err(db)?,
+                room: row.try_get(3).map_err(db)?,
+                state: row.try_get(4).map_err(db)?,
+                doc: row.try_get(5).map_err(db)?,
+                salt: row.try_get(6).map_err(db)?,
+                created_seq: row.try_get(7).map_err(db)?,
+                updated_seq: row.try_get(8).map_err(db)?,
             };
-            let ok = <[u8; 32]>::try_from(salt.as_slice())
-                .is_ok_and(|s| ledger::verify_commitment(&s, doc.as_bytes(), &commitment));
-            if !ok {
-                return Err(failure(format!(
-                    "row {kind}/{id} is stamped with entry {} which commits to a different document",
-                    checker.rows[i].updated
-                )));
+            // `load_rows` checked that both stamps are in the log.
+            let updated = rec.updated_seq as u64;
+            if updated < epoch {
+                old_document(&rec, checker, seen, problems);
             }
+            let current = Current {
+                write: rec.row_write(),
+                created: rec.created_seq as u64,
+                updated,
+                doc_gone: rec.doc.is_none(),
+                salt_gone: rec.salt.is_none(),
+            };
+            check_current(&current, epoch, writes, seen, &purges, problems);
+            problems.present.insert(("records", rec.key()));
         }
         if (chunk.len() as i64) < DOC_CHUNK {
             return Ok(());
         }
     }
+}
+
+/// Rule 4 for a record last written before the epoch: its salt and
+/// document match the commitment of the entry at `updated_seq` when that
+/// entry names it; if they are gone, a purge removed them.
+fn old_document(rec: &Record, checker: &Checker<'_>, seen: &Seen, problems: &mut Problems) {
+    // An entry that names another row (a side creation) or commits to
+    // nothing leaves nothing to compare.
+    let Some((i, commitment)) = checker
+        .named(&rec.kind, &rec.id)
+        .iter()
+        .find_map(|&i| checker.commitments[i].map(|c| (i, c)))
+    else {
+        return;
+    };
+    let seq = checker.rows[i].updated;
+    let (kind, id) = (&rec.kind, &rec.id);
+    let (Some(salt), Some(doc)) = (&rec.salt, &rec.doc) else {
+        let purged = seen
+            .purged
+            .get(&(kind.clone(), id.clone()))
+            .is_some_and(|p| *p >= seq);
+        if !purged {
+            let what = if rec.doc.is_none() {
+                "document"
+            } else {
+                "salt"
+            };
+            problems.add(
+                seq,
+                format!(
+                    "records row {kind}/{id}: {what} removed without a purge entry (entry {seq} committed to its personal data)"
+                ),
+            );
+        }
+        return;
+    };
+    let ok = <[u8; 32]>::try_from(salt.as_slice())
+        .is_ok_and(|s| ledger::verify_commitment(&s, doc.as_bytes(), &commitment));
+    if !ok {
+        problems.add(
+            seq,
+            format!(
+                "row {kind}/{id} is stamped with entry {seq} which commits to a different document"
+            ),
+        );
+    }
+}
+
+/// Rule 5 for the rows of `agencies`, `accounts`, `api_tokens` and
+/// `sessions`.
+async fn check_other_rows(
+    conn: &mut AnyConnection,
+    epoch: u64,
+    writes: &Writes,
+    seen: &Seen,
+    problems: &mut Problems,
+) -> Result<(), VerifyFailure> {
+    let mut current = Vec::new();
+    for a in records::agencies(&mut *conn).await.map_err(db)? {
+        current.push((a.row_write(), a.created_seq, a.updated_seq));
+    }
+    for a in records::accounts(&mut *conn).await.map_err(db)? {
+        current.push((a.row_write(), a.created_seq, a.updated_seq));
+    }
+    for t in auth::tokens(&mut *conn).await.map_err(db)? {
+        current.push((t.row_write(), t.created_seq, t.updated_seq));
+    }
+    for s in auth::sessions(&mut *conn).await.map_err(db)? {
+        current.push((s.row_write(), s.created_seq, s.created_seq));
+    }
+    let purges = HashSet::new();
+    for (write, created, updated) in current {
+        // `load_rows` checked that both stamps are in the log.
+        let row = Current {
+            created: created as u64,
+            updated: updated as u64,
+            doc_gone: false,
+            salt_gone: false,
+            write,
+        };
+        check_current(&row, epoch, writes, seen, &purges, problems);
+        problems
+            .present
+            .insert((row.write.table, row.write.key.clone()));
+    }
+    Ok(())
 }

@@ -26,6 +26,7 @@ use ledger::{Checkpoint, Entry, Hash, NoteSigner, leaf_hash, node_hash};
 use sqlx::AnyConnection;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::rows::{RowWrite, normalize, rows_commitment};
 use crate::{Backend, BoxFuture, StoreError, begin_write, exec};
 
 /// Most closures committed in one transaction.
@@ -44,6 +45,9 @@ pub struct WriteTx {
     /// Payload-digest salts of entries appended in this batch, not yet
     /// inserted: `(seq, salt)`.
     pending_salts: Vec<(i64, [u8; 32])>,
+    /// Rows written by entries appended in this batch, not yet inserted
+    /// into `row_writes`: `(seq, row)`.
+    pending_rows: Vec<(i64, RowWrite)>,
     /// Whether the running closure has opened its savepoint.
     in_savepoint: bool,
     /// Whether an earlier closure of this batch succeeded and left its
@@ -135,6 +139,28 @@ impl WriteTx {
         Ok(seq)
     }
 
+    /// [`WriteTx::append_salted`] for an entry that wrote `rows` (created,
+    /// changed or deleted them, in this transaction): the entry's
+    /// personal-data commitment becomes [`rows_commitment`] of their list,
+    /// and the list is kept in `row_writes` under the entry's sequence
+    /// number, inserted with the batch's entries. With no rows the entry is
+    /// appended as given.
+    pub fn append_rows(
+        &mut self,
+        mut entry: Entry,
+        salt: [u8; 32],
+        rows: Vec<RowWrite>,
+    ) -> Result<u64, StoreError> {
+        let rows = normalize(rows);
+        if !rows.is_empty() {
+            entry.personal_data = Some(rows_commitment(&rows));
+        }
+        let seq = self.append_salted(entry, salt)?;
+        self.pending_rows
+            .extend(rows.into_iter().map(|r| (seq as i64, r)));
+        Ok(seq)
+    }
+
     /// Inserts the pending entries and salts, a chunk per statement.
     async fn flush(&mut self) -> Result<(), StoreError> {
         let pending = std::mem::take(&mut self.pending);
@@ -152,6 +178,24 @@ impl WriteTx {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (seq, salt) in chunk {
                 q = q.bind(*seq).bind(salt.as_slice());
+            }
+            q.execute(&mut self.conn).await?;
+        }
+        let rows = std::mem::take(&mut self.pending_rows);
+        for chunk in rows.chunks(INSERT_CHUNK) {
+            let sql = insert_sql(
+                "row_writes (seq, tbl, row_key, salted, commitment)",
+                5,
+                chunk.len(),
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (seq, r) in chunk {
+                q = q
+                    .bind(*seq)
+                    .bind(r.table)
+                    .bind(r.key.as_str())
+                    .bind(i64::from(r.salted))
+                    .bind(r.commitment.as_slice());
             }
             q.execute(&mut self.conn).await?;
         }
@@ -366,6 +410,7 @@ pub(crate) async fn spawn(
             now_ms: 0,
             pending: Vec::new(),
             pending_salts: Vec::new(),
+            pending_rows: Vec::new(),
             in_savepoint: false,
             held_savepoint: false,
         }),
@@ -436,6 +481,7 @@ impl Writer {
             let _ = exec(&mut tx.conn, "ROLLBACK").await;
             tx.pending.clear();
             tx.pending_salts.clear();
+            tx.pending_rows.clear();
             if let Ok(size) = head_size(&mut tx.conn).await
                 && let Ok(log) = LogState::load(&mut tx.conn, size).await
             {
@@ -476,7 +522,12 @@ async fn batch(
     tx.now_ms = now.max(*last_time);
     tx.held_savepoint = false;
     for job in jobs.iter_mut() {
-        let before = (tx.log.clone(), tx.pending.len(), tx.pending_salts.len());
+        let before = (
+            tx.log.clone(),
+            tx.pending.len(),
+            tx.pending_salts.len(),
+            tx.pending_rows.len(),
+        );
         tx.in_savepoint = false;
         let ok = job.run(tx).await;
         if tx.in_savepoint {
@@ -496,6 +547,7 @@ async fn batch(
             tx.log = before.0;
             tx.pending.truncate(before.1);
             tx.pending_salts.truncate(before.2);
+            tx.pending_rows.truncate(before.3);
         }
     }
     tx.flush().await?;

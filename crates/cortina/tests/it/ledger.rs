@@ -34,21 +34,24 @@ fn append(data: &Path, count: u64) {
         s.write(move |tx| {
             Box::pin(async move {
                 for i in 0..count {
-                    tx.append(Entry {
-                        seq: 0,
-                        time_ms: 0,
-                        actor_account: "operator".into(),
-                        actor_agency: "questura-milano".into(),
-                        action: "log.record".into(),
-                        resource: Resource {
-                            kind: "log_entry".into(),
-                            id: format!("log-{i}"),
+                    tx.append_salted(
+                        Entry {
+                            seq: 0,
+                            time_ms: 0,
+                            actor_account: "operator".into(),
+                            actor_agency: "questura-milano".into(),
+                            action: "log.record".into(),
+                            resource: Resource {
+                                kind: "log_entry".into(),
+                                id: format!("log-{i}"),
+                            },
+                            decision: Decision::Allow,
+                            policies: vec!["permit-host-log".into()],
+                            payload_digest: [1; 32],
+                            personal_data: None,
                         },
-                        decision: Decision::Allow,
-                        policies: vec!["permit-host-log".into()],
-                        payload_digest: [1; 32],
-                        personal_data: None,
-                    })?;
+                        [2; 32],
+                    )?;
                 }
                 Ok::<_, store::StoreError>(())
             })
@@ -250,8 +253,52 @@ fn a_tampered_row_stamp_fails_verification_naming_the_row() {
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert_eq!(
         stdout(&out).trim_end(),
-        "FAILED: row agency/questura-milano is stamped with entry 0 which is about \
-         agency/host-it (agency.register)"
+        "FAILED at entry 0: agencies row questura-milano: stamped with entry 0 \
+         (agency.register), which did not write it"
+    );
+}
+
+#[test]
+fn a_changed_role_or_a_forged_token_fails_verification_naming_table_row_and_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert!(cortina(&data, &["admin", "init"]).status.success());
+    let sql = |statement: &str| {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            use sqlx::Connection as _;
+            let url = format!("sqlite://{}", data.join(store::SQLITE_FILE).display());
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+        });
+    };
+    // Entry 1 created the admin; make them a commander behind cortina's back.
+    sql("UPDATE accounts SET role = 'host_commander' WHERE id = 'acc-admin'");
+    let out = cortina(&data, &["ledger", "verify"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(
+        stdout(&out).trim_end(),
+        "FAILED at entry 1: accounts row acc-admin: differs from what entry 1 \
+         (account.create) wrote"
+    );
+    sql("UPDATE accounts SET role = 'admin' WHERE id = 'acc-admin'");
+    assert!(cortina(&data, &["ledger", "verify"]).status.success());
+    // A token row that no entry issued would let its holder act as the admin.
+    sql(
+        "INSERT INTO api_tokens (id, secret_hash, account_id, witness, purpose, created_ms, \
+         expires_ms, revoked_seq, created_seq, updated_seq) VALUES ('tok-forged', x'00', \
+         'acc-admin', NULL, NULL, 0, NULL, NULL, 1, 1)",
+    );
+    let out = cortina(&data, &["ledger", "verify"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(
+        stdout(&out).trim_end(),
+        "FAILED at entry 1: api_tokens row tok-forged: no entry issued it (stamped with \
+         entry 1 (account.create), which wrote no such row)"
     );
 }
 

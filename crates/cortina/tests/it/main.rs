@@ -6,6 +6,7 @@ mod crash_http;
 mod demo;
 mod http;
 mod ledger;
+mod permissions;
 mod recorded;
 mod screen;
 mod serve;

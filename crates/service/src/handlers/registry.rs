@@ -36,18 +36,16 @@ pub(crate) async fn agency_register(
         )));
     }
     let seq = ctx.seq();
-    records::insert_agency(
-        ctx.tx.conn().await?,
-        &AgencyRow {
-            id: id.clone(),
-            name: c.name.to_string(),
-            kind: c.kind.as_str().into(),
-            country: c.country.to_string(),
-            created_seq: seq,
-            updated_seq: seq,
-        },
-    )
-    .await?;
+    let row = AgencyRow {
+        id: id.clone(),
+        name: c.name.to_string(),
+        kind: c.kind.as_str().into(),
+        country: c.country.to_string(),
+        created_seq: seq,
+        updated_seq: seq,
+    };
+    records::insert_agency(ctx.tx.conn().await?, &row).await?;
+    ctx.wrote(row.row_write());
     ctx.done(Action::AgencyRegister, "agency", &id, None, None)
         .await
 }
@@ -244,22 +242,20 @@ pub(crate) async fn account_create(
         None => (random_password()?, true),
     };
     let seq = ctx.seq();
-    records::insert_account(
-        ctx.tx.conn().await?,
-        &AccountRow {
-            id: account_id.clone(),
-            username: c.username.to_string(),
-            role: c.role.as_str().into(),
-            agency_id: agency.id().to_string(),
-            delegation_id: c.delegation.map(|d| d.to_string()),
-            declaration_id: c.declaration.map(|d| d.to_string()),
-            password_hash: Some(hash_password(&password)?),
-            disabled_seq: None,
-            created_seq: seq,
-            updated_seq: seq,
-        },
-    )
-    .await?;
+    let row = AccountRow {
+        id: account_id.clone(),
+        username: c.username.to_string(),
+        role: c.role.as_str().into(),
+        agency_id: agency.id().to_string(),
+        delegation_id: c.delegation.map(|d| d.to_string()),
+        declaration_id: c.declaration.map(|d| d.to_string()),
+        password_hash: Some(hash_password(&password)?),
+        disabled_seq: None,
+        created_seq: seq,
+        updated_seq: seq,
+    };
+    records::insert_account(ctx.tx.conn().await?, &row).await?;
+    ctx.wrote(row.row_write());
     ctx.done(
         Action::AccountCreate,
         "account",
@@ -302,6 +298,14 @@ pub(crate) async fn account_disable(
     }
     let seq = ctx.seq();
     records::disable_account(ctx.tx.conn().await?, &row.id, seq).await?;
+    ctx.wrote(
+        AccountRow {
+            disabled_seq: Some(seq),
+            updated_seq: seq,
+            ..row.clone()
+        }
+        .row_write(),
+    );
     ctx.done(
         Action::AccountDisable,
         "account",

@@ -4,4 +4,5 @@
 mod changes;
 mod rooms;
 mod scenario;
+mod tamper;
 mod world;

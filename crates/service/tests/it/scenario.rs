@@ -487,21 +487,27 @@ async fn a_tampered_row_stamp_fails_verification_naming_the_row() {
         w.verify().await;
         let store = w.svc.store();
         let size = w.ledger_size().await;
-        for (stamp, why) in [
+        for (stamp, want) in [
             (
                 draft.seq,
                 format!(
-                    "which is not its last change: entry {} (rfi.submit) changed it later",
-                    submit.seq
+                    "records row request/us-rfi-1: present as stamped by entry {}, but entry {} (rfi.submit) wrote it later",
+                    draft.seq, submit.seq
                 ),
             ),
             (
                 size + 5,
-                format!("which is not in the log ({size} entries)"),
+                format!(
+                    "row request/us-rfi-1 is stamped with entry {} which is not in the log ({size} entries)",
+                    size + 5
+                ),
             ),
             (
                 task.seq,
-                "which is about task/task-1 (task.create)".to_owned(),
+                format!(
+                    "records row request/us-rfi-1: stamped with entry {} (task.create), which did not write it",
+                    task.seq
+                ),
             ),
         ] {
             sqlx::query(
@@ -515,7 +521,6 @@ async fn a_tampered_row_stamp_fails_verification_naming_the_row() {
                 .verify_stamps(&service::stamp_rules())
                 .await
                 .expect_err("a tampered stamp verifies");
-            let want = format!("row request/us-rfi-1 is stamped with entry {stamp} {why}");
             assert_eq!(failure.message, want, "{}", w.db.name);
         }
         store.close().await;

@@ -177,7 +177,7 @@ async fn auth_rows_are_kept_by_hash_and_change_with_entries() {
             })
             .await
             .unwrap();
-        assert_eq!(gone, 1);
+        assert_eq!(gone, vec!["ses-1".to_owned()]);
         assert!(auth::session(pool, "ses-1").await.unwrap().is_none());
         assert!(store.verify(None, &[]).await.is_ok());
     }
