@@ -10,5 +10,6 @@ mod limits;
 mod matrix;
 mod openapi;
 mod tls;
+mod ui;
 mod world;
 mod yente;
