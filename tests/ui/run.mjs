@@ -306,6 +306,26 @@ await test("the operator records a log entry with the keyboard; it is on the boa
   await check(s, "operator-log");
 });
 
+await test("a room board updates live when someone else records an entry", async (open) => {
+  const watcher = await open();
+  await login(watcher, "operator");
+  await watcher.page.goto("/rooms/joc-cortina");
+  await watcher.page.waitForSelector("#live.on", { timeout: 10_000 });
+  assert((await watcher.page.textContent("#live")).includes("live"), "no live indicator");
+  const writer = await open();
+  await login(writer, "commander");
+  await writer.page.goto("/rooms/joc-cortina");
+  const text = `Suspicious drone over the finish area (${Date.now()})`;
+  await writer.page.fill("#entry-text", text);
+  await Promise.all([writer.page.waitForURL(/action=log.record/), writer.page.press("#entry-text", "Enter")]);
+  const started = Date.now();
+  await watcher.page.waitForSelector(`#log tr:has-text("${text}")`, { timeout: 5_000 });
+  const ms = Date.now() - started;
+  console.log(`     the watcher's board showed the entry ${ms} ms after the writer's page came back`);
+  assert(ms <= 1_000, `the live update took ${ms} ms (budget 1 s)`);
+  await check(watcher, "operator-live-board");
+});
+
 // --- the end ---------------------------------------------------------------
 
 await browser.close();
