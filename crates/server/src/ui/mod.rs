@@ -371,26 +371,12 @@ pub fn duration_text(ms: i64) -> String {
     }
 }
 
-/// "2026-02-06 20:00 UTC" for Unix milliseconds.
+/// "2026-02-06 20:00 UTC" for Unix milliseconds (the date as the domain
+/// counts days).
 pub fn time_text(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        rem / 3600,
-        (rem / 60) % 60
-    )
+    let date = domain::time::Timestamp::from_millis(ms).date();
+    let minutes = ms.div_euclid(60_000).rem_euclid(1440);
+    format!("{date} {:02}:{:02} UTC", minutes / 60, minutes % 60)
 }
 
 /// Milliseconds since the Unix epoch, now.
