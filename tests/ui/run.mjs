@@ -326,6 +326,27 @@ await test("a room board updates live when someone else records an entry", async
   await check(watcher, "operator-live-board");
 });
 
+await test("the analyst screens Artyom Kozlovskiy and reads the explanation; a liaison has no screening page", async (open) => {
+  const s = await open();
+  await login(s, "analyst");
+  await s.page.click("a[href='/screening']");
+  await s.page.fill("#s-name", "Artyom Kozlovskiy");
+  await s.page.fill("#s-purpose", "accreditation check");
+  await Promise.all([s.page.waitForLoadState("load"), s.page.click("#screen-form button")]);
+  await s.page.waitForSelector("#results li");
+  const first = await s.page.textContent("#results li");
+  assert(/Kozlovsk/i.test(first), `first result: ${first}`);
+  assert(first.includes("name") && first.includes("~"), `no explanation: ${first}`);
+  assert((await s.page.textContent(".flash.ok")).includes("ledger entry #"), "the screening's entry is not shown");
+  await check(s, "analyst-screening");
+
+  const liaison = await open();
+  liaison.expected.push("status of 404");
+  await login(liaison, "us-liaison");
+  const r = await liaison.page.goto("/screening");
+  assert(r.status() === 404, `a liaison got ${r.status()}`);
+});
+
 // --- the end ---------------------------------------------------------------
 
 await browser.close();

@@ -103,6 +103,7 @@ pub struct HomePage {
     draft_request: Option<Offer>,
     create_task: Option<Offer>,
     ledger: bool,
+    screening: bool,
 }
 
 /// `GET /home`.
@@ -200,6 +201,7 @@ pub async fn page(
         draft_request: offers::draft_request(&state, &viewer),
         create_task: offers::create_task(&state, &viewer, &units),
         ledger: viewer.may(&state, Action::LedgerRead, &authority::Resource::Ledger),
+        screening: may_see_screening(&state, &viewer),
     };
     Ok(html(&page))
 }

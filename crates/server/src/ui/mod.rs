@@ -7,6 +7,7 @@
 //! GET  /home              the caller's home: what the policy lets it see and do
 //! GET  /rooms/{id}        a room's board (its event log, the entry form)
 //! POST /do/{action}       one command from a form, through Service::execute
+//! GET  /screening        the screening form; POST runs one (recorded first)
 //! GET  /static/{file}     the stylesheet, htmx (vendored), the page script
 //! ```
 //!
@@ -30,6 +31,7 @@ pub mod home;
 pub mod ledger;
 pub mod offers;
 pub mod room;
+pub mod screen;
 mod static_files;
 
 use std::net::SocketAddr;
@@ -70,6 +72,7 @@ pub fn routes() -> Router<crate::AppState> {
         .route("/home", get(home::page))
         .route("/rooms/{id}", get(room::page))
         .route("/ledger", get(ledger::page))
+        .route("/screening", get(screen::form).post(screen::run))
         .route("/do/{action}", post(forms::submit))
         .route("/static/{file}", get(static_files::serve))
 }

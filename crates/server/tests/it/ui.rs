@@ -418,3 +418,53 @@ fn the_static_files_are_served_and_the_rest_is_not_found() {
         assert_eq!(w.get("/static/nope.js", &Auth::None).status, 404);
     }
 }
+
+#[test]
+fn the_analyst_screens_from_the_page_and_a_liaison_cannot() {
+    for db in backends() {
+        let w = World::start(db, config());
+        let analyst = page_login(&w, "analyst");
+        assert!(
+            w.get("/home", &Auth::Cookie(&analyst))
+                .text()
+                .contains("href=\"/screening\"")
+        );
+        let r = w.get("/screening", &Auth::Cookie(&analyst));
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_strict_page(&r);
+        let before = w.ledger_size();
+        let r = form(
+            &w,
+            "/screening",
+            Some(&analyst),
+            &[
+                ("name", "Someone Listed"),
+                ("purpose", "accreditation check"),
+            ],
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        let run = w.entry(before);
+        assert_eq!(run.action, "screening.run");
+        assert_eq!(run.decision, ledger::Decision::Allow);
+        assert!(
+            r.text()
+                .contains(&format!("ledger entry <strong>#{before}</strong>"))
+        );
+        // No purpose, no screening.
+        let r = form(&w, "/screening", Some(&analyst), &[("name", "Someone")]);
+        assert_eq!(r.status, 400);
+        assert_eq!(w.ledger_size(), before + 1);
+
+        let liaison = page_login(&w, "us-liaison");
+        assert_eq!(w.get("/screening", &Auth::Cookie(&liaison)).status, 404);
+        let r = form(
+            &w,
+            "/screening",
+            Some(&liaison),
+            &[("name", "Someone"), ("purpose", "curious")],
+        );
+        assert_eq!(r.status, 403, "{}", r.text());
+        assert_eq!(w.last_entry().action, "screening.run");
+        assert_eq!(w.last_entry().decision, ledger::Decision::Deny);
+    }
+}
