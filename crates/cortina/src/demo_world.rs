@@ -173,8 +173,8 @@ pub fn print_table(url: &str, accounts: &[Account], data_dir: &Path) {
     println!("Milano Cortina 2026 demo at {url}");
     print!("{}", table(accounts));
     println!(
-        "Accounts also in {} (mode 0600). Log in: POST {url}/api/v1/session \
-         {{\"username\", \"password\"}}.",
+        "Accounts also in {} (mode 0600). Open {url} in a browser and log in with one of \
+         them (scripts: POST {url}/api/v1/session {{\"username\", \"password\"}}).",
         data_dir.join(ACCOUNTS_FILE).display()
     );
 }
@@ -969,5 +969,14 @@ impl World<'_> {
         )
         .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The web UI shows its DEMO banner for this origin.
+    #[test]
+    fn the_demo_origin_is_one_the_pages_mark_as_demo() {
+        assert!(super::ORIGIN.starts_with(server::ui::DEMO_ORIGIN_PREFIX));
     }
 }

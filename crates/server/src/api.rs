@@ -182,6 +182,17 @@ pub struct DeclarationSummary {
     pub updated_seq: i64,
 }
 
+impl DeclarationSummary {
+    /// The screening status's name (`hit`, `clear`, `not_screened`), or
+    /// nothing for a caller who may not know it.
+    pub fn screening_name(&self) -> &str {
+        self.screening
+            .as_ref()
+            .and_then(|s| s["screening"].as_str())
+            .unwrap_or_default()
+    }
+}
+
 /// A board: the records the caller may see.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Board<T> {
@@ -209,6 +220,19 @@ pub(crate) async fn visible_any<A: Aggregate + serde::de::DeserializeOwned>(
     actions: &[Action],
     resource: impl Fn(&A, &Record) -> Resource,
 ) -> Result<Vec<(A, Record)>, ApiError> {
+    visible_in(state, caller, query, None, actions, resource).await
+}
+
+/// The records of `A::KIND` in `room` (any room when `None`) the caller may
+/// act on under any of `actions`.
+pub(crate) async fn visible_in<A: Aggregate + serde::de::DeserializeOwned>(
+    state: &AppState,
+    caller: &Caller,
+    query: &BoardQuery,
+    room: Option<String>,
+    actions: &[Action],
+    resource: impl Fn(&A, &Record) -> Resource,
+) -> Result<Vec<(A, Record)>, ApiError> {
     let username = caller.username()?;
     let svc = state.svc();
     let principal = svc.principal(username).await?;
@@ -220,7 +244,7 @@ pub(crate) async fn visible_any<A: Aggregate + serde::de::DeserializeOwned>(
         } else {
             principal.delegation.clone()
         },
-        room: None,
+        room,
         state: query.state.clone(),
         limit: Some(query.limit.unwrap_or(1000).clamp(1, 1000)),
     };
@@ -258,27 +282,40 @@ pub(crate) async fn requests(
         service::facts::request(r)
     })
     .await?;
-    let now = domain::time::Timestamp::from_millis(
+    let now = now();
+    Ok(rows
+        .iter()
+        .map(|(r, record)| request_summary(r, record, now))
+        .collect())
+}
+
+/// Now, as the domain counts time.
+pub(crate) fn now() -> domain::time::Timestamp {
+    domain::time::Timestamp::from_millis(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64),
-    );
-    let items = rows
-        .into_iter()
-        .map(|(r, record)| RequestSummary {
-            id: r.id().to_string(),
-            delegation: r.requester().to_string(),
-            kind: serde_json::to_value(r.kind()).unwrap_or_default(),
-            priority: serde_json::to_value(r.priority()).unwrap_or_default(),
-            subject: r.subject().to_string(),
-            state: r.state_name().to_owned(),
-            submitted_at: r.submitted_at().map(|t| t.as_millis()),
-            due_at: r.due_at().map(|t| t.as_millis()),
-            overdue: r.is_overdue(now),
-            updated_seq: record.updated_seq,
-        })
-        .collect();
-    Ok(items)
+    )
+}
+
+/// A request as the boards show it (no personal data).
+pub(crate) fn request_summary(
+    r: &Request,
+    record: &Record,
+    now: domain::time::Timestamp,
+) -> RequestSummary {
+    RequestSummary {
+        id: r.id().to_string(),
+        delegation: r.requester().to_string(),
+        kind: serde_json::to_value(r.kind()).unwrap_or_default(),
+        priority: serde_json::to_value(r.priority()).unwrap_or_default(),
+        subject: r.subject().to_string(),
+        state: r.state_name().to_owned(),
+        submitted_at: r.submitted_at().map(|t| t.as_millis()),
+        due_at: r.due_at().map(|t| t.as_millis()),
+        overdue: r.is_overdue(now),
+        updated_seq: record.updated_seq,
+    }
 }
 
 /// Tasks for host units the caller may see (host principals only: the

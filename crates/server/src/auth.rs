@@ -194,7 +194,7 @@ impl FromRequestParts<AppState> for Caller {
 
 /// Whether the request came through one of the trusted reverse proxies,
 /// whose `X-Forwarded-Host` then names the host the browser addressed.
-fn from_proxy(state: &AppState, peer: Option<std::net::IpAddr>) -> bool {
+pub(crate) fn from_proxy(state: &AppState, peer: Option<std::net::IpAddr>) -> bool {
     peer.is_some_and(|p| state.config().trusted_proxies.contains(&p))
 }
 
@@ -296,11 +296,19 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .finish()
         .map(std::sync::Arc::new);
     let login = post(login);
+    // The login page's form shares the limit: one budget per address.
+    let form = post(crate::ui::login_post);
+    let form = match limit.clone() {
+        Some(limit) => form.layer(tower_governor::GovernorLayer { config: limit }),
+        None => form,
+    };
     let login = match limit {
         Some(limit) => login.layer(tower_governor::GovernorLayer { config: limit }),
         None => login,
     };
-    Router::new().route("/api/v1/session", login.delete(logout).get(whoami))
+    Router::new()
+        .route("/api/v1/session", login.delete(logout).get(whoami))
+        .route(crate::ui::LOGIN_PATH, form)
 }
 
 /// Whether the client reached us over TLS (ours, or a trusted proxy's).
@@ -340,13 +348,45 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     // No logging in from another site either (login CSRF: the victim
     // would act under the attacker's account).
-    if cross_site(
-        &headers,
-        from_proxy(&state, peer.as_ref().ok().map(|p| p.0.ip())),
-    ) {
+    refuse_cross_site(&state, peer.as_ref().ok(), &headers)?;
+    let request: LoginRequest = json_body(&headers, body, "bad_request")?;
+    let opened = open_session(&state, peer.as_ref().ok(), &headers, request).await?;
+    let mut response = Json(opened.info).into_response();
+    if let Some(c) = opened.cookie {
+        response.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    Ok(response)
+}
+
+/// 403 when the browser says the request comes from another site.
+pub(crate) fn refuse_cross_site(
+    state: &AppState,
+    peer: Option<&ConnectInfo<SocketAddr>>,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
+    if cross_site(headers, from_proxy(state, peer.map(|p| p.0.ip()))) {
         return Err(cross_site_refused());
     }
-    let request: LoginRequest = json_body(&headers, body, "bad_request")?;
+    Ok(())
+}
+
+/// A session just opened: who, and the cookie that carries it.
+pub(crate) struct Opened {
+    /// Who logged in.
+    pub info: SessionInfo,
+    /// The `Set-Cookie` value.
+    pub cookie: Option<HeaderValue>,
+}
+
+/// Checks the password and opens a session, for the API's login and the
+/// login page alike (the caller has already refused cross-site requests).
+/// A wrong name and a wrong password get the same answer.
+pub(crate) async fn open_session(
+    state: &AppState,
+    peer: Option<&ConnectInfo<SocketAddr>>,
+    headers: &HeaderMap,
+    request: LoginRequest,
+) -> Result<Opened, ApiError> {
     let svc = state.svc();
     let policy = state.config().login;
     let outcome = svc
@@ -370,15 +410,12 @@ pub async fn login(
                 expires_ms: Some(session.expires_ms),
                 seq: Some(seq),
             };
-            let mut response = Json(info).into_response();
-            if let Some(c) = session_cookie(
+            let cookie = session_cookie(
                 session.secret.expose(),
                 policy.session_absolute_ms / 1000,
-                secure(&state, peer.as_ref().ok(), &headers),
-            ) {
-                response.headers_mut().insert(header::SET_COOKIE, c);
-            }
-            Ok(response)
+                secure(state, peer, headers),
+            );
+            Ok(Opened { info, cookie })
         }
         LoginOutcome::Refused {
             seq,
@@ -408,20 +445,13 @@ pub async fn login(
     }
 }
 
-/// Logs out: ends the session and clears the cookie.
-#[utoipa::path(
-    delete, path = "/api/v1/session", tag = "session",
-    responses(
-        (status = 204, description = "Logged out"),
-        (status = 401, description = "No session", body = ErrorBody),
-    )
-)]
-pub async fn logout(
-    State(state): State<AppState>,
-    peer: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
-    headers: HeaderMap,
+/// Ends the caller's session; the `Set-Cookie` value that clears it.
+pub(crate) async fn close_session(
+    state: &AppState,
+    peer: Option<&ConnectInfo<SocketAddr>>,
+    headers: &HeaderMap,
     caller: Caller,
-) -> Result<Response, ApiError> {
+) -> Result<Option<HeaderValue>, ApiError> {
     let Caller::Account {
         via: Via::Session { session_id },
         ..
@@ -436,8 +466,26 @@ pub async fn logout(
     if let Some(seq) = state.svc().logout(&session_id).await? {
         tracing::info!(seq, "logout");
     }
+    Ok(session_cookie("", 0, secure(state, peer, headers)))
+}
+
+/// Logs out: ends the session and clears the cookie.
+#[utoipa::path(
+    delete, path = "/api/v1/session", tag = "session",
+    responses(
+        (status = 204, description = "Logged out"),
+        (status = 401, description = "No session", body = ErrorBody),
+    )
+)]
+pub async fn logout(
+    State(state): State<AppState>,
+    peer: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
+    headers: HeaderMap,
+    caller: Caller,
+) -> Result<Response, ApiError> {
+    let cookie = close_session(&state, peer.as_ref().ok(), &headers, caller).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
-    if let Some(c) = session_cookie("", 0, secure(&state, peer.as_ref().ok(), &headers)) {
+    if let Some(c) = cookie {
         response.headers_mut().insert(header::SET_COOKIE, c);
     }
     Ok(response)

@@ -284,22 +284,17 @@ impl Subscription {
             if let Some(event) = self.pending.pop_front() {
                 return Some(event);
             }
-            tokio::select! {
+            let recheck = tokio::select! {
                 // The server is shutting down (or gone): end the stream, so
                 // that the graceful shutdown is not held open by it.
                 _ = self.closing.wait_for(|closing| *closing) => return None,
-                // Logged out, disabled, expired or revoked: the stream ends.
-                _ = self.recheck.tick() => {
-                    if !self.credential.still_valid(&self.state).await {
-                        tracing::info!("room events: the credential no longer holds; stream ended");
-                        return None;
-                    }
-                }
+                _ = self.recheck.tick() => true,
                 received = self.changes.recv() => match received {
                     Ok(change) => {
                         if change.visible(self.svc.authority(), &self.principal, &self.room) {
                             return Some(change_event(&change));
                         }
+                        false
                     }
                     Err(RecvError::Lagged(missed)) => {
                         tracing::warn!(missed, "room events: a subscriber lagged");
@@ -307,6 +302,11 @@ impl Subscription {
                     }
                     Err(RecvError::Closed) => return None,
                 },
+            };
+            // Logged out, disabled, expired or revoked: the stream ends.
+            if recheck && !self.credential.still_valid(&self.state).await {
+                tracing::info!("room events: the credential no longer holds; stream ended");
+                return None;
             }
         }
     }

@@ -21,6 +21,9 @@
 //! * `/api/v1/rooms/{id}/events` ([`events`]): a room's live board as
 //!   server-sent events.
 //! * `/healthz`, `/readyz`.
+//! * `/`, `/home`, `/rooms/{id}`, `/ledger`, `/do/{action}`, `/static/…`
+//!   ([`ui`]): the web UI, server-rendered pages on the same session;
+//!   errors as pages.
 //!
 //! [`serve`] runs the router until the shutdown future completes, lets the
 //! requests in flight finish, then closes the store; [`tls::serve_tls`] does
@@ -32,9 +35,11 @@ pub mod client;
 pub mod error;
 pub mod events;
 pub mod ledger;
+pub(crate) mod lists;
 pub mod openapi;
 pub mod rest;
 pub mod tls;
+pub mod ui;
 pub mod yente;
 
 use std::future::Future;
@@ -175,6 +180,7 @@ pub fn router(state: AppState) -> Router {
         .merge(yente::routes())
         .merge(ledger::routes())
         .merge(events::routes())
+        .merge(ui::routes())
         .route("/api/v1/openapi.json", get(openapi::document))
         .fallback(not_found)
         .with_state(state)
@@ -215,10 +221,15 @@ pub fn router(state: AppState) -> Router {
             "same-origin",
         ),
     ] {
-        app = app.layer(SetResponseHeaderLayer::overriding(
-            name,
-            HeaderValue::from_static(value),
-        ));
+        // The pages ([`ui`]) set their own, looser CSP (scripts and styles
+        // from this origin) and referrer policy (`same-origin`, so that
+        // their forms carry an `Origin`); every other response gets these.
+        let layer = if name == header::CONTENT_SECURITY_POLICY || name == header::REFERRER_POLICY {
+            SetResponseHeaderLayer::if_not_present
+        } else {
+            SetResponseHeaderLayer::overriding
+        };
+        app = app.layer(layer(name, HeaderValue::from_static(value)));
     }
     // Responses are private and fresh unless a route says otherwise (the
     // ledger's full tiles are immutable and say so).

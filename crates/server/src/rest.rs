@@ -37,8 +37,7 @@ use axum::{Json, Router};
 use domain::Action;
 use domain::movement::{Movement, Protectee};
 use domain::registry::Delegation;
-use domain::room::{LiaisonReport, Room, RoomKind};
-use domain::vetting::VettingCase;
+use domain::room::LiaisonReport;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use service::Command;
@@ -586,39 +585,9 @@ pub struct EntriesBody {
     pub entries: Vec<EntryBody>,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 async fn ledger_entries(state: &AppState, query: &EntriesQuery) -> Result<Response, ApiError> {
-    let store = state.svc().store();
-    let size = store.ledger_stats().await?.size;
-    let from = query.from.unwrap_or(0);
-    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
-    let end = from.saturating_add(limit).min(size);
-    let mut entries = Vec::new();
-    if from < end {
-        for bytes in store.entries(from, end).await? {
-            let e = ledger::Entry::decode(&bytes).map_err(|e| ApiError::internal(&e))?;
-            entries.push(EntryBody {
-                seq: e.seq,
-                time_ms: e.time_ms,
-                actor_account: e.actor_account,
-                actor_agency: e.actor_agency,
-                action: e.action,
-                resource_kind: e.resource.kind,
-                resource_id: e.resource.id,
-                decision: match e.decision {
-                    ledger::Decision::Allow => "allow",
-                    ledger::Decision::Deny => "deny",
-                },
-                policies: e.policies,
-                payload_digest: hex(&e.payload_digest),
-                personal_data: e.personal_data.map(|d| hex(&d)),
-            });
-        }
-    }
-    Ok(Json(EntriesBody { size, entries }).into_response())
+    let body = crate::lists::entries(state, query.from.unwrap_or(0), query.limit.unwrap_or(100));
+    Ok(Json(body.await?).into_response())
 }
 
 /// A room in a list.
@@ -717,7 +686,7 @@ pub struct MovementSummary {
 
 /// The movements the caller may read: the escort is named by account, so
 /// each movement's agents are looked up as the service does.
-async fn movements(
+pub(crate) async fn movements(
     state: &AppState,
     caller: &Caller,
     query: &BoardQuery,
@@ -821,28 +790,7 @@ async fn list_records(
         List::Requests => board(api::requests(state, caller, query).await?),
         List::Tasks => board(api::tasks(state, caller, query).await?),
         List::Declarations => board(api::declarations(state, caller, query).await?),
-        List::Rooms => {
-            let rows = api::visible::<Room>(state, caller, query, Action::RoomRead, |r, _| {
-                service::facts::room(r)
-            })
-            .await?;
-            board(
-                rows.into_iter()
-                    .map(|(r, record)| RoomSummary {
-                        id: r.id().to_string(),
-                        name: r.name().to_string(),
-                        kind: match r.kind() {
-                            RoomKind::HostNational => "host_national",
-                            RoomKind::HostCluster { .. } => "host_cluster",
-                            RoomKind::DelegationLiaison { .. } => "delegation_liaison",
-                        },
-                        delegation: r.delegation().map(ToString::to_string),
-                        state: r.state_name().to_owned(),
-                        updated_seq: record.updated_seq,
-                    })
-                    .collect::<Vec<_>>(),
-            )
-        }
+        List::Rooms => board(crate::lists::rooms(state, caller, query).await?),
         List::LiaisonReports => {
             // Reading a report is triaging it: who may triage, or the
             // delegation that sent it, sees it.
@@ -867,7 +815,7 @@ async fn list_records(
                     .collect::<Vec<_>>(),
             )
         }
-        List::VettingCases => board(vetting_cases(state, caller, query).await?),
+        List::VettingCases => board(crate::lists::vetting_cases(state, caller, query).await?),
         List::Protectees => {
             let rows = api::visible::<Protectee>(
                 state,
@@ -935,68 +883,6 @@ async fn list_records(
             )
         }
     })
-}
-
-/// The vetting cases the caller may see: the host's analysts and
-/// commanders every case they may read; a delegation only the cases the
-/// host shared with it (those it may add notes to), as the host's question.
-async fn vetting_cases(
-    state: &AppState,
-    caller: &Caller,
-    query: &BoardQuery,
-) -> Result<Vec<VettingCaseSummary>, ApiError> {
-    let principal = state.svc().principal(caller.username()?).await?;
-    if principal.is_host() {
-        let rows = api::visible::<VettingCase>(
-            state,
-            caller,
-            query,
-            Action::VettingRead,
-            service::facts::vetting_case,
-        )
-        .await?;
-        return Ok(rows
-            .into_iter()
-            .map(|(c, record)| VettingCaseSummary {
-                id: c.id().to_string(),
-                delegation: record.delegation.clone(),
-                declaration: c.declaration().map(ToString::to_string),
-                state: Some(c.state_name().to_owned()),
-                opened_at: Some(c.opened_at().as_millis()),
-                question: None,
-                updated_seq: Some(record.updated_seq),
-            })
-            .collect());
-    }
-    // Outside the host: no filter by state (a case's state is the host's).
-    let query = BoardQuery {
-        state: None,
-        limit: query.limit,
-    };
-    let rows = api::visible::<VettingCase>(
-        state,
-        caller,
-        &query,
-        Action::VettingNote,
-        service::facts::vetting_case,
-    )
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(c, _)| {
-            let own = principal.delegation.as_deref()?;
-            let share = c.shares().iter().find(|s| s.delegation.as_str() == own)?;
-            Some(VettingCaseSummary {
-                id: c.id().to_string(),
-                delegation: None,
-                declaration: c.declaration().map(ToString::to_string),
-                state: None,
-                opened_at: None,
-                question: Some(share.question.to_string()),
-                updated_seq: None,
-            })
-        })
-        .collect())
 }
 
 /// What a list's items are, for the OpenAPI document.

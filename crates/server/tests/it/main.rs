@@ -11,5 +11,6 @@ mod matrix;
 mod need_to_know;
 mod openapi;
 mod tls;
+mod ui;
 mod world;
 mod yente;

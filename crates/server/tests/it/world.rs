@@ -340,7 +340,9 @@ impl World {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> Resp {
-        let mut agent = ureq::Agent::config_builder().http_status_as_error(false);
+        let mut agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0);
         if let Some(pem) = &self.tls_root {
             let root = ureq::tls::Certificate::from_pem(pem).expect("the test certificate");
             agent = agent.tls_config(

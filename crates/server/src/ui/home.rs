@@ -1,0 +1,213 @@
+//! `GET /home`: one page per viewer, made of the boards the policy lets the
+//! viewer read and the forms it lets the viewer use. A commander gets every
+//! room with its open incidents, the requests by time left and the
+//! approvals queue; an operator the rooms and the request handling; an
+//! analyst the declarations with their screening and the vetting cases; a
+//! foreign liaison its delegation's room, its declarations (without
+//! screening) and its requests; oversight the ledger. None of that is
+//! written per role: each section is there because the viewer may read it.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use domain::Action;
+use domain::request::Request;
+use domain::task::Task;
+use serde::Deserialize;
+
+use super::offers::{self, Offer};
+use super::{Chrome, Flash, PageError, Viewer, duration_text, html, viewer};
+use crate::AppState;
+use crate::api::{self, BoardQuery, DeclarationSummary, RequestSummary, TaskSummary};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::rest::{MovementSummary, RoomSummary, VettingCaseSummary};
+
+/// `?done=SEQ&action=…` after a form post.
+#[derive(Debug, Default, Deserialize)]
+pub struct DoneQuery {
+    /// The ledger entry of the command done.
+    pub done: Option<u64>,
+    /// Its action.
+    pub action: Option<String>,
+}
+
+impl DoneQuery {
+    /// The banner that announces it.
+    pub fn flash(&self) -> Option<Flash> {
+        let seq = self.done?;
+        let action = self.action.as_deref().unwrap_or("command");
+        // Only an action name is echoed, never free text from the address.
+        let action = if action
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
+        {
+            action
+        } else {
+            "command"
+        };
+        Some(Flash {
+            ok: true,
+            text: format!("Done: {action}"),
+            seq: Some(seq),
+            policies: None,
+        })
+    }
+}
+
+/// A room on the home page, with its open incidents by severity.
+#[derive(Debug)]
+pub struct RoomRow {
+    /// The room.
+    pub room: RoomSummary,
+    /// "S5 ×1, S3 ×2", highest first; empty when none.
+    pub incidents: String,
+    /// Whether any open incident is severity 4 or 5.
+    pub serious: bool,
+}
+
+/// A request with what the viewer may do with it.
+#[derive(Debug)]
+pub struct RequestRow {
+    /// The request.
+    pub r: RequestSummary,
+    /// "5 h 12 min left", "overdue by 2 h", or "".
+    pub left: String,
+    /// The forms.
+    pub offers: Vec<Offer>,
+}
+
+/// A task with what the viewer may do with it.
+#[derive(Debug)]
+pub struct TaskRow {
+    /// The task.
+    pub t: TaskSummary,
+    /// The forms.
+    pub offers: Vec<Offer>,
+}
+
+/// The home page.
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    chrome: Chrome,
+    back: String,
+    rooms: Vec<RoomRow>,
+    requests: Vec<RequestRow>,
+    approvals: Vec<RequestRow>,
+    tasks: Vec<TaskRow>,
+    declarations: Vec<DeclarationSummary>,
+    show_screening: bool,
+    cases: Vec<VettingCaseSummary>,
+    movements: Vec<MovementSummary>,
+    draft_request: Option<Offer>,
+    create_task: Option<Offer>,
+    ledger: bool,
+    screening: bool,
+}
+
+/// `GET /home`.
+pub async fn page(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Query(done): Query<DoneQuery>,
+) -> Result<Response, PageError> {
+    let viewer = viewer(&state, caller).await?;
+    let all = BoardQuery {
+        state: None,
+        limit: None,
+    };
+    let now = api::now();
+    let units = offers::host_units(&state).await;
+
+    let mut rooms = Vec::new();
+    for room in crate::lists::rooms(&state, &viewer.caller, &all).await? {
+        let (incidents, serious) = super::room::open_incidents(&state, &viewer, &room.id).await?;
+        rooms.push(RoomRow {
+            room,
+            incidents,
+            serious,
+        });
+    }
+
+    let mut requests = Vec::new();
+    let mut approvals = Vec::new();
+    let rows = api::visible::<Request>(&state, &viewer.caller, &all, Action::RfiRead, |r, _| {
+        service::facts::request(r)
+    })
+    .await?;
+    for (r, record) in &rows {
+        let summary = api::request_summary(r, record, now);
+        let left = match summary.due_at {
+            Some(due) if summary.overdue => {
+                format!("overdue by {}", duration_text(now.as_millis() - due))
+            }
+            Some(due) if !r.state().is_terminal() => {
+                format!("{} left", duration_text(due - now.as_millis()))
+            }
+            _ => String::new(),
+        };
+        let offers = offers::request(&state, &viewer, r, now, &units);
+        let row = RequestRow {
+            r: summary,
+            left,
+            offers,
+        };
+        if row
+            .offers
+            .iter()
+            .any(|o| o.action == "rfi.approve_disclosure")
+        {
+            approvals.push(row);
+        } else {
+            requests.push(row);
+        }
+    }
+    // Time left, least first; those without a deadline last.
+    requests.sort_by_key(|row| (row.r.due_at.is_none(), row.r.due_at));
+
+    let mut tasks = Vec::new();
+    let task_rows = api::visible::<Task>(&state, &viewer.caller, &all, Action::TaskRead, |t, _| {
+        service::facts::task(t)
+    })
+    .await?;
+    let task_summaries = api::tasks(&state, &viewer.caller, &all).await?;
+    for t in task_summaries {
+        let offers = task_rows
+            .iter()
+            .find(|(task, _)| task.id().as_str() == t.id)
+            .map(|(task, _)| offers::task(&state, &viewer, task, now))
+            .unwrap_or_default();
+        tasks.push(TaskRow { t, offers });
+    }
+
+    let declarations = api::declarations(&state, &viewer.caller, &all).await?;
+    let cases = crate::lists::vetting_cases(&state, &viewer.caller, &all).await?;
+    let movements = crate::rest::movements(&state, &viewer.caller, &all).await?;
+
+    let mut chrome = Chrome::new(&state, "Home", Some(&viewer));
+    chrome.flash = done.flash();
+    let page = HomePage {
+        chrome,
+        back: "/home".into(),
+        rooms,
+        requests,
+        approvals,
+        tasks,
+        declarations,
+        show_screening: may_see_screening(&state, &viewer),
+        cases,
+        movements,
+        draft_request: offers::draft_request(&state, &viewer),
+        create_task: offers::create_task(&state, &viewer, &units),
+        ledger: viewer.may(&state, Action::LedgerRead, &authority::Resource::Ledger),
+        screening: may_see_screening(&state, &viewer),
+    };
+    Ok(html(&page))
+}
+
+/// Whether the viewer may see screening outcomes: those the policy lets
+/// run a screening. Foreign delegations never may.
+fn may_see_screening(state: &AppState, viewer: &Viewer) -> bool {
+    viewer.may(state, Action::ScreeningRun, &authority::Resource::Lists)
+}
