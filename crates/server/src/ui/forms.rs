@@ -256,7 +256,9 @@ pub async fn submit(
                 // Outside the host a refusal and a missing record look
                 // alike (need-to-know): the banner says so, no more.
                 ServiceError::Withheld { .. } => {
-                    format!("Refused: {name} is not allowed to you here, or the record does not exist")
+                    format!(
+                        "Refused: {name} is not allowed to you here, or the record does not exist"
+                    )
                 }
                 _ => e.to_string(),
             };
