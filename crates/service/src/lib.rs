@@ -191,7 +191,9 @@ impl Service {
     /// lists, a list update — after the policy allows it: one ledger entry
     /// whose payload digest commits to `payload` (the purpose and the input).
     /// Call it before doing the work; a denial is recorded and returned as
-    /// [`ServiceError::Denied`], and then the work must not happen.
+    /// [`ServiceError::Denied`] to a host caller, [`ServiceError::Refused`]
+    /// (without the rules) to anyone else, and then the work must not
+    /// happen.
     pub async fn record(
         &self,
         username: &str,

@@ -833,7 +833,6 @@ async fn a_movement_is_seen_only_by_its_attached_agent_once_approved() {
             "{probe:?}"
         );
         assert_eq!(w.ledger_size().await, size + 1, "the probe is recorded");
-        let size = size + 1;
         for bad in [
             json!({"action": "protectee.register", "name": "X Y", "delegation": "us", "risk": 5}),
             json!({"action": "movement.read", "id": "mov-1"}),
