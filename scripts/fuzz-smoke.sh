@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A smoke run of every fuzz target in fuzz/ (RELIABILITY.md): builds them with libFuzzer and
 # coverage instrumentation on the stable toolchain, replays each committed corpus and then
-# fuzzes each target for a few seconds. Fails on the first crash, leak, timeout or build error.
+# fuzzes each target for a few seconds. Fails on the first crash (a panic), timeout (10 s),
+# out-of-memory (2 GB) or build error.
 #
 #   bash scripts/fuzz-smoke.sh              # all targets, FUZZ_SMOKE_SECONDS (default 8) each
 #   FUZZ_SMOKE_SECONDS=30 bash scripts/fuzz-smoke.sh tile_path command
@@ -34,13 +35,17 @@ target_dir=${CARGO_TARGET_DIR:-fuzz/target}
 
 echo "== building ${#targets[@]} fuzz targets ($host)"
 bins=()
-for t in "${targets[@]}"; do bins+=(--bin "$t"); done
+for t in "${targets[@]}"; do
+    bins+=(--bin "$t")
+    # Only the yente target needs the server crate (and its dependency tree).
+    [ "$t" != yente_match ] || bins+=(--features server)
+done
 # --target keeps the flags off build scripts and proc macros, as cargo fuzz does. The profile is
 # tuned for build time: a smoke run needs coverage, not speed, so the dependencies (the server's
 # tree above all: SQLite's C, Cedar, axum) are built without optimisation and only the crates
 # under test with a little.
 RUSTFLAGS="$flags" cargo build --manifest-path fuzz/Cargo.toml --locked --release \
-    --features server --target "$host" --target-dir "$target_dir" "${bins[@]}" \
+    --target "$host" --target-dir "$target_dir" "${bins[@]}" \
     --config 'profile.release.opt-level=1' \
     --config 'profile.release.debug="line-tables-only"' \
     --config 'profile.release.codegen-units=16' \
