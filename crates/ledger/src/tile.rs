@@ -115,7 +115,22 @@ impl Tile {
         p
     }
 
-    /// Parses a tile path, accepting only the canonical form.
+    /// The log positions (entry indexes) the tile covers, `start..end`: for an entry bundle the
+    /// entries it holds, for a hash tile the leaves under its hashes. `None` when the end does
+    /// not fit in a `u64`, i.e. for a tile no log can have (paths of such tiles do not parse).
+    pub fn positions(&self) -> Option<std::ops::Range<u64>> {
+        let first = self.index.checked_mul(TILE_WIDTH)?;
+        let last = first.checked_add(u64::from(self.width))?;
+        let shift = match self.level {
+            TileLevel::Entries => 0,
+            TileLevel::Hashes(l) => u32::from(l) * u32::from(TILE_HEIGHT),
+        };
+        let scale = 1u64.checked_shl(shift)?;
+        Some(first.checked_mul(scale)?..last.checked_mul(scale)?)
+    }
+
+    /// Parses a tile path, accepting only the canonical form and only tiles whose
+    /// [`positions`](Tile::positions) fit in a `u64`.
     pub fn parse_path(path: &str) -> Result<Tile, TileError> {
         use TileError::MalformedPath as M;
         let mut elems: Vec<&str> = path.split('/').collect();
@@ -178,15 +193,23 @@ impl Tile {
             .checked_mul(1000)
             .and_then(|n| n.checked_add(d))
             .ok_or(M("index overflows"))?;
-        Ok(Tile {
+        let tile = Tile {
             level,
             index: n,
             width,
-        })
+        };
+        if tile.positions().is_none() {
+            return Err(M("index beyond any log"));
+        }
+        if let TileLevel::Hashes(_) = level {
+            tile.hash_start()?;
+        }
+        Ok(tile)
     }
 
-    /// The storage indexes of the hashes in a hash tile.
-    pub fn hash_indexes(&self) -> Result<Vec<u64>, TileError> {
+    /// The tree level and first position of a hash tile's hashes, when the storage indexes of
+    /// its hashes are computable (positions below 2^56, tree levels below 56).
+    fn hash_start(&self) -> Result<(u8, u64), TileError> {
         let TileLevel::Hashes(l) = self.level else {
             return Err(TileError::NotAHashTile);
         };
@@ -199,6 +222,12 @@ impl Tile {
             .checked_mul(TILE_WIDTH)
             .filter(|&s| s < 1 << 56)
             .ok_or(TileError::MalformedPath("index out of range"))?;
+        Ok((tree_level, start))
+    }
+
+    /// The storage indexes of the hashes in a hash tile.
+    pub fn hash_indexes(&self) -> Result<Vec<u64>, TileError> {
+        let (tree_level, start) = self.hash_start()?;
         Ok((0..u64::from(self.width))
             .map(|i| stored_hash_index(tree_level, start + i))
             .collect())
@@ -367,7 +396,17 @@ mod tests {
             },
             Tile {
                 level: TileLevel::Entries,
-                index: u64::MAX,
+                index: (1 << 56) - 2,
+                width: 256,
+            },
+            Tile {
+                level: TileLevel::Entries,
+                index: (1 << 56) - 1,
+                width: 255,
+            },
+            Tile {
+                level: TileLevel::Hashes(5),
+                index: (1 << 16) - 2,
                 width: 256,
             },
         ] {
@@ -414,9 +453,39 @@ mod tests {
             "tile/entries/../../etc/passwd",
             "tile/0/+00",
             "tile/0/x018/x446/x744/x073/x709/x551/616",
+            // Indexes whose positions overflow a u64: these once parsed, and the entry
+            // bundle 2^56 wrapped around to bundle 0.
+            "tile/entries/x072/x057/x594/x037/x927/936.p/5",
+            "tile/entries/x072/x057/x594/x037/x927/935",
+            "tile/entries/x018/x446/x744/x073/x709/x551/615",
+            "tile/5/065/535",
+            "tile/5/x065/536.p/1",
+            "tile/1/x281/x474/x976/x710/656",
+            // A hash tile whose positions fit in a u64 but whose hashes' storage indexes do not
+            // (found by fuzzing: it parsed, and hash_indexes then failed).
+            "tile/0/x001/x234/x057/x594/x037/067",
+            "tile/0/x281/x474/x976/x710/656",
         ] {
             assert!(Tile::parse_path(p).is_err(), "accepted {p:?}");
         }
+    }
+
+    #[test]
+    fn positions_are_checked() {
+        let t = |level, index, width| Tile {
+            level,
+            index,
+            width,
+        };
+        assert_eq!(t(TileLevel::Entries, 2, 5).positions(), Some(512..517));
+        assert_eq!(
+            t(TileLevel::Hashes(1), 1, 256).positions(),
+            Some(65_536..131_072)
+        );
+        assert_eq!(t(TileLevel::Entries, 1 << 56, 5).positions(), None);
+        assert_eq!(t(TileLevel::Entries, (1 << 56) - 1, 256).positions(), None);
+        assert_eq!(t(TileLevel::Hashes(5), 1 << 16, 1).positions(), None);
+        assert_eq!(t(TileLevel::Hashes(7), 0, 256).positions(), None);
     }
 
     #[test]

@@ -6,10 +6,12 @@
 //! * `GET /ledger/tile/entries/<N>[.p/<W>]` — entry bundles;
 //! * `GET /ledger/key` — the verifier key (`name+hash+base64`).
 //!
-//! Full tiles never change: `Cache-Control: public, max-age=31536000,
-//! immutable`. Partial tiles grow: `no-cache`. The path is parsed and
-//! validated by `ledger::Tile::parse_path` (anything else, `..` included,
-//! is a 400); a tile beyond the log is a 404.
+//! Full tiles never change: `Cache-Control: private, max-age=31536000,
+//! immutable` (private: a shared cache must not hand them to a caller without
+//! a token). Partial tiles grow: `no-cache`. The path is parsed and validated
+//! by `ledger::Tile::parse_path` with checked arithmetic; anything that is
+//! not a canonical tile path (`..`, an index beyond any `u64` log) and a tile
+//! beyond the log are both a 404: no such tile.
 //!
 //! Readers: an account the policy lets read the ledger (`ledger.read`: the
 //! oversight role), or a witness token. Reads are not ledger entries: the
@@ -125,10 +127,9 @@ pub async fn key(State(state): State<AppState>, caller: Caller) -> Result<Respon
     params(("path" = String, Path, description = "`<L>/<N>[.p/<W>]` or `entries/<N>[.p/<W>]`, N in groups of `x001/` digits")),
     responses(
         (status = 200, description = "The tile's bytes", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 400, description = "Not a tile path", body = ErrorBody),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not a ledger reader", body = ErrorBody),
-        (status = 404, description = "Beyond the log", body = ErrorBody),
+        (status = 404, description = "Not a tile path, or beyond the log", body = ErrorBody),
     )
 )]
 pub async fn tile(
@@ -138,7 +139,7 @@ pub async fn tile(
 ) -> Result<Response, ApiError> {
     may_read(&state, &caller).await?;
     let tile = ledger::Tile::parse_path(&format!("tile/{path}"))
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_tile_path", e.to_string()))?;
+        .map_err(|e| ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string()))?;
     let data = state.svc().store().tile(&tile).await.map_err(|e| match e {
         store::StoreError::OutOfRange(m) => ApiError::new(StatusCode::NOT_FOUND, "not_found", m),
         e => ApiError::from(e),
@@ -146,7 +147,7 @@ pub async fn tile(
     let cache = if tile.is_partial() {
         "no-cache"
     } else {
-        "public, max-age=31536000, immutable"
+        "private, max-age=31536000, immutable"
     };
     Ok(bytes(data, "application/octet-stream", cache))
 }

@@ -1208,3 +1208,26 @@ pub async fn entity(
         .ok_or_else(|| YenteError::new(StatusCode::NOT_FOUND, "No such entity!"))?;
     Ok(Json(entity_response(entity)))
 }
+
+/// Decodes a `POST /match/{dataset}` body as [`match_entities`] does — the JSON, the batch
+/// limit, each example understood into the engine's query, null examples skipped — without a
+/// server or a caller. For the fuzz target `fuzz/fuzz_targets/yente_match.rs`; an error is the
+/// route's 400.
+pub fn decode_match_query(
+    body: &[u8],
+) -> Result<Vec<(String, EntityExample, screening::Query)>, YenteError> {
+    let request: EntityMatchQuery = serde_json::from_slice(body)
+        .map_err(|e| YenteError::bad_request(format!("Invalid JSON: {e}")))?;
+    if request.queries.len() > MAX_BATCH {
+        return Err(YenteError::bad_request(format!(
+            "Too many queries in one batch (limit: {MAX_BATCH})"
+        )));
+    }
+    let mut examples = Vec::new();
+    for (key, example) in &request.queries {
+        let Some(example) = example else { continue };
+        let (normalised, q) = understand(key, example)?;
+        examples.push((key.clone(), normalised, q));
+    }
+    Ok(examples)
+}

@@ -359,31 +359,26 @@ impl Store {
     /// them. Only tiles within the latest checkpoint exist.
     pub async fn tile(&self, tile: &Tile) -> Result<Vec<u8>, StoreError> {
         let size = self.ledger_stats().await?.size;
-        let width = u64::from(tile.width);
+        // Checked arithmetic (Tile::positions): an index near u64::MAX once wrapped around
+        // to the first bundle.
+        let beyond = || {
+            StoreError::OutOfRange(format!(
+                "{} is beyond the log's {size} entries",
+                tile.path()
+            ))
+        };
+        let positions = tile.positions().ok_or_else(beyond)?;
+        if positions.end > size {
+            return Err(beyond());
+        }
         match tile.level {
             TileLevel::Entries => {
-                let start = tile.index * ledger::tile::TILE_WIDTH;
-                let end = start + width;
-                if end > size {
-                    return Err(StoreError::OutOfRange(format!(
-                        "{} is beyond the log's {size} entries",
-                        tile.path()
-                    )));
-                }
-                let entries = self.entries(start, end).await?;
+                let entries = self.entries(positions.start, positions.end).await?;
                 encode_entry_bundle(&entries).map_err(|e| StoreError::Ledger(e.to_string()))
             }
-            TileLevel::Hashes(level) => {
+            TileLevel::Hashes(_) => {
                 // Hashes at tree level 8·L, index N·256 + i: the tile exists if
                 // its last hash is complete in the current tree.
-                let shift = 8 * u32::from(level);
-                let last = tile.index * ledger::tile::TILE_WIDTH + width;
-                if shift >= 64 || last.checked_shl(shift).is_none_or(|n| n > size) {
-                    return Err(StoreError::OutOfRange(format!(
-                        "{} is beyond the log's {size} entries",
-                        tile.path()
-                    )));
-                }
                 let indexes = tile
                     .hash_indexes()
                     .map_err(|e| StoreError::OutOfRange(e.to_string()))?;

@@ -18,6 +18,12 @@ use crate::{
 
 const DATASET: &str = "un_sc_sanctions";
 
+/// How deep elements may nest inside one record (the UN's records use three or four levels).
+/// Deeper nesting is refused for the whole file, lenient or not: without a bound, a hostile
+/// file of nested start tags grows the element stack and the record tree as far as the input
+/// goes, and dropping a tree a million levels deep overflows the thread's stack.
+const MAX_RECORD_DEPTH: usize = 64;
+
 /// One XML element of a record: its name, its text, its children and the line it starts on.
 #[derive(Debug, Default)]
 pub(crate) struct Node {
@@ -132,6 +138,16 @@ pub(crate) fn parse(file: SourceFile<'_>, options: Options) -> Result<Import, Er
                     seen_root = true;
                 }
                 if !stack.is_empty() || (depth == 3 && (name == "INDIVIDUAL" || name == "ENTITY")) {
+                    if stack.len() >= MAX_RECORD_DEPTH {
+                        let inside = stack.first().map_or("a record", |n| n.name.as_str());
+                        return Err(Error::at(
+                            file.name,
+                            lines.at(before),
+                            format!(
+                                "elements nested more than {MAX_RECORD_DEPTH} deep in {inside}"
+                            ),
+                        ));
+                    }
                     stack.push(Node {
                         name,
                         line: lines.at(before),

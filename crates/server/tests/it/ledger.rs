@@ -26,7 +26,7 @@ fn verify_served(w: &World, auth: &Auth<'_>, pinned: &NoteVerifier) -> u64 {
         let want_cache = if bundle.is_partial() {
             "no-cache"
         } else {
-            "public, max-age=31536000, immutable"
+            "private, max-age=31536000, immutable"
         };
         assert_eq!(
             r.header("cache-control"),

@@ -103,6 +103,35 @@ fn a_truncated_file_fails_even_when_lenient() {
     assert!(err.message.contains("INDIVIDUAL"), "{err}");
 }
 
+/// A record nested `levels` deep below its INDIVIDUAL element.
+fn nested(levels: usize) -> Vec<u8> {
+    format!(
+        "<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL><DATAID>1</DATAID>\
+         <FIRST_NAME>DEEP</FIRST_NAME>{}{}</INDIVIDUAL></INDIVIDUALS></CONSOLIDATED_LIST>",
+        "<A>".repeat(levels),
+        "</A>".repeat(levels)
+    )
+    .into_bytes()
+}
+
+#[test]
+fn deep_nesting_is_refused_not_a_stack_overflow() {
+    // Issue 10 (RELIABILITY.md): without a depth limit, a record nested 200,000 deep was built
+    // into a tree whose drop overflowed the stack and aborted the process.
+    for lenient in [false, true] {
+        let err = import(&nested(200_000), lenient).unwrap_err();
+        assert!(
+            err.message
+                .contains("nested more than 64 deep in INDIVIDUAL"),
+            "{err}"
+        );
+        assert_eq!(err.line, Some(1));
+    }
+    // Real records nest three or four levels; a few more are still fine.
+    let import = import(&nested(60), false).unwrap();
+    assert_eq!(import.entities.len(), 1);
+}
+
 proptest! {
     #[test]
     fn cut_fixture_before_its_end_is_an_error(cut in 0usize..4000, lenient: bool) {
