@@ -331,7 +331,7 @@ pub fn variant(
         }
         "abbreviation" if !person => {
             let long: Vec<usize> = (0..words.len())
-                .filter(|&i| letters(&words[i]) >= 6)
+                .filter(|&i| letters(&words[i]) >= 6 && words[i].chars().all(char::is_alphabetic))
                 .collect();
             let &i = pick(rng, &long)?;
             let mut w = words.clone();
@@ -639,17 +639,14 @@ pub fn nickname_table(root: &Path) -> Option<(PathBuf, HashMap<String, Vec<Strin
     let path = py.join("site-packages/nicknames/names.csv");
     let text = fs::read_to_string(&path).ok()?;
     let mut map: HashMap<String, Vec<String>> = HashMap::new();
-    for line in text.lines() {
+    // `name1,relationship,name2`, relationship `has_nickname`.
+    for line in text.lines().skip(1) {
         let f: Vec<&str> = line.split(',').map(str::trim).collect();
-        if f.len() < 2 {
-            continue;
+        if f.len() == 3 && f[1] == "has_nickname" && !f[2].is_empty() {
+            map.entry(f[0].to_lowercase())
+                .or_default()
+                .push(f[2].to_lowercase());
         }
-        map.entry(f[0].to_lowercase()).or_default().extend(
-            f[1..]
-                .iter()
-                .filter(|s| !s.is_empty())
-                .map(|s| s.to_lowercase()),
-        );
     }
     Some((path, map))
 }
@@ -786,9 +783,12 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let sdn = load_list(&d.join("lists/ofac-sdn-2021"))?;
     let un = load_list(&d.join("lists/un"))?;
     let people = crate::read_people(&d.join("eval/negatives_us.csv"))?;
+    // Latin-script given names only: a name part in another script inside a Latin name is not a
+    // variation applicants produce.
     let mut given: Vec<String> = people
         .iter()
         .filter_map(|p| p.name.split_whitespace().next().map(str::to_owned))
+        .filter(|g| g.len() >= 3 && g.chars().all(|c| c.is_ascii_alphabetic()))
         .collect();
     given.sort();
     given.dedup();
@@ -885,15 +885,13 @@ fn negatives(d: &Path, people: &[crate::Person]) -> anyhow::Result<()> {
         let hit = index.search(&q, &params).first().map(|m| m.is_match);
         if hit == Some(true) {
             name_only += 1;
-            if examples.len() < 10 {
-                let m = &index.search(&q, &params)[0];
-                examples.push(format!(
-                    "  {} → {} {:.3}",
-                    p.name,
-                    m.entity.caption(),
-                    m.score
-                ));
-            }
+            let m = &index.search(&q, &params)[0];
+            examples.push(format!(
+                "  {} → {} {:.3}",
+                p.name,
+                m.entity.caption(),
+                m.score
+            ));
         }
         let mut q = q;
         q.schema = Some(Schema::Person);
@@ -917,7 +915,9 @@ fn negatives(d: &Path, people: &[crate::Person]) -> anyhow::Result<()> {
         100.0 * name_only as f64 / n,
         100.0 * with_facts as f64 / n
     );
-    println!("{}\n", examples.join("\n"));
+    let path = crate::work_dir()?.join("negatives.name-only-alerts.txt");
+    fs::write(&path, examples.join("\n"))?;
+    println!("(listed in {})\n", path.display());
 
     let sdn = Index::build(load_list(&d.join("lists/ofac-sdn-2021"))?);
     let mut r = csv::Reader::from_path(d.join("eval/sdn_queries.csv")).context("sdn_queries")?;
