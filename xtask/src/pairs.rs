@@ -22,7 +22,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, bail};
@@ -384,6 +384,33 @@ fn cortina_compare(bin: &Path, input: &Path, output: &Path) -> anyhow::Result<()
     Ok(())
 }
 
+/// Scores the pairs inside this process the way `cortina compare` does (a one-entity index of the
+/// right-hand name, the left-hand name as the query, the pair's schema): for quick iterations
+/// (`--engine`), without building the CLI.
+fn engine_compare(pairs: &[Pair]) -> HashMap<String, f64> {
+    let params = screening::Params {
+        cutoff: 0.0,
+        limit: 1,
+        ..screening::Params::default()
+    };
+    pairs
+        .iter()
+        .map(|p| {
+            let schema = Schema::parse(p.schema).unwrap_or(Schema::LegalEntity);
+            let mut e = Entity::new("right", schema, "compare");
+            e.add_name(&p.right, NameKind::Primary);
+            let index = screening::Index::build(vec![e]);
+            let mut q = screening::Query::name(p.left.clone());
+            q.schema = Some(schema);
+            let score = index
+                .search(&q, &params)
+                .first()
+                .map_or(0.0, |m| f64::from(m.score));
+            (p.id.clone(), (score * 10_000.0).round() / 10_000.0)
+        })
+        .collect()
+}
+
 fn nk_compare(root: &Path, input: &Path, output: &Path) -> anyhow::Result<bool> {
     let py = root.join("target/nk/bin/python3");
     if !py.exists() {
@@ -414,7 +441,12 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let skip_nk = args.iter().any(|a| a == "--no-nomenklatura");
     let d = crate::shared()?;
     let root = crate::root();
-    let bin = crate::cortina_bin()?;
+    let in_process = args.iter().any(|a| a == "--engine");
+    let bin = if in_process {
+        PathBuf::new()
+    } else {
+        crate::cortina_bin()?
+    };
     let work = crate::work_dir()?;
 
     println!("# labelled pairs: cortina compare vs nomenklatura logic-v2 (seed {seed})\n");
@@ -427,9 +459,13 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         let pairs = list_pairs(&lists, &people, seed);
         let input = work.join("pairs.csv");
         write_csv(&input, &pairs)?;
-        let cout = work.join("pairs.cortina.jsonl");
-        cortina_compare(&bin, &input, &cout)?;
-        let cs = read_scores(&cout)?;
+        let cs = if in_process {
+            engine_compare(&pairs)
+        } else {
+            let cout = work.join("pairs.cortina.jsonl");
+            cortina_compare(&bin, &input, &cout)?;
+            read_scores(&cout)?
+        };
         let nout = work.join("pairs.nk.jsonl");
         let ns = if !skip_nk && nk_compare(&root, &input, &nout)? {
             Some(read_scores(&nout)?)
@@ -479,15 +515,35 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let pairs = arabic_pairs(&dict, seed);
     let input = work.join("arabic_pairs.csv");
     write_csv(&input, &pairs)?;
-    let cout = work.join("arabic_pairs.cortina.jsonl");
-    cortina_compare(&bin, &input, &cout)?;
-    let cs = read_scores(&cout)?;
+    let cs = if in_process {
+        engine_compare(&pairs)
+    } else {
+        let cout = work.join("arabic_pairs.cortina.jsonl");
+        cortina_compare(&bin, &input, &cout)?;
+        read_scores(&cout)?
+    };
     let nout = work.join("arabic_pairs.nk.jsonl");
     let ns = if !skip_nk && nk_compare(&root, &input, &nout)? {
         Some(read_scores(&nout)?)
     } else {
         None
     };
+    // Misses of the tuning split, to read while tuning (never the held-out split's).
+    let mut misses = String::new();
+    for p in pairs.iter().filter(|p| p.split == Split::Tuning) {
+        let sc = cs.get(&p.id).copied().unwrap_or(0.0);
+        if p.label != (sc >= f64::from(screening::DEFAULT_THRESHOLD)) {
+            let _ = writeln!(
+                misses,
+                "{} {:.3}\t{}\t{}",
+                u8::from(p.label),
+                sc,
+                p.left,
+                p.right
+            );
+        }
+    }
+    fs::write(work.join("arabic_pairs.tuning-misses.txt"), misses)?;
     let mut m: Vec<(&str, &HashMap<String, f64>, f64)> =
         vec![("cortina", &cs, f64::from(screening::DEFAULT_THRESHOLD))];
     if let Some(ns) = &ns {

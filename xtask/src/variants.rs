@@ -919,18 +919,60 @@ fn negatives(d: &Path, people: &[crate::Person]) -> anyhow::Result<()> {
     fs::write(&path, examples.join("\n"))?;
     println!("(listed in {})\n", path.display());
 
+    // The dev set, in this process (name-only queries, default parameters, as `cargo xtask
+    // eval` screens them through the CLI): recall@k of the expected entity, and alerted as
+    // `eval` counts it (any entity at or above the threshold).
     let sdn = Index::build(load_list(&d.join("lists/ofac-sdn-2021"))?);
     let mut r = csv::Reader::from_path(d.join("eval/sdn_queries.csv")).context("sdn_queries")?;
+    let ranked = Params {
+        cutoff: 0.0,
+        limit: 10,
+        ..Params::default()
+    };
+    let mut kinds: Vec<(String, Tally)> = Vec::new();
+    let mut pos = Tally::default();
     let (mut n, mut alerted) = (0, 0);
     for rec in r.records() {
         let rec = rec?;
-        if rec.get(2) != Some("neg_hard") {
-            continue;
+        let (name, uid, kind) = (
+            rec.get(0).unwrap_or(""),
+            rec.get(1).unwrap_or(""),
+            rec.get(2).unwrap_or(""),
+        );
+        let found = sdn.search(&Query::name(name.to_owned()), &ranked);
+        let al = found.iter().any(|m| m.is_match);
+        if kind == "neg_hard" {
+            n += 1;
+            alerted += usize::from(al);
         }
-        n += 1;
-        let q = Query::name(rec.get(0).unwrap_or("").to_owned());
-        alerted += usize::from(sdn.search(&q, &params).first().is_some_and(|m| m.is_match));
+        let i = match kinds.iter().position(|(k, _)| k == kind) {
+            Some(i) => i,
+            None => {
+                kinds.push((kind.to_owned(), Tally::default()));
+                kinds.len() - 1
+            }
+        };
+        let t = &mut kinds[i].1;
+        t.n += 1;
+        t.alerted += usize::from(al);
+        if !uid.is_empty() {
+            let want = format!("ofac-{uid}");
+            let rank = found.iter().position(|m| m.entity.id == want);
+            t.hit1 += usize::from(rank == Some(0));
+            t.hit10 += usize::from(rank.is_some());
+            pos.n += 1;
+            pos.hit1 += usize::from(rank == Some(0));
+            pos.hit10 += usize::from(rank.is_some());
+            pos.alerted += usize::from(al);
+        }
     }
+    println!("## dev set: sdn_queries.csv vs ofac-sdn-2021, in process\n");
+    println!("| kind | n | recall@1 | recall@10 | alerted |");
+    println!("|---|---|---|---|---|");
+    for (k, t) in &kinds {
+        println!("{}", t.row(k));
+    }
+    println!("{}\n", pos.row("**all positives**"));
     println!(
         "sdn_queries.csv neg_hard vs ofac-sdn-2021: {alerted} of {n} ({:.2}%)\n",
         100.0 * alerted as f64 / n.max(1) as f64
