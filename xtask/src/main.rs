@@ -8,7 +8,12 @@
 //!   benchmark (fixed seed: the same file every time, no repeated rows);
 //! - `bench-batch [--rows N]` — the batch speed and peak memory of `cortina screen` on generated
 //!   rows against the full list set, and the cold import + index build time;
-//! - `bench-engine` — single-query latency percentiles inside the engine (no CLI, one thread).
+//! - `bench-engine` — single-query latency percentiles inside the engine (no CLI, one thread);
+//! - `variants [--split tuning|heldout|both] [--per-kind N] [--seed S]` — our own variation
+//!   evaluation with a tuning and a held-out split ([`variants`]);
+//! - `pairs [--split tuning|heldout|both]` — labelled name pairs from the lists, scored by
+//!   `cortina compare` and by nomenklatura's logic-v2 side by side, and the Arabic↔Latin pairs
+//!   ([`pairs`]).
 //!
 //! The data sets live in `../shared/data` beside the project (or `$CORTINA_SHARED_DATA`); the
 //! commands say so and stop when it is missing. `$CORTINA_BIN` runs an already built `cortina`
@@ -24,6 +29,8 @@ use anyhow::{Context, bail};
 
 mod congress;
 mod floors;
+mod pairs;
+mod variants;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -46,9 +53,11 @@ fn main() -> anyhow::Result<()> {
             bench_batch(rows)
         }
         Some("bench-engine") => bench_engine(),
+        Some("variants") => variants::run(&args[1..]),
+        Some("pairs") => pairs::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask (eval | gen-queries --rows N --seed S --out FILE | bench-batch [--rows N] | bench-engine)"
+                "usage: cargo xtask (eval | gen-queries --rows N --seed S --out FILE | bench-batch [--rows N] | bench-engine | variants [--split tuning|heldout|both] | pairs [--split tuning|heldout|both])"
             );
             std::process::exit(2);
         }

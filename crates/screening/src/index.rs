@@ -32,10 +32,35 @@ use foldhash::fast::FixedState;
 use watchlist::{Entity, Gender, NameKind, PartialDate, Schema};
 
 use crate::distance::osa_bounded;
-use crate::text::{name_forms, skeleton};
+use crate::text::{is_particle, name_forms, nickname_ambiguity, nicknames, skeleton};
 
 /// Token pairs less similar than this count as not matching at all.
 pub const TOKEN_FLOOR: f32 = 0.75;
+
+/// The similarity of a given name and its nickname (robert / bob) when the nickname stands for
+/// at most two formal names: strong evidence, less than the same name.
+pub(crate) const NICKNAME_SIMILARITY: f32 = 0.85;
+/// The similarity of a name and a nickname that stands for three formal names or more (al, ron,
+/// tina): weak evidence, just above the token floor.
+pub(crate) const AMBIGUOUS_NICKNAME_SIMILARITY: f32 = 0.78;
+
+/// The largest weight of a name particle (al, bin, de, van...): it says little about who is
+/// meant, however rare it is in the lists.
+pub(crate) const PARTICLE_WEIGHT: f32 = 0.3;
+
+/// The largest weight of a single letter (an initial): it says little.
+pub(crate) const INITIAL_WEIGHT: f32 = 0.2;
+
+/// Caps the weight of tokens that say little whatever their frequency (see above).
+pub(crate) fn cap_weight(token: &str, w: f32) -> f32 {
+    if token.len() == 1 {
+        w.min(INITIAL_WEIGHT)
+    } else if is_particle(token) {
+        w.min(PARTICLE_WEIGHT)
+    } else {
+        w
+    }
+}
 
 /// A dictionary token's id.
 pub(crate) type TokenId = u32;
@@ -87,6 +112,9 @@ pub struct Index {
     pub(crate) weak: HashMap<u64, Vec<u32>, FixedState>,
     /// Normalised identifier number → entities.
     pub(crate) id_numbers: HashMap<String, Vec<u32>, FixedState>,
+    /// Hashes of the proper prefixes (3 bytes or more) of the tokens strong forms use: a query
+    /// token found here but not in the dictionary may be a shortened name.
+    pub(crate) prefixes: HashMap<u64, (), FixedState>,
     /// Names prepared for the OFAC algorithm, built on first use.
     pub(crate) ofac_names: crate::ofac::OfacNames,
 }
@@ -155,7 +183,13 @@ pub(crate) fn skeleton_credit(len: usize) -> f32 {
 
 /// The similarity of a query token and a dictionary token, or 0 below [`TOKEN_FLOOR`];
 /// `same_skeleton` is the length of their common skeleton, or 0 when the skeletons differ.
-pub(crate) fn token_similarity(q: &str, t: &str, same_skeleton: usize) -> f32 {
+/// `q_nicknames` is [`nicknames`]`(q)`, looked up once per query token by the caller.
+pub(crate) fn token_similarity(
+    q: &str,
+    t: &str,
+    same_skeleton: usize,
+    q_nicknames: &[&str],
+) -> f32 {
     if q == t {
         return 1.0;
     }
@@ -169,17 +203,33 @@ pub(crate) fn token_similarity(q: &str, t: &str, same_skeleton: usize) -> f32 {
     // letter (Mohammed / Muhammad), or when one of them has no vowels to compare (a
     // transliteration from Arabic or Hebrew script: mhmd, hsn, msh).
     let abjad = vowelless(q) || vowelless(t);
+    // Doubled letters are a spelling choice (Hassan / Hasan; Arabic script leaves the doubling
+    // unwritten): the letter-by-letter check compares the tokens with doubles collapsed.
     let plausible = same_skeleton > 0
         && (abjad
             || (same_skeleton >= 3
-                && osa_bounded(q.as_bytes(), t.as_bytes(), longest * 2 / 5).is_some()));
+                && osa_bounded(&undouble(q), &undouble(t), longest * 2 / 5).is_some()));
     let phon = if plausible {
         skeleton_credit(same_skeleton)
     } else {
         0.0
     };
-    let s = edit.max(phon);
+    let mut s = edit.max(phon);
+    if s < NICKNAME_SIMILARITY && q_nicknames.contains(&t) {
+        s = match nickname_ambiguity(q, t) {
+            0 => s,
+            1 | 2 => NICKNAME_SIMILARITY,
+            _ => s.max(AMBIGUOUS_NICKNAME_SIMILARITY),
+        };
+    }
     if s >= TOKEN_FLOOR { s } else { 0.0 }
+}
+
+/// The token with each run of a repeated letter written once.
+fn undouble(t: &str) -> Vec<u8> {
+    let mut out: Vec<u8> = t.bytes().collect();
+    out.dedup();
+    out
 }
 
 /// True when a token has no vowels after its first letter (abjad transliterations: mhmd, hsn).
@@ -278,7 +328,8 @@ impl Index {
         let n = forms.len().max(2) as f32;
         let weights: Vec<f32> = df
             .iter()
-            .map(|&d| token_weight(d.max(1) as f32, n))
+            .zip(&tokens)
+            .map(|(&d, t)| cap_weight(t, token_weight(d.max(1) as f32, n)))
             .collect();
         for form in &mut forms {
             form.weight = form.tokens.iter().map(|&t| weights[t as usize]).sum();
@@ -308,11 +359,15 @@ impl Index {
         let mut pairs: Vec<(u64, TokenId)> = Vec::new();
         let mut skeletons: HashMap<u64, Vec<TokenId>, FixedState> = HashMap::with_hasher(hasher());
         let mut token_skeletons = vec![(0u64, 0u8); tokens.len()];
+        let mut prefixes: HashMap<u64, (), FixedState> = HashMap::with_hasher(hasher());
         for (t, token) in tokens.iter().enumerate() {
             let sk = skeleton(token);
             token_skeletons[t] = (hash_bytes(sk.as_bytes()), sk.len().min(255) as u8);
             if df[t] == 0 {
                 continue;
+            }
+            for end in 3..token.len() {
+                prefixes.insert(hash_bytes(&token.as_bytes()[..end]), ());
             }
             for_each_deletion(token.as_bytes(), |h| pairs.push((h, t as TokenId)));
             if sk.len() >= 2 {
@@ -353,8 +408,61 @@ impl Index {
             skeletons,
             weak,
             id_numbers,
+            prefixes,
             ofac_names: Default::default(),
         }
+    }
+
+    /// True when `token` (not itself in the dictionary) is a proper prefix of a dictionary token
+    /// of a strong name, or is a single letter: it may stand for a longer name (an initial, a
+    /// truncated given name).
+    pub(crate) fn may_abbreviate(&self, token: &str) -> bool {
+        token.len() == 1
+            || (token.len() >= 3
+                && !self.token_ids.contains_key(token)
+                && self.prefixes.contains_key(&hash_bytes(token.as_bytes())))
+    }
+
+    /// True when the dictionary token is used by a strong name (weak aliases are matched only
+    /// exactly).
+    pub(crate) fn in_strong(&self, t: TokenId) -> bool {
+        !self.postings_of(t).is_empty()
+    }
+
+    /// The token lists a query name is compared as: its [`name_forms`], and for each form the
+    /// forms in which two adjacent tokens are joined, or a token is split in two, where the
+    /// result is made of dictionary tokens (compound names written as one word or two:
+    /// "Abdul Rahman" / "Abdulrahman").
+    pub(crate) fn query_forms(&self, name: &str) -> Vec<Vec<String>> {
+        let base = name_forms(name);
+        let mut out = base.clone();
+        let known = |t: &str| self.token_ids.get(t).is_some_and(|&id| self.in_strong(id));
+        for form in &base {
+            for i in 0..form.len() {
+                if i + 1 < form.len() {
+                    let joined = format!("{}{}", form[i], form[i + 1]);
+                    if known(&joined) {
+                        let mut f = form.clone();
+                        f[i] = joined;
+                        f.remove(i + 1);
+                        push_new(&mut out, f);
+                    }
+                }
+                let t = &form[i];
+                if t.len() >= 6 {
+                    for k in 3..=t.len() - 3 {
+                        if known(&t[..k]) && known(&t[k..]) {
+                            let mut f = form.clone();
+                            f[i] = t[k..].to_owned();
+                            f.insert(i, t[..k].to_owned());
+                            push_new(&mut out, f);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The snapshot's content hash (hex SHA-256 of the canonical encoding of its entities).
@@ -395,6 +503,7 @@ impl Index {
         out.clear();
         let q_skel = skeleton(query);
         let q_skel_hash = hash_bytes(q_skel.as_bytes());
+        let q_nicks = nicknames(query);
         let check = |t: TokenId, out: &mut Vec<(TokenId, f32)>| {
             if out.iter().any(|&(u, _)| u == t) {
                 return;
@@ -406,7 +515,7 @@ impl Index {
             } else {
                 0
             };
-            let s = token_similarity(query, token, same);
+            let s = token_similarity(query, token, same, q_nicks);
             if s > 0.0 {
                 out.push((t, s));
             }
@@ -425,11 +534,24 @@ impl Index {
                 check(t, out);
             }
         }
+        for nick in nicknames(query) {
+            if let Some(&t) = self.token_ids.get(*nick)
+                && self.in_strong(t)
+            {
+                check(t, out);
+            }
+        }
     }
 
     /// True when entity `e` may be what a query of `schema` looks for.
     pub(crate) fn schema_ok(&self, e: u32, schema: Option<Schema>) -> bool {
         schema.is_none_or(|s| self.entities[e as usize].schema.compatible_with(s))
+    }
+}
+
+fn push_new(forms: &mut Vec<Vec<String>>, form: Vec<String>) {
+    if !forms.contains(&form) {
+        forms.push(form);
     }
 }
 

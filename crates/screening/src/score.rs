@@ -30,8 +30,8 @@ use std::collections::HashMap;
 use watchlist::{DatePrecision, Entity, Gender, NameKind, PartialDate, Schema};
 
 use crate::distance::osa_bounded;
-use crate::index::{Index, TokenId, normalize_id, sorted_key};
-use crate::text::name_forms;
+use crate::index::{Index, TOKEN_FLOOR, TokenId, cap_weight, normalize_id, sorted_key};
+use crate::text::nickname_related;
 
 /// The default match threshold of the cortina algorithm.
 pub const DEFAULT_THRESHOLD: f32 = 0.80;
@@ -41,6 +41,12 @@ pub const OFAC_DEFAULT_THRESHOLD: f32 = 0.80;
 const MAX_BONUS: f32 = 0.07;
 /// How much an unmatched list token counts against the score, relative to a query token.
 const UNMATCHED_LIST_FACTOR: f32 = 0.6;
+/// The similarity credited to a query initial and a list name that starts with it ("J." /
+/// "Jose"): little evidence, and below the token floor, so it never makes a candidate by itself.
+const INITIAL_SIMILARITY: f32 = 0.6;
+/// The similarity credited to a shortened query name (not itself a known name) and a list name
+/// it begins ("Moham" / "Mohammed"); below the token floor, like the initial.
+const PREFIX_SIMILARITY: f32 = 0.7;
 
 /// Which scoring algorithm to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -152,6 +158,10 @@ pub enum PairKind {
     Edit(u8),
     /// Same consonant skeleton (a spelling variant: Mohammed / Muhammad).
     Phonetic,
+    /// A nickname and its formal name (Bob / Robert).
+    Nickname,
+    /// An initial or a shortened name and the name it begins (J. / Jose, Moham / Mohammed).
+    Abbreviation,
     /// Jaro-Winkler similarity (OFAC algorithm).
     JaroWinkler,
     /// Same Soundex code (OFAC algorithm).
@@ -165,6 +175,8 @@ impl PairKind {
             PairKind::Exact => "exact",
             PairKind::Edit(_) => "edit",
             PairKind::Phonetic => "phonetic",
+            PairKind::Nickname => "nickname",
+            PairKind::Abbreviation => "abbreviation",
             PairKind::JaroWinkler => "jaro_winkler",
             PairKind::Soundex => "soundex",
         }
@@ -230,6 +242,11 @@ struct PreparedForm {
     sims: Vec<Vec<(TokenId, f32)>>,
     weights: Vec<f32>,
     total_weight: f32,
+    /// For each token: the similarity it gets as an abbreviation of a list token (an initial,
+    /// a shortened name), or 0 when it is no abbreviation.
+    abbrev: Vec<f32>,
+    /// The most the abbreviations can add to the numerator of the score: part of the bound.
+    abbrev_bound: f32,
 }
 
 /// The best alignment found for an entity.
@@ -268,26 +285,17 @@ impl Index {
         let mut out = Vec::with_capacity(query.names.len());
         for name in &query.names {
             let mut forms = Vec::new();
-            for tokens in name_forms(name) {
+            for tokens in self.query_forms(name) {
                 let mut sims = Vec::with_capacity(tokens.len());
-                let mut weights = Vec::with_capacity(tokens.len());
                 for t in &tokens {
                     let s = cache.entry(t.clone()).or_insert_with(|| {
                         let mut v = Vec::new();
                         self.similar_tokens(t, &mut v);
                         v
                     });
-                    let w = self.query_token_weight(t, s);
                     sims.push(s.clone());
-                    weights.push(w);
                 }
-                let total_weight = weights.iter().sum();
-                forms.push(PreparedForm {
-                    tokens,
-                    sims,
-                    weights,
-                    total_weight,
-                });
+                forms.push(self.prepared_form(tokens, sims));
             }
             out.push(PreparedName {
                 name: name.clone(),
@@ -297,10 +305,47 @@ impl Index {
         out
     }
 
+    /// A query form with its tokens' similar dictionary tokens, weights and abbreviations.
+    fn prepared_form(&self, tokens: Vec<String>, sims: Vec<Vec<(TokenId, f32)>>) -> PreparedForm {
+        let weights: Vec<f32> = tokens
+            .iter()
+            .zip(&sims)
+            .map(|(t, s)| self.query_token_weight(t, s))
+            .collect();
+        let abbrev: Vec<f32> = tokens
+            .iter()
+            .map(|t| {
+                if !self.may_abbreviate(t) {
+                    0.0
+                } else if t.len() == 1 {
+                    INITIAL_SIMILARITY
+                } else {
+                    PREFIX_SIMILARITY
+                }
+            })
+            .collect();
+        // A list token's weight is at most 1.
+        let abbrev_bound = abbrev
+            .iter()
+            .zip(&weights)
+            .map(|(s, w)| s * (w + 1.0))
+            .sum();
+        PreparedForm {
+            total_weight: weights.iter().sum(),
+            tokens,
+            sims,
+            weights,
+            abbrev,
+            abbrev_bound,
+        }
+    }
+
     /// A query token's weight: its own when it is in the dictionary, else that of its most
-    /// similar dictionary token (ties to the lower id), else 1 (an unknown token is rare).
+    /// similar dictionary token (ties to the lower id), else 1 (an unknown token is rare);
+    /// at most the cap of initials and particles.
     fn query_token_weight(&self, token: &str, sims: &[(TokenId, f32)]) -> f32 {
-        self.token_ids
+        let w = self
+            .token_ids
             .get(token)
             .map(|&id| self.weights[id as usize])
             .or_else(|| {
@@ -308,7 +353,8 @@ impl Index {
                     .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
                     .map(|&(id, _)| self.weights[id as usize])
             })
-            .unwrap_or(1.0)
+            .unwrap_or(1.0);
+        cap_weight(token, w)
     }
 
     fn search_cortina(&self, query: &Query, params: &Params) -> Vec<Match<'_>> {
@@ -347,8 +393,8 @@ impl Index {
                     for &f in &scratch.touched {
                         let acc = std::mem::replace(&mut scratch.acc[f as usize], 0.0);
                         let list_form = &self.forms[f as usize];
-                        let bound =
-                            acc / (form.total_weight + UNMATCHED_LIST_FACTOR * list_form.weight);
+                        let bound = (acc + form.abbrev_bound)
+                            / (form.total_weight + UNMATCHED_LIST_FACTOR * list_form.weight);
                         if bound.min(1.0) < prune_below
                             || !self.schema_ok(list_form.entity, query.schema)
                         {
@@ -514,6 +560,27 @@ impl Index {
             matched_lw += wl;
             chosen.push((i, j, s));
         }
+        // Initials and shortened names left over meet the first free list token they begin.
+        if chosen.len() < qf.tokens.len() {
+            for (i, &s) in qf.abbrev.iter().enumerate() {
+                if s == 0.0 || i >= 64 || used_q & (1 << i) != 0 {
+                    continue;
+                }
+                let q = qf.tokens[i].as_bytes();
+                let found = list.tokens.iter().enumerate().find(|&(j, &lt)| {
+                    let l = self.tokens[lt as usize].as_bytes();
+                    j < 64 && used_l & (1 << j) == 0 && l.len() > q.len() && l.starts_with(q)
+                });
+                if let Some((j, &lt)) = found {
+                    used_q |= 1 << i;
+                    used_l |= 1 << j;
+                    let wl = self.weights[lt as usize];
+                    num += s * (qf.weights[i] + wl);
+                    matched_lw += wl;
+                    chosen.push((i, j, s));
+                }
+            }
+        }
         let unmatched_lw = (list.weight - matched_lw).max(0.0);
         // A list token the query leaves out (a middle name the applicant omitted) costs half;
         // but when the query also has a token of its own, the two names disagree, and it costs
@@ -622,6 +689,10 @@ impl Index {
                 let l = self.tokens[lf.tokens[j] as usize].to_string();
                 let kind = if q == l {
                     PairKind::Exact
+                } else if s < TOKEN_FLOOR {
+                    PairKind::Abbreviation
+                } else if nickname_related(&q, &l) && s <= crate::index::NICKNAME_SIMILARITY {
+                    PairKind::Nickname
                 } else if let Some(d) =
                     osa_bounded(q.as_bytes(), l.as_bytes(), q.len().max(l.len()) / 4)
                         .filter(|&d| 1.0 - d as f32 / q.len().max(l.len()) as f32 >= s - 1e-6)
@@ -796,9 +867,8 @@ impl Index {
         use crate::text::skeleton;
         let mut out: HashMap<u32, f32> = HashMap::new();
         for name in &query.names {
-            for tokens in name_forms(name) {
+            for tokens in self.query_forms(name) {
                 let mut sims = Vec::new();
-                let mut weights = Vec::new();
                 for t in &tokens {
                     let sk = skeleton(t);
                     let skh = hash_bytes(sk.as_bytes());
@@ -814,22 +884,14 @@ impl Index {
                         } else {
                             0
                         };
-                        let s = token_similarity(t, token, same);
+                        let s = token_similarity(t, token, same, crate::text::nicknames(t));
                         if s > 0.0 {
                             v.push((id as TokenId, s));
                         }
                     }
-                    let w = self.query_token_weight(t, &v);
                     sims.push(v);
-                    weights.push(w);
                 }
-                let total_weight = weights.iter().sum();
-                let form = PreparedForm {
-                    tokens,
-                    sims,
-                    weights,
-                    total_weight,
-                };
+                let form = self.prepared_form(tokens, sims);
                 for (f, list_form) in self.forms.iter().enumerate() {
                     if list_form.kind == NameKind::Weak {
                         continue;

@@ -21,6 +21,9 @@
 //! letters, vowels and the semi-vowels w and y). Mohammed, Muhammad and Mohamed all fold to `mhmd`;
 //! Arabic محمد transliterates to `mhmd` too. No table of particular names is involved.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use unicode_normalization::UnicodeNormalization;
 
 use crate::translit;
@@ -147,10 +150,72 @@ const STOPWORDS: &[&str] = &[
 
 /// Particles that are written both apart from and joined to the following word.
 const PARTICLES: &[&str] = &[
-    "al", "el", "ul", "ad", "ar", "as", "at", "an", "az", "ash", "bin", "ben", "ibn", "bint",
-    "abu", "abou", "abd", "abdel", "abdul", "abdal", "de", "del", "della", "der", "den", "di",
-    "da", "dos", "das", "du", "la", "le", "van", "von", "mac", "mc", "st", "san", "santa",
+    "al", "el", "ul", "ad", "ar", "as", "at", "an", "az", "ash", "bin", "ben", "ibn", "bint", "bn",
+    "abn", "abu", "abou", "abd", "abdel", "abdul", "abdal", "de", "del", "della", "der", "den",
+    "di", "da", "dos", "das", "du", "la", "le", "van", "von", "mac", "mc", "st", "san", "santa",
 ];
+
+/// The nickname table: one line per formal name, `formal nick1 nick2 ...` (see
+/// `nicknames.LICENSE.txt`: derived from the Apache-2.0 `nicknames` dataset, general data about
+/// English given names, not about anyone on a list).
+const NICKNAMES: &str = include_str!("nicknames.txt");
+
+/// The nickname table read once: each name with the names it is directly related to (formal ↔
+/// nickname), and for each nickname the number of formal names it stands for.
+struct Nicknames {
+    related: HashMap<&'static str, Vec<&'static str>>,
+    formals: HashMap<&'static str, usize>,
+}
+
+fn nickname_table() -> &'static Nicknames {
+    static TABLE: OnceLock<Nicknames> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut related: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+        let mut formals: HashMap<&'static str, usize> = HashMap::new();
+        for line in NICKNAMES.lines().filter(|l| !l.starts_with('#')) {
+            let mut words = line.split_ascii_whitespace();
+            let Some(formal) = words.next() else { continue };
+            for nick in words {
+                related.entry(formal).or_default().push(nick);
+                related.entry(nick).or_default().push(formal);
+                *formals.entry(nick).or_default() += 1;
+            }
+        }
+        for v in related.values_mut() {
+            v.sort_unstable();
+            v.dedup();
+        }
+        Nicknames { related, formals }
+    })
+}
+
+/// The names directly related to `token` as formal name and nickname (robert → bob, rob...;
+/// bob → robert), from the nickname table.
+pub fn nicknames(token: &str) -> &'static [&'static str] {
+    nickname_table()
+        .related
+        .get(token)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// True when one token is a nickname of the other.
+pub fn nickname_related(a: &str, b: &str) -> bool {
+    a.len() >= 2 && b.len() >= 2 && nicknames(a).contains(&b)
+}
+
+/// How many formal names the nickname side of a related pair stands for (al: alan, albert,
+/// alexander...; mike: michael): the more, the less the pair says. 0 when unrelated.
+pub fn nickname_ambiguity(a: &str, b: &str) -> usize {
+    if !nickname_related(a, b) {
+        return 0;
+    }
+    let t = nickname_table();
+    let fa = t.formals.get(a).copied().unwrap_or(0);
+    let fb = t.formals.get(b).copied().unwrap_or(0);
+    // The nickname is the side that is a nickname of the other (either may also be a formal
+    // name of its own); take the more ambiguous reading.
+    fa.max(fb).max(1)
+}
 
 /// True when the lower-case ASCII token is an honorific, a legal form or a function word.
 pub fn is_stopword(token: &str) -> bool {
@@ -211,7 +276,36 @@ pub fn tokenize(latin: &str) -> Vec<String> {
     if !current.is_empty() {
         tokens.push(current);
     }
+    for t in &mut tokens {
+        fold_ocr_digits(t);
+    }
     tokens
+}
+
+/// In a word of letters, the digits that scanners and typists put for look-alike letters are
+/// read as those letters (0 → o, 1 → l, 5 → s, 8 → b): "M0HAMMED" is "mohammed". Tokens that
+/// are mostly digits (numbers in names of things) are left alone.
+fn fold_ocr_digits(t: &mut String) {
+    let digits = t.bytes().filter(u8::is_ascii_digit).count();
+    if digits == 0 || digits * 2 >= t.len() {
+        return;
+    }
+    if !t
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || matches!(b, b'0' | b'1' | b'5' | b'8'))
+    {
+        return;
+    }
+    *t = t
+        .bytes()
+        .map(|b| match b {
+            b'0' => 'o',
+            b'1' => 'l',
+            b'5' => 's',
+            b'8' => 'b',
+            _ => char::from(b),
+        })
+        .collect();
 }
 
 /// A word-final y after another letter is written i as often as y (Aly / Ali, Dmitry / Dmitri):
@@ -337,6 +431,24 @@ mod tests {
             assert_eq!(skeleton(a), skeleton(b), "{a} / {b}");
         }
         assert_ne!(skeleton("smith"), skeleton("schmidt"));
+    }
+
+    #[test]
+    fn ocr_digits_inside_words_read_as_letters() {
+        assert_eq!(first_form("M0HAMMED A1I"), ["mohammed", "ali"]);
+        // Numbers stay numbers.
+        assert_eq!(first_form("Unit 1985"), ["unit", "1985"]);
+    }
+
+    #[test]
+    fn nicknames_relate_both_ways_and_say_how_ambiguous() {
+        assert!(nickname_related("robert", "bob"));
+        assert!(nickname_related("bob", "robert"));
+        assert!(!nickname_related("robert", "michael"));
+        assert!(nickname_ambiguity("mike", "michael") >= 1);
+        // "al" stands for many more formal names than "mike".
+        assert!(nickname_ambiguity("al", "alexander") > nickname_ambiguity("mike", "michael"));
+        assert_eq!(nickname_ambiguity("smith", "jones"), 0);
     }
 
     #[test]

@@ -26,6 +26,9 @@ pub fn to_latin_variants(name: &str) -> Vec<String> {
     let has_han = text.chars().any(is_han);
     if !has_hangul && !has_han {
         let main = to_latin(&text, Style::Main);
+        if text.chars().any(is_arabic) {
+            return arabic_variants(&text, main);
+        }
         if text.chars().any(is_greek) {
             // Greek names carry case endings (-os, -as, -is, -es) that Latin spellings often drop
             // (Alexandros / Alexander): a second form without the final s.
@@ -50,6 +53,84 @@ pub fn to_latin_variants(name: &str) -> Vec<String> {
             if !out.contains(&s) {
                 out.push(s);
             }
+        }
+    }
+    out
+}
+
+/// The spellings of a name written in Arabic script. Arabic writes consonants and long vowels,
+/// and the article al- before a "sun letter" is pronounced as that letter doubled (عبد الرحمن:
+/// Abd ar-Rahman, Abdurrahman). So besides the letter-by-letter reading there is the assimilated
+/// reading, and for each its *consonantal* form (vowels dropped after each word's first letter,
+/// particles and a leading al- kept), which is all the script says for certain: the consonantal
+/// tokens are recognised as abjad readings by the scorer and credited on their consonant
+/// skeleton.
+fn arabic_variants(text: &str, main: String) -> Vec<String> {
+    let mut out = vec![main];
+    let assimilated = to_latin_assimilated(text);
+    if !out.contains(&assimilated) {
+        out.push(assimilated);
+    }
+    for i in 0..out.len() {
+        let c = consonantal(&out[i]);
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The consonantal form of a Latin reading (see [`arabic_variants`]).
+fn consonantal(latin: &str) -> String {
+    let strip = |w: &str| -> String {
+        w.chars()
+            .filter(|c| !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u'))
+            .collect()
+    };
+    latin
+        .split(' ')
+        .map(|w| {
+            if w.len() <= 3 || crate::text::is_particle(w) {
+                return w.to_owned();
+            }
+            let (keep, rest) = if w.starts_with("al") {
+                w.split_at(2)
+            } else {
+                w.split_at(w.chars().next().map_or(0, char::len_utf8))
+            };
+            format!("{keep}{}", strip(rest))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The Arabic letters before which the article's l is assimilated (the sun letters).
+fn is_sun_letter(c: char) -> bool {
+    matches!(
+        c,
+        'ت' | 'ث' | 'د' | 'ذ' | 'ر' | 'ز' | 'س' | 'ش' | 'ص' | 'ض' | 'ط' | 'ظ' | 'ن'
+    )
+}
+
+/// Reads Arabic text with the article assimilated before sun letters (الرحمن → arrahman).
+fn to_latin_assimilated(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, &c) in chars.iter().enumerate() {
+        let article_l = c == 'ل'
+            && i >= 1
+            && matches!(chars[i - 1], 'ا' | 'ٱ')
+            && (i == 1 || !is_arabic_letter(chars[i - 2]))
+            && chars.get(i + 1).copied().is_some_and(is_sun_letter);
+        if article_l {
+            continue;
+        }
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if is_arabic(c) {
+            arabic_char(&chars, i, &mut out);
+        } else {
+            out.push_str(&any_ascii::any_ascii_char(c).to_ascii_lowercase());
         }
     }
     out
@@ -282,6 +363,9 @@ mod tests {
     fn arabic_reads_like_latin_spellings_of_names() {
         assert_eq!(to_latin_variants("محمد علي"), ["mhmd ali"]);
         assert_eq!(to_latin_variants("عبد الله"), ["abd allh"]);
+        // The assimilated article and the consonantal forms.
+        let v = to_latin_variants("عبد الرحيم");
+        assert_eq!(v, ["abd alrhim", "abd arhim", "abd alrhm", "abd arhm"]);
     }
 
     #[test]
