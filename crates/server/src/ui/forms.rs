@@ -3,8 +3,9 @@
 //! `POST /api/v1/commands` does — authorized, applied and recorded, or
 //! refused and recorded.
 //!
-//! Field names say the command's shape: `severity:n` is a number, `a.b` a
-//! field of object `a`, `xs[]` one more element of array `xs`; empty fields
+//! Field names say the command's shape: `severity:n` is a number, `flag:b`
+//! a boolean (`true` or `false`), `a.b` a field of object `a`, `xs[]` one
+//! more element of array `xs`; empty fields
 //! are left out (the command's optional fields). `return` (a path on this
 //! site) is where the browser goes afterwards: `?done=SEQ&action=…` tells
 //! the page what was recorded. A refusal is shown at once, as a page with
@@ -113,15 +114,24 @@ pub fn command_of(
         if text.is_empty() {
             continue;
         }
-        let (name, value) = match name.strip_suffix(":n") {
-            Some(n) => (
+        let (name, value) = if let Some(n) = name.strip_suffix(":n") {
+            (
                 n,
                 Value::from(
                     text.parse::<i64>()
                         .map_err(|_| bad(format!("{n} must be a whole number, not {text:?}")))?,
                 ),
-            ),
-            None => (name.as_str(), Value::from(text)),
+            )
+        } else if let Some(n) = name.strip_suffix(":b") {
+            (
+                n,
+                Value::from(
+                    text.parse::<bool>()
+                        .map_err(|_| bad(format!("{n} must be true or false, not {text:?}")))?,
+                ),
+            )
+        } else {
+            (name.as_str(), Value::from(text))
         };
         let (path, push) = match name.strip_suffix("[]") {
             Some(p) => (p, true),
@@ -313,6 +323,7 @@ mod tests {
             pairs(&[
                 ("id", "rfi-1"),
                 ("text", "Yes"),
+                ("disclosure.personal_data:b", "true"),
                 ("disclosure.legal_basis", "Art. 8"),
                 ("disclosure.categories[]", "identity"),
             ]),
@@ -320,6 +331,7 @@ mod tests {
         .unwrap();
         let json = serde_json::to_value(&c).unwrap();
         assert_eq!(json["disclosure"]["categories"][0], "identity");
+        assert_eq!(json["disclosure"]["personal_data"], true);
     }
 
     #[test]

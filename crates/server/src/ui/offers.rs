@@ -183,6 +183,20 @@ pub fn request(
             "Answer",
             vec![
                 Field::area("text", "Answer", true),
+                // Every answer states whether it carries personal data
+                // (the statement is recorded with who made it).
+                Field::select(
+                    "disclosure.personal_data:b",
+                    "Does the answer carry personal data?",
+                    vec![
+                        (String::new(), "— say so —".into()),
+                        ("false".into(), "no personal data".into()),
+                        (
+                            "true".into(),
+                            "personal data: a commander approves it".into(),
+                        ),
+                    ],
+                ),
                 Field::text(
                     "disclosure.legal_basis",
                     "Legal basis (when personal data goes out)",
