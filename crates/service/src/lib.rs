@@ -100,7 +100,7 @@ impl Service {
     /// that does not exist alike (both recorded), so that nobody outside
     /// the host can learn which records exist.
     pub async fn execute(&self, username: &str, command: Command) -> Result<Done, ServiceError> {
-        command.check_limits()?;
+        command.check_limits().map_err(ServiceError::BadCommand)?;
         let action = command.action();
         let inner = self.inner.clone();
         let this = self.clone();
