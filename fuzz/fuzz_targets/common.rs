@@ -1,6 +1,6 @@
 //! Shared checks for the list-importer targets.
 
-use watchlist::{Format, Options, SourceFile, import_one};
+use watchlist::{Error, Format, Import, Options, SourceFile, import_one};
 
 /// Imports `data` as `format` strictly and leniently. Neither may panic; a strict success must
 /// be a lenient success with the same entities and nothing skipped (lenient mode only differs on
@@ -8,8 +8,14 @@ use watchlist::{Format, Options, SourceFile, import_one};
 pub fn check_import(format: Format, name: &str, data: &[u8]) {
     let file = SourceFile::new(name, data);
     let _ = watchlist::detect_format(&file);
-    let strict = import_one(format, file, Options { lenient: false });
-    let lenient = import_one(format, file, Options { lenient: true });
+    check_modes(
+        import_one(format, file, Options { lenient: false }),
+        import_one(format, file, Options { lenient: true }),
+    );
+}
+
+/// The checks on one input imported strictly and leniently (see [`check_import`]).
+pub fn check_modes(strict: Result<Import, Error>, lenient: Result<Import, Error>) {
     if let Ok(strict) = &strict {
         let lenient = lenient
             .as_ref()

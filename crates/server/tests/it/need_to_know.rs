@@ -65,6 +65,22 @@ fn a_delegation_never_learns_how_its_people_screened() {
             assert!(body["data"].is_null(), "{}", w.name);
             answers.push(body);
         }
+        // Alike but for the entry and the id: a hit changes nothing in the
+        // answer (no extra field, no other state).
+        let keys = |v: &Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>());
+        assert_eq!(keys(&answers[0]), keys(&answers[1]), "{answers:?}");
+        assert_eq!(
+            (
+                &answers[0]["action"],
+                &answers[0]["kind"],
+                &answers[0]["state"]
+            ),
+            (
+                &answers[1]["action"],
+                &answers[1]["kind"],
+                &answers[1]["state"]
+            ),
+        );
         // The host sees the hit and its case.
         let host = w.get("/api/v1/declarations", &commander).json();
         assert_eq!(item(&host, "us-bout")["screening"]["screening"], "hit");

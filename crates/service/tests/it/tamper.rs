@@ -29,6 +29,20 @@ fn case(what: &'static str, tamper: &str, expect: &str, undo: &str) -> Case {
     }
 }
 
+/// An edit that deletes the rows of `table` that `condition` selects,
+/// keeping them aside so that the undo puts them back.
+fn removed(what: &'static str, table: &str, condition: &str, expect: &str) -> Case {
+    case(
+        what,
+        &format!(
+            "CREATE TABLE saved AS SELECT * FROM {table} WHERE {condition}; \
+             DELETE FROM {table} WHERE {condition}"
+        ),
+        expect,
+        &format!("INSERT INTO {table} SELECT * FROM saved; DROP TABLE saved"),
+    )
+}
+
 /// The facts of the world the edits refer to.
 struct Facts {
     /// Entry that submitted the declaration `us-agent-1` (personal data).
@@ -269,38 +283,29 @@ fn cases(f: &Facts) -> Vec<Case> {
             ),
             &format!("DELETE FROM sessions WHERE id = '{gone}'"),
         ),
-        case(
+        removed(
             "a session deleted",
-            &format!(
-                "CREATE TABLE saved AS SELECT * FROM sessions WHERE id = '{session}'; \
-                 DELETE FROM sessions WHERE id = '{session}'"
-            ),
+            "sessions",
+            &format!("id = '{session}'"),
             &format!(
                 "sessions row {session}: missing, but entry {login_seq} (session.login) wrote it"
             ),
-            "INSERT INTO sessions SELECT * FROM saved; DROP TABLE saved",
         ),
-        case(
+        removed(
             "an entry's payload salt removed",
-            &format!(
-                "CREATE TABLE saved AS SELECT * FROM entry_salts WHERE seq = {submitted}; \
-                 DELETE FROM entry_salts WHERE seq = {submitted}"
-            ),
+            "entry_salts",
+            &format!("seq = {submitted}"),
             &format!(
                 "entry_salts row {submitted}: the payload salt of entry {submitted} (declaration.submit) is missing, and no purge entry names declaration/us-agent-1"
             ),
-            "INSERT INTO entry_salts SELECT * FROM saved; DROP TABLE saved",
         ),
-        case(
+        removed(
             "an entry's row writes removed",
-            &format!(
-                "CREATE TABLE saved AS SELECT * FROM row_writes WHERE seq = {token_seq}; \
-                 DELETE FROM row_writes WHERE seq = {token_seq}"
-            ),
+            "row_writes",
+            &format!("seq = {token_seq}"),
             &format!(
                 "row_writes: entry {token_seq} (token.issue) committed to rows it wrote, and row_writes lists none"
             ),
-            "INSERT INTO row_writes SELECT * FROM saved; DROP TABLE saved",
         ),
         case(
             "a row write added to an entry",
