@@ -61,9 +61,12 @@ use tower_http::trace::TraceLayer;
 /// How the server behaves. [`Config::default`] is what `cortina serve` uses.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Lockout and session lifetimes.
+    /// Failed-login back-off and session lifetimes.
     pub login: LoginPolicy,
-    /// Login attempts allowed per client address: a burst of this many…
+    /// Login attempts allowed per client address (an IPv6 /64): a burst of
+    /// this many… (a flood guard; guessing is slowed by the back-off of
+    /// [`LoginPolicy`], which counts failures only, so that a shift change
+    /// behind one NAT address still gets in)
     pub login_burst: u32,
     /// …then one more every this many milliseconds.
     pub login_replenish_ms: u64,
@@ -83,8 +86,8 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             login: LoginPolicy::default(),
-            login_burst: 10,
-            login_replenish_ms: 2_000,
+            login_burst: 30,
+            login_replenish_ms: 1_000,
             body_limit: 1 << 20,
             timeout: Duration::from_secs(30),
             tls: false,

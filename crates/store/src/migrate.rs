@@ -51,6 +51,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 8,
+        name: "login_backoff",
+        common: include_str!("../migrations/0008_login_backoff.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

@@ -157,7 +157,8 @@ impl World {
             .unwrap_or_else(|e| panic!("{}: {user} {text}: {e}", self.name))
     }
 
-    fn account(&self, user: &str, role: &str, agency: &str, delegation: Option<(&str, &str)>) {
+    /// Creates the account `user` with the password [`PASSWORD`].
+    pub fn account(&self, user: &str, role: &str, agency: &str, delegation: Option<(&str, &str)>) {
         let mut c = json!({"action": "account.create", "username": user, "role": role,
                            "agency": agency, "password": PASSWORD});
         if let Some((d, line)) = delegation {
