@@ -258,7 +258,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.svc().store().clone();
-    warm(&store).await;
+    warm(&state).await;
     let shutdown = closing_streams(state.clone(), shutdown);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app)
@@ -300,12 +300,21 @@ async fn refuse_oversize(
 }
 
 /// Loads the ledger's upper hashes, so that tiles and proofs read few rows.
-async fn warm(store: &store::Store) {
-    match store.warm_proof_cache().await {
+/// Before serving: the proof cache warmed, and the live boards following
+/// the store, so that changes made by other processes on the same database
+/// show too ([`service::Service::follow`]).
+async fn warm(state: &AppState) {
+    match state.svc().store().warm_proof_cache().await {
         Ok(n) => tracing::info!(cached_hashes = n, "ledger proof cache warmed"),
         Err(e) => tracing::warn!(error = %e, "could not warm the ledger proof cache"),
     }
+    if let Err(e) = state.svc().follow(FOLLOW_EVERY).await {
+        tracing::warn!(error = %e, "live boards will not show other processes' changes");
+    }
 }
+
+/// How often the live boards look for changes made by other processes.
+pub const FOLLOW_EVERY: Duration = Duration::from_millis(250);
 
 async fn healthz() -> &'static str {
     "ok\n"

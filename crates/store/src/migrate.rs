@@ -58,6 +58,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 9,
+        name: "records_by_seq",
+        common: include_str!("../migrations/0009_records_by_seq.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {
