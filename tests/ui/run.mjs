@@ -359,6 +359,35 @@ await test("the analyst screens Artyom Kozlovskiy and reads the explanation; a l
   assert(r.status() === 404, `a liaison got ${r.status()}`);
 });
 
+await test("the commander's home renders within 3 s on a 400 kbit/s link with 400 ms round trips", async (open) => {
+  const s = await open();
+  await login(s, "commander");
+  // A fresh page in the same session, on the slow link: the cookie is
+  // kept, the cache is not used.
+  const cdp = await s.context.newCDPSession(s.page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 400,
+    downloadThroughput: (400 * 1000) / 8,
+    uploadThroughput: (400 * 1000) / 8,
+  });
+  await s.page.goto("/home", { waitUntil: "load", timeout: 30_000 });
+  const fcp = await s.page.evaluate(
+    () => performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? null,
+  );
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: -1,
+  });
+  assert(fcp !== null, "no first contentful paint recorded");
+  console.log(`     first contentful paint on the slow link: ${Math.round(fcp)} ms`);
+  assert(fcp <= 3_000, `first contentful paint after ${Math.round(fcp)} ms (budget 3 s)`);
+});
+
 await test(`two servers on one ${backend} store: a change through one shows live on the other`, async (open) => {
   const second = await startServer(server.dataDir);
   try {
