@@ -22,7 +22,7 @@ if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
 fi
 
 SCHEMATHESIS_VERSION=4.32.5
-EXAMPLES=${CONTRACT_EXAMPLES:-8}
+EXAMPLES=${CONTRACT_EXAMPLES:-5}
 
 if ! target/schemathesis/bin/st --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
     python3 -m venv target/schemathesis

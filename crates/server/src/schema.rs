@@ -806,8 +806,8 @@ pub fn apply(doc: &mut Value) {
                         p["schema"] = json!({
                             "type": "string",
                             "maxLength": 500,
-                            "pattern": "^[ -~]*[!-~][ -~]*$",
-                            "description": "Visible ASCII, not blank, at most 500 characters",
+                            "pattern": "^[\\t -~]*[!-~][\\t -~]*$",
+                            "description": "Visible ASCII, spaces and tabs (what an HTTP header value carries as text), not blank, at most 500 characters",
                         });
                     }
                 }
