@@ -46,6 +46,12 @@ XK \
 YE YT \
 ZA ZM ZW";
 
+/// Every code [`CountryCode::parse`] accepts, in upper case (the API's
+/// schema lists them).
+pub fn country_codes() -> impl Iterator<Item = &'static str> {
+    COUNTRY_CODES.split(' ').filter(|c| !c.is_empty())
+}
+
 /// A country, as an ISO 3166-1 alpha-2 code in upper case (`IT`, `US`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CountryCode([u8; 2]);

@@ -90,6 +90,7 @@ impl RoleAsked {
 
 /// A weapon a declared person intends to carry.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Weapon {
     kind: Name,
     serial: SerialNumber,
@@ -114,6 +115,7 @@ impl Weapon {
 
 /// A vehicle a declared person will drive.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Vehicle {
     plate: PlateNumber,
     description: Name,
@@ -280,6 +282,84 @@ impl TryFrom<StoredPerson> for Person {
             person = person.with_vehicle(vehicle)?;
         }
         Ok(person)
+    }
+}
+
+/// The role asked for, by name: [`RoleAsked`] without its data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleName {
+    /// [`RoleAsked::Liaison`].
+    Liaison,
+    /// [`RoleAsked::InvestigativeSupport`].
+    InvestigativeSupport,
+    /// [`RoleAsked::ProtectiveAgent`]: needs `protectee`.
+    ProtectiveAgent,
+    /// [`RoleAsked::Observer`].
+    Observer,
+}
+
+/// A declared person as a command gives them: the fields of [`Person`],
+/// unknown fields refused, and nothing checked across fields yet. The rules
+/// between fields (a protective agent names a protectee, others name none;
+/// each serial number and plate once) are [`Person`]'s, applied by
+/// `Person::try_from`, so that the service reports them as a refused value
+/// rather than as a malformed command.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonInput {
+    /// The name as in the identity document.
+    pub name: PersonName,
+    /// The birth date.
+    pub birth_date: Date,
+    /// The nationality.
+    pub nationality: CountryCode,
+    /// The identity document's number.
+    pub document: DocumentNumber,
+    /// The role asked for.
+    pub role: RoleName,
+    /// The protectee of a protective agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protectee: Option<ProtecteeId>,
+    /// Weapons the person will carry.
+    pub weapons: Vec<Weapon>,
+    /// Vehicles the person will drive.
+    pub vehicles: Vec<Vehicle>,
+}
+
+impl TryFrom<PersonInput> for Person {
+    type Error = DomainError;
+
+    fn try_from(input: PersonInput) -> Result<Self, Self::Error> {
+        let role = match (input.role, input.protectee) {
+            (RoleName::ProtectiveAgent, Some(protectee)) => {
+                RoleAsked::ProtectiveAgent { protectee }
+            }
+            (RoleName::ProtectiveAgent, None) => {
+                return Err(DomainError::field(
+                    "protectee",
+                    FieldProblem::Rule("a protective agent names the protectee"),
+                ));
+            }
+            (_, Some(_)) => {
+                return Err(DomainError::field(
+                    "protectee",
+                    FieldProblem::Rule("only a protective agent names a protectee"),
+                ));
+            }
+            (RoleName::Liaison, None) => RoleAsked::Liaison,
+            (RoleName::InvestigativeSupport, None) => RoleAsked::InvestigativeSupport,
+            (RoleName::Observer, None) => RoleAsked::Observer,
+        };
+        Person::try_from(StoredPerson {
+            name: input.name,
+            birth_date: input.birth_date,
+            nationality: input.nationality,
+            document: input.document,
+            role,
+            weapons: input.weapons,
+            vehicles: input.vehicles,
+        })
     }
 }
 

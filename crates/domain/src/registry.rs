@@ -33,6 +33,7 @@ use crate::time::Timestamp;
 
 /// A venue cluster (Milano, Valtellina, Cortina d'Ampezzo, Val di Fiemme, ...).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Cluster {
     id: ClusterId,
     name: Name,
@@ -118,6 +119,7 @@ impl From<Zone> for u8 {
 
 /// A competition or ceremony venue, in one cluster, with three security zones.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Venue {
     id: VenueId,
     name: Name,

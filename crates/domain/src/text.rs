@@ -2,9 +2,10 @@
 //! ([`Name`]), names of people ([`PersonName`]) and the reasons every decision
 //! carries ([`Reason`]).
 //!
-//! Parsing trims surrounding white space, then refuses empty values, values
-//! longer than the type's maximum (counted in characters, not bytes) and
-//! control characters. One-line types also refuse line breaks. A value of one
+//! Parsing refuses values longer than the type's maximum (counted in
+//! characters, not bytes, surrounding white space included), trims
+//! surrounding white space, then refuses empty values and control
+//! characters. One-line types also refuse line breaks. A value of one
 //! of these types is therefore always fit to show and to store.
 //!
 //! Stored form: a JSON string. Loading parses it again, naming the field by
@@ -182,9 +183,10 @@ fn clean(
     if trimmed.is_empty() {
         return Err(DomainError::field(field, FieldProblem::Empty));
     }
-    // Counting stops one past the maximum, so a huge input costs no more than
-    // a valid one.
-    if trimmed.chars().take(max + 1).count() > max {
+    // The length is the value's as given, white space included, as the API's
+    // schema (`maxLength`) counts it. Counting stops one past the maximum, so
+    // a huge input costs no more than a valid one.
+    if value.chars().take(max + 1).count() > max {
         return Err(DomainError::field(field, FieldProblem::TooLong { max }));
     }
     for c in trimmed.chars() {
@@ -238,8 +240,11 @@ mod tests {
 
     #[test]
     fn text_is_trimmed_and_bounded() {
-        let t = Text::<5>::parse("note", "  hello \n").unwrap();
+        let t = Text::<9>::parse("note", "  hello \n").unwrap();
         assert_eq!(t.as_str(), "hello");
+        // The maximum counts the value as given, white space included (as
+        // the API's schema counts it).
+        assert!(Text::<8>::parse("note", "  hello \n").is_err());
         assert_eq!(
             Text::<5>::parse("note", "hello!").unwrap_err().to_string(),
             "field \"note\": longer than 5 characters"

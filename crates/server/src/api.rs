@@ -65,12 +65,12 @@ pub struct DoneBody {
         (status = 200, description = "Done and recorded", body = DoneBody),
         (status = 400, description = "Malformed JSON or not a valid command", body = ErrorBody),
         (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 403, description = "Denied by the policy (recorded; names the policies)", body = ErrorBody),
-        (status = 404, description = "A record named does not exist", body = ErrorBody),
-        (status = 409, description = "Conflict", body = ErrorBody),
+        (status = 403, description = "Denied by the policy (recorded; names the policies to host callers), a cross-site request, or a command this account may never give", body = ErrorBody),
+        (status = 404, description = "A record named does not exist — or, for a caller outside the host, one the policy keeps from it (recorded; the same answer either way)", body = ErrorBody),
+        (status = 409, description = "The record's state does not allow it (`conflict`): a transition from the wrong state, a duplicate, an id taken, a prerequisite not met", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 422, description = "Not allowed in the record's state, or a rule refused it", body = ErrorBody),
+        (status = 422, description = "A rule refused the values (`invalid`): what JSON Schema cannot say, such as a window that ends before it starts", body = ErrorBody),
     )
 )]
 pub async fn command(
@@ -80,7 +80,15 @@ pub async fn command(
     body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<Json<DoneBody>, ApiError> {
     let username = caller.username()?;
-    let command: Command = json_body(&headers, body, "bad_command")?;
+    let mut json: serde_json::Value = json_body(&headers, body, "bad_command")?;
+    crate::schema::integral_numbers(&mut json);
+    let command: Command = serde_json::from_value(json).map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "bad_command",
+            e.to_string(),
+        )
+    })?;
     let action = command.action();
     let result = state.svc().execute(username, command).await;
     match &result {
@@ -169,7 +177,9 @@ pub struct DeclarationSummary {
     pub role: String,
     /// The screening status (`not_screened`, `clear`, `hit`, …): host
     /// callers only — a delegation never learns how its people screened.
-    #[schema(value_type = Option<String>)]
+    /// An object: `{"screening": "hit", "case": "case-…"}`,
+    /// `{"screening": "clear", "snapshot": "…"}`, `{"screening": "not_screened"}`.
+    #[schema(value_type = Option<Object>)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub screening: Option<serde_json::Value>,
     /// Another delegation's line this one may duplicate: host callers only.

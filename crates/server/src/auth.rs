@@ -350,8 +350,11 @@ fn session_cookie(value: &str, max_age_s: i64, tls: bool) -> Option<HeaderValue>
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in; the session cookie is set", body = SessionInfo),
+        (status = 400, description = "Malformed JSON, or not a name and a password", body = ErrorBody),
         (status = 401, description = "Wrong name or password (recorded)", body = ErrorBody),
         (status = 403, description = "Sent from another site (CSRF protection)", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 429, description = "Locked out, or too many attempts from this address", body = ErrorBody),
     )
 )]
@@ -492,9 +495,9 @@ pub(crate) async fn close_session(
     } = caller
     else {
         return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
+            StatusCode::NOT_FOUND,
             "no_session",
-            "this request carries a token, not a session; revoke tokens with `cortina admin token --revoke`",
+            "no session to close: this request carries a token; revoke tokens with `cortina admin token --revoke`",
         ));
     };
     if let Some(seq) = state.svc().logout(&session_id).await? {
@@ -508,7 +511,9 @@ pub(crate) async fn close_session(
     delete, path = "/api/v1/session", tag = "session",
     responses(
         (status = 204, description = "Logged out"),
-        (status = 401, description = "No session", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Sent from another site (CSRF protection)", body = ErrorBody),
+        (status = 404, description = "No session to close: the request carries a token (`no_session`)", body = ErrorBody),
     )
 )]
 pub async fn logout(

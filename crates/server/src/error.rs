@@ -122,9 +122,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             ServiceError::Denied { .. } | ServiceError::Refused { .. } => StatusCode::FORBIDDEN,
             ServiceError::NotFound { .. } | ServiceError::Withheld { .. } => StatusCode::NOT_FOUND,
-            ServiceError::Conflict(_) => StatusCode::CONFLICT,
+            ServiceError::Conflict(_) | ServiceError::State(_) => StatusCode::CONFLICT,
             ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ServiceError::BadCommand(_) => StatusCode::BAD_REQUEST,
+            ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
             _ => return ApiError::internal(&e),
         };
         let mut err = ApiError::new(status, e.code(), e.to_string());

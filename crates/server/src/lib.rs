@@ -38,6 +38,7 @@ pub mod ledger;
 pub(crate) mod lists;
 pub mod openapi;
 pub mod rest;
+pub mod schema;
 pub mod tls;
 pub mod ui;
 pub mod yente;

@@ -93,7 +93,16 @@ fn readyz_doc() {}
 #[allow(dead_code)]
 fn openapi_doc() {}
 
-/// `GET /api/v1/openapi.json`.
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// The document as JSON: utoipa's, with the field-level schemas of
+/// [`crate::schema`] set in.
+pub fn json() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    crate::schema::apply(&mut doc);
+    doc
+}
+
+/// `GET /api/v1/openapi.json`: built once.
+pub async fn document() -> Json<serde_json::Value> {
+    static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    Json(DOC.get_or_init(json).clone())
 }

@@ -11,7 +11,7 @@
 //! * `POST /api/v1/{collection}` — the creating action; the body is the
 //!   command's fields without `action`.
 //! * `POST /api/v1/{collection}/{id}/{verb}` — a transition; `id` comes from
-//!   the path (a body `id` that disagrees is refused), the body holds the
+//!   the path (a body that names `id` again is refused), the body holds the
 //!   rest (`{}` when there is nothing else).
 //! * `GET /api/v1/{collection}/{id}` — the read action; reads of personal
 //!   data (consultations) take their purpose from the `X-Purpose` header and
@@ -498,11 +498,12 @@ fn command_of(
         } else {
             Value::from(raw)
         };
-        if let Some(given) = fields.get(param.field)
-            && *given != value
-        {
+        // The path names the record; the body does not name it again (the
+        // OpenAPI body schema leaves it out, so a body that has it is
+        // refused whatever it says).
+        if fields.contains_key(param.field) {
             return Err(bad(format!(
-                "the body's `{}` ({given}) disagrees with the path's ({value})",
+                "`{}` is named by the path ({value}): leave it out of the body",
                 param.field
             )));
         }
@@ -536,7 +537,9 @@ fn command_of(
         fields.insert("purpose".to_owned(), Value::from(given));
     }
     fields.insert("action".to_owned(), Value::from(action));
-    serde_json::from_value(Value::Object(fields)).map_err(|e| bad(format!("{action}: {e}")))
+    let mut fields = Value::Object(fields);
+    crate::schema::integral_numbers(&mut fields);
+    serde_json::from_value(fields).map_err(|e| bad(format!("{action}: {e}")))
 }
 
 /// `GET /api/v1/ledger/entries`'s query.
@@ -1039,7 +1042,7 @@ fn operation(route: &Route) -> (HttpMethod, utoipa::openapi::path::Operation) {
                     )
                 } else {
                     format!(
-                        "The fields of the `{action}` command without `action` and {} (from the path; if given, they must agree); `{{}}` when there is nothing else. Unknown fields are refused.",
+                        "The fields of the `{action}` command without `action` and {} (named by the path, so not in the body); `{{}}` when there is nothing else. Unknown fields are refused.",
                         from_path.join(", ")
                     )
                 };
@@ -1070,14 +1073,18 @@ fn operation(route: &Route) -> (HttpMethod, utoipa::openapi::path::Operation) {
             op = error(
                 op,
                 "403",
-                "Denied by the policy (recorded; names the policies to host callers only)",
+                "Denied by the policy (recorded; names the policies to host callers only), a cross-site request, or a command this account may never give (`forbidden`: a delegation's command from a host account)",
             );
             op = error(
                 op,
                 "404",
                 "A record named does not exist — or, for a caller outside the host, one the policy keeps from it (recorded; the same answer either way)",
             );
-            op = error(op, "409", "Conflict");
+            op = error(
+                op,
+                "409",
+                "The record's state does not allow it (`conflict`): a transition from the wrong state, a duplicate, an id taken or outside the delegation's own (`{delegation}-…`), a prerequisite not met",
+            );
             if route.method == Method::Post {
                 op = error(op, "413", "Body too large");
                 op = error(op, "415", "Not JSON");
@@ -1085,7 +1092,7 @@ fn operation(route: &Route) -> (HttpMethod, utoipa::openapi::path::Operation) {
             op = error(
                 op,
                 "422",
-                "Not allowed in the record's state, or a rule refused it",
+                "A rule refused the values (`invalid`): what JSON Schema cannot say, such as a window that ends before it starts",
             );
         }
         Op::List(which) => {

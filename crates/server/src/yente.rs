@@ -1092,6 +1092,7 @@ pub async fn search(
     responses(
         (status = 200, description = "The datasets", body = DataCatalogModel),
         (status = 401, description = "Not authenticated", body = DetailBody),
+        (status = 403, description = "Denied by the policy (recorded), or a witness token", body = DetailBody),
     )
 )]
 pub async fn catalog(
@@ -1152,6 +1153,7 @@ pub async fn catalog(
     responses(
         (status = 200, description = "The algorithms", body = AlgorithmResponse),
         (status = 401, description = "Not authenticated", body = DetailBody),
+        (status = 403, description = "A witness token (ledger only)", body = DetailBody),
     )
 )]
 pub async fn algorithms(
@@ -1184,6 +1186,7 @@ pub async fn algorithms(
         (status = 200, description = "The entity", body = EntityResponse),
         (status = 400, description = "No purpose", body = DetailBody),
         (status = 401, description = "Not authenticated", body = DetailBody),
+        (status = 403, description = "Denied by the policy (recorded)", body = DetailBody),
         (status = 404, description = "No such entity", body = DetailBody),
     )
 )]

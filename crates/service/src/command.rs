@@ -11,7 +11,7 @@
 
 use std::num::NonZeroU32;
 
-use domain::declaration::Person;
+use domain::declaration::PersonInput;
 use domain::ids::{
     AgencyId, ClusterId, DeclarationId, DelegationId, EventId, LiaisonReportId, LogEntryId,
     MovementId, ProtecteeId, RequestId, RoomId, TaskId, VenueId, VettingCaseId,
@@ -229,7 +229,7 @@ pub struct DelegationRegister {
     #[serde(default)]
     pub head_line: Option<DeclarationId>,
     /// The head of the delegation.
-    pub head: Person,
+    pub head: PersonInput,
 }
 
 /// `account.create`.
@@ -288,7 +288,7 @@ pub struct DeclarationSubmit {
     #[serde(default)]
     pub id: Option<DeclarationId>,
     /// The person.
-    pub person: Person,
+    pub person: PersonInput,
 }
 
 /// `declaration.answer`: the delegation answers the host's question.
@@ -713,6 +713,11 @@ impl Command {
             }) if !(1..=MAX_LOG_READ).contains(limit) => Err(format!(
                 "limit: {limit} is not between 1 and {MAX_LOG_READ}"
             )),
+            Command::DeclarationSubmit(DeclarationSubmit { person, .. })
+            | Command::DelegationRegister(DelegationRegister { head: person, .. }) => {
+                check_len("weapons", person.weapons.len(), MAX_ITEMS)?;
+                check_len("vehicles", person.vehicles.len(), MAX_ITEMS)
+            }
             _ => Ok(()),
         }
     }

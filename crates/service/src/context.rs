@@ -177,7 +177,7 @@ impl<'t> Ctx<'t> {
     /// The principal's delegation, required for delegation-side commands.
     pub(crate) fn own_delegation(&self) -> Result<&str, ServiceError> {
         self.principal.delegation.as_deref().ok_or_else(|| {
-            ServiceError::BadCommand("this command is for accounts of a delegation".into())
+            ServiceError::Forbidden("this command is for accounts of a delegation".into())
         })
     }
 

@@ -48,9 +48,24 @@ pub enum ServiceError {
     /// A record with this id (or this identity) already exists.
     #[error("{0}")]
     Conflict(String),
-    /// The command is not valid here (bad field, invalid transition, rule).
+    /// The command is well formed, but a rule refuses its values (a window
+    /// that ends before it starts, a name without a letter, an agency of the
+    /// wrong kind). A domain error becomes this or [`ServiceError::State`]
+    /// through `From`, the one place that tells them apart.
     #[error("{0}")]
-    Invalid(#[from] DomainError),
+    Invalid(DomainError),
+    /// The command is well formed and its values are fine, but the record
+    /// it names is not in a state that allows it (approving an approved
+    /// task, answering a closed request, confirming one's own proposal, a
+    /// duplicate of a declared person): the same command may succeed
+    /// against another record or at another time.
+    #[error("{0}")]
+    State(DomainError),
+    /// The command is well formed, but not one this account may give
+    /// whatever the records say: a delegation's command from a host
+    /// account. No record is named or looked up, so nothing is revealed.
+    #[error("{0}")]
+    Forbidden(String),
     /// The command is malformed (unknown action, missing or bad field).
     #[error("{0}")]
     BadCommand(String),
@@ -69,6 +84,64 @@ pub enum ServiceError {
     },
 }
 
+impl From<DomainError> for ServiceError {
+    fn from(e: DomainError) -> ServiceError {
+        // A command naming a record that does not exist (a venue, a
+        // cluster): not found, as for the record it acts on, so that
+        // `Service::execute` answers a caller outside the host the same
+        // way whatever exists.
+        if let DomainError::InvalidField {
+            problem: domain::error::FieldProblem::Unknown { kind, id },
+            ..
+        } = e
+        {
+            return ServiceError::NotFound { kind, id };
+        }
+        if is_state_conflict(&e) {
+            ServiceError::State(e)
+        } else {
+            ServiceError::Invalid(e)
+        }
+    }
+}
+
+/// Whether a domain error is about the state of the records involved
+/// rather than about the values the caller gave.
+fn is_state_conflict(e: &DomainError) -> bool {
+    use domain::error::{DisclosureProblem, PermitProblem};
+    match e {
+        // The values themselves: the same command is refused whatever
+        // the records' state. `WrongSide` is who asks, which the policy
+        // normally refuses first; `Inconsistent` is a stored document.
+        DomainError::InvalidField { .. }
+        | DomainError::WrongSide { .. }
+        | DomainError::Inconsistent { .. } => false,
+        DomainError::ArmsPermit { problem, .. } => !matches!(
+            problem,
+            PermitProblem::OutsideAccreditation | PermitProblem::UnknownWeapon { .. }
+        ),
+        DomainError::EscortNotEligible { problem, .. } => {
+            !matches!(problem, domain::error::EscortProblem::Repeated)
+        }
+        DomainError::Disclosure(problem) => {
+            !matches!(problem, DisclosureProblem::WrongRecipient { .. })
+        }
+        // A transition the record's state does not allow, a time before its
+        // last change, a registry fact (the kind of an agency), a
+        // prerequisite not yet met, a person already declared, an escort
+        // not accredited (not one named twice), a proposal confirmed by its proposer, a sitrep
+        // out of sequence.
+        DomainError::InvalidTransition { .. }
+        | DomainError::TimeWentBackwards { .. }
+        | DomainError::WrongAgencyKind { .. }
+        | DomainError::AccreditationBlocked { .. }
+        | DomainError::NotAccredited { .. }
+        | DomainError::DuplicateDeclaration { .. }
+        | DomainError::FourEyes { .. }
+        | DomainError::Sitrep { .. } => true,
+    }
+}
+
 impl ServiceError {
     /// The stable code of this error (`denied`, `not_found`, …).
     pub fn code(&self) -> &'static str {
@@ -77,9 +150,10 @@ impl ServiceError {
             ServiceError::Denied { .. } => "denied",
             ServiceError::NotFound { .. } | ServiceError::Withheld { .. } => "not_found",
             ServiceError::Refused { .. } => "denied",
-            ServiceError::Conflict(_) => "conflict",
+            ServiceError::Conflict(_) | ServiceError::State(_) => "conflict",
             ServiceError::Invalid(_) => "invalid",
             ServiceError::BadCommand(_) => "bad_command",
+            ServiceError::Forbidden(_) => "forbidden",
             ServiceError::Store(_) => "store",
             ServiceError::Corrupt { .. } => "corrupt",
         }

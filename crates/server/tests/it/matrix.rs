@@ -545,9 +545,10 @@ fn every_route_for_every_role_answers_as_the_policy_decides() {
                     }
                     (Op::Command { .. } | Op::Ledger(_), None) => {
                         // For delegation accounts only: refused before any
-                        // decision, and nothing recorded.
-                        assert_eq!(r.status, 400, "{what}: {text}");
-                        assert_eq!(r.json()["error"]["code"], "bad_command", "{what}");
+                        // decision (a command this account may never give),
+                        // and nothing recorded.
+                        assert_eq!(r.status, 403, "{what}: {text}");
+                        assert_eq!(r.json()["error"]["code"], "forbidden", "{what}");
                         assert_eq!(w.ledger_size(), before, "{what}");
                         refused += 1;
                     }
@@ -872,13 +873,28 @@ fn bad_bodies_on_the_resource_routes_are_400_and_change_nothing() {
                     ),
                 ];
                 if let Some(param) = route.params().first() {
-                    let mut b = sample.body.clone();
-                    b[param.field] = json!("somebody-else");
-                    cases.push((
-                        "a body id that disagrees with the path",
-                        b.to_string(),
-                        "bad_command",
-                    ));
+                    // The path names the record; the body may not name it
+                    // again, not even the same way.
+                    let same = sample
+                        .params
+                        .iter()
+                        .find(|(name, _)| *name == param.name)
+                        .map(|(_, v)| v.clone())
+                        .expect("the sample names the path's parameter");
+                    let same = if param.number {
+                        json!(same.parse::<u64>().unwrap())
+                    } else {
+                        json!(same)
+                    };
+                    for value in [json!("somebody-else"), same] {
+                        let mut b = sample.body.clone();
+                        b[param.field] = value;
+                        cases.push((
+                            "a body naming what the path names",
+                            b.to_string(),
+                            "bad_command",
+                        ));
+                    }
                 }
                 for (why, body, code) in cases {
                     let r = post(&body, &[]);

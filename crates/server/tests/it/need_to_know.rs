@@ -272,13 +272,15 @@ fn duplicates_across_delegations_go_to_the_host_and_ids_stay_in_their_namespace(
         let mine = w.get("/api/v1/declarations", &us);
         assert!(!mine.text().contains("fr-officer-1"), "{}", mine.text());
         assert!(!mine.text().contains("duplicate"), "{}", mine.text());
-        // Within a delegation a duplicate is still refused (its own lines).
+        // Within a delegation a duplicate is still refused (its own lines):
+        // a conflict with a line on record.
         let r = w.post(
             "/api/v1/declarations",
             &Auth::Cookie(&w.login("fr-liaison")),
             &json!({"person": officer}),
         );
-        assert_eq!(r.status, 422, "{}", r.text());
+        assert_eq!(r.status, 409, "{}", r.text());
+        assert_eq!(r.json()["error"]["code"], "conflict", "{}", r.text());
         // An id a delegation chooses is in its own namespace, so "taken"
         // never names another delegation's record.
         for (path, body) in [
@@ -296,8 +298,11 @@ fn duplicates_across_delegations_go_to_the_host_and_ids_stay_in_their_namespace(
                 json!({"id": "x-1", "text": "Smoke at gate 2"}),
             ),
         ] {
+            // Not the delegation's to choose: a conflict, like a taken id,
+            // whatever exists there.
             let r = w.post(path, &us, &body);
-            assert_eq!(r.status, 400, "{path}: {}", r.text());
+            assert_eq!(r.status, 409, "{path}: {}", r.text());
+            assert_eq!(r.json()["error"]["code"], "conflict", "{path}");
             assert!(r.text().contains("us-"), "{path}: {}", r.text());
         }
     }

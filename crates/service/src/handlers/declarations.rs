@@ -156,7 +156,7 @@ pub(crate) async fn submit(
         }
     );
     let (delegation, _): (Delegation, _) = ctx.load(&delegation_id).await?;
-    let line = DeclarationLine::declare(id, &delegation, c.person, ctx.now)?;
+    let line = DeclarationLine::declare(id, &delegation, c.person.try_into()?, ctx.now)?;
     let line = check_not_duplicate(ctx, line).await?;
     // The screening's result is the host's alone: it goes into the line's
     // host-only fields (and a hit into a vetting case), never into what the

@@ -67,7 +67,9 @@ pub(crate) fn check_own_id<K: domain::ids::IdKind>(
     let delegation = ctx.own_delegation()?;
     match id.as_str().strip_prefix(delegation) {
         Some(rest) if rest.len() > 1 && rest.starts_with('-') => Ok(id),
-        _ => Err(ServiceError::BadCommand(format!(
+        // Another delegation's namespace: like an id that is taken, a
+        // conflict, answered the same whatever exists there.
+        _ => Err(ServiceError::Conflict(format!(
             "{}: an id a delegation chooses starts with its own id and a dash ({delegation}-…); leave it out to have one made",
             K::FIELD
         ))),

@@ -155,8 +155,14 @@ pub(crate) async fn delegation_register(
         Some(l) => l,
         None => new_id("decl")?,
     };
-    let (delegation, line) =
-        Delegation::register(c.id, c.name, &agency, head_line, c.head, ctx.now)?;
+    let (delegation, line) = Delegation::register(
+        c.id,
+        c.name,
+        &agency,
+        head_line,
+        c.head.try_into()?,
+        ctx.now,
+    )?;
     let line = declarations::check_not_duplicate(ctx, line).await?;
     ctx.save(&delegation, false, None).await?;
     let line = declarations::screen(ctx, line).await?;

@@ -124,7 +124,7 @@ pub(crate) async fn share(ctx: &mut Ctx<'_>, c: VettingShare) -> Result<Outcome,
     if let Some(owner) = &rec.delegation
         && owner != c.delegation.as_str()
     {
-        return Err(ServiceError::BadCommand(format!(
+        return Err(ServiceError::Conflict(format!(
             "delegation: this case concerns a person declared by {owner}; it can be shared with that delegation only"
         )));
     }

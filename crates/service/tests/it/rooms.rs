@@ -208,12 +208,12 @@ async fn incidents_are_logged_closed_and_summed_up_in_numbered_sitreps() {
             (
                 "commander",
                 json!({"action": "log.close", "id": "log-1"}),
-                "invalid",
+                "conflict",
             ),
             (
                 "operator",
                 json!({"action": "log.update", "id": "log-1", "text": "late"}),
-                "invalid",
+                "conflict",
             ),
             (
                 "operator",
@@ -230,7 +230,7 @@ async fn incidents_are_logged_closed_and_summed_up_in_numbered_sitreps() {
                 "operator",
                 json!({"action": "log.record", "room": "milano-joc", "venue": "atlantis",
                                 "category": "incident", "severity": 1, "text": "x"}),
-                "invalid",
+                "not_found",
             ),
             (
                 "operator",
@@ -552,13 +552,13 @@ async fn liaison_reports_are_triaged_and_each_delegation_sees_only_its_room() {
                 "operator",
                 json!({"action": "liaison_report.triage", "id": "us-report-1", "room": "rome-ico",
                                 "category": "information", "severity": 3}),
-                "invalid",
+                "conflict",
             ),
             (
                 "operator",
                 json!({"action": "liaison_report.dismiss", "id": "us-report-2",
                                 "reason": "Twice."}),
-                "invalid",
+                "conflict",
             ),
             (
                 "operator",
@@ -590,7 +590,7 @@ async fn liaison_reports_are_triaged_and_each_delegation_sees_only_its_room() {
             (
                 "operator",
                 json!({"action": "liaison_report.submit", "text": "Host accounts have no delegation."}),
-                "bad_command",
+                "forbidden",
             ),
         ] {
             let text = command.to_string();
@@ -779,7 +779,7 @@ async fn a_movement_is_seen_only_by_its_attached_agent_once_approved() {
             (
                 "commander",
                 json!({"action": "movement.approve", "id": "mov-1"}),
-                "invalid",
+                "conflict",
             ),
             (
                 "commander",
@@ -787,7 +787,7 @@ async fn a_movement_is_seen_only_by_its_attached_agent_once_approved() {
                 "not_found",
             ),
             // The head is a liaison officer, not a protective agent.
-            ("operator", plan("mov-2", &["us-head"]), "invalid"),
+            ("operator", plan("mov-2", &["us-head"]), "conflict"),
             (
                 "operator",
                 plan("mov-2", &["us-agent-a", "us-agent-a"]),
@@ -798,7 +798,7 @@ async fn a_movement_is_seen_only_by_its_attached_agent_once_approved() {
             ("operator", outside, "invalid"),
             ("operator", unordered, "invalid"),
             ("operator", unknown_protectee, "not_found"),
-            ("operator", foreign_lead, "invalid"),
+            ("operator", foreign_lead, "conflict"),
             (
                 "commander",
                 json!({"action": "protectee.register", "id": "vp", "name": "Jane Roe",

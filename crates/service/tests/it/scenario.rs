@@ -92,7 +92,7 @@ async fn declarations_are_screened_reviewed_and_accredited_or_refused() {
             )
             .await;
         assert!(
-            matches!(blocked, Err(ServiceError::Invalid(_))),
+            matches!(blocked, Err(ServiceError::State(_))),
             "{blocked:?}"
         );
 
@@ -174,7 +174,7 @@ async fn declarations_are_screened_reviewed_and_accredited_or_refused() {
             .run("admin", json!({"action": "account.create", "username": "bout", "role": "foreign_investigator",
                                   "agency": "us-hsi", "delegation": "us", "declaration": "us-agent-2"}))
             .await;
-        assert!(matches!(early, Err(ServiceError::Invalid(_))), "{early:?}");
+        assert!(matches!(early, Err(ServiceError::State(_))), "{early:?}");
 
         w.verify().await;
         w.svc.store().close().await;
@@ -305,7 +305,7 @@ async fn the_rfi_lifecycle_with_a_disclosure() {
                 json!({"action": "rfi.submit", "id": "us-rfi-1"}),
             )
             .await;
-        assert!(matches!(again, Err(ServiceError::Invalid(_))), "{again:?}");
+        assert!(matches!(again, Err(ServiceError::State(_))), "{again:?}");
         let unknown = w
             .run(
                 "operator",
@@ -408,7 +408,7 @@ async fn a_foreign_liaison_cannot_task_and_the_denial_is_in_the_ledger() {
             .run("commander", json!({"action": "task.create", "title": "Escort", "details": "x", "unit": "us-dss"}))
             .await;
         assert!(
-            matches!(foreign_unit, Err(ServiceError::Invalid(_))),
+            matches!(foreign_unit, Err(ServiceError::State(_))),
             "{foreign_unit:?}"
         );
 
@@ -444,7 +444,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
                        "person": person("Johnny Carter", "1975-03-02", "US", "P1234567", json!("liaison"))}),
             )
             .await;
-        assert!(matches!(dup, Err(ServiceError::Invalid(_))), "{dup:?}");
+        assert!(matches!(dup, Err(ServiceError::State(_))), "{dup:?}");
         // An unknown account.
         let who = w
             .run("mallory", json!({"action": "task.read", "id": "task-x"}))
