@@ -2,6 +2,8 @@
 //! and standard tlog tooling read it:
 //!
 //! * `GET /ledger/checkpoint` — the latest signed checkpoint (`no-cache`);
+//!   with witnesses configured, the newest one every witness cosigned
+//!   (C2SP tlog-cosignature lines after the log's signature);
 //! * `GET /ledger/tile/<L>/<N>[.p/<W>]` — hash tiles;
 //! * `GET /ledger/tile/entries/<N>[.p/<W>]` — entry bundles;
 //! * `GET /ledger/key` — the verifier key (`name+hash+base64`).
@@ -92,9 +94,21 @@ pub async fn checkpoint(
     checkpoint_response(&state).await
 }
 
-/// The latest checkpoint as a response (for a caller already checked).
+/// The latest checkpoint as a response (for a caller already checked):
+/// with witnesses configured, the newest one they all cosigned (until
+/// they first have, the log's newest, which a verifier requiring their
+/// cosignature refuses).
 pub(crate) async fn checkpoint_response(state: &AppState) -> Result<Response, ApiError> {
-    let note = state.svc().store().checkpoint().await?;
+    let store = state.svc().store();
+    let witnessed = if state.config().witnesses.is_empty() {
+        None
+    } else {
+        store.witnessed_checkpoint().await?
+    };
+    let note = match witnessed {
+        Some(note) => note,
+        None => store.checkpoint().await?,
+    };
     Ok(bytes(
         note.into_bytes(),
         "text/plain; charset=utf-8",

@@ -51,6 +51,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 7,
+        name: "witnessed",
+        common: include_str!("../migrations/0007_witnessed.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

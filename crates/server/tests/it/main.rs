@@ -12,5 +12,6 @@ mod need_to_know;
 mod openapi;
 mod tls;
 mod ui;
+mod witness;
 mod world;
 mod yente;
