@@ -282,3 +282,14 @@ impl StateStore for DirState {
         self.write_new(&path, &bytes)
     }
 }
+
+/// Serves the witness on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    witness: Arc<Witness>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(witness))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
