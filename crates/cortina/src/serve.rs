@@ -24,6 +24,7 @@ command as JSON), and one route per resource and action (the full list, with bod
   collections: agencies, event, delegations, accounts, declarations, rooms (+ /{room}/log,
   /{room}/sitreps), log-entries, liaison-reports, protectees, movements, requests, tasks,
   vetting-cases; GET /api/v1/ledger/checkpoint | entries?from=&limit= (oversight);
+  GET /api/v1/disclosures?recipient=&kind=&from=&until=&format=csv (oversight, commander);
   GET /api/v1/rooms/{id}/events (a room's live board: server-sent events).
 /match/{dataset} and /search/{dataset} (yente-compatible; send X-Purpose), /catalog,
 /entities/{id}, /ledger/checkpoint | key | tile/... (C2SP tlog-tiles; oversight or witness

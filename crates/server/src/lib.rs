@@ -37,6 +37,7 @@
 pub mod api;
 pub mod auth;
 pub mod client;
+pub mod disclosures;
 pub mod error;
 pub mod events;
 pub mod ledger;

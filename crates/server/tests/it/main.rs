@@ -4,6 +4,7 @@
 
 mod api;
 mod auth;
+mod disclosures;
 mod events;
 mod ledger;
 mod limits;
