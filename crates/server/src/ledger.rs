@@ -81,7 +81,7 @@ fn bytes(body: Vec<u8>, content_type: &'static str, cache: &'static str) -> Resp
 #[utoipa::path(
     get, path = "/ledger/checkpoint", tag = "ledger",
     responses(
-        (status = 200, description = "The checkpoint (C2SP tlog-checkpoint in a signed note)", content_type = "text/plain", body = String),
+        (status = 200, description = "The checkpoint (C2SP tlog-checkpoint in a signed note); with witnesses configured, the newest one they all cosigned (C2SP tlog-cosignature lines)", content_type = "text/plain", body = String),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not a ledger reader", body = ErrorBody),
     )
