@@ -99,21 +99,28 @@ pub async fn checkpoint(
 /// they first have, the log's newest, which a verifier requiring their
 /// cosignature refuses).
 pub(crate) async fn checkpoint_response(state: &AppState) -> Result<Response, ApiError> {
+    let note = published_checkpoint(state).await?;
+    Ok(bytes(
+        note.into_bytes(),
+        "text/plain; charset=utf-8",
+        "no-cache",
+    ))
+}
+
+/// The checkpoint the server publishes: with witnesses configured, the
+/// newest one they all cosigned (until they first have, the log's newest,
+/// which a verifier requiring their cosignature refuses).
+pub(crate) async fn published_checkpoint(state: &AppState) -> Result<String, ApiError> {
     let store = state.svc().store();
     let witnessed = if state.config().witnesses.is_empty() {
         None
     } else {
         store.witnessed_checkpoint().await?
     };
-    let note = match witnessed {
+    Ok(match witnessed {
         Some(note) => note,
         None => store.checkpoint().await?,
-    };
-    Ok(bytes(
-        note.into_bytes(),
-        "text/plain; charset=utf-8",
-        "no-cache",
-    ))
+    })
 }
 
 /// The ledger's verifier key.
