@@ -304,6 +304,12 @@ await test("us-liaison has no tasking control; a forged task form is refused and
   const row = await entry.textContent();
   assert(row.includes("task.create") && row.includes("deny"), row);
   await check(oversight, "ledger");
+  // The disclosure register: oversight reads it (recorded), a table with
+  // its export link.
+  await oversight.page.goto("/disclosures");
+  assert((await oversight.page.locator("table#disclosures").count()) === 1, "no disclosure register");
+  assert((await oversight.page.locator("a[href^='/api/v1/disclosures?format=csv']").count()) === 1, "no CSV export link");
+  await check(oversight, "disclosures");
 });
 
 await test("the operator records a log entry with the keyboard; it is on the board", async (open) => {

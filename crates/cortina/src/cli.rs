@@ -37,6 +37,45 @@ pub enum Command {
     /// Serve the JSON API, yente-compatible screening and the ledger's tile API over HTTP.
     #[command(after_help = crate::serve::HELP)]
     Serve(ServeArgs),
+    /// Run a witness that cosigns the ledger's checkpoints (C2SP tlog-witness), on the oversight
+    /// body's own machine, with its own key.
+    #[command(subcommand)]
+    Witness(WitnessCommand),
+}
+
+/// `cortina witness ...`
+#[derive(Debug, Subcommand)]
+pub enum WitnessCommand {
+    /// Create the witness's Ed25519 key (mode 0600; never overwritten, never printed) and print
+    /// its public key for the log operator and for verifiers.
+    Key {
+        /// Where to write the key.
+        #[arg(long, value_name = "FILE", default_value = "./witness.key")]
+        key_file: PathBuf,
+        /// The witness's name, a schema-less URL naming the oversight body (e.g.
+        /// garante.example/cortina-witness).
+        #[arg(long, value_name = "NAME")]
+        name: String,
+    },
+    /// Answer POST /add-checkpoint (C2SP tlog-witness): cosign a checkpoint signed by a log key
+    /// given here only if it is consistent with the last one cosigned; refuse a fork, a smaller
+    /// tree or another key (refused requests are kept in the state directory as evidence).
+    Serve {
+        /// The witness key (`cortina witness key`).
+        #[arg(long, value_name = "FILE", default_value = "./witness.key")]
+        key_file: PathBuf,
+        /// The key of a log to witness (`name+hash+base64` as `cortina ledger key` prints it, or a
+        /// file holding it); its name is the log's origin. Repeatable.
+        #[arg(long = "log-key", value_name = "KEY|FILE", required = true)]
+        log_keys: Vec<String>,
+        /// Where the witness keeps the last checkpoint it cosigned per log (0700; written
+        /// atomically before each answer). Losing it lets a forked log be cosigned: back it up.
+        #[arg(long, value_name = "DIR", default_value = "./witness-state")]
+        state_dir: PathBuf,
+        /// The address to listen on (port 0 picks a free port; the address is printed).
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7380")]
+        listen: std::net::SocketAddr,
+    },
 }
 
 /// `cortina serve ...`
@@ -68,6 +107,15 @@ pub struct ServeArgs {
     /// runs; refused on a real deployment.
     #[arg(long)]
     pub demo: bool,
+    /// A witness that cosigns the ledger's checkpoints: its public key (`cortina witness key`
+    /// prints it) and where it listens, NAME+HASH+KEY@URL. The newest checkpoint is submitted to
+    /// it with a consistency proof; /ledger/checkpoint then serves the newest checkpoint every
+    /// witness cosigned. Repeatable.
+    #[arg(long = "witness", value_name = "KEY@URL")]
+    pub witnesses: Vec<String>,
+    /// How often (milliseconds) the newest checkpoint is submitted to the witnesses.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub witness_interval_ms: u64,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -111,6 +159,11 @@ pub enum LedgerCommand {
         /// the command line, where every user of the machine could read it.
         #[arg(long, value_name = "FILE", requires = "url")]
         token_file: Option<PathBuf>,
+        /// A witness's public key (`NAME+HASH+KEY`, or a file holding it): the checkpoint
+        /// verified must carry its valid cosignature (C2SP tlog-cosignature), and the log must
+        /// be consistent with it. Repeatable: every witness given must have cosigned.
+        #[arg(long = "witness-key", value_name = "KEY|FILE")]
+        witness_keys: Vec<String>,
     },
     /// Print the current signed checkpoint (C2SP tlog-checkpoint in a signed note).
     Checkpoint {

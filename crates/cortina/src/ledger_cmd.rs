@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context as _, anyhow};
 use base64::Engine as _;
-use ledger::{Hash, NoteVerifier};
+use ledger::{CosignatureVerifier, Hash, NoteVerifier};
 use serde::Serialize;
 use service::{Bootstrap, ScreeningLists, Service};
 use store::{Location, OpenOptions, Store, StoreError};
@@ -60,16 +60,30 @@ pub fn run(cmd: LedgerCommand) -> Result<Outcome, Failure> {
                 key,
                 url: Some(url),
                 token_file,
+                witness_keys,
                 ..
             } => verify_remote(
                 &url,
                 &crate::token::read_secret(token_file.as_deref())?,
                 &since,
                 key.as_deref(),
+                &read_witness_keys(&witness_keys)?,
             ),
             LedgerCommand::Verify {
-                store, since, key, ..
-            } => verify(&store, &since, key.as_deref()).await,
+                store,
+                since,
+                key,
+                witness_keys,
+                ..
+            } => {
+                verify(
+                    &store,
+                    &since,
+                    key.as_deref(),
+                    &read_witness_keys(&witness_keys)?,
+                )
+                .await
+            }
             LedgerCommand::Checkpoint { store } => {
                 let s = open(&store).await?;
                 print!("{}", s.checkpoint().await?);
@@ -219,6 +233,42 @@ fn read_key(arg: &str) -> Result<NoteVerifier, Failure> {
     })
 }
 
+/// The witness keys given with `--witness-key` (strings or files).
+fn read_witness_keys(args: &[String]) -> Result<Vec<CosignatureVerifier>, Failure> {
+    args.iter()
+        .map(|arg| {
+            let text = if Path::new(arg).is_file() {
+                std::fs::read_to_string(arg)
+                    .with_context(|| format!("reading the witness key file {arg}"))?
+            } else {
+                arg.clone()
+            };
+            // A key copied from `cortina serve --witness KEY@URL` keeps working.
+            let text = text.trim();
+            let key = text.split_once('@').map_or(text, |(k, _)| k);
+            CosignatureVerifier::from_key_string(key).map_err(|e| {
+                Failure(anyhow!(
+                    "--witness-key {arg}: not a witness key (name+hash+base64): {e}"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// What a witnessed checkpoint adds to the verdict line.
+pub(crate) fn witnessed_summary(w: &ledger::Witnessed, keys: &[CosignatureVerifier]) -> String {
+    let names: Vec<String> = keys
+        .iter()
+        .zip(&w.timestamps)
+        .map(|(k, t)| format!("{} (time {t})", k.name()))
+        .collect();
+    format!(
+        "; checkpoint of size {} cosigned by witness {}",
+        w.checkpoint.checkpoint.size,
+        names.join(", ")
+    )
+}
+
 fn read_since(since: &[std::path::PathBuf]) -> Result<Vec<Vec<u8>>, Failure> {
     let mut older = Vec::with_capacity(since.len());
     for path in since {
@@ -234,12 +284,13 @@ fn verify_remote(
     token: &str,
     since: &[std::path::PathBuf],
     key: Option<&str>,
+    witnesses: &[CosignatureVerifier],
 ) -> Result<Outcome, Failure> {
     let key = key.map(read_key).transpose()?;
     let older = read_since(since)?;
     // The blocking HTTP client runs on a thread of its own, off the runtime.
     let verdict = std::thread::scope(|s| {
-        s.spawn(|| crate::ledger_remote::verify(url, token, key, &older))
+        s.spawn(|| crate::ledger_remote::verify(url, token, key, &older, witnesses))
             .join()
             .map_err(|_| Failure(anyhow!("the verifier thread panicked")))
     })??;
@@ -267,12 +318,13 @@ async fn verify(
     args: &StoreArgs,
     since: &[std::path::PathBuf],
     key: Option<&str>,
+    witnesses: &[CosignatureVerifier],
 ) -> Result<Outcome, Failure> {
     let key = key.map(read_key).transpose()?;
     let older = read_since(since)?;
     let s = open(args).await?;
     // The log first; then every row's stamps against it (which trust the
-    // entries the first step checked).
+    // entries the first step checked); then the witnessed checkpoint.
     let result = match s.verify(key.as_ref(), &older).await {
         Ok(report) => s
             .verify_stamps(&service::stamp_rules())
@@ -280,9 +332,22 @@ async fn verify(
             .map(|rows| (report, rows)),
         Err(f) => Err(f),
     };
+    let witnessed = match (&result, witnesses.is_empty()) {
+        (Ok((report, _)), false) => Some(
+            check_witnessed(
+                &s,
+                key.as_ref().unwrap_or(s.verifier()),
+                report.checkpoint.checkpoint.size,
+                witnesses,
+            )
+            .await,
+        ),
+        _ => None,
+    };
     s.close().await;
-    let verdict = match result {
-        Ok((report, rows)) => {
+    let verdict = match (result, witnessed) {
+        (Ok(_), Some(Err(message))) => Err((None, message)),
+        (Ok((report, rows)), witnessed) => {
             let c = &report.checkpoint.checkpoint;
             let mut line = format!(
                 "ok: ledger {} verified: {} entries, root {}, checkpoint signed by {}",
@@ -300,11 +365,54 @@ async fn verify(
                 ));
             }
             line.push_str(&format!("; {rows} rows stamped by their entries"));
+            if let Some(Ok(w)) = witnessed {
+                line.push_str(&w);
+            }
             Ok(line)
         }
-        Err(f) => Err((f.index, f.message)),
+        (Err(f), _) => Err((f.index, f.message)),
     };
     Ok(print_verdict(verdict))
+}
+
+/// The stored witnessed checkpoint: signed by the log's key, cosigned by
+/// every witness, and a prefix of the verified log of `size` entries.
+async fn check_witnessed(
+    s: &Store,
+    key: &NoteVerifier,
+    size: u64,
+    witnesses: &[CosignatureVerifier],
+) -> Result<String, String> {
+    let note = s
+        .witnessed_checkpoint()
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| {
+            "no checkpoint cosigned by the witnesses is stored (does `cortina serve --witness` \
+             reach them?)"
+                .to_owned()
+        })?;
+    let w = ledger::open_witnessed(note.as_bytes(), key, None, witnesses)
+        .map_err(|e| format!("the witnessed checkpoint: {e}"))?;
+    let c = &w.checkpoint.checkpoint;
+    if c.size > size {
+        return Err(format!(
+            "the witnessed checkpoint has {} entries, more than the log's {size}",
+            c.size
+        ));
+    }
+    let root = if c.size == 0 {
+        ledger::tlog::empty_tree_hash()
+    } else {
+        s.root_at(c.size).await.map_err(|e| e.to_string())?
+    };
+    if root != c.root {
+        return Err(format!(
+            "the log is not an extension of the witnessed checkpoint of size {}",
+            c.size
+        ));
+    }
+    Ok(witnessed_summary(&w, witnesses))
 }
 
 fn b64(h: &Hash) -> String {

@@ -6,7 +6,8 @@
 //! (`/ledger/tile/entries/…`) and every hash tile (`/ledger/tile/<L>/…`);
 //! recomputes the tree from the entries; checks every served hash tile
 //! against the recomputed one, the checkpoint's signature and root, each
-//! entry's sequence number, and the roots of older checkpoints (`--since`).
+//! entry's sequence number, the roots of older checkpoints (`--since`), and
+//! with `--witness-key` each witness's cosignature on the checkpoint.
 
 use std::time::Duration;
 
@@ -57,6 +58,7 @@ pub fn verify(
     token: &str,
     key: Option<NoteVerifier>,
     older: &[Vec<u8>],
+    witnesses: &[ledger::CosignatureVerifier],
 ) -> anyhow::Result<Verdict> {
     let agent = agent();
     let key = match key {
@@ -74,6 +76,14 @@ pub fn verify(
     let signed = match open_checkpoint(&note, &key, None) {
         Ok(s) => s,
         Err(e) => return Ok(Err((None, format!("checkpoint: {e}")))),
+    };
+    let witnessed = if witnesses.is_empty() {
+        String::new()
+    } else {
+        match ledger::open_witnessed(&note, &key, None, witnesses) {
+            Ok(w) => crate::ledger_cmd::witnessed_summary(&w, witnesses),
+            Err(e) => return Ok(Err((None, format!("checkpoint: {e}")))),
+        }
     };
     let size = signed.checkpoint.size;
     let mut log = MemoryLog::new();
@@ -166,6 +176,7 @@ pub fn verify(
             grew.join(", ")
         ));
     }
+    line.push_str(&witnessed);
     Ok(Ok(line))
 }
 

@@ -19,6 +19,7 @@ mod serve;
 mod snapshot;
 mod token;
 mod update;
+mod witness;
 
 use std::process::ExitCode;
 
@@ -111,5 +112,6 @@ fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
         Command::Admin(cmd) => ledger_cmd::admin(cmd),
         Command::Exec(args) => exec::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Witness(cmd) => witness::run(cmd),
     }
 }

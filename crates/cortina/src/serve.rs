@@ -24,10 +24,12 @@ command as JSON), and one route per resource and action (the full list, with bod
   collections: agencies, event, delegations, accounts, declarations, rooms (+ /{room}/log,
   /{room}/sitreps), log-entries, liaison-reports, protectees, movements, requests, tasks,
   vetting-cases; GET /api/v1/ledger/checkpoint | entries?from=&limit= (oversight);
+  GET /api/v1/disclosures?recipient=&kind=&from=&until=&format=csv (oversight, commander);
   GET /api/v1/rooms/{id}/events (a room's live board: server-sent events).
 /match/{dataset} and /search/{dataset} (yente-compatible; send X-Purpose), /catalog,
 /entities/{id}, /ledger/checkpoint | key | tile/... (C2SP tlog-tiles; oversight or witness
-tokens), /healthz, /readyz. Tokens: `cortina admin token`. Logs: RUST_LOG (default info).
+tokens; with --witness, /ledger/checkpoint is the newest checkpoint every witness cosigned),
+/healthz, /readyz. Tokens: `cortina admin token`. Logs: RUST_LOG (default info).
 HTTPS with --tls-cert/--tls-key (PEM); without them, serve on loopback behind a TLS proxy.
 --demo marks its ledger with the origin cortina.demo/milano-cortina-2026; accounts in DIR/demo-accounts.txt.";
 
@@ -90,9 +92,30 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, Failure> {
                 &args.store.data_dir,
             );
         }
+        let witnesses = args
+            .witnesses
+            .iter()
+            .map(|w| server::witnessing::WitnessConfig::parse(w))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| anyhow::anyhow!("--witness {e}"))?;
+        if let Some(w) = witnesses.iter().find(|w| w.url.is_none()) {
+            return Err(Failure(anyhow::anyhow!(
+                "--witness {}: add @URL, where the witness listens (cortina witness serve)",
+                w.key.key_string()
+            )));
+        }
+        for w in &witnesses {
+            println!(
+                "checkpoints cosigned by witness {} ({})",
+                w.key.name(),
+                w.url.as_deref().unwrap_or_default()
+            );
+        }
         let config = server::Config {
             tls: tls.is_some(),
             trusted_proxies: args.trusted_proxies.clone(),
+            witnesses,
+            witness_interval: std::time::Duration::from_millis(args.witness_interval_ms.max(100)),
             ..server::Config::default()
         };
         let state = server::AppState::new(svc, index, config);
@@ -107,7 +130,7 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, Failure> {
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(mut term) => {

@@ -175,6 +175,9 @@ actions! {
     LedgerRead = "ledger.read", false;
     /// Read statistics and the authority trail of decisions.
     StatsRead = "stats.read", false;
+    /// Read the disclosure register: every release of personal data to a
+    /// delegation, with recipient, legal basis, categories and approver.
+    DisclosuresRead = "disclosures.read", false;
 }
 
 impl fmt::Display for Action {

@@ -15,6 +15,8 @@
 //! skey <signer key>
 //! vkey <verifier key>
 //! note <base64 of the signed checkpoint note>
+//! wvkey <the witness's verifier key, type 0x01 (Go's note verifier)>
+//! cosigned <base64 of the note with the witness's cosignature and note signature>
 //! ```
 
 #[path = "../tests/common/mod.rs"]
@@ -78,6 +80,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     writeln!(s, "skey {}", signer.key_string())?;
     writeln!(s, "vkey {}", signer.verifier().key_string())?;
     writeln!(s, "note {}", B64.encode(note.as_bytes()))?;
+    // A witness cosigns the checkpoint: its cosignature/v1 line (type 0x04,
+    // which Go ignores) and its plain note signature (type 0x01, which Go
+    // verifies with the witness's key).
+    let witness = ledger::Cosigner::from_seed("witness.example/oversight", &[0x57; 32])?;
+    let body = Checkpoint::new(common::TEST_ORIGIN, n, log.root()?).to_body()?;
+    let cosigned = ledger::cosignature::append_signature_lines(
+        &note,
+        &witness.signature_lines(&body, 1_770_000_000),
+    );
+    ledger::open_witnessed(
+        cosigned.as_bytes(),
+        &signer.verifier(),
+        None,
+        &[witness.verifier()],
+    )?;
+    writeln!(
+        s,
+        "wvkey {}",
+        witness.verifier().note_verifier().key_string()
+    )?;
+    writeln!(s, "cosigned {}", B64.encode(cosigned.as_bytes()))?;
     std::fs::write(&out, s)?;
     eprintln!("wrote {n} records of vectors to {out}");
     Ok(())

@@ -13,6 +13,11 @@
 //! * [`tile`]: C2SP `tlog-tiles` paths, tile contents and entry bundles;
 //! * [`note`], [`checkpoint`]: C2SP `signed-note` and `tlog-checkpoint`
 //!   with Ed25519 keys, room for witness cosignatures;
+//! * [`cosignature`]: C2SP `tlog-cosignature` (Ed25519 `cosignature/v1`)
+//!   and the witness's plain note signature that Go's `sumdb/note` checks;
+//! * [`witness`]: C2SP `tlog-witness` `add-checkpoint`: the request and the
+//!   witness's decision (cosign, or refuse a fork, a smaller tree, another
+//!   key);
 //! * [`verify`]: full recomputation of a log against its stored hashes and
 //!   signed checkpoints, naming the first bad entry.
 //!
@@ -30,13 +35,16 @@
 //!   proof generation.
 
 pub mod checkpoint;
+pub mod cosignature;
 pub mod entry;
 pub mod note;
 pub mod tile;
 pub mod tlog;
 pub mod verify;
+pub mod witness;
 
 pub use checkpoint::{Checkpoint, CheckpointError, SignedCheckpoint, open_checkpoint};
+pub use cosignature::{CosignatureError, CosignatureVerifier, Cosigner, Witnessed, open_witnessed};
 pub use entry::{Decision, Entry, EntryError, Resource, commit, verify_commitment};
 pub use note::{Note, NoteError, NoteSignature, NoteSigner, NoteVerifier, open_note, sign_note};
 pub use tile::{Tile, TileError, TileLevel};

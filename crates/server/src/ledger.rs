@@ -2,6 +2,8 @@
 //! and standard tlog tooling read it:
 //!
 //! * `GET /ledger/checkpoint` — the latest signed checkpoint (`no-cache`);
+//!   with witnesses configured, the newest one every witness cosigned
+//!   (C2SP tlog-cosignature lines after the log's signature);
 //! * `GET /ledger/tile/<L>/<N>[.p/<W>]` — hash tiles;
 //! * `GET /ledger/tile/entries/<N>[.p/<W>]` — entry bundles;
 //! * `GET /ledger/key` — the verifier key (`name+hash+base64`).
@@ -79,7 +81,7 @@ fn bytes(body: Vec<u8>, content_type: &'static str, cache: &'static str) -> Resp
 #[utoipa::path(
     get, path = "/ledger/checkpoint", tag = "ledger",
     responses(
-        (status = 200, description = "The checkpoint (C2SP tlog-checkpoint in a signed note)", content_type = "text/plain", body = String),
+        (status = 200, description = "The checkpoint (C2SP tlog-checkpoint in a signed note); with witnesses configured, the newest one they all cosigned (C2SP tlog-cosignature lines)", content_type = "text/plain", body = String),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not a ledger reader", body = ErrorBody),
     )
@@ -92,14 +94,33 @@ pub async fn checkpoint(
     checkpoint_response(&state).await
 }
 
-/// The latest checkpoint as a response (for a caller already checked).
+/// The latest checkpoint as a response (for a caller already checked):
+/// with witnesses configured, the newest one they all cosigned (until
+/// they first have, the log's newest, which a verifier requiring their
+/// cosignature refuses).
 pub(crate) async fn checkpoint_response(state: &AppState) -> Result<Response, ApiError> {
-    let note = state.svc().store().checkpoint().await?;
+    let note = published_checkpoint(state).await?;
     Ok(bytes(
         note.into_bytes(),
         "text/plain; charset=utf-8",
         "no-cache",
     ))
+}
+
+/// The checkpoint the server publishes: with witnesses configured, the
+/// newest one they all cosigned (until they first have, the log's newest,
+/// which a verifier requiring their cosignature refuses).
+pub(crate) async fn published_checkpoint(state: &AppState) -> Result<String, ApiError> {
+    let store = state.svc().store();
+    let witnessed = if state.config().witnesses.is_empty() {
+        None
+    } else {
+        store.witnessed_checkpoint().await?
+    };
+    Ok(match witnessed {
+        Some(note) => note,
+        None => store.checkpoint().await?,
+    })
 }
 
 /// The ledger's verifier key.

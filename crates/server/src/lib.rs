@@ -17,13 +17,18 @@
 //!   The OpenAPI document is at `/api/v1/openapi.json` ([`openapi`]).
 //! * `/match/{dataset}`, `/search/{dataset}`, `/catalog`, `/entities/{id}`
 //!   ([`yente`]): yente-compatible screening; errors `{"detail": …}`.
-//! * `/ledger/…` ([`ledger`]): the C2SP tlog-tiles read API.
+//! * `/ledger/…` ([`ledger`]): the C2SP tlog-tiles read API; with witnesses
+//!   configured, the checkpoint they cosigned ([`witnessing`]).
 //! * `/api/v1/rooms/{id}/events` ([`events`]): a room's live board as
 //!   server-sent events.
 //! * `/healthz`, `/readyz`.
 //! * `/`, `/home`, `/rooms/{id}`, `/ledger`, `/do/{action}`, `/static/…`
 //!   ([`ui`]): the web UI, server-rendered pages on the same session;
 //!   errors as pages.
+//!
+//! [`witness`] is another router: the C2SP tlog-witness `add-checkpoint`
+//! endpoint that `cortina witness serve` runs on the oversight body's
+//! machine.
 //!
 //! [`serve`] runs the router until the shutdown future completes, lets the
 //! requests in flight finish, then closes the store; [`tls::serve_tls`] does
@@ -32,6 +37,7 @@
 pub mod api;
 pub mod auth;
 pub mod client;
+pub mod disclosures;
 pub mod error;
 pub mod events;
 pub mod ledger;
@@ -41,6 +47,8 @@ pub mod rest;
 pub mod schema;
 pub mod tls;
 pub mod ui;
+pub mod witness;
+pub mod witnessing;
 pub mod yente;
 
 use std::future::Future;
@@ -81,6 +89,12 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are
     /// believed ([`client`]).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Witnesses whose cosignatures the published checkpoint carries
+    /// ([`witnessing`]); none: the newest checkpoint is published as the
+    /// log signed it.
+    pub witnesses: Vec<witnessing::WitnessConfig>,
+    /// How often the newest checkpoint is submitted to the witnesses.
+    pub witness_interval: Duration,
 }
 
 impl Default for Config {
@@ -93,6 +107,8 @@ impl Default for Config {
             timeout: Duration::from_secs(30),
             tls: false,
             trusted_proxies: Vec::new(),
+            witnesses: Vec::new(),
+            witness_interval: Duration::from_secs(2),
         }
     }
 }
@@ -260,13 +276,34 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let store = state.svc().store().clone();
     warm(&state).await;
+    let witnessing = start_witnessing(&state)?;
     let shutdown = closing_streams(state.clone(), shutdown);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
+    if let Some(w) = witnessing {
+        w.abort();
+    }
     store.close().await;
     result
+}
+
+/// Starts submitting checkpoints to the configured witnesses, if any.
+pub(crate) fn start_witnessing(
+    state: &AppState,
+) -> std::io::Result<Option<tokio::task::JoinHandle<()>>> {
+    let config = state.config();
+    if config.witnesses.is_empty() {
+        return Ok(None);
+    }
+    let witnesses = witnessing::Witnesses::new(config.witnesses.clone())
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    Ok(Some(tokio::spawn(witnessing::run(
+        witnesses,
+        state.svc().store().clone(),
+        config.witness_interval,
+    ))))
 }
 
 /// `shutdown`, then the end of the live event streams, which would

@@ -101,6 +101,8 @@ pub enum Op {
     List(List),
     /// A ledger read, for those the policy lets read the ledger.
     Ledger(LedgerRead),
+    /// The disclosure register (`crate::disclosures`), recorded.
+    Disclosures,
 }
 
 /// The lists.
@@ -155,7 +157,7 @@ impl Route {
     pub fn params(&self) -> &'static [Param] {
         match self.op {
             Op::Command { params, .. } => params,
-            Op::List(_) | Op::Ledger(_) => &[],
+            Op::List(_) | Op::Ledger(_) | Op::Disclosures => &[],
         }
     }
 
@@ -163,7 +165,7 @@ impl Route {
     pub fn command(&self) -> Option<&'static str> {
         match self.op {
             Op::Command { action, .. } => Some(action),
-            Op::List(_) | Op::Ledger(_) => None,
+            Op::List(_) | Op::Ledger(_) | Op::Disclosures => None,
         }
     }
 
@@ -373,6 +375,9 @@ pub const ROUTES: &[Route] = &[
     // The ledger, for oversight.
     ledger("/api/v1/ledger/checkpoint", LedgerRead::Checkpoint, "The ledger's latest signed checkpoint"),
     ledger("/api/v1/ledger/entries", LedgerRead::Entries, "Decoded ledger entries (?from=&limit=)"),
+    // The disclosure register, for oversight and the host commander.
+    Route { method: Method::Get, path: "/api/v1/disclosures", op: Op::Disclosures,
+            summary: "Every release of personal data to a delegation (JSON or CSV)" },
 ];
 
 /// The router of every route in [`ROUTES`].
@@ -445,6 +450,10 @@ async fn handle(
                     ledger_entries(state, &query).await
                 }
             }
+        }
+        Op::Disclosures => {
+            let query = query::<crate::disclosures::DisclosuresQuery>(uri)?;
+            crate::disclosures::respond(state, caller, query).await
         }
     }
 }
@@ -1169,6 +1178,16 @@ fn operation(route: &Route) -> (HttpMethod, utoipa::openapi::path::Operation) {
             }
             op = error(op, "401", "Not authenticated");
             op = error(op, "403", "Not a ledger reader (names the policies)");
+        }
+        Op::Disclosures => {
+            op = crate::disclosures::openapi(op);
+            op = error(op, "400", "Unknown or malformed query parameter");
+            op = error(op, "401", "Not authenticated");
+            op = error(
+                op,
+                "403",
+                "Not a reader of the register (host: names the policies)",
+            );
         }
     }
     let method = match route.method {

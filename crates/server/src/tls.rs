@@ -138,6 +138,7 @@ pub async fn serve_tls(
 ) -> std::io::Result<()> {
     let store = state.svc().store().clone();
     crate::warm(&state).await;
+    let witnessing = crate::start_witnessing(&state)?;
     let shutdown = crate::closing_streams(state.clone(), shutdown);
     // `tap_io` gives the listener axum's connect-info plumbing (the client
     // address the login rate limit keys on).
@@ -146,6 +147,9 @@ pub async fn serve_tls(
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
+    if let Some(w) = witnessing {
+        w.abort();
+    }
     store.close().await;
     result
 }

@@ -19,6 +19,7 @@ pub mod access;
 pub mod changes;
 pub mod command;
 mod context;
+pub mod disclosures;
 pub mod error;
 pub mod facts;
 mod handlers;

@@ -26,6 +26,7 @@ pub mod records;
 pub mod rows;
 pub mod stamps;
 pub mod testing;
+pub mod witnessed;
 pub mod writer;
 
 use std::future::Future;

@@ -52,6 +52,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: "",
     },
     Migration {
+        version: 7,
+        name: "witnessed",
+        common: include_str!("../migrations/0007_witnessed.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
         version: 8,
         name: "login_backoff",
         common: include_str!("../migrations/0008_login_backoff.sql"),

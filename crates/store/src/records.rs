@@ -516,3 +516,27 @@ where
             .await?,
     )
 }
+
+/// The entries that wrote the row `key` of table `tbl` (from `row_writes`),
+/// oldest first: `(seq, canonical entry)`. Entries before the stamp epoch
+/// listed no rows and are not found here.
+pub async fn entries_writing<'e, E>(
+    exec: E,
+    tbl: &str,
+    key: &str,
+) -> Result<Vec<(i64, Vec<u8>)>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(
+        "SELECT e.seq, e.entry FROM row_writes w JOIN ledger_entries e ON e.seq = w.seq
+         WHERE w.tbl = $1 AND w.row_key = $2 ORDER BY e.seq",
+    )
+    .bind(tbl)
+    .bind(key)
+    .fetch_all(exec)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}

@@ -11,3 +11,4 @@ mod recorded;
 mod screen;
 mod serve;
 mod update;
+mod witness;

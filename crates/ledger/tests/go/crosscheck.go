@@ -89,8 +89,8 @@ func main() {
 	treeHashes := map[int64]tlog.Hash{}
 	var inclusions, consistencies []proofLine
 	tiles := map[string][]byte{}
-	var skey, vkey string
-	var noteBytes []byte
+	var skey, vkey, wvkey string
+	var noteBytes, cosignedBytes []byte
 
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<26)
@@ -124,6 +124,10 @@ func main() {
 			vkey = fields[1]
 		case "note":
 			noteBytes = mustB64(fields[1])
+		case "wvkey":
+			wvkey = fields[1]
+		case "cosigned":
+			cosignedBytes = mustB64(fields[1])
 		default:
 			fail("unknown line kind %q", fields[0])
 		}
@@ -312,12 +316,58 @@ func main() {
 		}
 	}
 
-	checks := len(records) + int(N) + len(inclusions) + len(consistencies) + len(goTiles) + 1
+	// 7. The witnessed checkpoint: Go verifies the log's signature and the
+	//    witness's plain Ed25519 note signature with the witness's key; the
+	//    cosignature/v1 line (type 0x04) is left unverified, as Go does with
+	//    any key it does not know. A flipped bit in the witness's signature
+	//    fails.
+	wv, err := note.NewVerifier(wvkey)
+	if err != nil {
+		fail("NewVerifier(witness): %v", err)
+	} else if lv, err := note.NewVerifier(vkey); err != nil {
+		fail("NewVerifier: %v", err)
+	} else {
+		n, err := note.Open(cosignedBytes, note.VerifierList(lv, wv))
+		if err != nil {
+			fail("note.Open(cosigned): %v", err)
+		} else {
+			witnessed := false
+			for _, s := range n.Sigs {
+				if s.Name == wv.Name() && s.Hash == wv.KeyHash() {
+					witnessed = true
+				}
+			}
+			if len(n.Sigs) != 2 || !witnessed {
+				fail("cosigned note: verified signatures %+v", n.Sigs)
+			}
+			if len(n.UnverifiedSigs) != 1 || n.UnverifiedSigs[0].Name != wv.Name() {
+				fail("cosigned note: expected the cosignature/v1 line unverified, got %+v", n.UnverifiedSigs)
+			}
+			if want := string(noteBytes[:bytes.Index(noteBytes, []byte("\n\n"))+1]); n.Text != want {
+				fail("cosigned note text %q differs from the checkpoint's %q", n.Text, want)
+			}
+		}
+		if _, err := note.Open(cosignedBytes, note.VerifierList(wv)); err != nil {
+			fail("note.Open(cosigned, witness key only): %v", err)
+		}
+		lines := strings.Split(strings.TrimSuffix(string(cosignedBytes), "\n"), "\n")
+		last := lines[len(lines)-1]
+		i := strings.LastIndex(last, " ")
+		sig := mustB64(last[i+1:])
+		sig[10] ^= 1
+		lines[len(lines)-1] = last[:i+1] + base64.StdEncoding.EncodeToString(sig)
+		tampered := strings.Join(lines, "\n") + "\n"
+		if _, err := note.Open([]byte(tampered), note.VerifierList(lv, wv)); err == nil {
+			fail("tampered witness signature accepted")
+		}
+	}
+
+	checks := len(records) + int(N) + len(inclusions) + len(consistencies) + len(goTiles) + 2
 	if failures > 0 {
 		fmt.Printf("go crosscheck: 0 passed, %d failed\n", failures)
 		os.Exit(1)
 	}
-	fmt.Printf("go crosscheck: %d records, %d inclusion and %d consistency proofs, %d tiles, 1 note\n",
+	fmt.Printf("go crosscheck: %d records, %d inclusion and %d consistency proofs, %d tiles, 1 note, 1 witnessed note\n",
 		len(records), len(inclusions), len(consistencies), len(goTiles))
 	fmt.Printf("%d passed, 0 failed\n", checks)
 }

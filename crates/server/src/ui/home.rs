@@ -105,6 +105,8 @@ pub struct HomePage {
     draft_request: Option<Offer>,
     create_task: Option<Offer>,
     ledger: bool,
+    /// Whether the viewer may read the disclosure register.
+    disclosures: bool,
     screening: bool,
 }
 
@@ -221,6 +223,11 @@ pub async fn page(
         draft_request: offers::draft_request(&state, &viewer),
         create_task: offers::create_task(&state, &viewer, &units),
         ledger: viewer.may(&state, Action::LedgerRead, &authority::Resource::Ledger),
+        disclosures: viewer.may(
+            &state,
+            Action::DisclosuresRead,
+            &authority::Resource::Ledger,
+        ),
         screening: may_see_screening(&state, &viewer),
     };
     Ok(html(&page))

@@ -66,7 +66,7 @@ pub async fn page(
         })
         .collect();
     entries.reverse();
-    let checkpoint = state.svc().store().checkpoint().await?;
+    let checkpoint = crate::ledger::published_checkpoint(&state).await?;
     Ok(html(&LedgerPage {
         chrome: Chrome::new(&state, "Ledger", Some(&viewer)),
         size: body.size,

@@ -26,6 +26,7 @@
 //! style): htmx is a static file and its inline indicator style is turned
 //! off in its config meta.
 
+pub mod disclosures;
 pub mod forms;
 pub mod home;
 pub mod ledger;
@@ -72,6 +73,7 @@ pub fn routes() -> Router<crate::AppState> {
         .route("/home", get(home::page))
         .route("/rooms/{id}", get(room::page))
         .route("/ledger", get(ledger::page))
+        .route("/disclosures", get(disclosures::page))
         .route("/screening", get(screen::form).post(screen::run))
         .route("/do/{action}", post(forms::submit))
         .route("/static/{file}", get(static_files::serve))

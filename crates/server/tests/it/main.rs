@@ -4,6 +4,7 @@
 
 mod api;
 mod auth;
+mod disclosures;
 mod events;
 mod ledger;
 mod limits;
@@ -12,5 +13,6 @@ mod need_to_know;
 mod openapi;
 mod tls;
 mod ui;
+mod witness;
 mod world;
 mod yente;

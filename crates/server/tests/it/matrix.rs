@@ -47,7 +47,7 @@ fn person(name: &str, nationality: &str, document: &str) -> Value {
 
 /// The records the samples name, created through the service as the roles
 /// the policy lets create them. Returns the US vetting case's id.
-fn fixtures(w: &World) -> String {
+pub(crate) fn fixtures(w: &World) -> String {
     w.add_every_role();
     for (id, kind, delegation) in [
         ("us-room", "delegation_liaison", Some("us")),
@@ -524,6 +524,14 @@ fn every_route_for_every_role_answers_as_the_policy_decides() {
                         })
                     }
                     Op::List(_) => None,
+                    Op::Disclosures => Some((
+                        domain::Action::DisclosuresRead,
+                        w.svc.authority().decide(
+                            &principal,
+                            domain::Action::DisclosuresRead,
+                            &Resource::Ledger,
+                        ),
+                    )),
                     Op::Ledger(_) => Some((
                         domain::Action::LedgerRead,
                         w.svc.authority().decide(
@@ -543,7 +551,7 @@ fn every_route_for_every_role_answers_as_the_policy_decides() {
                         assert_eq!(w.ledger_size(), before, "{what}: a list is not recorded");
                         allowed += 1;
                     }
-                    (Op::Command { .. } | Op::Ledger(_), None) => {
+                    (Op::Command { .. } | Op::Ledger(_) | Op::Disclosures, None) => {
                         // For delegation accounts only: refused before any
                         // decision (a command this account may never give),
                         // and nothing recorded.
