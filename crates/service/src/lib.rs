@@ -16,6 +16,7 @@
 //! validated types, so a bad field is refused before anything runs.
 
 pub mod access;
+pub mod applicants;
 pub mod changes;
 pub mod command;
 mod context;
@@ -53,6 +54,9 @@ pub(crate) struct Inner {
     /// The policy's decisions for [`Service::record`], remembered.
     pub(crate) decisions: context::Decisions,
     pub(crate) changes: changes::Changes,
+    /// The key of the applicants' reference digests (derived from the
+    /// ledger's signing key, so as secret as it, and never stored).
+    pub(crate) ref_key: [u8; 32],
 }
 
 impl std::fmt::Debug for Service {
@@ -66,6 +70,13 @@ impl std::fmt::Debug for Service {
 impl Service {
     /// A service over `store`, deciding with `authority`.
     pub fn new(store: Store, authority: Authority) -> Service {
+        let ref_key = {
+            use sha2::Digest as _;
+            let mut h = sha2::Sha256::new();
+            h.update(b"cortina.applicant-ref-key\0");
+            h.update(store.signer().key_string().as_bytes());
+            h.finalize().into()
+        };
         Service {
             inner: Arc::new(Inner {
                 store,
@@ -74,6 +85,7 @@ impl Service {
                 lists: std::sync::RwLock::new(None),
                 decisions: context::Decisions::default(),
                 changes: changes::Changes::new(),
+                ref_key,
             }),
         }
     }
@@ -86,6 +98,15 @@ impl Service {
     /// The policy in force.
     pub fn authority(&self) -> &Authority {
         &self.inner.authority
+    }
+
+    /// The watchlists in force, if any are loaded.
+    pub fn lists(&self) -> Option<Arc<ScreeningLists>> {
+        self.inner
+            .lists
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Sets the watchlists declarations are screened against.
@@ -102,6 +123,22 @@ impl Service {
     pub async fn execute(&self, username: &str, command: Command) -> Result<Done, ServiceError> {
         command.check_limits().map_err(ServiceError::BadCommand)?;
         let action = command.action();
+        // An applicant batch is read and screened before the transaction,
+        // on all cores, so that the single writer only stores it.
+        let mut prepared = match &command {
+            Command::ApplicantSubmit(c) => {
+                let rows = c.applicants.clone();
+                let lists = self.lists();
+                Some(
+                    tokio::task::spawn_blocking(move || {
+                        applicants::prepare(&rows, lists.as_deref())
+                    })
+                    .await
+                    .map_err(|e| ServiceError::BadCommand(format!("screening: {e}")))?,
+                )
+            }
+            _ => None,
+        };
         let inner = self.inner.clone();
         let this = self.clone();
         let user = username.to_owned();
@@ -121,6 +158,7 @@ impl Service {
                         let payload = serde_json::to_vec(&command)
                             .map_err(|e| ServiceError::BadCommand(format!("command: {e}")))?;
                         let mut ctx = context::Ctx::new(tx, &inner, principal, payload)?;
+                        ctx.prepared = prepared.take();
                         let result = match handlers::run(&mut ctx, command).await? {
                             // Outside the host, a refusal looks like a
                             // missing record (`ServiceError::Withheld`).

@@ -51,6 +51,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 6,
+        name: "applicants",
+        common: include_str!("../migrations/0006_applicants.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {
