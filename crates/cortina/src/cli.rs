@@ -37,6 +37,38 @@ pub enum Command {
     /// Serve the JSON API, yente-compatible screening and the ledger's tile API over HTTP.
     #[command(after_help = crate::serve::HELP)]
     Serve(ServeArgs),
+    /// The organiser's applicants for accreditation.
+    #[command(subcommand)]
+    Applicants(ApplicantsCommand),
+}
+
+/// `cortina applicants ...`
+#[derive(Debug, Subcommand)]
+pub enum ApplicantsCommand {
+    /// Import applicants from CSV or NDJSON (up to a million rows): each is screened at intake;
+    /// bad rows are reported (file:line: field: reason) while the others go in; sending a
+    /// reference again updates it, the same row again changes nothing, so a re-run after a crash
+    /// resumes. Exit status: 0 all rows in, 3 some rows refused, 2 usage or I/O error.
+    #[command(after_help = crate::applicants::HELP)]
+    Import(ApplicantsImportArgs),
+}
+
+/// `cortina applicants import ...`
+#[derive(Debug, Args)]
+pub struct ApplicantsImportArgs {
+    /// The organiser's account.
+    #[arg(long = "as", value_name = "USER")]
+    pub actor: String,
+    /// The file (`-` for standard input).
+    pub file: String,
+    /// Rows per request (at most 10,000).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub batch: u32,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// `cortina serve ...`

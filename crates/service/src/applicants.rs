@@ -661,3 +661,260 @@ impl crate::Service {
         Ok(store::applicants::queue_stats(self.store().pool()).await?)
     }
 }
+
+/// What reading an applicants file can fail on as a whole (exit status 2):
+/// the header, or the bytes.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The CSV header lacks a required field or names an unknown one.
+    #[error("line 1: header: {0}")]
+    Header(String),
+    /// Reading failed.
+    #[error("line {line}: {message}")]
+    Io {
+        /// Where.
+        line: u64,
+        /// What happened.
+        message: String,
+    },
+}
+
+/// Reads applicants from CSV (with the header the issue names) or NDJSON
+/// (one object per line with the same keys), detected from the first byte
+/// that is not white space. Streams: rows come out one at a time, each
+/// with its line; a row that cannot be parsed at all (a CSV record with
+/// the wrong number of fields, a line that is not a JSON object) comes out
+/// as the issue that refuses it.
+pub struct RowReader<R: std::io::Read> {
+    inner: Inner<R>,
+}
+
+enum Inner<R: std::io::Read> {
+    Csv {
+        records: csv::StringRecordsIntoIter<std::io::BufReader<R>>,
+        columns: Vec<usize>,
+    },
+    Ndjson {
+        lines: std::io::Lines<std::io::BufReader<R>>,
+        line: u64,
+    },
+}
+
+/// The column of each field in [`ApplicantRow`] order (`usize::MAX` when absent).
+fn header_columns(header: &csv::StringRecord) -> Result<Vec<usize>, ReadError> {
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    let known: Vec<&str> = REQUIRED_FIELDS
+        .iter()
+        .chain(OPTIONAL_FIELDS.iter())
+        .copied()
+        .collect();
+    if let Some(unknown) = names.iter().find(|n| !known.contains(&n.as_str())) {
+        return Err(ReadError::Header(format!(
+            "unknown field {unknown:?} (known: {})",
+            known.join(",")
+        )));
+    }
+    let missing: Vec<&str> = REQUIRED_FIELDS
+        .iter()
+        .copied()
+        .filter(|f| !names.iter().any(|n| n == f))
+        .collect();
+    if !missing.is_empty() {
+        return Err(ReadError::Header(format!(
+            "missing required field(s) {}",
+            missing.join(",")
+        )));
+    }
+    Ok(known
+        .iter()
+        .map(|k| names.iter().position(|n| n == k).unwrap_or(usize::MAX))
+        .collect())
+}
+
+fn row_from(values: impl Fn(&str) -> Option<String>, line: u64) -> ApplicantRow {
+    ApplicantRow {
+        line: Some(line),
+        reference: values("reference"),
+        name: values("name"),
+        birth_date: values("birth_date"),
+        nationality: values("nationality"),
+        document_type: values("document_type"),
+        document_number: values("document_number"),
+        category: values("category"),
+        original_name: values("original_name"),
+        gender: values("gender"),
+        venues: values("venues"),
+        zones: values("zones"),
+        valid_from: values("valid_from"),
+        valid_until: values("valid_until"),
+    }
+}
+
+impl<R: std::io::Read> RowReader<R> {
+    /// A reader over `input`; reads the header of a CSV file at once.
+    pub fn new(input: R) -> Result<Self, ReadError> {
+        let mut buffered = std::io::BufReader::with_capacity(1 << 16, input);
+        let mut skipped_lines = 0u64;
+        let first = loop {
+            let buf = std::io::BufRead::fill_buf(&mut buffered).map_err(|e| ReadError::Io {
+                line: 1,
+                message: e.to_string(),
+            })?;
+            if buf.is_empty() {
+                break None;
+            }
+            match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+                Some(i) => break Some(buf[i]),
+                None => {
+                    let n = buf.len();
+                    skipped_lines += buf.iter().filter(|b| **b == b'\n').count() as u64;
+                    std::io::BufRead::consume(&mut buffered, n);
+                }
+            }
+        };
+        let inner = if first == Some(b'{') {
+            Inner::Ndjson {
+                lines: std::io::BufRead::lines(buffered),
+                line: skipped_lines,
+            }
+        } else {
+            let mut reader = csv::ReaderBuilder::new()
+                .flexible(true)
+                .from_reader(buffered);
+            let header = reader
+                .headers()
+                .map_err(|e| ReadError::Header(e.to_string()))?
+                .clone();
+            let columns = header_columns(&header)?;
+            Inner::Csv {
+                records: reader.into_records(),
+                columns,
+            }
+        };
+        Ok(RowReader { inner })
+    }
+}
+
+impl<R: std::io::Read> Iterator for RowReader<R> {
+    type Item = Result<Result<ApplicantRow, RowIssue>, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let known: Vec<&str> = REQUIRED_FIELDS
+            .iter()
+            .chain(OPTIONAL_FIELDS.iter())
+            .copied()
+            .collect();
+        match &mut self.inner {
+            Inner::Csv { records, columns } => {
+                let record = records.next()?;
+                Some(match record {
+                    Err(e) => {
+                        let line = e.position().map_or(0, |p| p.line());
+                        match e.kind() {
+                            csv::ErrorKind::Io(_) => Err(ReadError::Io {
+                                line,
+                                message: e.to_string(),
+                            }),
+                            _ => Ok(Err(issue(line, "", e.to_string()))),
+                        }
+                    }
+                    Ok(rec) => {
+                        let line = rec.position().map_or(0, |p| p.line());
+                        let width = columns.iter().filter(|c| **c != usize::MAX).count();
+                        if rec.len() != width {
+                            Ok(Err(issue(
+                                line,
+                                "",
+                                format!("{} fields, the header has {width}", rec.len()),
+                            )))
+                        } else {
+                            Ok(Ok(row_from(
+                                |field| {
+                                    let i = known.iter().position(|k| *k == field)?;
+                                    rec.get(columns[i]).map(str::to_owned)
+                                },
+                                line,
+                            )))
+                        }
+                    }
+                })
+            }
+            Inner::Ndjson { lines, line } => loop {
+                let next = lines.next()?;
+                *line += 1;
+                let text = match next {
+                    Err(e) => {
+                        return Some(Err(ReadError::Io {
+                            line: *line,
+                            message: e.to_string(),
+                        }));
+                    }
+                    Ok(t) => t,
+                };
+                if text.trim().is_empty() {
+                    continue;
+                }
+                let n = *line;
+                let object = match serde_json::from_str::<serde_json::Value>(&text) {
+                    Ok(serde_json::Value::Object(o)) => o,
+                    Ok(_) => return Some(Ok(Err(issue(n, "", "not a JSON object")))),
+                    Err(e) => return Some(Ok(Err(issue(n, "", e.to_string())))),
+                };
+                if let Some(unknown) = object.keys().find(|k| !known.contains(&k.as_str())) {
+                    return Some(Ok(Err(issue(n, unknown, "unknown field"))));
+                }
+                return Some(Ok(Ok(row_from(
+                    |field| match object.get(field)? {
+                        serde_json::Value::String(s) => Some(s.clone()),
+                        serde_json::Value::Null => None,
+                        serde_json::Value::Array(items) => Some(
+                            items
+                                .iter()
+                                .filter_map(|v| v.as_str())
+                                .collect::<Vec<_>>()
+                                .join(";"),
+                        ),
+                        other => Some(other.to_string()),
+                    },
+                    n,
+                ))));
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod reader_tests {
+    use super::*;
+
+    #[test]
+    fn csv_and_ndjson_read_alike_with_lines() {
+        let csv = "reference,name,birth_date,nationality,document_type,document_number,category,zones\n\
+                   A-1,Anna Rossi,1990-01-02,IT,passport,YA1,media,zone-1;zone-2\n\
+                   A-2,short\n";
+        let rows: Vec<_> = RowReader::new(csv.as_bytes()).unwrap().collect();
+        let first = rows[0].as_ref().unwrap().as_ref().unwrap();
+        assert_eq!(first.line, Some(2));
+        assert_eq!(first.zones.as_deref(), Some("zone-1;zone-2"));
+        let bad = rows[1].as_ref().unwrap().as_ref().unwrap_err();
+        assert_eq!(bad.line, 3);
+        let nd =
+            "\n{\"reference\":\"A-1\",\"name\":\"Anna Rossi\",\"zones\":[\"z1\",\"z2\"]}\n[1]\n";
+        let rows: Vec<_> = RowReader::new(nd.as_bytes()).unwrap().collect();
+        assert_eq!(rows.len(), 2);
+        let first = rows[0].as_ref().unwrap().as_ref().unwrap();
+        assert_eq!(first.zones.as_deref(), Some("z1;z2"));
+        assert_eq!(rows[1].as_ref().unwrap().as_ref().unwrap_err().line, 3);
+    }
+
+    #[test]
+    fn a_header_without_a_required_field_is_refused() {
+        let err = RowReader::new("reference,name\nA,B\n".as_bytes())
+            .err()
+            .expect("refused");
+        assert!(err.to_string().contains("birth_date"), "{err}");
+    }
+}

@@ -428,7 +428,7 @@ where
     E: Executor<'e, Database = sqlx::Any>,
 {
     let rows = sqlx::query(
-        "SELECT state, COUNT(*) AS n, SUM(bulk) AS b FROM vetting_queue GROUP BY state ORDER BY state",
+        "SELECT state, COUNT(*) AS n, CAST(SUM(bulk) AS BIGINT) AS b FROM vetting_queue GROUP BY state ORDER BY state",
     )
     .fetch_all(exec)
     .await?;
