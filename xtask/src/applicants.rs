@@ -20,6 +20,7 @@ use crate::{Rng, cortina_bin, csv_field, full_set, peak_kib, read_people, shared
 fn listed_names(d: &Path) -> anyhow::Result<Vec<String>> {
     let mut r = csv::ReaderBuilder::new()
         .has_headers(false)
+        .flexible(true)
         .from_path(d.join("lists/ofac-sdn-2021/sdn.csv"))?;
     let mut out = Vec::new();
     for rec in r.records() {
