@@ -33,7 +33,9 @@ use authority::Authority;
 use domain::request::Deadlines;
 use store::Store;
 
-pub use access::{Bearer, LoginOutcome, LoginPolicy, Secret, SessionCaller, TokenIssue};
+pub use access::{
+    Bearer, LoginOutcome, LoginPolicy, Secret, SessionCaller, TokenIssue, network_of,
+};
 pub use changes::Change;
 pub use command::Command;
 pub use context::{Done, UNKNOWN_RECORD, withheld_id};
@@ -57,6 +59,9 @@ pub(crate) struct Inner {
     /// The key of the applicants' reference digests (derived from the
     /// ledger's signing key, so as secret as it, and never stored).
     pub(crate) ref_key: [u8; 32],
+    /// Password hashes running at once, at most one per core: a burst of
+    /// logins queues here instead of starving every other request.
+    pub(crate) hashing: tokio::sync::Semaphore,
 }
 
 impl std::fmt::Debug for Service {
@@ -86,6 +91,9 @@ impl Service {
                 decisions: context::Decisions::default(),
                 changes: changes::Changes::new(),
                 ref_key,
+                hashing: tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(2, |n| n.get()),
+                ),
             }),
         }
     }
