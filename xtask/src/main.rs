@@ -8,6 +8,10 @@
 //!   benchmark (fixed seed: the same file every time, no repeated rows);
 //! - `bench-batch [--rows N]` — the batch speed and peak memory of `cortina screen` on generated
 //!   rows against the full list set, and the cold import + index build time;
+//! - `gen-applicants --rows N [--seed S] [--planted P] --out FILE` and `bench-applicants
+//!   [--rows N]` — issue 12's intake: a deterministic applicants CSV (P per thousand planted list
+//!   entries and variants, names from the shared lists at run time) and the timed `cortina
+//!   applicants import` end to end with its peak memory ([`applicants`]);
 //! - `bench-engine` — single-query latency percentiles inside the engine (no CLI, one thread);
 //! - `variants [--split tuning|heldout|both] [--per-kind N] [--seed S]` — our own variation
 //!   evaluation with a tuning and a held-out split ([`variants`]);
@@ -27,6 +31,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+mod applicants;
 mod congress;
 mod floors;
 mod pairs;
@@ -53,11 +58,22 @@ fn main() -> anyhow::Result<()> {
             bench_batch(rows)
         }
         Some("bench-engine") => bench_engine(),
+        Some("gen-applicants") => {
+            let rows: usize = flag("--rows").unwrap_or_else(|| "1000000".into()).parse()?;
+            let seed: u64 = flag("--seed").unwrap_or_else(|| "2026".into()).parse()?;
+            let planted: usize = flag("--planted").unwrap_or_else(|| "5".into()).parse()?;
+            let out = PathBuf::from(flag("--out").context("--out FILE is required")?);
+            applicants::gen_applicants(rows, seed, planted, &out)
+        }
+        Some("bench-applicants") => {
+            let rows: usize = flag("--rows").unwrap_or_else(|| "1000000".into()).parse()?;
+            applicants::bench_applicants(rows)
+        }
         Some("variants") => variants::run(&args[1..]),
         Some("pairs") => pairs::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask (eval | gen-queries --rows N --seed S --out FILE | bench-batch [--rows N] | bench-engine | variants [--split tuning|heldout|both] | pairs [--split tuning|heldout|both])"
+                "usage: cargo xtask (eval | gen-queries --rows N --seed S --out FILE | bench-batch [--rows N] | gen-applicants --rows N [--seed S] [--planted P] --out FILE | bench-applicants [--rows N] | bench-engine | variants [--split tuning|heldout|both] | pairs [--split tuning|heldout|both])"
             );
             std::process::exit(2);
         }

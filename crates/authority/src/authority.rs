@@ -374,6 +374,12 @@ impl Authority {
             Resource::Sitrep { shared_with, .. } => {
                 attributes.push(("shared_with".to_owned(), self.delegations(shared_with)));
             }
+            Resource::Applicant { organiser, .. } => {
+                attributes.push((
+                    "organiser".to_owned(),
+                    RestrictedExpression::new_entity_uid(self.uid(&self.names.agency, organiser)),
+                ));
+            }
         }
         attributes
     }
@@ -433,6 +439,10 @@ impl Authority {
                 Resource::Sitrep {
                     id: "x".into(),
                     shared_with: shared.clone(),
+                },
+                Resource::Applicant {
+                    id: "x".into(),
+                    organiser: "o".into(),
                 },
                 Resource::Ledger,
                 Resource::Account { id: "x".into() },

@@ -110,6 +110,13 @@ pub enum Resource {
         /// The delegations the host has invited to add risk notes.
         shared_with: Vec<String>,
     },
+    /// An applicant for accreditation through the organiser.
+    Applicant {
+        /// The applicant's (opaque) id.
+        id: String,
+        /// The agency id of the accreditation office that submitted it.
+        organiser: String,
+    },
     /// A numbered situation report.
     Sitrep {
         /// The report's id.
@@ -149,6 +156,7 @@ impl Resource {
             Resource::Protectee { .. } => ResourceKind::Protectee,
             Resource::Movement { .. } => ResourceKind::Movement,
             Resource::VettingCase { .. } => ResourceKind::VettingCase,
+            Resource::Applicant { .. } => ResourceKind::Applicant,
             Resource::Sitrep { .. } => ResourceKind::Sitrep,
             Resource::Ledger => ResourceKind::Ledger,
             Resource::Account { .. } => ResourceKind::Account,
@@ -173,6 +181,7 @@ impl Resource {
             | Resource::Protectee { id, .. }
             | Resource::Movement { id, .. }
             | Resource::VettingCase { id, .. }
+            | Resource::Applicant { id, .. }
             | Resource::Sitrep { id, .. }
             | Resource::Account { id }
             | Resource::Token { id } => id,
@@ -196,6 +205,7 @@ impl Resource {
             | Resource::Agency { .. }
             | Resource::Delegation { .. }
             | Resource::Task { .. }
+            | Resource::Applicant { .. }
             | Resource::Sitrep { .. }
             | Resource::Ledger
             | Resource::Account { .. }
@@ -250,6 +260,8 @@ resource_kinds! {
     Movement,
     /// [`Resource::VettingCase`].
     VettingCase,
+    /// [`Resource::Applicant`].
+    Applicant,
     /// [`Resource::Sitrep`].
     Sitrep,
     /// [`Resource::Ledger`].

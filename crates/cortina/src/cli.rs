@@ -41,6 +41,9 @@ pub enum Command {
     /// body's own machine, with its own key.
     #[command(subcommand)]
     Witness(WitnessCommand),
+    /// The organiser's applicants for accreditation.
+    #[command(subcommand)]
+    Applicants(ApplicantsCommand),
 }
 
 /// `cortina witness ...`
@@ -76,6 +79,35 @@ pub enum WitnessCommand {
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7380")]
         listen: std::net::SocketAddr,
     },
+}
+
+/// `cortina applicants ...`
+#[derive(Debug, Subcommand)]
+pub enum ApplicantsCommand {
+    /// Import applicants from CSV or NDJSON (up to a million rows): each is screened at intake;
+    /// bad rows are reported (file:line: field: reason) while the others go in; sending a
+    /// reference again updates it, the same row again changes nothing, so a re-run after a crash
+    /// resumes. Exit status: 0 all rows in, 3 some rows refused, 2 usage or I/O error.
+    #[command(after_help = crate::applicants::HELP)]
+    Import(ApplicantsImportArgs),
+}
+
+/// `cortina applicants import ...`
+#[derive(Debug, Args)]
+pub struct ApplicantsImportArgs {
+    /// The organiser's account.
+    #[arg(long = "as", value_name = "USER")]
+    pub actor: String,
+    /// The file (`-` for standard input).
+    pub file: String,
+    /// Rows per request (at most 10,000).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub batch: u32,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// `cortina serve ...`

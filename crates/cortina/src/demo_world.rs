@@ -362,6 +362,7 @@ impl World<'_> {
         w.rooms_and_log().await?;
         w.requests().await?;
         w.movement().await?;
+        w.applicants().await?;
         w.accounts.push(Account {
             user: "admin".into(),
             password: admin_password,
@@ -404,6 +405,59 @@ impl World<'_> {
         let index = crate::snapshot::build_index(imports);
         crate::snapshot::store(data_dir, &index, sources, "cortina serve --demo")?;
         self.svc.set_lists(Arc::new(ScreeningLists::new(index)));
+        Ok(())
+    }
+
+    /// A few hundred applicants of the organiser (invented names, and two
+    /// variants of people on the sample lists), so that the analysts'
+    /// queue and the organiser's opinions show something: one batch
+    /// through `applicant.submit`, screened at intake.
+    async fn applicants(&self) -> anyhow::Result<()> {
+        const FIRST: [&str; 12] = [
+            "Giulia", "Marco", "Sofia", "Luca", "Chiara", "Matteo", "Anna", "Paolo", "Elena",
+            "Davide", "Sara", "Andrea",
+        ];
+        const LAST: [&str; 12] = [
+            "Rossi", "Bianchi", "Romano", "Colombo", "Ricci", "Marino", "Greco", "Bruno", "Gallo",
+            "Conti", "De Luca", "Costa",
+        ];
+        const CATEGORIES: [&str; 6] = [
+            "athlete",
+            "team_official",
+            "media",
+            "workforce",
+            "volunteer",
+            "contractor",
+        ];
+        let mut rows: Vec<Value> = (0..300)
+            .map(|i| {
+                json!({"reference": format!("MC26-{i:05}"),
+                       "name": format!("{} {}", FIRST[i % 12], LAST[(i / 12) % 12]),
+                       "birth_date": format!("19{:02}-{:02}-{:02}", 60 + i % 40, 1 + i % 12, 1 + i % 28),
+                       "nationality": "IT", "document_type": "identity card",
+                       "document_number": format!("CA{i:05}AA"),
+                       "category": CATEGORIES[i % 6], "venues": "san-siro", "zones": format!("zone-{}", 1 + i % 3),
+                       "valid_from": "2026-02-01", "valid_until": "2026-02-22"})
+            })
+            .collect();
+        for (i, name) in [
+            "Hernan Dario Vargas Quintero",
+            "Yusuf Abd al-Karim Al-Rashidi",
+        ]
+        .iter()
+        .enumerate()
+        {
+            rows.push(json!({"reference": format!("MC26-9{i:04}"), "name": name,
+                             "birth_date": "1971-03-14", "nationality": "CO", "document_type": "passport",
+                             "document_number": format!("PA99{i:05}"), "category": "contractor",
+                             "venues": "san-siro", "zones": "zone-3", "valid_from": "2026-02-03",
+                             "valid_until": "2026-02-22"}));
+        }
+        self.run(
+            "organiser",
+            json!({"action": "applicant.submit", "applicants": rows}),
+        )
+        .await?;
         Ok(())
     }
 

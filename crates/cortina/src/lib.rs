@@ -4,6 +4,7 @@
 //! Exit codes: 0 success; 1 `ledger verify` found the ledger broken; 2 usage, input or I/O error;
 //! 3 a batch ran but some rows had errors.
 
+mod applicants;
 mod cli;
 mod compare;
 mod demo;
@@ -113,5 +114,6 @@ fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
         Command::Exec(args) => exec::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Witness(cmd) => witness::run(cmd),
+        Command::Applicants(cli::ApplicantsCommand::Import(args)) => applicants::import(&args),
     }
 }

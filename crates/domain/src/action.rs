@@ -165,6 +165,16 @@ actions! {
     VettingConfirmReferral = "vetting.confirm_referral", true;
     /// Read only the opinion (no objection / objection) on an applicant.
     VettingReadOpinion = "vetting.read_opinion", false;
+    /// Claim a vetting case in the analysts' queue (the claim lapses).
+    VettingClaim = "vetting.claim", true;
+    /// Release a claim on a vetting case.
+    VettingRelease = "vetting.release", true;
+
+    // Applicants for accreditation through the organiser.
+    /// Submit (or send again) applicants; each is screened at intake.
+    ApplicantSubmit = "applicant.submit", true;
+    /// Read the opinions on applicants (no reasons, lists, scores or cases).
+    ApplicantReadOpinion = "applicant.read_opinion", false;
 
     // Situation reports and oversight.
     /// Issue the next numbered situation report of a room.

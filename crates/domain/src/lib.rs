@@ -35,6 +35,7 @@
 //!   one re-checks.
 
 pub mod action;
+pub mod applicant;
 pub mod codes;
 pub mod declaration;
 pub mod error;

@@ -42,7 +42,7 @@ use crate::codes::SnapshotHash;
 use crate::declaration::ScreeningStatus;
 use crate::error::DomainError;
 use crate::ids::{
-    AccountId, ApplicantId, DeclarationId, DelegationId, LiaisonReportId, VettingCaseId,
+    AccountId, AgencyId, ApplicantId, DeclarationId, DelegationId, LiaisonReportId, VettingCaseId,
 };
 use crate::storage::{Span, aggregate, inconsistent};
 use crate::text::{LongText, Reason, Text};
@@ -356,6 +356,16 @@ pub enum Opinion {
 }
 
 impl Opinion {
+    /// The stable name (`pending`, `no_objection`, `objection`), as stored
+    /// and as the organiser reads it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Opinion::Pending => "pending",
+            Opinion::NoObjection => "no_objection",
+            Opinion::Objection => "objection",
+        }
+    }
+
     /// The opinion on a screened subject: pending until screened, no objection
     /// for a clear screening, and the case's opinion for a hit. A hit whose case
     /// is not given (or is another case) stays pending.
@@ -386,6 +396,65 @@ pub struct VettingCase {
     rejected: Vec<RejectedProposal>,
     shares: Vec<CaseShare>,
     reports: Vec<AttachedReport>,
+    triage: Option<Triage>,
+    claim: Option<Claim>,
+    bulk: bool,
+}
+
+/// One listed entity an applicant may be, as screening at intake found it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// The entity's id on its list.
+    pub entity: Text<200>,
+    /// Its display name.
+    pub caption: Text<400>,
+    /// The score in thousandths (0..=1000).
+    pub score: u16,
+    /// The list (dataset) it is on.
+    pub list: Text<64>,
+}
+
+/// Where a case opened at intake stands in the analysts' queue, and why:
+/// its priority (score, kind of list, zone level, arrival date), its due
+/// time, the applicant's category and venues, the candidates.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Triage {
+    /// The organiser whose applicant the case is about.
+    pub organiser: AgencyId,
+    /// 0 (lowest) to 100 (highest).
+    pub priority: u8,
+    /// When the case should be decided by.
+    pub due_at: Timestamp,
+    /// The applicant's category, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<crate::applicant::Category>,
+    /// The first venue the applicant asked for, if any (the queue's cluster/venue filter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venue: Option<Text<64>>,
+    /// The candidates, best first (at least one).
+    pub candidates: Vec<Candidate>,
+}
+
+impl Triage {
+    /// The best candidate's score, in thousandths.
+    pub fn top_score(&self) -> u16 {
+        self.candidates.iter().map(|c| c.score).max().unwrap_or(0)
+    }
+
+    /// The best candidate's list.
+    pub fn top_list(&self) -> Option<&str> {
+        self.candidates.first().map(|c| c.list.as_str())
+    }
+}
+
+/// An analyst's claim on a case: others leave it alone until it expires
+/// or is released.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    /// Who claimed it.
+    pub by: AccountId,
+    /// When the claim lapses.
+    pub until: Timestamp,
 }
 
 /// A delegation's liaison report about the case's person, attached by the
@@ -442,7 +511,84 @@ impl VettingCase {
             rejected: Vec::new(),
             shares: Vec::new(),
             reports: Vec::new(),
+            triage: None,
+            claim: None,
+            bulk: false,
         }
+    }
+
+    /// [`VettingCase::open`] for a case opened at intake, with its place in
+    /// the analysts' queue.
+    pub fn open_triaged(
+        id: VettingCaseId,
+        subject: Subject,
+        snapshot: SnapshotHash,
+        summary: LongText,
+        triage: Triage,
+        at: Timestamp,
+    ) -> Self {
+        let mut case = VettingCase::open(id, subject, snapshot, summary, at);
+        case.triage = Some(triage);
+        case
+    }
+
+    /// The queue facts of a case opened at intake.
+    pub fn triage(&self) -> Option<&Triage> {
+        self.triage.as_ref()
+    }
+
+    /// The claim on the case, if any (it may have lapsed: compare `until`).
+    pub fn claim(&self) -> Option<&Claim> {
+        self.claim.as_ref()
+    }
+
+    /// Who holds a claim that has not lapsed at `now`.
+    pub fn claimed_by(&self, now: Timestamp) -> Option<&AccountId> {
+        self.claim.as_ref().filter(|c| c.until > now).map(|c| &c.by)
+    }
+
+    /// Whether the case was cleared as one of a group (bulk clear).
+    pub fn cleared_in_bulk(&self) -> bool {
+        self.bulk
+    }
+
+    /// Claims the case for `by` until `until`: refused on a final case and
+    /// while someone else's claim has not lapsed; the claimant may renew.
+    pub fn claim_for(
+        &self,
+        by: AccountId,
+        until: Timestamp,
+        at: Timestamp,
+    ) -> Result<Self, DomainError> {
+        let free = self.claimed_by(at).is_none_or(|holder| holder == &by);
+        self.require(!self.state.is_final() && free && until > at, "claim", at)?;
+        let mut next = self.clone();
+        next.updated_at = at;
+        next.claim = Some(Claim { by, until });
+        Ok(next)
+    }
+
+    /// Releases the claim of `by` (or a lapsed claim).
+    pub fn release(&self, by: &AccountId, at: Timestamp) -> Result<Self, DomainError> {
+        let mine = self.claim.is_some() && self.claimed_by(at).is_none_or(|holder| holder == by);
+        self.require(mine, "release", at)?;
+        let mut next = self.clone();
+        next.updated_at = at;
+        next.claim = None;
+        Ok(next)
+    }
+
+    /// Clears an open case as one of a group selected together, with one
+    /// reason for all (each case still its own decision and record).
+    pub fn clear_in_bulk(
+        &self,
+        reason: Reason,
+        by: AccountId,
+        at: Timestamp,
+    ) -> Result<Self, DomainError> {
+        let mut next = self.clear(reason, by, at)?;
+        next.bulk = true;
+        Ok(next)
     }
 
     /// The case's identifier.
@@ -721,6 +867,9 @@ impl VettingCase {
 
     fn with_state(&self, state: VettingState, at: Timestamp) -> Self {
         let mut next = self.clone();
+        if state.is_final() {
+            next.claim = None;
+        }
         next.state = state;
         next.updated_at = at;
         next
@@ -748,6 +897,12 @@ struct StoredVettingCase {
     shares: Vec<CaseShare>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     reports: Vec<AttachedReport>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    triage: Option<Triage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    claim: Option<Claim>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    bulk: bool,
 }
 
 impl From<VettingCase> for StoredVettingCase {
@@ -764,6 +919,9 @@ impl From<VettingCase> for StoredVettingCase {
             rejected_proposals: case.rejected,
             shares: case.shares,
             reports: case.reports,
+            triage: case.triage,
+            claim: case.claim,
+            bulk: case.bulk,
         }
     }
 }
@@ -784,6 +942,9 @@ impl TryFrom<StoredVettingCase> for VettingCase {
             rejected: stored.rejected_proposals,
             shares: stored.shares,
             reports: stored.reports,
+            triage: stored.triage,
+            claim: stored.claim,
+            bulk: stored.bulk,
         };
         case.check_stored()?;
         Ok(case)
@@ -837,6 +998,17 @@ impl VettingCase {
         }
         span.contains(self.shares.iter().map(|share| share.at))?;
         span.contains(self.reports.iter().map(|r| r.at))?;
+        if self.bulk && !matches!(self.state, VettingState::Cleared(_)) {
+            return Err(inconsistent(ENTITY, "cleared in bulk but not cleared"));
+        }
+        if let Some(triage) = &self.triage
+            && (triage.priority > 100 || triage.candidates.is_empty())
+        {
+            return Err(inconsistent(
+                ENTITY,
+                "a triage without candidates or priority over 100",
+            ));
+        }
         span.contains(self.notes.iter().map(|note| note.at))
     }
 }

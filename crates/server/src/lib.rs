@@ -35,6 +35,7 @@
 //! the same over TLS.
 
 pub mod api;
+pub mod applicants;
 pub mod auth;
 pub mod client;
 pub mod disclosures;
@@ -325,6 +326,12 @@ async fn refuse_oversize(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    // The applicants' bulk route takes up to 10,000 rows: its limit alone is raised.
+    let limit = if request.uri().path() == "/api/v1/applicants" {
+        limit.max(applicants::SUBMIT_BODY_LIMIT)
+    } else {
+        limit
+    };
     if declared.is_some_and(|n| n > limit as u64) {
         let message = "the request body is larger than the server accepts";
         let path = request.uri().path();

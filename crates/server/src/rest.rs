@@ -128,6 +128,11 @@ pub enum List {
     Agencies,
     /// Delegations (the registry).
     Delegations,
+    /// The organiser's applicants with their opinions (keyset pages:
+    /// `limit`, `after`; `format=csv` for the export).
+    Applicants,
+    /// The analysts' queue (keyset pages with filters).
+    VettingQueue,
 }
 
 /// The ledger reads.
@@ -372,6 +377,13 @@ pub const ROUTES: &[Route] = &[
     act("/api/v1/vetting-cases/{id}/confirm-refusal", "vetting.confirm_refusal", "Confirm a proposed refusal"),
     act("/api/v1/vetting-cases/{id}/propose-referral", "vetting.propose_referral", "Propose a referral"),
     act("/api/v1/vetting-cases/{id}/confirm-referral", "vetting.confirm_referral", "Confirm a proposed referral"),
+    act("/api/v1/vetting-cases/{id}/claim", "vetting.claim", "Claim a case in the analysts' queue (the claim lapses after 30 minutes)"),
+    act("/api/v1/vetting-cases/{id}/release", "vetting.release", "Release a claim"),
+    create("/api/v1/vetting-cases/clear-bulk", "vetting.clear_bulk", "Clear a selected group of cases with one reason (each recorded on its own)"),
+    list("/api/v1/vetting-queue", List::VettingQueue, "The analysts' queue: keyset pages with filters, and the share cleared in bulk"),
+    // Applicants for accreditation (the organiser).
+    create("/api/v1/applicants", "applicant.submit", "Submit up to 10,000 applicants (screened at intake; bad rows reported)"),
+    list("/api/v1/applicants", List::Applicants, "The organiser's applicants and their opinions (keyset pages; format=csv for the export)"),
     // The ledger, for oversight.
     ledger("/api/v1/ledger/checkpoint", LedgerRead::Checkpoint, "The ledger's latest signed checkpoint"),
     ledger("/api/v1/ledger/entries", LedgerRead::Entries, "Decoded ledger entries (?from=&limit=)"),
@@ -401,9 +413,18 @@ pub fn routes() -> Router<AppState> {
         };
         by_path.insert(route.path, entry);
     }
-    by_path
-        .into_iter()
-        .fold(Router::new(), |r, (path, m)| r.route(path, m))
+    by_path.into_iter().fold(Router::new(), |r, (path, m)| {
+        // The applicants' bulk route alone takes bodies beyond the
+        // server's limit (10,000 rows).
+        let m = if path == "/api/v1/applicants" {
+            m.layer(axum::extract::DefaultBodyLimit::max(
+                crate::applicants::SUBMIT_BODY_LIMIT,
+            ))
+        } else {
+            m
+        };
+        r.route(path, m)
+    })
 }
 
 async fn handle(
@@ -437,6 +458,10 @@ async fn handle(
             }
             Ok(Json(DoneBody::from(result?)).into_response())
         }
+        Op::List(List::Applicants) => {
+            crate::applicants::opinions(state, caller, &query(uri)?).await
+        }
+        Op::List(List::VettingQueue) => crate::applicants::queue(state, caller, &query(uri)?).await,
         Op::List(which) => {
             let query = query::<BoardQuery>(uri)?;
             list_records(which, state, caller, &query).await
@@ -458,7 +483,7 @@ async fn handle(
     }
 }
 
-fn query<T: serde::de::DeserializeOwned>(uri: &Uri) -> Result<T, ApiError> {
+pub(crate) fn query<T: serde::de::DeserializeOwned>(uri: &Uri) -> Result<T, ApiError> {
     Query::<T>::try_from_uri(uri)
         .map(|Query(q)| q)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))
@@ -850,6 +875,8 @@ async fn list_records(
             )
         }
         List::Movements => board(movements(state, caller, query).await?),
+        List::Applicants => crate::applicants::opinions(state, caller, &Default::default()).await?,
+        List::VettingQueue => crate::applicants::queue(state, caller, &Default::default()).await?,
         List::Delegations => {
             let rows =
                 api::visible::<Delegation>(state, caller, query, Action::RegistryRead, |d, _| {
@@ -910,6 +937,8 @@ fn list_schema(which: List) -> &'static str {
         List::Movements => "MovementSummary",
         List::Agencies => "AgencySummary",
         List::Delegations => "DelegationSummary",
+        List::Applicants => "OpinionItem",
+        List::VettingQueue => "QueueItem",
     }
 }
 
@@ -960,6 +989,14 @@ pub fn document_paths(openapi: &mut utoipa::openapi::OpenApi) {
         (
             "ErrorDetail",
             <crate::error::ErrorDetail as PartialSchema>::schema(),
+        ),
+        (
+            "OpinionItem",
+            <crate::applicants::OpinionItem as PartialSchema>::schema(),
+        ),
+        (
+            "QueueItem",
+            <crate::applicants::QueueItem as PartialSchema>::schema(),
         ),
     ] {
         components.schemas.insert(name.to_owned(), schema);

@@ -147,6 +147,15 @@ pub enum Command {
     VettingProposeReferral(WithReason<VettingCaseId>),
     #[serde(rename = "vetting.confirm_referral")]
     VettingConfirmReferral(WithReason<VettingCaseId>),
+    #[serde(rename = "vetting.clear_bulk")]
+    VettingClearBulk(VettingClearBulk),
+    #[serde(rename = "vetting.claim")]
+    VettingClaim(Target<VettingCaseId>),
+    #[serde(rename = "vetting.release")]
+    VettingRelease(Target<VettingCaseId>),
+    // Applicants for accreditation (the organiser).
+    #[serde(rename = "applicant.submit")]
+    ApplicantSubmit(ApplicantSubmit),
 }
 
 /// A command that names one record.
@@ -670,6 +679,73 @@ pub struct MovementPlan {
     pub agents: Vec<DeclarationId>,
 }
 
+/// `vetting.clear_bulk`: clear a group of cases selected together (obvious
+/// false positives) with one reason; each case is cleared and recorded on
+/// its own, under `vetting.clear`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VettingClearBulk {
+    /// The cases.
+    pub ids: Vec<VettingCaseId>,
+    /// Why, for all of them.
+    pub reason: Reason,
+}
+
+/// `applicant.submit`: applicants of the caller's accreditation office,
+/// as rows of text (the CSV header's names); each row is read as far as it
+/// can be, a row without a readable reference or name is refused with the
+/// field and the reason, and the others go in.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicantSubmit {
+    /// The rows.
+    pub applicants: Vec<ApplicantRow>,
+}
+
+/// One applicant as the organiser sends it: every field as text, since a
+/// malformed field must not refuse the row (see `service::applicants`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct ApplicantRow {
+    /// The row's line in the file it came from (for error reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(default)]
+    pub reference: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub birth_date: Option<String>,
+    #[serde(default)]
+    pub nationality: Option<String>,
+    #[serde(default)]
+    pub document_type: Option<String>,
+    #[serde(default)]
+    pub document_number: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub original_name: Option<String>,
+    #[serde(default)]
+    pub gender: Option<String>,
+    /// Venues, separated by `;` or `|`.
+    #[serde(default)]
+    pub venues: Option<String>,
+    /// Zones, separated by `;` or `|`.
+    #[serde(default)]
+    pub zones: Option<String>,
+    #[serde(default)]
+    pub valid_from: Option<String>,
+    #[serde(default)]
+    pub valid_until: Option<String>,
+}
+
+/// The most applicants one `applicant.submit` may carry.
+pub const MAX_APPLICANTS: usize = 10_000;
+/// The most cases one `vetting.clear_bulk` may clear.
+pub const MAX_BULK: usize = 1_000;
+
 /// The most items a list in a command may hold, so that no command makes
 /// the single writer do unbounded work (one lookup per agent, per stop…).
 pub const MAX_ITEMS: usize = 64;
@@ -718,6 +794,10 @@ impl Command {
                 check_len("weapons", person.weapons.len(), MAX_ITEMS)?;
                 check_len("vehicles", person.vehicles.len(), MAX_ITEMS)
             }
+            Command::ApplicantSubmit(c) => {
+                check_len("applicants", c.applicants.len(), MAX_APPLICANTS)
+            }
+            Command::VettingClearBulk(c) => check_len("ids", c.ids.len(), MAX_BULK),
             _ => Ok(()),
         }
     }
@@ -781,6 +861,10 @@ impl Command {
             Command::VettingConfirmRefusal(_) => A::VettingConfirmRefusal,
             Command::VettingProposeReferral(_) => A::VettingProposeReferral,
             Command::VettingConfirmReferral(_) => A::VettingConfirmReferral,
+            Command::VettingClearBulk(_) => A::VettingClear,
+            Command::VettingClaim(_) => A::VettingClaim,
+            Command::VettingRelease(_) => A::VettingRelease,
+            Command::ApplicantSubmit(_) => A::ApplicantSubmit,
         }
     }
 }

@@ -93,13 +93,13 @@ impl Decisions {
     }
 }
 
-fn random32() -> Result<[u8; 32], ServiceError> {
+pub(crate) fn random32() -> Result<[u8; 32], ServiceError> {
     let mut salt = [0u8; 32];
     getrandom::fill(&mut salt).map_err(|e| store::StoreError::Random(e.to_string()))?;
     Ok(salt)
 }
 
-fn hmac(salt: &[u8], data: &[u8]) -> [u8; 32] {
+pub(crate) fn hmac(salt: &[u8], data: &[u8]) -> [u8; 32] {
     // HMAC takes keys of any length.
     let mut mac = <Hmac<Sha256> as hmac::Mac>::new_from_slice(salt)
         .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
@@ -136,6 +136,9 @@ pub(crate) struct Ctx<'t> {
     pub(crate) now: Timestamp,
     /// The records saved so far, published as changes after the commit.
     pub(crate) saved: Vec<crate::changes::Saved>,
+    /// What was worked out before the transaction (an applicant batch,
+    /// read and screened on all cores), for the handler.
+    pub(crate) prepared: Option<crate::applicants::PreparedBatch>,
 }
 
 impl<'t> Ctx<'t> {
@@ -157,6 +160,7 @@ impl<'t> Ctx<'t> {
             allowed_by: Vec::new(),
             now,
             saved: Vec::new(),
+            prepared: None,
         })
     }
 
@@ -219,6 +223,70 @@ impl<'t> Ctx<'t> {
         // commitment is to the rows.
         let rows = std::mem::take(&mut self.rows);
         Ok(self.tx.append_rows(entry, salt, rows)?)
+    }
+
+    /// Appends an allowing entry for one item of a command that records
+    /// each item on its own (an applicant of a batch, a case of a bulk
+    /// clear), under the policies that allowed the command, with a payload
+    /// digest of the item alone; it commits to the rows written since the
+    /// previous entry.
+    pub(crate) fn record_item(
+        &mut self,
+        action: Action,
+        kind: &str,
+        id: &str,
+        payload: &[u8],
+    ) -> Result<u64, ServiceError> {
+        let salt = random32()?;
+        let entry = Entry {
+            seq: 0,
+            time_ms: 0,
+            actor_account: self.principal.id.clone(),
+            actor_agency: self.principal.agency_id.clone(),
+            action: action.as_str().into(),
+            resource: ledger::Resource {
+                kind: kind.into(),
+                id: id.to_owned(),
+            },
+            decision: Decision::Allow,
+            policies: self.allowed_by.clone(),
+            payload_digest: hmac(&salt, payload),
+            personal_data: None,
+        };
+        let rows = std::mem::take(&mut self.rows);
+        Ok(self.tx.append_rows(entry, salt, rows)?)
+    }
+
+    /// Builds the stored record of `value` (owned by `owner`), stamped with
+    /// the next entry, and notes its row for that entry — without writing
+    /// it: the caller writes many at once
+    /// (`store::applicants::put_records`) before the transaction ends.
+    pub(crate) fn stage<A: Aggregate>(
+        &mut self,
+        value: &A,
+        owner: Option<String>,
+        previous: Option<&Record>,
+    ) -> Result<Record, ServiceError> {
+        let doc = serde_json::to_string(value)
+            .map_err(|e| ServiceError::BadCommand(format!("{}: {e}", A::KIND)))?;
+        let salt = match previous.and_then(|p| p.salt.clone()) {
+            Some(s) => s,
+            None => random32()?.to_vec(),
+        };
+        let seq = self.seq();
+        let record = Record {
+            kind: A::KIND.into(),
+            id: value.key().into_owned(),
+            delegation: owner,
+            room: None,
+            state: value.state_name().into(),
+            doc: Some(doc),
+            salt: Some(salt),
+            created_seq: previous.map_or(seq, |p| p.created_seq),
+            updated_seq: seq,
+        };
+        self.rows.push(record.row_write());
+        Ok(record)
     }
 
     /// Notes that this command wrote `row` (created, changed or deleted

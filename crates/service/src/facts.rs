@@ -74,7 +74,7 @@ pub fn vetting_case(
     Resource::VettingCase {
         id: case.id().to_string(),
         delegation: record.delegation.clone(),
-        organiser: None,
+        organiser: case.triage().map(|t| t.organiser.to_string()),
         shared_with: case
             .shares()
             .iter()

@@ -16,6 +16,7 @@
 //! validated types, so a bad field is refused before anything runs.
 
 pub mod access;
+pub mod applicants;
 pub mod changes;
 pub mod command;
 mod context;
@@ -56,6 +57,9 @@ pub(crate) struct Inner {
     /// The policy's decisions for [`Service::record`], remembered.
     pub(crate) decisions: context::Decisions,
     pub(crate) changes: changes::Changes,
+    /// The key of the applicants' reference digests (derived from the
+    /// ledger's signing key, so as secret as it, and never stored).
+    pub(crate) ref_key: [u8; 32],
     /// Password hashes running at once, at most one per core: a burst of
     /// logins queues here instead of starving every other request.
     pub(crate) hashing: tokio::sync::Semaphore,
@@ -72,6 +76,13 @@ impl std::fmt::Debug for Service {
 impl Service {
     /// A service over `store`, deciding with `authority`.
     pub fn new(store: Store, authority: Authority) -> Service {
+        let ref_key = {
+            use sha2::Digest as _;
+            let mut h = sha2::Sha256::new();
+            h.update(b"cortina.applicant-ref-key\0");
+            h.update(store.signer().key_string().as_bytes());
+            h.finalize().into()
+        };
         Service {
             inner: Arc::new(Inner {
                 store,
@@ -80,6 +91,7 @@ impl Service {
                 lists: std::sync::RwLock::new(None),
                 decisions: context::Decisions::default(),
                 changes: changes::Changes::new(),
+                ref_key,
                 hashing: tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
                 ),
@@ -97,6 +109,15 @@ impl Service {
         &self.inner.authority
     }
 
+    /// The watchlists in force, if any are loaded.
+    pub fn lists(&self) -> Option<Arc<ScreeningLists>> {
+        self.inner
+            .lists
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     /// Sets the watchlists declarations are screened against.
     pub fn set_lists(&self, lists: Arc<ScreeningLists>) {
         *self.inner.lists.write().unwrap_or_else(|p| p.into_inner()) = Some(lists);
@@ -111,6 +132,22 @@ impl Service {
     pub async fn execute(&self, username: &str, command: Command) -> Result<Done, ServiceError> {
         command.check_limits().map_err(ServiceError::BadCommand)?;
         let action = command.action();
+        // An applicant batch is read and screened before the transaction,
+        // on all cores, so that the single writer only stores it.
+        let mut prepared = match &command {
+            Command::ApplicantSubmit(c) => {
+                let rows = c.applicants.clone();
+                let lists = self.lists();
+                Some(
+                    tokio::task::spawn_blocking(move || {
+                        applicants::prepare(&rows, lists.as_deref())
+                    })
+                    .await
+                    .map_err(|e| ServiceError::BadCommand(format!("screening: {e}")))?,
+                )
+            }
+            _ => None,
+        };
         let inner = self.inner.clone();
         let this = self.clone();
         let user = username.to_owned();
@@ -130,6 +167,7 @@ impl Service {
                         let payload = serde_json::to_vec(&command)
                             .map_err(|e| ServiceError::BadCommand(format!("command: {e}")))?;
                         let mut ctx = context::Ctx::new(tx, &inner, principal, payload)?;
+                        ctx.prepared = prepared.take();
                         let result = match handlers::run(&mut ctx, command).await? {
                             // Outside the host, a refusal looks like a
                             // missing record (`ServiceError::Withheld`).

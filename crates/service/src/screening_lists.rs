@@ -30,6 +30,8 @@ pub struct Hit {
     pub score: f32,
     /// One line saying why.
     pub why: String,
+    /// The list (dataset) the entity is on.
+    pub list: String,
 }
 
 impl ScreeningLists {
@@ -85,7 +87,51 @@ impl ScreeningLists {
                     "{:?} ~ {:?} (name {:.2})",
                     m.explanation.query_name, m.explanation.list_name, m.explanation.name_score
                 ),
+                list: m.entity.dataset.clone(),
             })
             .collect()
+    }
+
+    /// Screens an applicant by every name given (the name and the name in
+    /// its original script), with the birth date and nationality when they
+    /// could be read; returns the matches, best first.
+    pub fn screen_applicant(
+        &self,
+        names: Vec<String>,
+        birth_date: Option<(u16, u8, u8)>,
+        country: Option<&str>,
+    ) -> Vec<Hit> {
+        let query = Query {
+            names,
+            schema: Some(Schema::Person),
+            birth_dates: birth_date
+                .and_then(|(y, m, d)| PartialDate::new(y, Some(m), Some(d)))
+                .into_iter()
+                .collect(),
+            countries: country.map(str::to_ascii_lowercase).into_iter().collect(),
+            gender: None,
+            id_numbers: Vec::new(),
+        };
+        let params = Params {
+            limit: 5,
+            ..Params::default()
+        };
+        self.index
+            .search(&query, &params)
+            .into_iter()
+            .filter(|m| m.is_match)
+            .map(|m| Hit {
+                entity_id: m.entity.id.clone(),
+                caption: m.entity.caption().to_owned(),
+                score: m.score,
+                why: String::new(),
+                list: m.entity.dataset.clone(),
+            })
+            .collect()
+    }
+
+    /// The index (for the case view's explanations and list entries).
+    pub fn index(&self) -> &std::sync::Arc<Index> {
+        &self.index
     }
 }

@@ -18,6 +18,7 @@
 //! Durability is as shipped: SQLite in WAL mode with `synchronous=FULL`,
 //! PostgreSQL with its defaults (`synchronous_commit=on`).
 
+pub mod applicants;
 pub mod auth;
 pub mod keys;
 pub mod migrate;

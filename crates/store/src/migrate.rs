@@ -52,6 +52,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: "",
     },
     Migration {
+        version: 6,
+        name: "applicants",
+        common: include_str!("../migrations/0006_applicants.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
         version: 7,
         name: "witnessed",
         common: include_str!("../migrations/0007_witnessed.sql"),

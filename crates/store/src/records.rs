@@ -35,7 +35,8 @@ pub struct Record {
     pub updated_seq: i64,
 }
 
-fn record(row: &AnyRow) -> Result<Record, StoreError> {
+/// A `records` row as a [`Record`] (all its columns selected).
+pub fn from_row(row: &AnyRow) -> Result<Record, StoreError> {
     Ok(Record {
         kind: row.try_get("kind")?,
         id: row.try_get("id")?,
@@ -86,7 +87,7 @@ where
     .bind(id)
     .fetch_optional(exec)
     .await?;
-    row.as_ref().map(record).transpose()
+    row.as_ref().map(from_row).transpose()
 }
 
 /// The records last changed by an entry in `from..to` (sequence numbers),
@@ -114,7 +115,7 @@ where
     .bind(doc_of)
     .fetch_all(exec)
     .await?;
-    rows.iter().map(record).collect()
+    rows.iter().map(from_row).collect()
 }
 
 /// The log's committed size as the database says now (another process may
@@ -190,7 +191,7 @@ where
         q = q.bind(b);
     }
     let rows = q.bind(filter.limit.unwrap_or(1000)).fetch_all(exec).await?;
-    rows.iter().map(record).collect()
+    rows.iter().map(from_row).collect()
 }
 
 /// An agency row.

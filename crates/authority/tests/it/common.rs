@@ -160,6 +160,22 @@ pub fn situations(kind: ResourceKind, principal: &Principal) -> Vec<(&'static st
         ResourceKind::Account => vec![("account", Resource::Account { id: id() })],
         ResourceKind::Token => vec![("token", Resource::Token { id: id() })],
         ResourceKind::Lists => vec![("lists", Resource::Lists)],
+        ResourceKind::Applicant => vec![
+            (
+                "own",
+                Resource::Applicant {
+                    id: id(),
+                    organiser: principal.agency_id.clone(),
+                },
+            ),
+            (
+                "other",
+                Resource::Applicant {
+                    id: id(),
+                    organiser: "agency-other".to_owned(),
+                },
+            ),
+        ],
     }
 }
 

@@ -33,6 +33,7 @@ const SHIPPED_IDS: &[&str] = &[
     "permit-foreign-risk-notes",
     "permit-foreign-protective-escort",
     "permit-organiser-opinion",
+    "permit-organiser-applicants",
     "permit-oversight",
     "permit-admin",
 ];

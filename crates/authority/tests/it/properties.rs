@@ -177,6 +177,10 @@ impl Facts {
             ResourceKind::Account => Resource::Account { id },
             ResourceKind::Token => Resource::Token { id },
             ResourceKind::Lists => Resource::Lists,
+            ResourceKind::Applicant => Resource::Applicant {
+                id,
+                organiser: AGENCIES[self.organiser.unwrap_or(0)].to_owned(),
+            },
         }
     }
 }

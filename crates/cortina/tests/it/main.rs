@@ -1,6 +1,7 @@
 //! Integration tests of the `cortina` binary: one test binary (linked once),
 //! one module per command group.
 
+mod applicants;
 mod crash;
 mod crash_http;
 mod demo;

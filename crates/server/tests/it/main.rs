@@ -3,6 +3,7 @@
 //! by a real HTTP client.
 
 mod api;
+mod applicants;
 mod auth;
 mod disclosures;
 mod events;

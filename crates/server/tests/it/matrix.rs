@@ -242,6 +242,14 @@ fn sample(action: &str, case: &str) -> Sample {
         | "vetting.confirm_refusal"
         | "vetting.propose_referral"
         | "vetting.confirm_referral" => on(case, reason),
+        "vetting.claim" | "vetting.release" => on(case, json!({})),
+        "vetting.clear_bulk" => {
+            new(json!({"ids": [case], "reason": "Not within the liaison agreement"}))
+        }
+        "applicant.submit" => new(json!({"applicants": [
+            {"reference": "M-1", "name": "Mario Rossi", "birth_date": "1980-01-01",
+             "nationality": "IT", "document_type": "passport", "document_number": "YA1",
+             "category": "media"}]})),
         other => panic!("no sample for {other}: add one to matrix.rs"),
     }
 }
@@ -399,6 +407,12 @@ fn facts_of(w: &World, command: &Command, principal: &Principal) -> Option<Resou
         | Command::VettingConfirmRefusal(c)
         | Command::VettingProposeReferral(c)
         | Command::VettingConfirmReferral(c) => case(w, c.id.as_str()),
+        Command::VettingClaim(c) | Command::VettingRelease(c) => case(w, c.id.as_str()),
+        Command::VettingClearBulk(c) => case(w, c.ids[0].as_str()),
+        Command::ApplicantSubmit(_) => Resource::Applicant {
+            id: "batch".to_owned(),
+            organiser: principal.agency_id.clone(),
+        },
     })
 }
 

@@ -3,6 +3,7 @@
 //! applies the domain transition, stores the records and finishes with the
 //! allowing entry.
 
+mod applicants;
 mod declarations;
 mod movements;
 mod registry;
@@ -29,7 +30,11 @@ pub(crate) const SIDE_CREATIONS: &[(Action, &str)] = &[
     (Action::DelegationRegister, vetting::VETTING),
     (Action::DeclarationSubmit, vetting::VETTING),
     (Action::LiaisonReportTriage, rooms::LOG_ENTRY),
+    (Action::ApplicantSubmit, vetting::VETTING),
 ];
+
+/// The record kind of applicants.
+pub(crate) const APPLICANT_KIND: &str = applicants::APPLICANT;
 
 /// Asks the policy; on a denial, returns the (recorded) denial from the handler.
 macro_rules! authorize {
@@ -158,6 +163,10 @@ pub(crate) async fn run(
         | C::VettingConfirmRefusal(_)
         | C::VettingProposeReferral(_)
         | C::VettingConfirmReferral(_)) => vetting::decide(ctx, c).await?,
+        C::VettingClearBulk(c) => vetting::clear_bulk(ctx, c).await?,
+        C::VettingClaim(c) => vetting::claim(ctx, c).await?,
+        C::VettingRelease(c) => vetting::release(ctx, c).await?,
+        C::ApplicantSubmit(c) => applicants::submit(ctx, c).await?,
     };
     Ok(outcome.into_result())
 }

@@ -4,13 +4,17 @@
 
 use authority::Resource;
 use domain::Action;
+use domain::applicant::Applicant;
 use domain::storage::Aggregate;
-use domain::vetting::{AttachedReport, AuthorSide, CaseShare, RiskNote, VettingCase};
+use domain::time::Timestamp;
+use domain::vetting::{AttachedReport, AuthorSide, CaseShare, RiskNote, Subject, VettingCase};
 use store::records::Record;
 
 use super::authorize;
 use crate::ServiceError;
-use crate::command::{Command, Consult, Target, VettingAttachReport, VettingShare, WithText};
+use crate::command::{
+    Command, Consult, Target, VettingAttachReport, VettingClearBulk, VettingShare, WithText,
+};
 use crate::context::{Ctx, Outcome};
 
 /// The record kind of vetting cases.
@@ -37,6 +41,28 @@ async fn load(ctx: &mut Ctx<'_>, id: &str) -> Result<(VettingCase, Record), Serv
     ctx.load(id).await
 }
 
+/// Keeps what hangs off a case opened at intake in step with it: its row
+/// in the analysts' queue, and, once the case is decided, the applicant's
+/// opinion (the applicant's row is written by the same entry).
+async fn follow(ctx: &mut Ctx<'_>, next: &VettingCase) -> Result<(), ServiceError> {
+    let Some(row) = super::applicants::queue_row(next) else {
+        return Ok(());
+    };
+    store::applicants::put_queue(ctx.tx.conn().await?, &[row]).await?;
+    if let Subject::Applicant(id) = next.subject() {
+        let (applicant, arec): (Applicant, Record) = ctx.load(id.as_str()).await?;
+        if applicant.opinion() != next.opinion() {
+            let decided = applicant.decide(next.opinion(), ctx.now)?;
+            ctx.save_owned_by(&decided, arec.delegation.clone(), true, Some(&arec))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// How long a claim holds unless renewed: 30 minutes.
+pub(crate) const CLAIM_MS: i64 = 30 * 60 * 1000;
+
 async fn finish(
     ctx: &mut Ctx<'_>,
     action: Action,
@@ -44,6 +70,7 @@ async fn finish(
     rec: &Record,
 ) -> Result<Outcome, ServiceError> {
     save_case(ctx, next, rec.delegation.clone(), Some(rec)).await?;
+    follow(ctx, next).await?;
     ctx.done(
         action,
         VETTING,
@@ -60,7 +87,16 @@ pub(crate) async fn read(
 ) -> Result<Outcome, ServiceError> {
     let (case, rec) = load(ctx, c.id.as_str()).await?;
     authorize!(ctx, Action::VettingRead, resource(&case, &rec));
-    let data = serde_json::to_value(&case).map_err(|e| ServiceError::BadCommand(e.to_string()))?;
+    let mut data =
+        serde_json::to_value(&case).map_err(|e| ServiceError::BadCommand(e.to_string()))?;
+    // A case on an applicant shows the applicant (the host's consultation
+    // of the person's record, recorded by this entry).
+    if let Subject::Applicant(id) = case.subject()
+        && let Some(map) = data.as_object_mut()
+    {
+        let (applicant, _): (Applicant, Record) = ctx.load(id.as_str()).await?;
+        map.insert("applicant".into(), super::to_data(&applicant)?);
+    }
     ctx.done(
         Action::VettingRead,
         VETTING,
@@ -181,4 +217,77 @@ pub(crate) async fn attach_report(
         at: ctx.now,
     })?;
     finish(ctx, Action::VettingAttachReport, &next, &rec).await
+}
+
+/// `vetting.claim`: the analyst takes the case for [`CLAIM_MS`] (renewable).
+pub(crate) async fn claim(
+    ctx: &mut Ctx<'_>,
+    c: Target<domain::ids::VettingCaseId>,
+) -> Result<Outcome, ServiceError> {
+    let (case, rec) = load(ctx, c.id.as_str()).await?;
+    authorize!(ctx, Action::VettingClaim, resource(&case, &rec));
+    let until = Timestamp::from_millis(ctx.now.as_millis() + CLAIM_MS);
+    let next = case.claim_for(ctx.account_id()?, until, ctx.now)?;
+    finish(ctx, Action::VettingClaim, &next, &rec).await
+}
+
+/// `vetting.release`: gives a claim back.
+pub(crate) async fn release(
+    ctx: &mut Ctx<'_>,
+    c: Target<domain::ids::VettingCaseId>,
+) -> Result<Outcome, ServiceError> {
+    let (case, rec) = load(ctx, c.id.as_str()).await?;
+    authorize!(ctx, Action::VettingRelease, resource(&case, &rec));
+    let next = case.release(&ctx.account_id()?, ctx.now)?;
+    finish(ctx, Action::VettingRelease, &next, &rec).await
+}
+
+/// `vetting.clear_bulk`: every case is authorized first (a denial of any
+/// is recorded and nothing is cleared), then each is cleared with the one
+/// reason and recorded by its own `vetting.clear` entry, marked as cleared
+/// in bulk. A case that is not open refuses the whole command.
+pub(crate) async fn clear_bulk(
+    ctx: &mut Ctx<'_>,
+    c: VettingClearBulk,
+) -> Result<Outcome, ServiceError> {
+    let mut loaded = Vec::with_capacity(c.ids.len());
+    let mut seen = std::collections::HashSet::new();
+    for id in &c.ids {
+        if !seen.insert(id.as_str()) {
+            return Err(ServiceError::BadCommand(format!("ids: {id} appears twice")));
+        }
+        loaded.push(load(ctx, id.as_str()).await?);
+    }
+    if loaded.is_empty() {
+        return Err(ServiceError::BadCommand("ids: none given".into()));
+    }
+    for (case, rec) in &loaded {
+        authorize!(ctx, Action::VettingClear, resource(case, rec));
+    }
+    let by = ctx.account_id()?;
+    let count = loaded.len();
+    let mut last = String::new();
+    for (i, (case, rec)) in loaded.into_iter().enumerate() {
+        let next = case.clear_in_bulk(c.reason.clone(), by.clone(), ctx.now)?;
+        save_case(ctx, &next, rec.delegation.clone(), Some(&rec)).await?;
+        follow(ctx, &next).await?;
+        if i + 1 < count {
+            ctx.record_item(
+                Action::VettingClear,
+                VETTING,
+                next.id().as_str(),
+                format!("bulk\0{}\0{}", next.id(), c.reason).as_bytes(),
+            )?;
+        } else {
+            last = next.id().to_string();
+        }
+    }
+    ctx.done(
+        Action::VettingClear,
+        VETTING,
+        &last,
+        Some("cleared"),
+        Some(serde_json::json!({ "cleared": count })),
+    )
+    .await
 }

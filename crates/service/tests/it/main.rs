@@ -1,6 +1,7 @@
 //! Service tests: scenarios through `Service::execute` on SQLite and, when
 //! configured, PostgreSQL; every one ends with the ledger verifying.
 
+mod applicants;
 mod changes;
 mod rooms;
 mod scenario;
