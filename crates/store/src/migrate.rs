@@ -51,6 +51,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 5,
+        name: "accounts",
+        common: include_str!("../migrations/0005_accounts.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {
