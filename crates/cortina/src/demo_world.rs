@@ -304,7 +304,7 @@ impl World<'_> {
         let parsed: Command = serde_json::from_value(command)
             .with_context(|| format!("the demo's {action} {id} command"))?;
         self.svc
-            .execute(user, parsed)
+            .execute(&service::Actor::cli(user), parsed)
             .await
             .map_err(|e| anyhow!("building the demo: {user}: {action} {id}: {e}"))
     }
@@ -385,7 +385,7 @@ impl World<'_> {
         let payload = json!({"import": shown, "format": null, "purpose": ""});
         self.svc
             .record(
-                "admin",
+                &service::Actor::cli("admin"),
                 domain::Action::ListsUpdate,
                 authority::Resource::Lists,
                 serde_json::to_vec(&payload)?,

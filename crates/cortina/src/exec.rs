@@ -117,7 +117,7 @@ pub fn run(args: &ExecArgs) -> Result<Outcome, Failure> {
             }
             let result = match serde_json::from_str::<Command>(&line) {
                 Err(e) => Err(ServiceError::BadCommand(format!("{}: line {n}: {e}", args.file))),
-                Ok(command) => svc.execute(&args.actor, command).await,
+                Ok(command) => svc.execute(&service::Actor::cli(&args.actor), command).await,
             };
             let out = match result {
                 Ok(done) => json!({

@@ -139,7 +139,7 @@ pub fn admin(cmd: AdminCommand) -> Result<Outcome, Failure> {
                 let command: service::Command =
                     serde_json::from_value(command).map_err(|e| Failure(anyhow!("{e}")))?;
                 let svc = open_service(&store).await?;
-                let result = svc.execute(&actor, command).await;
+                let result = svc.execute(&service::Actor::cli(&actor), command).await;
                 svc.store().close().await;
                 let done = result.map_err(|e| Failure(anyhow!("{e}")))?;
                 println!("Created account {name} (ledger entry {}).", done.seq);

@@ -37,8 +37,8 @@
 //! * a field 5a, `channel`, follows field 5 (actor agency): a `str16` of
 //!   1..=1024 bytes without control characters. cortina writes `session`
 //!   (a browser or API session), `token:<token id>` (an API token) or
-//!   `cli:<operating-system user>` (the command line on the machine), and
-//!   `system` for the bootstrap; readers must accept any valid string.
+//!   `cli:<operating-system user>` (the command line on the machine,
+//!   the bootstrap included); readers must accept any valid string.
 //!
 //! Every field after 5a is as in version 1. [`Entry::channel`] is `None`
 //! for a version-1 entry and `Some` for a version-2 one, so the version is

@@ -79,10 +79,10 @@ pub async fn command(
     headers: HeaderMap,
     body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<Json<DoneBody>, ApiError> {
-    let username = caller.username()?;
+    let actor = caller.actor()?;
     let command: Command = json_body(&headers, body, "bad_command")?;
     let action = command.action();
-    let result = state.svc().execute(username, command).await;
+    let result = state.svc().execute(&actor, command).await;
     match &result {
         Ok(done) => tracing::info!(%action, seq = done.seq, "command done"),
         Err(e) => tracing::info!(%action, code = e.code(), "command refused"),

@@ -83,6 +83,27 @@ impl Caller {
             )),
         }
     }
+
+    /// The account and the channel it came through (`session` or
+    /// `token:<id>`), for the service and its ledger entries; 403 for a
+    /// witness.
+    pub fn actor(&self) -> Result<service::Actor, ApiError> {
+        match self {
+            Caller::Account {
+                username,
+                via: Via::Session { .. },
+                ..
+            } => Ok(service::Actor::session(username.clone())),
+            Caller::Account {
+                username,
+                via: Via::Token { token_id, .. },
+                ..
+            } => Ok(service::Actor::token(username.clone(), token_id.clone())),
+            Caller::Witness { .. } => Err(ApiError::forbidden(
+                "a witness token may only read the ledger (/ledger/…)",
+            )),
+        }
+    }
 }
 
 /// The token in an `Authorization` header (`Bearer` or `ApiKey` scheme),

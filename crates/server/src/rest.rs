@@ -422,10 +422,10 @@ async fn handle(
                     ));
                 }
             };
-            let username = caller.username()?;
+            let actor = caller.actor()?;
             let command = command_of(route, &path, headers, body)?;
             let action = command.action();
-            let result = state.svc().execute(username, command).await;
+            let result = state.svc().execute(&actor, command).await;
             match &result {
                 Ok(done) => tracing::info!(%action, seq = done.seq, "command done"),
                 Err(e) => tracing::info!(%action, code = e.code(), "command refused"),
@@ -560,6 +560,10 @@ pub struct EntryBody {
     pub actor_account: String,
     /// The actor's agency.
     pub actor_agency: String,
+    /// How the actor came in: `session`, `token:<id>` or `cli:<os user>`
+    /// (absent for entries of version 1, written before channels were
+    /// recorded).
+    pub channel: Option<String>,
     /// The action.
     pub action: String,
     /// The kind of record acted on.

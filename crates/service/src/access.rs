@@ -252,7 +252,7 @@ fn verify_password(hash: &str, password: &str) -> bool {
 #[allow(clippy::too_many_arguments)]
 async fn append_authn(
     tx: &mut store::WriteTx,
-    actor: (&str, &str),
+    actor: (&str, &str, &crate::Channel),
     action: &str,
     resource: (&str, &str),
     decision: Decision,
@@ -270,6 +270,7 @@ async fn append_authn(
             time_ms: 0,
             actor_account: actor.0.into(),
             actor_agency: actor.1.into(),
+            channel: Some(actor.2.as_entry()),
             action: action.into(),
             resource: ledger::Resource {
                 kind: resource.0.into(),
@@ -375,7 +376,7 @@ impl Service {
                         written.push(session.row_write());
                         let seq = append_authn(
                             tx,
-                            (&actor_id, &actor_agency),
+                            (&actor_id, &actor_agency, &crate::Channel::Session),
                             "session.login",
                             ("session", &session_id),
                             Decision::Allow,
@@ -421,7 +422,7 @@ impl Service {
                     rows::put_login_failures(&mut *conn, &key, &f).await?;
                     let seq = append_authn(
                         tx,
-                        (&actor_id, &actor_agency),
+                        (&actor_id, &actor_agency, &crate::Channel::Session),
                         "session.login_failed",
                         ("account", &actor_id),
                         Decision::Deny,
@@ -500,7 +501,7 @@ impl Service {
                     rows::delete_session(&mut *conn, &id).await?;
                     let seq = append_authn(
                         tx,
-                        (&s.account_id, &agency),
+                        (&s.account_id, &agency, &crate::Channel::Session),
                         "session.logout",
                         ("session", &id),
                         Decision::Allow,
@@ -571,13 +572,14 @@ impl Service {
     /// The secret is in the result, once.
     pub async fn issue_token(
         &self,
-        actor: &str,
+        actor: &crate::Actor,
         command: TokenIssue,
     ) -> Result<IssuedToken, ServiceError> {
         let secret = random_secret()?;
         let id = new_id::<domain::ids::kind::Account>("tok")?.to_string();
         let inner = self.inner.clone();
-        let actor = actor.to_owned();
+        let channel = actor.channel.clone();
+        let actor = actor.username.clone();
         let hash = sha256(&secret);
         let token_id = id.clone();
         let done = self
@@ -588,7 +590,7 @@ impl Service {
                     let principal = principal::load(tx, &inner, &actor).await?;
                     let payload = serde_json::to_vec(&command)
                         .map_err(|e| ServiceError::BadCommand(format!("command: {e}")))?;
-                    let mut ctx = Ctx::new(tx, &inner, principal, payload)?;
+                    let mut ctx = Ctx::new(tx, &inner, principal, &channel, payload)?;
                     Ok::<_, ServiceError>(
                         issue(&mut ctx, &token_id, hash, command)
                             .await?
@@ -606,9 +608,10 @@ impl Service {
 
     /// Revokes token `id` (`token.revoke`, decided by the policy and
     /// recorded).
-    pub async fn revoke_token(&self, actor: &str, id: &str) -> Result<Done, ServiceError> {
+    pub async fn revoke_token(&self, actor: &crate::Actor, id: &str) -> Result<Done, ServiceError> {
         let inner = self.inner.clone();
-        let actor = actor.to_owned();
+        let channel = actor.channel.clone();
+        let actor = actor.username.clone();
         let id = id.to_owned();
         self.inner
             .store
@@ -617,7 +620,7 @@ impl Service {
                     let principal = principal::load(tx, &inner, &actor).await?;
                     let payload = serde_json::to_vec(&serde_json::json!({ "id": id }))
                         .map_err(|e| ServiceError::BadCommand(format!("command: {e}")))?;
-                    let mut ctx = Ctx::new(tx, &inner, principal, payload)?;
+                    let mut ctx = Ctx::new(tx, &inner, principal, &channel, payload)?;
                     Ok::<_, ServiceError>(revoke(&mut ctx, &id).await?.into_result())
                 })
             })

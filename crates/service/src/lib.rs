@@ -16,6 +16,7 @@
 //! validated types, so a bad field is refused before anything runs.
 
 pub mod access;
+pub mod actor;
 pub mod changes;
 pub mod command;
 mod context;
@@ -33,6 +34,7 @@ use domain::request::Deadlines;
 use store::Store;
 
 pub use access::{Bearer, LoginOutcome, LoginPolicy, Secret, SessionCaller, TokenIssue};
+pub use actor::{Actor, Channel};
 pub use changes::Change;
 pub use command::Command;
 pub use context::{Done, UNKNOWN_RECORD, withheld_id};
@@ -99,13 +101,14 @@ impl Service {
     /// else gets [`ServiceError::Withheld`] for a denial and for a record
     /// that does not exist alike (both recorded), so that nobody outside
     /// the host can learn which records exist.
-    pub async fn execute(&self, username: &str, command: Command) -> Result<Done, ServiceError> {
+    pub async fn execute(&self, actor: &Actor, command: Command) -> Result<Done, ServiceError> {
         command.check_limits().map_err(ServiceError::BadCommand)?;
         let action = command.action();
         let inner = self.inner.clone();
         let this = self.clone();
-        let user = username.to_owned();
-        let username = username.to_owned();
+        let user = actor.clone();
+        let username = actor.username.clone();
+        let channel = actor.channel.clone();
         // The live changes are staged in the transaction (in commit order)
         // and settled once the write returned; on a task of its own, so that
         // they are settled even when the caller goes away.
@@ -120,7 +123,7 @@ impl Service {
                         let host = principal.is_host();
                         let payload = serde_json::to_vec(&command)
                             .map_err(|e| ServiceError::BadCommand(format!("command: {e}")))?;
-                        let mut ctx = context::Ctx::new(tx, &inner, principal, payload)?;
+                        let mut ctx = context::Ctx::new(tx, &inner, principal, &channel, payload)?;
                         let result = match handlers::run(&mut ctx, command).await? {
                             // Outside the host, a refusal looks like a
                             // missing record (`ServiceError::Withheld`).
@@ -164,13 +167,14 @@ impl Service {
     /// `unknown-record`, with the id kept only as a keyed digest.
     async fn withhold_missing(
         &self,
-        username: &str,
+        actor: &Actor,
         action: domain::Action,
         kind: &'static str,
         id: String,
     ) -> Result<Done, ServiceError> {
         let inner = self.inner.clone();
-        let username = username.to_owned();
+        let username = actor.username.clone();
+        let channel = actor.channel.clone();
         self.inner
             .store
             .write(move |tx| {
@@ -179,7 +183,7 @@ impl Service {
                     if principal.is_host() {
                         return Ok(Err(ServiceError::NotFound { kind, id }));
                     }
-                    let mut ctx = context::Ctx::new(tx, &inner, principal, Vec::new())?;
+                    let mut ctx = context::Ctx::new(tx, &inner, principal, &channel, Vec::new())?;
                     let seq = ctx.deny_unknown(action, kind, &id)?;
                     Ok::<_, ServiceError>(Err(ServiceError::Withheld { seq }))
                 })
@@ -196,7 +200,7 @@ impl Service {
     /// happen.
     pub async fn record(
         &self,
-        username: &str,
+        actor: &Actor,
         action: domain::Action,
         resource: authority::Resource,
         payload: Vec<u8>,
@@ -212,14 +216,15 @@ impl Service {
             )));
         }
         let inner = self.inner.clone();
-        let username = username.to_owned();
+        let username = actor.username.clone();
+        let channel = actor.channel.clone();
         self.inner
             .store
             .write(move |tx| {
                 Box::pin(async move {
                     let principal = principal::load(tx, &inner, &username).await?;
                     let host = principal.is_host();
-                    let mut ctx = context::Ctx::new(tx, &inner, principal, payload)?;
+                    let mut ctx = context::Ctx::new(tx, &inner, principal, &channel, payload)?;
                     Ok::<_, ServiceError>(
                         match handlers::record(&mut ctx, action, resource)
                             .await?

@@ -110,6 +110,7 @@ pub(crate) async fn bootstrap(
                 time_ms: 0,
                 actor_account: "system".into(),
                 actor_agency: agency_id.to_string(),
+                channel: Some(crate::Channel::cli().as_entry()),
                 action: action.into(),
                 resource: Resource {
                     kind: kind.into(),
@@ -154,6 +155,7 @@ pub(crate) async fn bootstrap(
         disabled_seq: None,
         created_seq: seq,
         updated_seq: seq,
+        ..Default::default()
     };
     records::insert_account(tx.conn().await?, &account).await?;
     let (entry, salt) = system("account.create", "account", &account_id, &b.username)?;

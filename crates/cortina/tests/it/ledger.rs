@@ -40,6 +40,7 @@ fn append(data: &Path, count: u64) {
                             time_ms: 0,
                             actor_account: "operator".into(),
                             actor_agency: "questura-milano".into(),
+                            channel: Some("cli:test".into()),
                             action: "log.record".into(),
                             resource: Resource {
                                 kind: "log_entry".into(),

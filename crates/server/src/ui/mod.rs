@@ -148,6 +148,11 @@ pub struct Viewer {
 }
 
 impl Viewer {
+    /// The viewer as the service's actor (account and channel).
+    pub fn actor(&self) -> Result<service::Actor, ApiError> {
+        self.caller.actor()
+    }
+
     /// Whether the policy lets the viewer do `action` on `resource`.
     pub fn may(
         &self,

@@ -116,7 +116,7 @@ pub async fn page(
     })?;
     let done_read = state
         .svc()
-        .execute(&viewer.username, Command::LogRead(LogRead { room }))
+        .execute(&viewer.actor()?, Command::LogRead(LogRead { room }))
         .await?;
     let entries: Vec<LogEntry> = done_read
         .data

@@ -146,7 +146,7 @@ impl World {
     pub fn run(&self, user: &str, command: Value) -> Result<Done, service::ServiceError> {
         let command: Command = serde_json::from_value(command.clone())
             .unwrap_or_else(|e| panic!("bad test command {command}: {e}"));
-        self.block_on(self.svc.execute(user, command))
+        self.block_on(self.svc.execute(&service::Actor::cli(user), command))
     }
 
     /// [`World::run`], which must succeed.
@@ -313,7 +313,7 @@ impl World {
     pub fn token(&self, user: &str, purpose: Option<&str>) -> String {
         let issued = self
             .block_on(self.svc.issue_token(
-                "it-admin",
+                &service::Actor::cli("it-admin"),
                 serde_json::from_value(json!({"user": user, "purpose": purpose})).expect("command"),
             ))
             .unwrap_or_else(|e| panic!("{}: token for {user}: {e}", self.name));
@@ -324,7 +324,7 @@ impl World {
     pub fn witness_token(&self, name: &str) -> String {
         let issued = self
             .block_on(self.svc.issue_token(
-                "it-admin",
+                &service::Actor::cli("it-admin"),
                 serde_json::from_value(json!({"witness": name})).expect("command"),
             ))
             .unwrap_or_else(|e| panic!("{}: witness token: {e}", self.name));

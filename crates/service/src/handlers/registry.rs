@@ -253,6 +253,7 @@ pub(crate) async fn account_create(
         disabled_seq: None,
         created_seq: seq,
         updated_seq: seq,
+        ..Default::default()
     };
     records::insert_account(ctx.tx.conn().await?, &row).await?;
     ctx.wrote(row.row_write());

@@ -94,9 +94,22 @@ async fn build(w: &World) -> Facts {
     let (session, login_seq) = sessions.remove(0);
     let issue =
         |user: &str| -> TokenIssue { serde_json::from_value(json!({"user": user})).unwrap() };
-    let token = w.svc.issue_token("admin", issue("operator")).await.unwrap();
-    let revoked = w.svc.issue_token("admin", issue("analyst")).await.unwrap();
-    let revoked_seq = w.svc.revoke_token("admin", &revoked.id).await.unwrap().seq;
+    let token = w
+        .svc
+        .issue_token(&service::Actor::cli("admin"), issue("operator"))
+        .await
+        .unwrap();
+    let revoked = w
+        .svc
+        .issue_token(&service::Actor::cli("admin"), issue("analyst"))
+        .await
+        .unwrap();
+    let revoked_seq = w
+        .svc
+        .revoke_token(&service::Actor::cli("admin"), &revoked.id)
+        .await
+        .unwrap()
+        .seq;
     let disabled_seq = w
         .ok(
             "admin",

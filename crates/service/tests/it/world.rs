@@ -90,7 +90,7 @@ impl World {
     pub async fn run(&self, user: &str, command: Value) -> Result<Done, ServiceError> {
         let command: Command = serde_json::from_value(command.clone())
             .unwrap_or_else(|e| panic!("bad test command {command}: {e}"));
-        self.svc.execute(user, command).await
+        self.svc.execute(&service::Actor::cli(user), command).await
     }
 
     #[track_caller]
