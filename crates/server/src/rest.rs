@@ -197,6 +197,11 @@ const USERNAME: &[Param] = &[Param {
     field: "username",
     number: false,
 }];
+const PROPOSAL: &[Param] = &[Param {
+    name: "proposal",
+    field: "proposal",
+    number: false,
+}];
 const ROOM_NUMBER: &[Param] = &[
     Param {
         name: "room",
@@ -302,7 +307,9 @@ pub const ROUTES: &[Route] = &[
     create("/api/v1/event", "event.configure", "Configure the event, its clusters and venues"),
     create("/api/v1/delegations", "delegation.register", "Register a foreign delegation with its head"),
     list("/api/v1/delegations", List::Delegations, "The delegations the caller may see"),
-    create("/api/v1/accounts", "account.create", "Create an account"),
+    create("/api/v1/accounts", "account.create", "Propose an account (a host commander confirms it)"),
+    post_with("/api/v1/accounts/proposals/{proposal}/confirm", "account.confirm", PROPOSAL, "Confirm an account proposal (four eyes)"),
+    post_with("/api/v1/accounts/{username}/enrolment", "account.enrolment", USERNAME, "Issue an account's enrolment secret"),
     post_with("/api/v1/accounts/{username}/disable", "account.disable", USERNAME, "Disable an account"),
     // Declarations, accreditations, arms permits.
     create("/api/v1/declarations", "declaration.submit", "Declare one more person of the caller's delegation"),

@@ -104,6 +104,16 @@ pub struct NewSession {
 /// What a login attempt ended in.
 #[derive(Clone, Debug)]
 pub enum LoginOutcome {
+    /// The password was right but the second factor missing or wrong
+    /// (recorded, and counted like a wrong password).
+    SecondFactor {
+        /// The ledger entry of the failure.
+        seq: u64,
+        /// Until when the name is locked out (Unix ms), if it is now.
+        locked_until_ms: Option<i64>,
+        /// Why, for the user: `required`, `wrong`, `replayed` or `not_set_up`.
+        reason: &'static str,
+    },
     /// The password was right: a new session.
     LoggedIn {
         /// The session.
@@ -239,7 +249,7 @@ fn decoy_hash() -> &'static str {
     })
 }
 
-fn verify_password(hash: &str, password: &str) -> bool {
+pub(crate) fn verify_password(hash: &str, password: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| {
         argon2::Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
@@ -298,6 +308,20 @@ impl Service {
         password: &Secret,
         policy: &LoginPolicy,
     ) -> Result<LoginOutcome, ServiceError> {
+        self.login_with(username, password, None, policy).await
+    }
+
+    /// [`Service::login`] with the second factor `code` (a TOTP code or a
+    /// recovery code), checked inside the login's transaction (see
+    /// [`crate::accounts`]).
+    pub async fn login_with(
+        &self,
+        username: &str,
+        password: &Secret,
+        code: Option<&Secret>,
+        policy: &LoginPolicy,
+    ) -> Result<LoginOutcome, ServiceError> {
+        let code = code.cloned();
         let pool = self.store().pool();
         let key = name_hash(username);
         let account = records::account_by_username(pool, username).await?;
@@ -346,6 +370,39 @@ impl Service {
                     let now = tx.now_ms();
                     let payload = serde_json::to_vec(&serde_json::json!({ "username": typed }))
                         .map_err(|e| ServiceError::BadCommand(e.to_string()))?;
+                    let mut rule = rule;
+                    let mut second_written = Vec::new();
+                    let mut second_failed = None;
+                    let success = match (success, &account) {
+                        (true, Some(a)) => {
+                            let seq = tx.next_seq() as i64;
+                            match crate::accounts::check_second_factor(
+                                tx.conn().await?,
+                                a,
+                                code.as_ref(),
+                                now,
+                                seq,
+                            )
+                            .await?
+                            {
+                                crate::accounts::SecondFactor::Passed(rows) => {
+                                    second_written = rows;
+                                    true
+                                }
+                                crate::accounts::SecondFactor::Failed(r) => {
+                                    rule = r;
+                                    second_failed = Some(match r {
+                                        "authn-second-factor-replay" => "replayed",
+                                        "authn-second-factor-not-set-up" => "not_set_up",
+                                        _ if code.is_none() => "required",
+                                        _ => "wrong",
+                                    });
+                                    false
+                                }
+                            }
+                        }
+                        _ => false,
+                    };
                     if success {
                         let conn = tx.conn().await?;
                         rows::clear_login_failures(&mut *conn, &key).await?;
@@ -374,6 +431,7 @@ impl Service {
                             .map(|id| RowWrite::deleted("sessions", id))
                             .collect();
                         written.push(session.row_write());
+                        written.extend(second_written);
                         let seq = append_authn(
                             tx,
                             (&actor_id, &actor_agency, &crate::Channel::Session),
@@ -431,9 +489,17 @@ impl Service {
                         Vec::new(),
                     )
                     .await?;
-                    Ok(LoginOutcome::Refused {
-                        seq,
-                        locked_until_ms: f.locked_until_ms.filter(|until| *until > now),
+                    let locked_until_ms = f.locked_until_ms.filter(|until| *until > now);
+                    Ok(match second_failed {
+                        Some(reason) => LoginOutcome::SecondFactor {
+                            seq,
+                            locked_until_ms,
+                            reason,
+                        },
+                        None => LoginOutcome::Refused {
+                            seq,
+                            locked_until_ms,
+                        },
                     })
                 })
             })

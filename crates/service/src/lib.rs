@@ -16,6 +16,7 @@
 //! validated types, so a bad field is refused before anything runs.
 
 pub mod access;
+pub mod accounts;
 pub mod actor;
 pub mod changes;
 pub mod command;
@@ -247,10 +248,13 @@ impl Service {
     pub async fn bootstrap(&self, admin: &Bootstrap) -> Result<String, ServiceError> {
         let inner = self.inner.clone();
         let admin = admin.clone();
+        // In a demo store (and only there) the first admin is a demo
+        // account too: password only.
+        let demo = self.store().origin() == accounts::DEMO_ORIGIN;
         self.inner
             .store
             .write(move |tx| {
-                Box::pin(async move { principal::bootstrap(tx, &inner, &admin).await })
+                Box::pin(async move { principal::bootstrap(tx, &inner, &admin, demo).await })
             })
             .await
     }

@@ -90,6 +90,7 @@ pub(crate) async fn bootstrap(
     tx: &mut WriteTx,
     _inner: &Inner,
     b: &Bootstrap,
+    demo: bool,
 ) -> Result<String, ServiceError> {
     if !records::accounts(&mut *tx.conn().await?).await?.is_empty() {
         return Err(ServiceError::Conflict(
@@ -155,6 +156,7 @@ pub(crate) async fn bootstrap(
         disabled_seq: None,
         created_seq: seq,
         updated_seq: seq,
+        demo,
         ..Default::default()
     };
     records::insert_account(tx.conn().await?, &account).await?;

@@ -301,6 +301,56 @@ fn a_changed_role_or_a_forged_token_fails_verification_naming_table_row_and_entr
         "FAILED at entry 1: api_tokens row tok-forged: no entry issued it (stamped with \
          entry 1 (account.create), which wrote no such row)"
     );
+    sql("DELETE FROM api_tokens WHERE id = 'tok-forged'");
+    assert!(cortina(&data, &["ledger", "verify"]).status.success());
+    // The second factor's state and the demo flag are committed to: a TOTP
+    // secret of the attacker's, an account made exempt, an enrolment
+    // secret swapped (entry 2 created the first commander, not enrolled).
+    for (tamper, undo, row, entry) in [
+        (
+            "UPDATE accounts SET totp_secret = x'00112233445566778899' WHERE id = 'acc-admin'",
+            "UPDATE accounts SET totp_secret = NULL WHERE id = 'acc-admin'",
+            "acc-admin",
+            1,
+        ),
+        (
+            "UPDATE accounts SET demo = 1 WHERE id = 'acc-admin'",
+            "UPDATE accounts SET demo = 0 WHERE id = 'acc-admin'",
+            "acc-admin",
+            1,
+        ),
+        (
+            "UPDATE accounts SET recovery_hashes = 'ab' WHERE id = 'acc-admin'",
+            "UPDATE accounts SET recovery_hashes = NULL WHERE id = 'acc-admin'",
+            "acc-admin",
+            1,
+        ),
+        (
+            "UPDATE accounts SET enrol_hash = x'00' WHERE id = 'acc-commander'",
+            "",
+            "acc-commander",
+            2,
+        ),
+    ] {
+        sql(tamper);
+        let out = cortina(&data, &["ledger", "verify"]);
+        assert_eq!(out.status.code(), Some(1), "{tamper}: {}", stdout(&out));
+        assert_eq!(
+            stdout(&out).trim_end(),
+            format!(
+                "FAILED at entry {entry}: accounts row {row}: differs from what entry {entry} \
+                 (account.create) wrote"
+            ),
+            "{tamper}"
+        );
+        if !undo.is_empty() {
+            sql(undo);
+            assert!(
+                cortina(&data, &["ledger", "verify"]).status.success(),
+                "{undo}"
+            );
+        }
+    }
 }
 
 /// The tlog-tiles read API of the store at `data`, as `cortina serve` will

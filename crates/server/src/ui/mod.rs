@@ -305,6 +305,9 @@ async fn login_page(State(state): State<AppState>, caller: Result<Caller, ApiErr
 struct LoginForm {
     username: String,
     password: String,
+    /// The authenticator's code or a recovery code (second factor).
+    #[serde(default)]
+    totp: String,
 }
 
 /// `POST /login`: the form login. Success sets the API's session cookie and
@@ -336,6 +339,7 @@ pub async fn login_post(
     let request = LoginRequest {
         username: username.clone(),
         password: form.password,
+        totp: Some(form.totp).filter(|t| !t.trim().is_empty()),
     };
     match auth::open_session(&state, peer.as_ref().ok(), &headers, request).await {
         Ok(opened) => {

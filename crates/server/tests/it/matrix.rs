@@ -322,6 +322,10 @@ fn facts_of(w: &World, command: &Command, principal: &Principal) -> Option<Resou
         Command::AccountDisable(c) => Resource::Account {
             id: format!("acc-{}", c.username.as_str()),
         },
+        Command::AccountEnrolment(c) => Resource::Account {
+            id: format!("acc-{}", c.username.as_str()),
+        },
+        Command::AccountConfirm(_) => return None,
         Command::DeclarationSubmit(c) => Resource::Declaration {
             id: c.id.as_ref().unwrap().to_string(),
             delegation: own?,

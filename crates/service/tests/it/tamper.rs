@@ -74,19 +74,42 @@ async fn build(w: &World) -> Facts {
         )
         .await
         .seq;
-    w.ok(
-        "admin",
+    w.account(
         json!({"action": "account.create", "username": "duty", "role": "host_operator",
-               "agency": "questura-milano", "password": "a long enough password"}),
+                     "agency": "questura-milano"}),
     )
     .await;
+    let enrolment = w
+        .ok(
+            "admin",
+            json!({"action": "account.enrolment", "username": "duty"}),
+        )
+        .await;
+    let secret = enrolment.data.unwrap()["enrolment_secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let enrolled = w
+        .svc
+        .enrol(
+            "duty",
+            &Secret::new(secret),
+            &Secret::new("a long enough password"),
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        enrolled,
+        service::accounts::EnrolOutcome::Enrolled { totp: None, .. }
+    ));
     let policy = LoginPolicy::default();
     let password = Secret::new("a long enough password");
     let mut sessions = Vec::new();
     for _ in 0..2 {
         match w.svc.login("duty", &password, &policy).await.unwrap() {
             LoginOutcome::LoggedIn { session, seq, .. } => sessions.push((session.id, seq)),
-            LoginOutcome::Refused { .. } => panic!("{}: login refused", w.db.name),
+            other => panic!("{}: login refused: {other:?}", w.db.name),
         }
     }
     let (gone, gone_login) = sessions.remove(0);
