@@ -94,7 +94,7 @@ fn init_verify_checkpoint_prove() {
 
     let out = cortina(&data, &["ledger", "verify"]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    assert!(stdout(&out).starts_with("ok: ledger cortina.test/cli verified: 2 entries"));
+    assert!(stdout(&out).starts_with("ok: ledger cortina.test/cli verified: 3 entries"));
 
     let key = stdout(&cortina(&data, &["ledger", "key"]))
         .trim()
@@ -119,18 +119,18 @@ fn init_verify_checkpoint_prove() {
         ],
     );
     assert!(out.status.success(), "{}", stdout(&out));
-    assert!(stdout(&out).contains("42 entries"), "{}", stdout(&out));
-    assert!(stdout(&out).contains("grew consistently from size 2"));
+    assert!(stdout(&out).contains("43 entries"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("grew consistently from size 3"));
 
     // An inclusion proof checks against the latest checkpoint's root.
     let out = cortina(&data, &["ledger", "prove", "--index", "17"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let p: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(p["tree_size"], 42);
+    assert_eq!(p["tree_size"], 43);
     let proof: Vec<Hash> = p["proof"].as_array().unwrap().iter().map(hash).collect();
     check_record(
         &proof,
-        42,
+        43,
         &hash(&p["root_hash"]),
         17,
         &hash(&p["leaf_hash"]),
@@ -157,10 +157,10 @@ fn init_verify_checkpoint_prove() {
     .unwrap();
 
     // Out of range: exit 2 and a message, no panic.
-    let out = cortina(&data, &["ledger", "prove", "--index", "42"]);
+    let out = cortina(&data, &["ledger", "prove", "--index", "43"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("not in a tree of 42"),
+        stderr(&out).contains("not in a tree of 43"),
         "{}",
         stderr(&out)
     );
@@ -231,7 +231,7 @@ fn a_tampered_row_stamp_fails_verification_naming_the_row() {
     let out = cortina(&data, &["ledger", "verify"]);
     assert!(out.status.success(), "{}", stdout(&out));
     assert!(
-        stdout(&out).contains("3 rows stamped by their entries"),
+        stdout(&out).contains("4 rows stamped by their entries"),
         "{}",
         stdout(&out)
     );
@@ -419,7 +419,7 @@ fn verify_from_the_tile_api_with_a_read_token() {
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let first = stdout(&out);
     assert!(
-        first.contains("302 entries") && first.contains("grew consistently from size 2"),
+        first.contains("303 entries") && first.contains("grew consistently from size 3"),
         "{first}"
     );
 

@@ -181,7 +181,7 @@ impl World {
     /// the demo (its ledger has the demo origin), so its accounts are demo
     /// accounts, password only. The separation-of-duties tests build a
     /// real world instead ([`World::start_real`]).
-    fn account(&self, user: &str, role: &str, agency: &str, delegation: Option<(&str, &str)>) {
+    pub fn account(&self, user: &str, role: &str, agency: &str, delegation: Option<(&str, &str)>) {
         let mut c = json!({"username": user, "role": role, "agency": agency});
         if let Some((d, line)) = delegation {
             c["delegation"] = json!(d);
