@@ -380,6 +380,21 @@ pub fn routes(config: &Config) -> Router<AppState> {
         })
         .finish()
         .map(std::sync::Arc::new);
+    if let (Some(limit), Ok(runtime)) = (&limit, tokio::runtime::Handle::try_current()) {
+        // The limiter keeps a cell per address it has seen: forget the
+        // ones whose budget has refilled, or a scan of many addresses
+        // would grow the map for ever. The task ends with the router.
+        let limit = std::sync::Arc::downgrade(limit);
+        runtime.spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                let Some(limit) = limit.upgrade() else { break };
+                limit.limiter().retain_recent();
+                limit.limiter().shrink_to_fit();
+            }
+        });
+    }
     let login = post(login);
     // The login page's form shares the limit: one budget per address.
     let form = post(crate::ui::login_post);
@@ -476,11 +491,19 @@ pub(crate) async fn open_session(
 ) -> Result<Opened, ApiError> {
     let svc = state.svc();
     let policy = state.config().login;
+    let network = peer.map(|p| {
+        service::network_of(crate::client::client_ip(
+            p.0.ip(),
+            headers,
+            &state.config().trusted_proxies,
+        ))
+    });
     let code = request.totp.map(Secret::new);
     let outcome = svc
         .login_with(
             &request.username,
             &Secret::new(request.password),
+            network.as_deref(),
             code.as_ref(),
             &policy,
         )
@@ -512,19 +535,20 @@ pub(crate) async fn open_session(
         }
         LoginOutcome::Refused {
             seq,
-            locked_until_ms: Some(until),
+            not_before_ms: Some(until),
         } => {
-            tracing::info!(seq, "login refused: locked out");
+            tracing::info!(seq, "login refused: backing off");
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as i64);
+            let wait_s = ((until - now).max(0) as u64).div_ceil(1000).max(1);
             Err(ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "locked_out",
-                "too many failed logins for this name: try again later",
+                format!("too many failed logins: try again in {wait_s} s"),
             )
             .with_seq(seq)
-            .with_retry_after(((until - now).max(0) as u64).div_ceil(1000)))
+            .with_retry_after(wait_s))
         }
         LoginOutcome::SecondFactor { seq, reason, .. } => {
             tracing::info!(seq, reason, "login refused: second factor");
@@ -548,6 +572,12 @@ pub(crate) async fn open_session(
             };
             Err(ApiError::new(StatusCode::UNAUTHORIZED, code, message).with_seq(seq))
         }
+        LoginOutcome::Busy { retry_after_ms } => Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "busy",
+            "too many logins at once: try again in a moment",
+        )
+        .with_retry_after(retry_after_ms.div_ceil(1000).max(1))),
         LoginOutcome::Refused { seq, .. } => {
             tracing::info!(seq, "login failed");
             Err(ApiError::new(

@@ -42,6 +42,21 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAdd
     client
 }
 
+/// The network a client address counts in for rate limits: the address
+/// itself for IPv4, its /64 for IPv6 (a host gets a whole /64, so a limit
+/// per IPv6 address would limit nothing).
+pub fn rate_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(
+                u128::from(v6) & !((1u128 << 64) - 1),
+            )),
+        },
+        v4 => v4,
+    }
+}
+
 /// Whether a trusted proxy says the client connected over HTTPS.
 pub fn forwarded_https(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> bool {
     peer.is_some_and(|p| trusted.contains(&p))
@@ -65,7 +80,7 @@ impl KeyExtractor for ClientIpKey {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip())
             .ok_or(GovernorError::UnableToExtractKey)?;
-        Ok(client_ip(peer, req.headers(), &self.0))
+        Ok(rate_key(client_ip(peer, req.headers(), &self.0)))
     }
 }
 
@@ -82,6 +97,26 @@ mod tests {
             h.insert("x-forwarded-proto", p.parse().unwrap());
         }
         h
+    }
+
+    #[test]
+    fn ipv6_clients_are_limited_per_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::7".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(rate_key(a), rate_key(b));
+        assert_ne!(rate_key(a), rate_key(c));
+        let v4: IpAddr = "192.0.2.7".parse().unwrap();
+        assert_eq!(rate_key(v4), v4);
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        assert_eq!(rate_key(mapped), v4);
+        assert_eq!(
+            service::network_of(a),
+            service::network_of(b),
+            "the service counts failures per /64 too"
+        );
+        assert_eq!(service::network_of(a), "2001:db8:1:2::/64");
+        assert_eq!(service::network_of(mapped), "192.0.2.7");
     }
 
     #[test]

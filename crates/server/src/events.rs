@@ -20,10 +20,15 @@
 //! Data are summaries without personal data: `seq`, `action`, `kind`, `id`,
 //! `state`, `room`, `time` (Unix ms).
 //!
-//! Resuming: with `Last-Event-ID: N`, the stream starts as any other; if
-//! the ledger grew between entry `N` and this subscription's `room.read`,
-//! a `resync` event follows `ready` (changes are not replayed from the
-//! store). A subscriber that falls more than
+//! Resuming: with `Last-Event-ID: N`, the stream starts as any other, and
+//! the changes of entries `N+1` up to this subscription's `room.read` that
+//! the subscriber may see follow `ready`, read back from the store
+//! ([`service::Service::changes_between`]: each record as it is now), so a
+//! reconnect loses nothing; only a gap of more than
+//! [`service::changes::CAPACITY`] entries, or a store that cannot answer,
+//! gets a `resync` instead. Changes come from the store, whichever process
+//! made them (`cortina serve` follows it: [`crate::FOLLOW_EVERY`]). A
+//! subscriber that falls more than
 //! [`service::changes::CAPACITY`] changes behind gets a `resync` too and
 //! the stream goes on. The server's request timeout bounds only the time to
 //! the response's head, not the stream; streams end when the server shuts
@@ -170,7 +175,7 @@ pub struct StreamNotice {
     get, path = "/api/v1/rooms/{id}/events", tag = "rooms",
     params(
         ("id" = String, Path, description = "The room"),
-        ("Last-Event-ID" = Option<u64>, Header, description = "Resume after this event id: a `resync` event follows `ready` when changes may have been missed"),
+        ("Last-Event-ID" = Option<u64>, Header, description = "Resume after this event id: the changes missed since follow `ready`, replayed from the store (a `resync` instead when the gap is too large)"),
     ),
     responses(
         (status = 200, description = "The stream (`text/event-stream`); data of change events: ChangeEvent; of `ready`/`resync`: StreamNotice", content_type = "text/event-stream", body = String),
@@ -223,10 +228,17 @@ pub async fn events(
 
     let mut pending = VecDeque::new();
     pending.push_back(notice("ready", &room, Some(done.seq), None, None).id(done.seq.to_string()));
+    let mut replayed_to = 0;
     if let Some(n) = last_event_id
         && n.saturating_add(1) < done.seq
     {
-        pending.push_back(notice("resync", &room, Some(n), Some("resume"), None));
+        match replay(&svc, &principal, &room, n + 1, done.seq).await {
+            Some(missed) => {
+                pending.extend(missed);
+                replayed_to = done.seq;
+            }
+            None => pending.push_back(notice("resync", &room, Some(n), Some("resume"), None)),
+        }
     }
     let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + RECHECK, RECHECK);
     recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -240,6 +252,7 @@ pub async fn events(
         state: state.clone(),
         credential,
         recheck,
+        replayed_to,
         _slot: slot,
     }
     .into_stream();
@@ -266,6 +279,9 @@ struct Subscription {
     /// What the subscriber authenticated with, checked every [`RECHECK`].
     credential: Credential,
     recheck: tokio::time::Interval,
+    /// Changes of entries before this were replayed from the store: skip
+    /// them on the live channel.
+    replayed_to: u64,
     /// The account's stream slot, freed when the stream ends.
     _slot: StreamSlot,
 }
@@ -291,7 +307,9 @@ impl Subscription {
                 _ = self.recheck.tick() => true,
                 received = self.changes.recv() => match received {
                     Ok(change) => {
-                        if change.visible(self.svc.authority(), &self.principal, &self.room) {
+                        if change.seq >= self.replayed_to
+                            && change.visible(self.svc.authority(), &self.principal, &self.room)
+                        {
                             return Some(change_event(&change));
                         }
                         false
@@ -308,6 +326,34 @@ impl Subscription {
                 tracing::info!("room events: the credential no longer holds; stream ended");
                 return None;
             }
+        }
+    }
+}
+
+/// The events a resuming subscriber missed: the visible changes of entries
+/// `from..to`, read back from the store; `None` when there are too many to
+/// replay or the store cannot say (the subscriber then refetches).
+async fn replay(
+    svc: &Service,
+    principal: &Principal,
+    room: &Room,
+    from: u64,
+    to: u64,
+) -> Option<Vec<Event>> {
+    if to - from > service::changes::CAPACITY as u64 {
+        return None;
+    }
+    match svc.changes_between(from, to).await {
+        Ok(missed) => Some(
+            missed
+                .iter()
+                .filter(|c| c.visible(svc.authority(), principal, room))
+                .map(change_event)
+                .collect(),
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "room events: could not replay from the store");
+            None
         }
     }
 }

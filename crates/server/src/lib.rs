@@ -61,9 +61,12 @@ use tower_http::trace::TraceLayer;
 /// How the server behaves. [`Config::default`] is what `cortina serve` uses.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Lockout and session lifetimes.
+    /// Failed-login back-off and session lifetimes.
     pub login: LoginPolicy,
-    /// Login attempts allowed per client address: a burst of this many…
+    /// Login attempts allowed per client address (an IPv6 /64): a burst of
+    /// this many… (a flood guard; guessing is slowed by the back-off of
+    /// [`LoginPolicy`], which counts failures only, so that a shift change
+    /// behind one NAT address still gets in)
     pub login_burst: u32,
     /// …then one more every this many milliseconds.
     pub login_replenish_ms: u64,
@@ -83,8 +86,8 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             login: LoginPolicy::default(),
-            login_burst: 10,
-            login_replenish_ms: 2_000,
+            login_burst: 30,
+            login_replenish_ms: 1_000,
             body_limit: 1 << 20,
             timeout: Duration::from_secs(30),
             tls: false,
@@ -255,7 +258,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.svc().store().clone();
-    warm(&store).await;
+    warm(&state).await;
     let shutdown = closing_streams(state.clone(), shutdown);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app)
@@ -297,12 +300,21 @@ async fn refuse_oversize(
 }
 
 /// Loads the ledger's upper hashes, so that tiles and proofs read few rows.
-async fn warm(store: &store::Store) {
-    match store.warm_proof_cache().await {
+/// Before serving: the proof cache warmed, and the live boards following
+/// the store, so that changes made by other processes on the same database
+/// show too ([`service::Service::follow`]).
+async fn warm(state: &AppState) {
+    match state.svc().store().warm_proof_cache().await {
         Ok(n) => tracing::info!(cached_hashes = n, "ledger proof cache warmed"),
         Err(e) => tracing::warn!(error = %e, "could not warm the ledger proof cache"),
     }
+    if let Err(e) = state.svc().follow(FOLLOW_EVERY).await {
+        tracing::warn!(error = %e, "live boards will not show other processes' changes");
+    }
 }
+
+/// How often the live boards look for changes made by other processes.
+pub const FOLLOW_EVERY: Duration = Duration::from_millis(250);
 
 async fn healthz() -> &'static str {
     "ok\n"

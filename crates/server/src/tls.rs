@@ -137,7 +137,7 @@ pub async fn serve_tls(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.svc().store().clone();
-    crate::warm(&store).await;
+    crate::warm(&state).await;
     let shutdown = crate::closing_streams(state.clone(), shutdown);
     // `tap_io` gives the listener axum's connect-info plumbing (the client
     // address the login rate limit keys on).

@@ -1,4 +1,4 @@
-//! Who is calling: password logins (with a lockout after repeated
+//! Who is calling: password logins (with a growing back-off after repeated
 //! failures), browser sessions, API tokens for scripts and witness tokens
 //! for ledger readers.
 //!
@@ -9,7 +9,28 @@
 //! tokens are administrative actions the policy decides; logging in is not
 //! (nobody is a principal yet), so those entries name the authentication
 //! rule that decided instead of a Cedar policy: `authn-password`,
-//! `authn-lockout`, `authn-disabled`.
+//! `authn-backoff`, `authn-disabled`.
+//!
+//! # Failed logins
+//!
+//! Failures are counted under three keys (hashed, never in clear): the
+//! login name from one client network (an IPv4 address or an IPv6 /64),
+//! the name from everywhere, and the network for every name. Each key has
+//! an allowance of free failures; past it, every further failure doubles
+//! the time before the next attempt under that key is checked at all
+//! (attempts in that time are refused unchecked, and do not count, so
+//! hammering does not prolong it). The name-wide back-off is capped short,
+//! so an attacker elsewhere delays the owner by minutes at most, never
+//! locks them out. An attempt is counted as a failure *before* its password
+//! is checked, in the same transaction that reads the counters, and taken
+//! back if it succeeds: concurrent guesses cannot all slip through between
+//! a read and a write. Counters are forgotten a window after their last
+//! failure, pruned by later attempts.
+//!
+//! Password hashes run on the blocking pool, at most one per core at once;
+//! a login that waits longer than the policy allows for its turn is turned
+//! away as [`LoginOutcome::Busy`] (HTTP 429), checking nothing and counting
+//! nothing.
 //!
 //! Secrets (session cookies, tokens) are 256 random bits, shown to their
 //! holder once, and stored only as SHA-256 hashes: no argon2 per request.
@@ -27,8 +48,8 @@ use hmac::{Hmac, Mac as _};
 use ledger::{Decision, Entry};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use store::auth::{self as rows, LoginFailures, SessionRow, TokenRow};
-use store::records::{self, AccountRow};
+use store::auth::{self as rows, Backoff, SessionRow, TokenRow};
+use store::records;
 use store::rows::RowWrite;
 
 use crate::context::{Ctx, Outcome};
@@ -64,13 +85,26 @@ impl std::fmt::Debug for Secret {
 /// How logins and sessions behave.
 #[derive(Clone, Copy, Debug)]
 pub struct LoginPolicy {
-    /// Consecutive failures (within `failure_window_ms`) that lock a login
-    /// name out.
-    pub max_failures: u32,
-    /// How long failures are remembered (ms).
+    /// Failures a login name may have from one client network before
+    /// back-off starts.
+    pub free_per_pair: u32,
+    /// Failures a login name may have from all networks together before
+    /// back-off starts.
+    pub free_per_name: u32,
+    /// Failures one client network may have, for all names together,
+    /// before back-off starts (many people may share one NAT address).
+    pub free_per_network: u32,
+    /// The first back-off (ms); each further failure doubles it.
+    pub backoff_base_ms: i64,
+    /// The longest back-off of a name from one network, and of a network.
+    pub backoff_cap_ms: i64,
+    /// The longest back-off of a name from everywhere: short, so that
+    /// failures caused by others delay the owner, never lock them out.
+    pub name_backoff_cap_ms: i64,
+    /// Counters are forgotten this long after their last failure (ms).
     pub failure_window_ms: i64,
-    /// How long a lockout lasts (ms).
-    pub lockout_ms: i64,
+    /// How long a login may wait for a password-hash slot (ms).
+    pub hash_wait_ms: u64,
     /// A session ends this long after login, whatever happens (ms).
     pub session_absolute_ms: i64,
     /// A session ends after this long unused (ms).
@@ -81,12 +115,165 @@ impl Default for LoginPolicy {
     fn default() -> LoginPolicy {
         const MINUTE: i64 = 60_000;
         LoginPolicy {
-            max_failures: 5,
-            failure_window_ms: 15 * MINUTE,
-            lockout_ms: 15 * MINUTE,
+            free_per_pair: 5,
+            free_per_name: 20,
+            free_per_network: 100,
+            backoff_base_ms: 1_000,
+            backoff_cap_ms: 15 * MINUTE,
+            name_backoff_cap_ms: 5 * MINUTE,
+            failure_window_ms: 60 * MINUTE,
+            hash_wait_ms: 5_000,
             session_absolute_ms: 12 * 60 * MINUTE,
             session_idle_ms: 30 * MINUTE,
         }
+    }
+}
+
+impl LoginPolicy {
+    /// The back-off after `failures` failures under a key with `free`
+    /// free failures and back-offs up to `cap_ms`.
+    fn backoff_ms(&self, failures: i64, free: u32, cap_ms: i64) -> i64 {
+        let over = failures - i64::from(free);
+        if over < 0 {
+            return 0;
+        }
+        let doubled = self
+            .backoff_base_ms
+            .checked_shl(over.min(40) as u32)
+            .unwrap_or(i64::MAX);
+        doubled.clamp(0, cap_ms)
+    }
+}
+
+/// The client network a login comes from, as failed logins are counted:
+/// an IPv4 address, or the /64 an IPv6 address is in (one host is given a
+/// whole /64, so counting single IPv6 addresses would count nothing).
+pub fn network_of(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let bits = u128::from(v6) & !((1u128 << 64) - 1);
+                format!("{}/64", std::net::Ipv6Addr::from(bits))
+            }
+        },
+    }
+}
+
+/// The keys a login's failures are counted under, with the allowance and
+/// cap of each.
+struct BackoffKeys {
+    keys: Vec<BackoffKey>,
+}
+
+/// One key failed logins are counted under.
+struct BackoffKey {
+    hash: Vec<u8>,
+    free: u32,
+    cap_ms: i64,
+    /// Whether a success forgets the key's failures altogether (the name
+    /// from the network that just proved to know the password), rather
+    /// than only the attempt's own.
+    forgotten_on_success: bool,
+}
+
+impl BackoffKeys {
+    fn of(username: &str, network: Option<&str>, policy: &LoginPolicy) -> BackoffKeys {
+        let name = username.trim().to_lowercase();
+        let key = |parts: &[&str]| sha256(parts.join("\0").as_bytes());
+        let mut keys = vec![BackoffKey {
+            hash: key(&["name", &name]),
+            free: policy.free_per_name,
+            cap_ms: policy.name_backoff_cap_ms,
+            forgotten_on_success: network.is_none(),
+        }];
+        if let Some(net) = network {
+            keys.push(BackoffKey {
+                hash: key(&["pair", &name, net]),
+                free: policy.free_per_pair,
+                cap_ms: policy.backoff_cap_ms,
+                forgotten_on_success: true,
+            });
+            keys.push(BackoffKey {
+                hash: key(&["net", net]),
+                free: policy.free_per_network,
+                cap_ms: policy.backoff_cap_ms,
+                forgotten_on_success: false,
+            });
+        }
+        BackoffKeys { keys }
+    }
+
+    fn hashes(&self) -> Vec<Vec<u8>> {
+        self.keys.iter().map(|k| k.hash.clone()).collect()
+    }
+
+    /// Until when an attempt now must wait, if it must.
+    fn waiting(&self, counters: &[Option<Backoff>], now: i64) -> Option<i64> {
+        counters
+            .iter()
+            .flatten()
+            .map(|b| b.not_before_ms)
+            .filter(|until| *until > now)
+            .max()
+    }
+
+    /// Counts an attempt at `now` as a failure under every key; returns the
+    /// back-off it leaves, if any.
+    async fn count(
+        &self,
+        conn: &mut store::AnyConnection,
+        counters: &[Option<Backoff>],
+        now: i64,
+        policy: &LoginPolicy,
+    ) -> Result<Option<i64>, ServiceError> {
+        let mut until = None;
+        for (key, counter) in self.keys.iter().zip(counters) {
+            let failures = counter.as_ref().map_or(0, |b| b.failures) + 1;
+            let wait = policy.backoff_ms(failures, key.free, key.cap_ms);
+            let b = Backoff {
+                failures,
+                last_ms: now,
+                not_before_ms: now + wait,
+            };
+            if wait > 0 {
+                until = until.max(Some(b.not_before_ms));
+            }
+            rows::put_backoff(&mut *conn, &key.hash, &b).await?;
+        }
+        Ok(until)
+    }
+
+    /// Takes back an attempt counted before its password was checked and
+    /// found right: the pair starts afresh, the name and the network lose
+    /// the one failure.
+    async fn succeeded(
+        &self,
+        conn: &mut store::AnyConnection,
+        policy: &LoginPolicy,
+    ) -> Result<(), ServiceError> {
+        let counters = rows::backoffs(&mut *conn, &self.hashes()).await?;
+        for (key, counter) in self.keys.iter().zip(counters) {
+            let Some(b) = counter else { continue };
+            if key.forgotten_on_success || b.failures <= 1 {
+                rows::clear_backoff(&mut *conn, &key.hash).await?;
+                continue;
+            }
+            let failures = b.failures - 1;
+            let wait = policy.backoff_ms(failures, key.free, key.cap_ms);
+            rows::put_backoff(
+                &mut *conn,
+                &key.hash,
+                &Backoff {
+                    failures,
+                    last_ms: b.last_ms,
+                    not_before_ms: if wait > 0 { b.last_ms + wait } else { 0 },
+                },
+            )
+            .await?;
+        }
+        Ok(())
     }
 }
 
@@ -104,16 +291,6 @@ pub struct NewSession {
 /// What a login attempt ended in.
 #[derive(Clone, Debug)]
 pub enum LoginOutcome {
-    /// The password was right but the second factor missing or wrong
-    /// (recorded, and counted like a wrong password).
-    SecondFactor {
-        /// The ledger entry of the failure.
-        seq: u64,
-        /// Until when the name is locked out (Unix ms), if it is now.
-        locked_until_ms: Option<i64>,
-        /// Why, for the user: `required`, `wrong`, `replayed` or `not_set_up`.
-        reason: &'static str,
-    },
     /// The password was right: a new session.
     LoggedIn {
         /// The session.
@@ -123,13 +300,28 @@ pub enum LoginOutcome {
         /// The ledger entry of the login.
         seq: u64,
     },
-    /// Wrong name or password, a disabled account, or a locked-out name
-    /// (the caller learns no more than that).
+    /// Wrong name or password, a disabled account, or an attempt during a
+    /// back-off (the caller learns no more than that).
     Refused {
         /// The ledger entry of the failure.
         seq: u64,
-        /// Until when the name is locked out (Unix ms), if it is now.
-        locked_until_ms: Option<i64>,
+        /// Until when further attempts are refused unchecked (Unix ms), if
+        /// they are now.
+        not_before_ms: Option<i64>,
+    },
+    /// The password was right but the second factor missing or wrong
+    /// (recorded, and counted like a wrong password).
+    SecondFactor {
+        /// The ledger entry of the failure.
+        seq: u64,
+        /// Why, for the user: `required`, `wrong`, `replayed` or `not_set_up`.
+        reason: &'static str,
+    },
+    /// Too many logins are being checked at once: nothing was checked,
+    /// counted or recorded; try again shortly.
+    Busy {
+        /// How long to wait before trying again (ms).
+        retry_after_ms: u64,
     },
 }
 
@@ -234,10 +426,6 @@ fn secret_hash(text: &str, prefix: &str) -> Option<Vec<u8>> {
     unhex32(text.strip_prefix(prefix)?).map(|b| sha256(&b))
 }
 
-fn name_hash(username: &str) -> Vec<u8> {
-    sha256(username.trim().to_lowercase().as_bytes())
-}
-
 /// An argon2 hash to check passwords against when the account does not
 /// exist, so that an unknown name takes as long as a wrong password.
 fn decoy_hash() -> &'static str {
@@ -298,87 +486,150 @@ async fn append_authn(
 }
 
 impl Service {
-    /// Checks `password` for `username` and, if right, opens a session.
-    /// Every attempt is a ledger entry; after `policy.max_failures`
-    /// consecutive failures the name is locked out for `policy.lockout_ms`
-    /// (attempts then fail without the password being checked).
+    /// Checks `password` for `username`, coming from the client network
+    /// `network` ([`network_of`]; `None` when unknown), and, if right,
+    /// opens a session. Every checked or refused attempt is a ledger entry;
+    /// failures start a growing back-off (see the module's documentation).
     pub async fn login(
         &self,
         username: &str,
         password: &Secret,
+        network: Option<&str>,
         policy: &LoginPolicy,
     ) -> Result<LoginOutcome, ServiceError> {
-        self.login_with(username, password, None, policy).await
+        self.login_with(username, password, network, None, policy)
+            .await
     }
 
     /// [`Service::login`] with the second factor `code` (a TOTP code or a
     /// recovery code), checked inside the login's transaction (see
-    /// [`crate::accounts`]).
+    /// [`crate::accounts`]): a missing, wrong or replayed code is a failed
+    /// login like a wrong password.
     pub async fn login_with(
         &self,
         username: &str,
         password: &Secret,
+        network: Option<&str>,
         code: Option<&Secret>,
         policy: &LoginPolicy,
     ) -> Result<LoginOutcome, ServiceError> {
         let code = code.cloned();
         let pool = self.store().pool();
-        let key = name_hash(username);
+        let keys = std::sync::Arc::new(BackoffKeys::of(username, network, policy));
         let account = records::account_by_username(pool, username).await?;
-        let now = now_ms();
-        let locked = rows::login_failures(pool, &key)
-            .await?
-            .and_then(|f| f.locked_until_ms)
-            .is_some_and(|until| until > now);
-        let verified = if locked {
-            false
+        let actor = (
+            account
+                .as_ref()
+                .map_or_else(|| "unknown".to_owned(), |a| a.id.clone()),
+            account
+                .as_ref()
+                .map_or_else(|| "unknown".to_owned(), |a| a.agency_id.clone()),
+        );
+        let payload = serde_json::to_vec(&serde_json::json!({ "username": username }))
+            .map_err(|e| ServiceError::BadCommand(e.to_string()))?;
+
+        // A back-off already running is refused without waiting for a
+        // hash slot; the transaction below decides for good.
+        let waiting = {
+            let mut conn = pool.acquire().await.map_err(store::StoreError::from)?;
+            let counters = rows::backoffs(&mut conn, &keys.hashes()).await?;
+            keys.waiting(&counters, now_ms())
+        };
+        let permit = if waiting.is_some() {
+            None
         } else {
-            let hash = account.as_ref().and_then(|a| a.password_hash.clone());
-            let password = password.clone();
-            // The decoy is hashed once, on first use: on the blocking pool too.
-            tokio::task::spawn_blocking(move || match &hash {
-                Some(h) => verify_password(h, password.expose()),
-                None => verify_password(decoy_hash(), password.expose()),
-            })
-            .await
-            .unwrap_or(false)
-                && account.as_ref().is_some_and(|a| a.password_hash.is_some())
+            let wait = std::time::Duration::from_millis(policy.hash_wait_ms);
+            match tokio::time::timeout(wait, self.inner.hashing.acquire()).await {
+                Ok(Ok(permit)) => Some(permit),
+                _ => {
+                    return Ok(LoginOutcome::Busy {
+                        retry_after_ms: 1_000,
+                    });
+                }
+            }
         };
+
+        // Count the attempt as a failure before checking it, in the
+        // transaction that reads the counters — or refuse it unchecked.
+        let reserved = {
+            let keys = keys.clone();
+            let actor = actor.clone();
+            let payload = payload.clone();
+            let policy = *policy;
+            self.store()
+                .write(move |tx| {
+                    Box::pin(async move {
+                        let now = tx.now_ms();
+                        let conn = tx.conn().await?;
+                        rows::prune_backoffs(&mut *conn, now - policy.failure_window_ms).await?;
+                        let counters = rows::backoffs(&mut *conn, &keys.hashes()).await?;
+                        if let Some(until) = keys.waiting(&counters, now) {
+                            let seq = append_authn(
+                                tx,
+                                (&actor.0, &actor.1, &crate::Channel::Session),
+                                "session.login_failed",
+                                ("account", &actor.0),
+                                Decision::Deny,
+                                "authn-backoff",
+                                &payload,
+                                Vec::new(),
+                            )
+                            .await?;
+                            return Ok::<_, ServiceError>(Err(LoginOutcome::Refused {
+                                seq,
+                                not_before_ms: Some(until),
+                            }));
+                        }
+                        Ok(Ok(keys.count(&mut *conn, &counters, now, &policy).await?))
+                    })
+                })
+                .await?
+        };
+        let backoff = match reserved {
+            Ok(backoff) => backoff,
+            Err(refused) => return Ok(refused),
+        };
+
+        let hash = account.as_ref().and_then(|a| a.password_hash.clone());
+        let password = password.clone();
+        // The decoy is hashed once, on first use: on the blocking pool too.
+        let verified = tokio::task::spawn_blocking(move || match &hash {
+            Some(h) => verify_password(h, password.expose()),
+            None => verify_password(decoy_hash(), password.expose()),
+        })
+        .await
+        .unwrap_or(false)
+            && account.as_ref().is_some_and(|a| a.password_hash.is_some());
+        drop(permit);
         let disabled = account.as_ref().is_some_and(|a| a.disabled_seq.is_some());
-        let rule = match (locked, verified, disabled) {
-            (true, _, _) => "authn-lockout",
-            (false, true, true) => "authn-disabled",
-            (false, true, false) => "authn-password",
-            (false, false, _) => "authn-password",
+        let rule = if verified && disabled {
+            "authn-disabled"
+        } else {
+            "authn-password"
         };
-        let success = verified && !disabled && !locked;
+        let success = verified && !disabled;
         let secret = random_secret()?;
         let session_id = new_id::<domain::ids::kind::Account>("ses")?.to_string();
-        let typed = username.to_owned();
         let policy = *policy;
         self.store()
             .write(move |tx| {
                 Box::pin(async move {
-                    let agency = |a: &Option<AccountRow>| {
-                        a.as_ref()
-                            .map_or_else(|| "unknown".to_owned(), |a| a.agency_id.clone())
-                    };
-                    let actor_id = account
-                        .as_ref()
-                        .map_or_else(|| "unknown".to_owned(), |a| a.id.clone());
-                    let actor_agency = agency(&account);
+                    let (actor_id, actor_agency) = actor;
                     let now = tx.now_ms();
-                    let payload = serde_json::to_vec(&serde_json::json!({ "username": typed }))
-                        .map_err(|e| ServiceError::BadCommand(e.to_string()))?;
+                    // The second factor, in this transaction: a code is
+                    // accepted once however many logins race.
                     let mut rule = rule;
                     let mut second_written = Vec::new();
                     let mut second_failed = None;
                     let success = match (success, &account) {
                         (true, Some(a)) => {
                             let seq = tx.next_seq() as i64;
+                            let current = records::account(tx.conn().await?, &a.id)
+                                .await?
+                                .unwrap_or_else(|| a.clone());
                             match crate::accounts::check_second_factor(
                                 tx.conn().await?,
-                                a,
+                                &current,
                                 code.as_ref(),
                                 now,
                                 seq,
@@ -403,103 +654,73 @@ impl Service {
                         }
                         _ => false,
                     };
-                    if success {
-                        let conn = tx.conn().await?;
-                        rows::clear_login_failures(&mut *conn, &key).await?;
-                        // The login's entry records the expired sessions
-                        // it removes, so that no session vanishes unrecorded.
-                        let expired = rows::delete_expired_sessions(
-                            &mut *conn,
-                            now,
-                            now - policy.session_idle_ms,
-                        )
-                        .await?;
-                        let seq = tx.next_seq() as i64;
-                        let expires_ms = now + policy.session_absolute_ms;
-                        let session = SessionRow {
-                            id: session_id.clone(),
-                            secret_hash: sha256(&secret),
-                            account_id: actor_id.clone(),
-                            created_ms: now,
-                            last_seen_ms: now,
-                            expires_ms,
-                            created_seq: seq,
-                        };
-                        rows::insert_session(tx.conn().await?, &session).await?;
-                        let mut written: Vec<RowWrite> = expired
-                            .into_iter()
-                            .map(|id| RowWrite::deleted("sessions", id))
-                            .collect();
-                        written.push(session.row_write());
-                        written.extend(second_written);
+                    if !success {
                         let seq = append_authn(
                             tx,
                             (&actor_id, &actor_agency, &crate::Channel::Session),
-                            "session.login",
-                            ("session", &session_id),
-                            Decision::Allow,
+                            "session.login_failed",
+                            ("account", &actor_id),
+                            Decision::Deny,
                             rule,
                             &payload,
-                            written,
+                            Vec::new(),
                         )
                         .await?;
-                        return Ok(LoginOutcome::LoggedIn {
-                            session: NewSession {
-                                id: session_id,
-                                secret: Secret(hex(&secret)),
-                                expires_ms,
+                        return Ok(match second_failed {
+                            Some(reason) => LoginOutcome::SecondFactor { seq, reason },
+                            None => LoginOutcome::Refused {
+                                seq,
+                                not_before_ms: backoff,
                             },
-                            account_id: actor_id,
-                            seq,
                         });
                     }
                     let conn = tx.conn().await?;
-                    let previous = rows::login_failures(&mut *conn, &key).await?;
-                    let mut f = match previous {
-                        Some(f) if f.first_ms + policy.failure_window_ms > now => f,
-                        Some(LoginFailures {
-                            locked_until_ms: Some(until),
-                            ..
-                        }) if until > now => LoginFailures {
-                            failures: 0,
-                            first_ms: now,
-                            locked_until_ms: Some(until),
-                        },
-                        _ => LoginFailures {
-                            failures: 0,
-                            first_ms: now,
-                            locked_until_ms: None,
-                        },
+                    keys.succeeded(&mut *conn, &policy).await?;
+                    // The login's entry records the expired sessions
+                    // it removes, so that no session vanishes unrecorded.
+                    let expired = rows::delete_expired_sessions(
+                        &mut *conn,
+                        now,
+                        now - policy.session_idle_ms,
+                    )
+                    .await?;
+                    let seq = tx.next_seq() as i64;
+                    let expires_ms = now + policy.session_absolute_ms;
+                    let session = SessionRow {
+                        id: session_id.clone(),
+                        secret_hash: sha256(&secret),
+                        account_id: actor_id.clone(),
+                        created_ms: now,
+                        last_seen_ms: now,
+                        expires_ms,
+                        created_seq: seq,
                     };
-                    f.failures += 1;
-                    if f.failures >= i64::from(policy.max_failures)
-                        && f.locked_until_ms.is_none_or(|until| until <= now)
-                    {
-                        f.locked_until_ms = Some(now + policy.lockout_ms);
-                    }
-                    rows::put_login_failures(&mut *conn, &key, &f).await?;
+                    rows::insert_session(tx.conn().await?, &session).await?;
+                    let mut written: Vec<RowWrite> = expired
+                        .into_iter()
+                        .map(|id| RowWrite::deleted("sessions", id))
+                        .collect();
+                    written.push(session.row_write());
+                    written.extend(second_written);
                     let seq = append_authn(
                         tx,
                         (&actor_id, &actor_agency, &crate::Channel::Session),
-                        "session.login_failed",
-                        ("account", &actor_id),
-                        Decision::Deny,
+                        "session.login",
+                        ("session", &session_id),
+                        Decision::Allow,
                         rule,
                         &payload,
-                        Vec::new(),
+                        written,
                     )
                     .await?;
-                    let locked_until_ms = f.locked_until_ms.filter(|until| *until > now);
-                    Ok(match second_failed {
-                        Some(reason) => LoginOutcome::SecondFactor {
-                            seq,
-                            locked_until_ms,
-                            reason,
+                    Ok(LoginOutcome::LoggedIn {
+                        session: NewSession {
+                            id: session_id,
+                            secret: Secret(hex(&secret)),
+                            expires_ms,
                         },
-                        None => LoginOutcome::Refused {
-                            seq,
-                            locked_until_ms,
-                        },
+                        account_id: actor_id,
+                        seq,
                     })
                 })
             })

@@ -34,7 +34,9 @@ use authority::Authority;
 use domain::request::Deadlines;
 use store::Store;
 
-pub use access::{Bearer, LoginOutcome, LoginPolicy, Secret, SessionCaller, TokenIssue};
+pub use access::{
+    Bearer, LoginOutcome, LoginPolicy, Secret, SessionCaller, TokenIssue, network_of,
+};
 pub use actor::{Actor, Channel};
 pub use changes::Change;
 pub use command::Command;
@@ -56,6 +58,9 @@ pub(crate) struct Inner {
     /// The policy's decisions for [`Service::record`], remembered.
     pub(crate) decisions: context::Decisions,
     pub(crate) changes: changes::Changes,
+    /// Password hashes running at once, at most one per core: a burst of
+    /// logins queues here instead of starving every other request.
+    pub(crate) hashing: tokio::sync::Semaphore,
 }
 
 impl std::fmt::Debug for Service {
@@ -77,6 +82,9 @@ impl Service {
                 lists: std::sync::RwLock::new(None),
                 decisions: context::Decisions::default(),
                 changes: changes::Changes::new(),
+                hashing: tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(2, |n| n.get()),
+                ),
             }),
         }
     }

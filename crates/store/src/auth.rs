@@ -338,72 +338,82 @@ pub async fn revoke_token(conn: &mut AnyConnection, id: &str, seq: i64) -> Resul
     Ok(())
 }
 
-/// The failed-login counter of one login name.
+/// The failed-login counter of one back-off key (a login name, a client
+/// network, or the pair of both, hashed).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LoginFailures {
-    /// Consecutive failures since `first_ms`.
+pub struct Backoff {
+    /// Failures counted since the counter was last forgotten.
     pub failures: i64,
-    /// When the first of them happened (Unix ms).
-    pub first_ms: i64,
-    /// Until when the name is locked out (Unix ms), if it is.
-    pub locked_until_ms: Option<i64>,
+    /// When the last of them happened (Unix ms).
+    pub last_ms: i64,
+    /// No attempt under this key is checked before this time (Unix ms).
+    pub not_before_ms: i64,
 }
 
-/// The counter for the name whose hash is `name_hash`.
-pub async fn login_failures<'e, E>(
-    exec: E,
-    name_hash: &[u8],
-) -> Result<Option<LoginFailures>, StoreError>
-where
-    E: Executor<'e, Database = sqlx::Any>,
-{
-    let row = sqlx::query(
-        "SELECT failures, first_ms, locked_until_ms FROM login_failures WHERE name_hash = $1",
-    )
-    .bind(name_hash)
-    .fetch_optional(exec)
-    .await?;
-    row.map(|r| {
-        Ok(LoginFailures {
-            failures: r.try_get(0)?,
-            first_ms: r.try_get(1)?,
-            locked_until_ms: r.try_get(2)?,
-        })
-    })
-    .transpose()
-}
-
-/// Stores the counter for the name whose hash is `name_hash`.
-pub async fn put_login_failures(
+/// The counters of `keys`, in the order given (absent ones as `None`).
+pub async fn backoffs(
     conn: &mut AnyConnection,
-    name_hash: &[u8],
-    f: &LoginFailures,
+    keys: &[Vec<u8>],
+) -> Result<Vec<Option<Backoff>>, StoreError> {
+    let mut out = Vec::with_capacity(keys.len());
+    for key in keys {
+        let row = sqlx::query(
+            "SELECT failures, last_ms, not_before_ms FROM login_backoff WHERE key = $1",
+        )
+        .bind(key.as_slice())
+        .fetch_optional(&mut *conn)
+        .await?;
+        out.push(
+            row.map(|r| {
+                Ok::<_, StoreError>(Backoff {
+                    failures: r.try_get(0)?,
+                    last_ms: r.try_get(1)?,
+                    not_before_ms: r.try_get(2)?,
+                })
+            })
+            .transpose()?,
+        );
+    }
+    Ok(out)
+}
+
+/// Stores the counter of `key`.
+pub async fn put_backoff(
+    conn: &mut AnyConnection,
+    key: &[u8],
+    b: &Backoff,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO login_failures (name_hash, failures, first_ms, locked_until_ms)
+        "INSERT INTO login_backoff (key, failures, last_ms, not_before_ms)
          VALUES ($1, $2, $3, $4)
-         ON CONFLICT (name_hash) DO UPDATE SET
-            failures = excluded.failures, first_ms = excluded.first_ms,
-            locked_until_ms = excluded.locked_until_ms",
+         ON CONFLICT (key) DO UPDATE SET
+            failures = excluded.failures, last_ms = excluded.last_ms,
+            not_before_ms = excluded.not_before_ms",
     )
-    .bind(name_hash)
-    .bind(f.failures)
-    .bind(f.first_ms)
-    .bind(f.locked_until_ms)
+    .bind(key)
+    .bind(b.failures)
+    .bind(b.last_ms)
+    .bind(b.not_before_ms)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Forgets the failures of the name whose hash is `name_hash` (after a
-/// successful login).
-pub async fn clear_login_failures(
-    conn: &mut AnyConnection,
-    name_hash: &[u8],
-) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM login_failures WHERE name_hash = $1")
-        .bind(name_hash)
+/// Forgets the counter of `key`.
+pub async fn clear_backoff(conn: &mut AnyConnection, key: &[u8]) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM login_backoff WHERE key = $1")
+        .bind(key)
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Forgets every counter whose last failure is before `before_ms` and
+/// whose back-off has ended; returns how many.
+pub async fn prune_backoffs(conn: &mut AnyConnection, before_ms: i64) -> Result<u64, StoreError> {
+    let done = sqlx::query("DELETE FROM login_backoff WHERE last_ms < $1 AND not_before_ms < $1")
+        .bind(before_ms)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
 }

@@ -58,6 +58,20 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 8,
+        name: "login_backoff",
+        common: include_str!("../migrations/0008_login_backoff.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 9,
+        name: "records_by_seq",
+        common: include_str!("../migrations/0009_records_by_seq.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

@@ -89,6 +89,46 @@ where
     row.as_ref().map(record).transpose()
 }
 
+/// The records last changed by an entry in `from..to` (sequence numbers),
+/// in the order of those entries. A record changed twice in the range
+/// appears once, as it is now. Only records of the kind `doc_of` keep
+/// their document (and none their salt): the others' are left out unread.
+pub async fn changed_between<'e, E>(
+    exec: E,
+    from: u64,
+    to: u64,
+    doc_of: &str,
+) -> Result<Vec<Record>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(
+        "SELECT kind, id, delegation, room, state,
+                CASE WHEN kind = $3 THEN doc ELSE NULL END AS doc,
+                CAST(NULL AS BYTEA) AS salt, created_seq, updated_seq
+         FROM records WHERE updated_seq >= $1 AND updated_seq < $2
+         ORDER BY updated_seq, kind, id",
+    )
+    .bind(i64::try_from(from).unwrap_or(i64::MAX))
+    .bind(i64::try_from(to).unwrap_or(i64::MAX))
+    .bind(doc_of)
+    .fetch_all(exec)
+    .await?;
+    rows.iter().map(record).collect()
+}
+
+/// The log's committed size as the database says now (another process may
+/// have appended since this one last wrote).
+pub async fn ledger_size<'e, E>(exec: E) -> Result<u64, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let size: Option<i64> = sqlx::query_scalar("SELECT size FROM ledger_head WHERE id = 1")
+        .fetch_optional(exec)
+        .await?;
+    Ok(size.map_or(0, |s| s.max(0) as u64))
+}
+
 /// Inserts or replaces a record (`created_seq` is kept on replace).
 pub async fn put(conn: &mut AnyConnection, r: &Record) -> Result<(), StoreError> {
     sqlx::query(

@@ -62,9 +62,21 @@ fn every_role_logs_in_and_out_and_both_are_recorded() {
 }
 
 #[test]
-fn a_wrong_password_is_401_and_recorded_and_repeated_failures_lock_out() {
+fn a_wrong_password_is_401_and_recorded_and_repeated_failures_back_off() {
+    // A first back-off long enough for a loaded machine to send three
+    // requests within it.
+    let policy = service::LoginPolicy {
+        backoff_base_ms: 4_000,
+        ..service::LoginPolicy::default()
+    };
     for db in backends() {
-        let w = World::start(db, config());
+        let w = World::start(
+            db,
+            server::Config {
+                login: policy,
+                ..config()
+            },
+        );
         let before = w.ledger_size();
         let r = w.post(
             "/api/v1/session",
@@ -91,31 +103,64 @@ fn a_wrong_password_is_401_and_recorded_and_repeated_failures_lock_out() {
         assert_eq!(r.json()["error"]["message"], "wrong username or password");
         assert_eq!(w.last_entry().actor_account, "unknown");
 
-        // Four more failures (five in all) lock the name out…
-        let policy = service::LoginPolicy::default();
-        for i in 2..=policy.max_failures {
+        // Four more failures (five in all) start a back-off…
+        for i in 2..=policy.free_per_pair {
             let r = w.post(
                 "/api/v1/session",
                 &Auth::None,
                 &json!({"username": "commander", "password": format!("guess {i}")}),
             );
-            let want = if i == policy.max_failures { 429 } else { 401 };
+            let want = if i == policy.free_per_pair { 429 } else { 401 };
             assert_eq!(r.status, want, "attempt {i}: {}", r.text());
         }
-        // …so that even the right password is refused, without being checked.
+        // …in which even the right password is refused, without being
+        // checked, and without prolonging it.
+        let started = std::time::Instant::now();
+        for _ in 0..3 {
+            let r = w.post(
+                "/api/v1/session",
+                &Auth::None,
+                &json!({"username": "commander", "password": PASSWORD}),
+            );
+            assert_eq!(r.status, 429, "{}", r.text());
+            assert_eq!(r.json()["error"]["code"], "locked_out");
+            let wait: u64 = r.header("retry-after").unwrap().parse().unwrap();
+            assert!((1..=4).contains(&wait), "{wait}");
+            let refused = w.last_entry();
+            assert_eq!(refused.action, "session.login_failed");
+            assert_eq!(refused.policies, vec!["authn-backoff".to_owned()]);
+        }
+        // Other names are not affected.
+        w.login("operator");
+        // When the back-off is over, the owner gets in.
+        std::thread::sleep(
+            std::time::Duration::from_millis(policy.backoff_base_ms as u64 + 50)
+                .saturating_sub(started.elapsed()),
+        );
+        w.login("commander");
+        // A success from this address forgets the failures from it: five
+        // free failures again, and the back-off after them starts afresh.
+        for i in 1..=policy.free_per_pair {
+            let r = w.post(
+                "/api/v1/session",
+                &Auth::None,
+                &json!({"username": "commander", "password": format!("again {i}")}),
+            );
+            let want = if i == policy.free_per_pair { 429 } else { 401 };
+            assert_eq!(r.status, want, "attempt {i}: {}", r.text());
+        }
+        // Each further failure doubles the back-off.
+        std::thread::sleep(std::time::Duration::from_millis(
+            policy.backoff_base_ms as u64 + 50,
+        ));
         let r = w.post(
             "/api/v1/session",
             &Auth::None,
-            &json!({"username": "commander", "password": PASSWORD}),
+            &json!({"username": "commander", "password": "still wrong"}),
         );
         assert_eq!(r.status, 429, "{}", r.text());
-        assert_eq!(r.json()["error"]["code"], "locked_out");
-        assert!(r.header("retry-after").is_some());
-        let locked = w.last_entry();
-        assert_eq!(locked.action, "session.login_failed");
-        assert_eq!(locked.policies, vec!["authn-lockout".to_owned()]);
-        // Other names are not affected.
-        w.login("operator");
+        assert_eq!(r.header("retry-after"), Some("8"));
+        assert_eq!(w.last_entry().policies, vec!["authn-password".to_owned()]);
         assert!(w.block_on(w.svc.store().verify(None, &[])).is_ok());
     }
 }
@@ -239,4 +284,177 @@ fn behind_a_trusted_proxy_the_limit_keys_on_the_forwarded_client() {
     );
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(r.header("set-cookie").unwrap().contains("; Secure"));
+}
+
+/// Guesses sent at once are counted as they arrive, in the transaction
+/// that reads the counter: no more than the free failures are ever checked,
+/// however many race.
+#[test]
+fn concurrent_guesses_cannot_outrun_the_back_off() {
+    for db in backends() {
+        // A long first back-off, so that a slow machine cannot let a late
+        // guess in after it ended.
+        let policy = service::LoginPolicy {
+            backoff_base_ms: 10 * 60_000,
+            ..service::LoginPolicy::default()
+        };
+        let w = World::start(
+            db,
+            server::Config {
+                login: policy,
+                ..config()
+            },
+        );
+        let before = w.ledger_size();
+        let statuses: Vec<u16> = std::thread::scope(|s| {
+            let guesses: Vec<_> = (0..24)
+                .map(|i| {
+                    let w = &w;
+                    s.spawn(move || {
+                        w.post(
+                            "/api/v1/session",
+                            &Auth::None,
+                            &json!({"username": "analyst", "password": format!("guess {i}")}),
+                        )
+                        .status
+                    })
+                })
+                .collect();
+            guesses.into_iter().map(|g| g.join().unwrap()).collect()
+        });
+        assert!(
+            statuses.iter().all(|s| *s == 401 || *s == 429),
+            "{statuses:?}"
+        );
+        let checked = (before..w.ledger_size())
+            .map(|seq| w.entry(seq))
+            .filter(|e| e.policies == vec!["authn-password".to_owned()])
+            .count();
+        assert_eq!(
+            checked, policy.free_per_pair as usize,
+            "{}: passwords checked for 24 racing guesses",
+            w.name
+        );
+        assert_eq!(
+            (before..w.ledger_size()).count(),
+            24,
+            "every attempt is an entry"
+        );
+    }
+}
+
+/// A shift change: forty operators behind one NAT address log in within a
+/// minute, with the shipped limits, while someone at the same address
+/// guesses a commander's password. Clients wait as `Retry-After` says.
+#[test]
+fn forty_operators_behind_one_address_all_get_in_within_a_minute() {
+    let w = World::start(store::testing::sqlite(), server::Config::default());
+    let users: Vec<String> = (1..=40).map(|i| format!("shift-{i:02}")).collect();
+    for u in &users {
+        w.account(u, "host_operator", "questura-milano", None);
+    }
+    let before = w.ledger_size();
+    let started = std::time::Instant::now();
+    let deadline = std::time::Duration::from_secs(60);
+    let login = |user: &str, password: &str| loop {
+        let r = w.post(
+            "/api/v1/session",
+            &Auth::None,
+            &json!({"username": user, "password": password}),
+        );
+        // The flood guard and the hashing bound ask to come back; a
+        // back-off refuses the name for longer than the test's minute.
+        if r.status != 429
+            || r.json()["error"]["code"] == "locked_out"
+            || started.elapsed() > deadline
+        {
+            return (r.status, started.elapsed());
+        }
+        let wait: u64 = r
+            .header("retry-after")
+            .and_then(|v| v.parse().ok())
+            .expect("a 429 says when to come back");
+        std::thread::sleep(std::time::Duration::from_secs(wait));
+    };
+    type Answers = Vec<(u16, std::time::Duration)>;
+    let (operators, guesses): (Answers, Answers) = std::thread::scope(|s| {
+        let operators: Vec<_> = users
+            .iter()
+            .map(|u| s.spawn(|| login(u, PASSWORD)))
+            .collect();
+        let guesses: Vec<_> = (0..10)
+            .map(|i| {
+                let login = &login;
+                s.spawn(move || login("commander", &format!("guess {i}")))
+            })
+            .collect();
+        (
+            operators.into_iter().map(|t| t.join().unwrap()).collect(),
+            guesses.into_iter().map(|t| t.join().unwrap()).collect(),
+        )
+    });
+    assert!(operators.iter().all(|a| a.0 == 200), "{operators:?}");
+    let took = operators.iter().map(|a| a.1).max().unwrap_or_default();
+    assert!(took <= deadline, "the last operator got in after {took:?}");
+    // The guesser got five checked guesses, then the back-off: 1 s, 2 s,
+    // 4 s … between further checks, so at most six more in a minute.
+    assert!(guesses.iter().all(|a| a.0 == 401 || a.0 == 429));
+    let checked = (before..w.ledger_size())
+        .map(|seq| w.entry(seq))
+        .filter(|e| e.action == "session.login_failed" && e.policies == ["authn-password"])
+        .count();
+    assert!((5..=11).contains(&checked), "{checked}: {guesses:?}");
+}
+
+/// Password hashes run at most one per core at once; a login that cannot
+/// get its turn in time is told to come back, and nothing is recorded or
+/// counted for it.
+#[test]
+fn logins_beyond_the_hashing_bound_are_turned_away_quickly() {
+    let w = World::start(
+        store::testing::sqlite(),
+        server::Config {
+            login: service::LoginPolicy {
+                hash_wait_ms: 0,
+                ..service::LoginPolicy::default()
+            },
+            ..config()
+        },
+    );
+    let before = w.ledger_size();
+    let answers: Vec<(u16, Option<String>, serde_json::Value)> = std::thread::scope(|s| {
+        let all: Vec<_> = (0..16)
+            .map(|_| {
+                let w = &w;
+                s.spawn(move || {
+                    let r = w.post(
+                        "/api/v1/session",
+                        &Auth::None,
+                        &json!({"username": "operator", "password": PASSWORD}),
+                    );
+                    (
+                        r.status,
+                        r.header("retry-after").map(str::to_owned),
+                        r.json(),
+                    )
+                })
+            })
+            .collect();
+        all.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let busy: Vec<_> = answers.iter().filter(|a| a.0 == 429).collect();
+    let ok = answers.iter().filter(|a| a.0 == 200).count();
+    assert!(!busy.is_empty(), "16 at once on {} cores", {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    });
+    assert_eq!(ok + busy.len(), 16, "{answers:?}");
+    for b in &busy {
+        assert_eq!(b.2["error"]["code"], "busy");
+        assert_eq!(b.1.as_deref(), Some("1"));
+    }
+    assert_eq!(
+        w.ledger_size() - before,
+        ok as u64,
+        "only the logins that were checked are recorded"
+    );
 }

@@ -318,7 +318,9 @@ fn a_room_streams_each_committed_change_its_subscriber_may_see() {
         assert!(r.is_err(), "{r:?}");
 
         // Resuming: from the last event seen, with nothing in between,
-        // the stream just goes on; from further back, a resync follows ready.
+        // the stream just goes on; from further back, what was missed
+        // follows ready, read back from the store — each record once, as
+        // it is now, in the order of the entries that last changed them.
         let size = w.ledger_size();
         let back = (size - 1).to_string();
         let resumed = subscribe(
@@ -346,10 +348,103 @@ fn a_room_streams_each_committed_change_its_subscriber_may_see() {
             &[("Last-Event-ID", &old)],
         );
         assert_eq!(behind.next().event, "ready");
-        let resync = behind.next();
-        assert_eq!(resync.event, "resync");
-        assert_eq!(resync.data["reason"], "resume");
-        assert_eq!(resync.data["seq"], read_seq);
+        assert_eq!(
+            summary(&behind.take(6)),
+            [
+                row(fr_draft, "rfi.draft", "request", "fr-rfi", "draft"),
+                row(ack, "rfi.acknowledge", "request", "us-rfi", "acknowledged"),
+                row(task, "task.create", "task", "task-1", "proposed"),
+                row(movement, "movement.plan", "movement", "mv-1", "planned"),
+                row(close, "log.close", "log_entry", "log-1", "closed"),
+                row(log2, "log.record", "log_entry", "log-2", "open"),
+            ],
+            "{}",
+            w.name
+        );
+        // The liaison resuming from the start misses nothing of its own
+        // either, and sees nothing of anyone else's.
+        let us_behind = subscribe(
+            &w,
+            "/api/v1/rooms/us-room/events",
+            &us,
+            &[("Last-Event-ID", &old)],
+        );
+        assert_eq!(us_behind.next().event, "ready");
+        // (log-us, recorded then updated, is one change: as it is now.)
+        assert_eq!(
+            summary(&us_behind.take(2)),
+            [
+                row(ack, "rfi.acknowledge", "request", "us-rfi", "acknowledged"),
+                row(last, "log.update", "log_entry", "log-us", "open"),
+            ],
+            "{}",
+            w.name
+        );
+        let r = us_behind.events.recv_timeout(Duration::from_millis(500));
+        assert!(r.is_err(), "{r:?}");
+    }
+}
+
+/// A change made by another process on the same database — `cortina exec`
+/// on the SQLite file, a second `cortina serve` on the same PostgreSQL —
+/// shows on the live board within a second.
+#[test]
+fn another_process_changes_show_live() {
+    for db in backends() {
+        let w = World::start(db, config());
+        w.ok(
+            "commander",
+            json!({"action": "room.create", "id": "rome", "name": "Rome", "kind": "host_national"}),
+        );
+        let operator = w.token("operator", None);
+        let stream = subscribe(
+            &w,
+            "/api/v1/rooms/rome/events",
+            &Auth::Bearer(&operator),
+            &[],
+        );
+        assert_eq!(stream.next().event, "ready");
+        // The other process: its own store and service on the same database.
+        let other = w.other_process();
+        let started = std::time::Instant::now();
+        let done = w
+            .block_on(
+                other.execute(
+                    &service::Actor::cli("operator"),
+                    serde_json::from_value(
+                        json!({"action": "log.record", "id": "log-9", "room": "rome",
+                    "category": "incident", "severity": 2, "text": "Smoke at gate 2"}),
+                    )
+                    .unwrap(),
+                ),
+            )
+            .unwrap_or_else(|e| panic!("{}: {e}", w.name));
+        let seen = stream.next();
+        // The follower polls every 250 ms; the bound leaves room for a
+        // loaded test machine.
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{}: {:?}",
+            w.name,
+            started.elapsed()
+        );
+        assert_eq!(
+            summary(&[seen]),
+            [row(done.seq, "log.record", "log_entry", "log-9", "open")],
+            "{}",
+            w.name
+        );
+        // And this process's own changes keep coming, in ledger order.
+        let mine = ok(
+            &w,
+            &Auth::Bearer(&operator),
+            json!({"action": "log.update", "id": "log-9", "severity": 3}),
+        );
+        assert_eq!(
+            summary(&stream.take(1)),
+            [row(mine, "log.update", "log_entry", "log-9", "open")]
+        );
+        w.block_on(other.store().close());
     }
 }
 

@@ -157,6 +157,16 @@ impl World {
         w
     }
 
+    /// A second service on the world's database, with a store of its own:
+    /// what another process (`cortina exec`, a second `cortina serve`)
+    /// would be.
+    pub fn other_process(&self) -> Service {
+        let store = self
+            .block_on(self._db.reopen())
+            .unwrap_or_else(|e| panic!("{}: reopen: {e}", self.name));
+        Service::new(store, authority::Authority::new().expect("policy"))
+    }
+
     /// Runs a future on the server's runtime.
     pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
         self.rt.block_on(f)

@@ -134,7 +134,7 @@ async fn committed_changes_are_published_after_the_commit_and_only_those() {
         let got = drain(&mut rx);
         let seen: Vec<(u64, &str, &str, &str)> = got
             .iter()
-            .map(|c| (c.seq, c.action, c.kind, c.id.as_str()))
+            .map(|c| (c.seq, c.action, c.kind.as_str(), c.id.as_str()))
             .collect();
         assert_eq!(
             seen,
@@ -218,8 +218,10 @@ async fn a_triaged_report_is_two_changes_with_one_seq() {
             )
             .await;
         let got = drain(&mut rx);
-        let seen: Vec<(u64, &str, &str)> =
-            got.iter().map(|c| (c.seq, c.kind, c.id.as_str())).collect();
+        let seen: Vec<(u64, &str, &str)> = got
+            .iter()
+            .map(|c| (c.seq, c.kind.as_str(), c.id.as_str()))
+            .collect();
         assert_eq!(
             seen,
             [

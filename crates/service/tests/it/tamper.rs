@@ -107,9 +107,9 @@ async fn build(w: &World) -> Facts {
     let password = Secret::new("a long enough password");
     let mut sessions = Vec::new();
     for _ in 0..2 {
-        match w.svc.login("duty", &password, &policy).await.unwrap() {
+        match w.svc.login("duty", &password, None, &policy).await.unwrap() {
             LoginOutcome::LoggedIn { session, seq, .. } => sessions.push((session.id, seq)),
-            other => panic!("{}: login refused: {other:?}", w.db.name),
+            other => panic!("{}: login not opened: {other:?}", w.db.name),
         }
     }
     let (gone, gone_login) = sessions.remove(0);

@@ -3,7 +3,7 @@
 //! or a witness, never both.
 
 use store::StoreError;
-use store::auth::{self, LoginFailures, SessionRow, TokenRow};
+use store::auth::{self, Backoff, SessionRow, TokenRow};
 use store::records::{self, AccountRow, AgencyRow};
 
 use crate::common::{backends, create, entry};
@@ -76,13 +76,23 @@ async fn auth_rows_are_kept_by_hash_and_change_with_entries() {
                     .await?;
                     auth::insert_token(&mut *conn, &token("tok-a", 2, Some("acc-o"), None)).await?;
                     auth::insert_token(&mut *conn, &token("tok-w", 3, None, Some("ngo"))).await?;
-                    auth::put_login_failures(
+                    auth::put_backoff(
                         &mut *conn,
                         &[9; 32],
-                        &LoginFailures {
+                        &Backoff {
                             failures: 2,
-                            first_ms: 50,
-                            locked_until_ms: None,
+                            last_ms: 50,
+                            not_before_ms: 0,
+                        },
+                    )
+                    .await?;
+                    auth::put_backoff(
+                        &mut *conn,
+                        &[8; 32],
+                        &Backoff {
+                            failures: 9,
+                            last_ms: 60,
+                            not_before_ms: 5_000,
                         },
                     )
                     .await?;
@@ -110,13 +120,16 @@ async fn auth_rows_are_kept_by_hash_and_change_with_entries() {
             ("tok-w", Some("ngo"))
         );
         assert_eq!(auth::tokens(pool).await.unwrap().len(), 2);
-        assert_eq!(
-            auth::login_failures(pool, &[9; 32])
-                .await
-                .unwrap()
-                .map(|f| f.failures),
-            Some(2)
-        );
+        let backoffs = |keys: Vec<Vec<u8>>| {
+            let pool = pool.clone();
+            async move {
+                let mut conn = pool.acquire().await.unwrap();
+                auth::backoffs(&mut conn, &keys).await.unwrap()
+            }
+        };
+        let counted = backoffs(vec![vec![9; 32], vec![7; 32]]).await;
+        assert_eq!(counted[0].as_ref().map(|b| b.failures), Some(2));
+        assert_eq!(counted[1], None);
 
         // A token for both an account and a witness, or for neither, is refused.
         for bad in [
@@ -142,7 +155,9 @@ async fn auth_rows_are_kept_by_hash_and_change_with_entries() {
                     let conn = tx.conn().await?;
                     auth::touch_session(&mut *conn, "ses-1", 500).await?;
                     auth::revoke_token(&mut *conn, "tok-a", seq).await?;
-                    auth::clear_login_failures(&mut *conn, &[9; 32]).await?;
+                    auth::clear_backoff(&mut *conn, &[9; 32]).await?;
+                    // Old, but still backing off: kept.
+                    assert_eq!(auth::prune_backoffs(&mut *conn, 1_000).await?, 0);
                     Ok::<_, StoreError>(())
                 })
             })
@@ -164,12 +179,15 @@ async fn auth_rows_are_kept_by_hash_and_change_with_entries() {
                 .revoked_seq,
             Some(1)
         );
-        assert!(
-            auth::login_failures(pool, &[9; 32])
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert_eq!(backoffs(vec![vec![9; 32]]).await, vec![None]);
+        let pruned = store
+            .write(|tx| {
+                Box::pin(async move { auth::prune_backoffs(tx.conn().await?, 6_000).await })
+            })
+            .await
+            .unwrap();
+        assert_eq!(pruned, 1);
+        assert_eq!(backoffs(vec![vec![8; 32]]).await, vec![None]);
         let gone = store
             .write(|tx| {
                 Box::pin(
