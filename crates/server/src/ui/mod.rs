@@ -26,6 +26,7 @@
 //! style): htmx is a static file and its inline indicator style is turned
 //! off in its config meta.
 
+pub mod account;
 pub mod forms;
 pub mod home;
 pub mod ledger;
@@ -69,6 +70,11 @@ pub fn routes() -> Router<crate::AppState> {
     Router::new()
         .route("/", get(login_page))
         .route("/logout", post(logout))
+        .route("/enrol", get(account::enrol_page).post(account::enrol_post))
+        .route(
+            "/password",
+            get(account::password_page).post(account::password_post),
+        )
         .route("/home", get(home::page))
         .route("/rooms/{id}", get(room::page))
         .route("/ledger", get(ledger::page))

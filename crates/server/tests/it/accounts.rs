@@ -250,3 +250,79 @@ fn admin_proposes_commander_confirms_users_enrol_with_totp() {
         assert!(report.is_ok(), "{n}: {report:?}");
     }
 }
+
+/// The enrolment page shows the second factor once; the login page takes
+/// its code; the password page changes the password. A real store shows no
+/// demo banner.
+#[test]
+fn the_web_pages_enrol_and_change_passwords() {
+    let (w, chief_secret) = World::start_real(store::testing::sqlite(), config());
+    let root = w.get("/", &Auth::None);
+    assert_eq!(root.status, 200);
+    assert!(
+        !root.text().contains("DEMO"),
+        "a real store has no demo banner"
+    );
+    assert!(root.text().contains("href=\"/enrol\""));
+    assert_eq!(w.get("/enrol", &Auth::None).status, 200);
+    let form = |path: &str, cookie: Option<&str>, fields: &[(&str, &str)]| {
+        let r = crate::ui::form(&w, path, cookie, fields);
+        let set_cookie = r
+            .header("set-cookie")
+            .map(|v| v.split(';').next().unwrap().to_owned());
+        (r.status, r.text(), set_cookie)
+    };
+    let (status, page, _) = form(
+        "/enrol",
+        None,
+        &[
+            ("username", "chief"),
+            ("enrolment_secret", &chief_secret),
+            ("password", CHIEF_PASSWORD),
+        ],
+    );
+    assert_eq!(status, 200, "{page}");
+    let secret = page
+        .split("id=\"totp-secret\" readonly value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the TOTP secret on the page")
+        .to_owned();
+    assert!(page.contains("otpauth://totp/"), "{page}");
+    assert_eq!(page.matches("<li><code>").count(), 10, "ten recovery codes");
+    // Used again: the page says the account has enrolled.
+    let (status, page, _) = form(
+        "/enrol",
+        None,
+        &[
+            ("username", "chief"),
+            ("enrolment_secret", &chief_secret),
+            ("password", "another long password"),
+        ],
+    );
+    assert_eq!(status, 409);
+    assert!(page.contains("already enrolled"), "{page}");
+    // Log in with the code from the secret shown on the page.
+    let code = service::accounts::totp_code(&secret, now_s()).unwrap();
+    let (status, _, cookie) = form(
+        "/login",
+        None,
+        &[
+            ("username", "chief"),
+            ("password", CHIEF_PASSWORD),
+            ("totp", &code),
+        ],
+    );
+    assert_eq!(status, 303);
+    let cookie = cookie.expect("a session");
+    let (status, page, _) = form(
+        "/password",
+        Some(&cookie),
+        &[
+            ("current_password", CHIEF_PASSWORD),
+            ("new_password", "a brand new password"),
+        ],
+    );
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Password changed"), "{page}");
+}
