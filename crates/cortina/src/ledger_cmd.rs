@@ -230,12 +230,13 @@ async fn init(
         store::keys::key_path(&loc.data_dir).display()
     );
     println!(
-        "Admin account: {} — one-time password (shown once): {password}",
+        "Admin account: {} — enrolment secret (shown once, valid 24 h; the admin chooses a \
+         password and sets up TOTP with it: /enrol or POST /api/v1/enrolment): {password}",
         bootstrap.username
     );
     println!(
         "First host commander: {commander} — enrolment secret (shown once, valid 24 h; the \
-         commander chooses a password and sets up TOTP with it: POST /api/v1/enrolment): {}",
+         commander chooses a password and sets up TOTP with it: /enrol or POST /api/v1/enrolment): {}",
         commander_secret.expose()
     );
     s.close().await;

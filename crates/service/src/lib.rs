@@ -252,7 +252,9 @@ impl Service {
     }
 
     /// Creates the first host agency and admin account of a new store, and
-    /// returns the admin's one-time password. Refuses if any account exists.
+    /// returns the admin's enrolment secret (single use, 24 h: the admin
+    /// chooses its own password and second factor with it) — in a demo
+    /// store, the demo admin's password. Refuses if any account exists.
     pub async fn bootstrap(&self, admin: &Bootstrap) -> Result<String, ServiceError> {
         let inner = self.inner.clone();
         let admin = admin.clone();
