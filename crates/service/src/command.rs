@@ -554,7 +554,16 @@ pub struct LogUpdate {
 pub struct LogRead {
     /// The room.
     pub room: RoomId,
+    /// At most this many entries, those changed most recently
+    /// (1..=[`MAX_LOG_READ`]; default [`DEFAULT_LOG_READ`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
 }
+
+/// Entries a `log.read` returns when it names no limit.
+pub const DEFAULT_LOG_READ: u32 = 200;
+/// Most entries one `log.read` returns.
+pub const MAX_LOG_READ: u32 = 1000;
 
 /// `liaison_report.submit`: a report of the principal's delegation.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -721,6 +730,11 @@ impl Command {
                 check_len("stops", c.stops.len(), MAX_ITEMS)?;
                 check_len("agents", c.agents.len(), MAX_ITEMS)
             }
+            Command::LogRead(LogRead {
+                limit: Some(limit), ..
+            }) if !(1..=MAX_LOG_READ).contains(limit) => Err(format!(
+                "limit: {limit} is not between 1 and {MAX_LOG_READ}"
+            )),
             _ => Ok(()),
         }
     }

@@ -94,6 +94,8 @@ pub struct HomePage {
     back: String,
     rooms: Vec<RoomRow>,
     requests: Vec<RequestRow>,
+    /// Requests left off the board (less urgent than those shown).
+    more_requests: usize,
     approvals: Vec<RequestRow>,
     tasks: Vec<TaskRow>,
     declarations: Vec<DeclarationSummary>,
@@ -105,6 +107,9 @@ pub struct HomePage {
     ledger: bool,
     screening: bool,
 }
+
+/// Requests the home board shows at most.
+const HOME_ROWS: usize = 50;
 
 /// `GET /home`.
 pub async fn page(
@@ -136,8 +141,22 @@ pub async fn page(
         service::facts::request(r)
     })
     .await?;
-    for (r, record) in &rows {
-        let summary = api::request_summary(r, record, now);
+    // Time left, least first; those without a deadline last. Only the most
+    // urgent are shown (and have their offers worked out: each is a few
+    // policy decisions), and every answer awaiting the commander's
+    // approval, so that a store with ten thousand requests renders fast.
+    let mut rows: Vec<_> = rows
+        .iter()
+        .map(|(r, record)| (r, api::request_summary(r, record, now)))
+        .collect();
+    rows.sort_by_key(|(_, s)| (s.due_at.is_none(), s.due_at));
+    let mut more_requests = 0usize;
+    for (r, summary) in rows {
+        let awaiting_approval = matches!(r.state(), domain::request::RequestState::Answered { .. });
+        if requests.len() >= HOME_ROWS && !awaiting_approval {
+            more_requests += 1;
+            continue;
+        }
         let left = match summary.due_at {
             Some(due) if summary.overdue => {
                 format!("overdue by {}", duration_text(now.as_millis() - due))
@@ -159,12 +178,12 @@ pub async fn page(
             .any(|o| o.action == "rfi.approve_disclosure")
         {
             approvals.push(row);
-        } else {
+        } else if requests.len() < HOME_ROWS {
             requests.push(row);
+        } else {
+            more_requests += 1;
         }
     }
-    // Time left, least first; those without a deadline last.
-    requests.sort_by_key(|row| (row.r.due_at.is_none(), row.r.due_at));
 
     let mut tasks = Vec::new();
     let task_rows = api::visible::<Task>(&state, &viewer.caller, &all, Action::TaskRead, |t, _| {
@@ -192,6 +211,7 @@ pub async fn page(
         back: "/home".into(),
         rooms,
         requests,
+        more_requests,
         approvals,
         tasks,
         declarations,

@@ -44,9 +44,16 @@ pub struct RoomPage {
     id: String,
     name: String,
     entries: Vec<EntryRow>,
+    /// Whether older entries were left out.
+    limited: bool,
     can_record: bool,
     seq: u64,
 }
+
+/// Log entries a room's board shows: the most recently changed, so that
+/// a room with a hundred thousand entries still renders in milliseconds
+/// and weighs a few kilobytes.
+const BOARD_ROWS: u32 = 100;
 
 /// The room `id` as stored, if it exists.
 async fn load(state: &AppState, id: &str) -> Result<Option<Room>, ApiError> {
@@ -116,7 +123,13 @@ pub async fn page(
     })?;
     let done_read = state
         .svc()
-        .execute(&viewer.actor()?, Command::LogRead(LogRead { room }))
+        .execute(
+            &viewer.actor()?,
+            Command::LogRead(LogRead {
+                room,
+                limit: Some(BOARD_ROWS),
+            }),
+        )
         .await?;
     let entries: Vec<LogEntry> = done_read
         .data
@@ -152,6 +165,12 @@ pub async fn page(
         back: format!("/rooms/{id}"),
         id,
         name,
+        limited: done_read
+            .data
+            .as_ref()
+            .and_then(|d| d.get("limited"))
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false),
         entries: rows,
         can_record,
         seq: done_read.seq,

@@ -107,11 +107,13 @@ async fn log_of(
     ctx: &mut Ctx<'_>,
     room: &RoomId,
     state: Option<&str>,
+    limit: Option<u32>,
 ) -> Result<Vec<LogEntry>, ServiceError> {
     let mut entries: Vec<LogEntry> = ctx
         .list(Filter {
             room: Some(room.to_string()),
             state: state.map(str::to_owned),
+            limit: limit.map(i64::from),
             ..Filter::default()
         })
         .await?;
@@ -195,7 +197,7 @@ pub(crate) async fn read(ctx: &mut Ctx<'_>, c: Target<RoomId>) -> Result<Outcome
     // The board's entries have the room's facts (see `entry_resource`), so
     // whoever may read the room may read them.
     authorize!(ctx, Action::RoomRead, room_resource(&room));
-    let board = log_of(ctx, room.id(), Some("open")).await?;
+    let board = log_of(ctx, room.id(), Some("open"), None).await?;
     let data = serde_json::json!({ "room": to_data(&room)?, "board": to_data(&board)? });
     ctx.done(
         Action::RoomRead,
@@ -298,7 +300,8 @@ pub(crate) async fn close(
     finish_entry(ctx, Action::LogClose, &next, &rec).await
 }
 
-/// A room's whole log. Every entry of a room has the room's facts, so one
+/// A room's log: the entries changed most recently, at most the command's
+/// limit, oldest first. Every entry of a room has the room's facts, so one
 /// decision, on a log-entry resource named after the room, covers them all;
 /// the allowing entry names the room whose log was read.
 pub(crate) async fn read_log(ctx: &mut Ctx<'_>, c: LogRead) -> Result<Outcome, ServiceError> {
@@ -308,8 +311,13 @@ pub(crate) async fn read_log(ctx: &mut Ctx<'_>, c: LogRead) -> Result<Outcome, S
         Action::LogRead,
         entry_resource(room.id().as_str(), &room)
     );
-    let log = log_of(ctx, room.id(), None).await?;
-    let data = serde_json::json!({ "room": room.id().as_str(), "entries": to_data(&log)? });
+    let limit = c.limit.unwrap_or(crate::command::DEFAULT_LOG_READ);
+    let log = log_of(ctx, room.id(), None, Some(limit)).await?;
+    let data = serde_json::json!({
+        "room": room.id().as_str(),
+        "entries": to_data(&log)?,
+        "limited": log.len() >= limit as usize,
+    });
     ctx.done(Action::LogRead, ROOM, room.id().as_str(), None, Some(data))
         .await
 }
@@ -424,7 +432,7 @@ pub(crate) async fn issue_sitrep(
     let number = previous.as_ref().map_or(1, |p| u64::from(p.number()) + 1);
     let key = format!("{}/{number}", room.id());
     authorize!(ctx, Action::SitrepIssue, sitrep_resource(key, &room));
-    let log = log_of(ctx, room.id(), None).await?;
+    let log = log_of(ctx, room.id(), None, None).await?;
     let until = Timestamp::from_millis(ctx.now.as_millis().saturating_sub(1));
     let sitrep = build_sitrep(&room, previous.as_ref(), &log, until)?;
     ctx.save(&sitrep, false, None).await?;
