@@ -10,7 +10,8 @@
 // CORTINA_UI_DATABASE (a postgres:// URL: the servers use that database
 // instead of the SQLite file; scripts/ui-tests.sh sets it for its second run).
 
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -416,6 +417,68 @@ await test(`two servers on one ${backend} store: a change through one shows live
   } finally {
     second.child.kill("SIGTERM");
   }
+});
+
+/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) of a base32 secret, as an authenticator app computes it. */
+function totp(base32, unixSeconds = Math.floor(Date.now() / 1000)) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of base32.replace(/=+$/, "").toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
+  const mac = crypto.createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const code = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(code).padStart(6, "0");
+}
+
+/** `cortina ARGS` on the running server's store; its standard output. */
+function cli(...args) {
+  const all = [...args, "--data-dir", server.dataDir];
+  if (database) all.push("--database", database);
+  const r = spawnSync(bin, all, { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`cortina ${args.join(" ")}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+await test("a new commander enrols with the admin's secret, sets up TOTP and logs in with its code", async (open) => {
+  const user = `chief-${Date.now() % 100000}`;
+  cli("admin", "user", "add", user, "--role", "host_commander", "--agency", "dps");
+  const out = cli("admin", "user", "confirm", user, "--as", "commander");
+  const secret = out.match(/Enrolment secret for .*: (\S+)\s*$/m)?.[1];
+  assert(secret, `no enrolment secret in: ${out}`);
+  const s = await open();
+  await s.page.goto("/");
+  await Promise.all([s.page.waitForLoadState("load"), s.page.click("a[href='/enrol']")]);
+  await check(s, "enrol");
+  await s.page.fill("#username", user);
+  await s.page.fill("#enrolment_secret", secret);
+  await s.page.fill("#password", "my own long password");
+  await Promise.all([s.page.waitForLoadState("load"), s.page.click("button[type=submit]")]);
+  const base32 = await s.page.inputValue("#totp-secret");
+  assert(/^[A-Z2-7]+=*$/.test(base32), `no TOTP secret on the page: ${base32}`);
+  assert((await s.page.getAttribute("#otpauth", "href")).startsWith("otpauth://totp/"), "no otpauth URI");
+  assert((await s.page.locator("#recovery-codes li").count()) === 10, "not ten recovery codes");
+  await check(s, "enrolled");
+  // The password alone is refused (401); with the authenticator's code, home.
+  s.expected.push("status of 401");
+  await login(s, user, "my own long password");
+  assert((await s.page.textContent("main")).includes("authenticator code"), "no second-factor message");
+  await s.page.fill("#username", user);
+  await s.page.fill("#password", "my own long password");
+  await s.page.fill("#totp", totp(base32));
+  await Promise.all([s.page.waitForURL(/\/home$/), s.page.click("button[type=submit]")]);
+  assert((await s.page.textContent("header")).includes(user), "not logged in as the new commander");
+  // The secret was used: a second enrolment says so.
+  const again = await open();
+  again.expected.push("status of 409");
+  await again.page.goto("/enrol");
+  await again.page.fill("#username", user);
+  await again.page.fill("#enrolment_secret", secret);
+  await again.page.fill("#password", "somebody else's password");
+  await Promise.all([again.page.waitForLoadState("load"), again.page.click("button[type=submit]")]);
+  assert((await again.page.textContent("main")).includes("already enrolled"), "a used secret was not reported");
 });
 
 // --- the end ---------------------------------------------------------------

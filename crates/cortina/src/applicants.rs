@@ -97,7 +97,7 @@ pub fn import(args: &ApplicantsImportArgs) -> Result<Outcome, Failure> {
                     applicants: std::mem::take(&mut chunk),
                 });
                 let svc = svc.clone();
-                let actor = args.actor.clone();
+                let actor = service::Actor::cli(&args.actor);
                 pending.push_back(tokio::spawn(
                     async move { svc.execute(&actor, command).await },
                 ));

@@ -251,6 +251,11 @@ pub enum AdminCommand {
         /// The host nation (ISO 3166 alpha-2).
         #[arg(long, default_value = "IT")]
         country: String,
+        /// The first host commander's username (in the host IT agency): the one account
+        /// besides the admin that exists without a commander's confirmation. It enrols with
+        /// the enrolment secret printed once.
+        #[arg(long, default_value = "commander")]
+        commander: String,
     },
     /// Manage accounts.
     #[command(subcommand)]
@@ -291,8 +296,10 @@ pub struct TokenArgs {
 /// `cortina admin user ...`
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Create an account (recorded in the ledger as an action of --as). Prints the new account's
-    /// one-time password unless --password-stdin gives one.
+    /// Propose an account (recorded in the ledger as an action of --as, the admin). Nothing
+    /// exists until a host commander confirms it (`cortina admin user confirm`); then the admin
+    /// issues its enrolment secret (`exec` with `account.enrolment`), with which the user
+    /// chooses their own password. The admin never chooses one.
     Add {
         /// The login name.
         name: String,
@@ -309,12 +316,23 @@ pub enum UserCommand {
         /// The accredited declaration line (foreign roles).
         #[arg(long)]
         declaration: Option<String>,
-        /// Read the password from standard input instead of generating one.
-        #[arg(long)]
-        password_stdin: bool,
         /// The admin acting.
         #[arg(long = "as", value_name = "USER", default_value = "admin")]
         actor: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Confirm an admin's account proposal (as --as, a host commander: four eyes), then issue
+    /// its enrolment secret as --admin and print it once, to hand to the user out of band.
+    Confirm {
+        /// The login name proposed.
+        name: String,
+        /// The host commander confirming.
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+        /// The admin who issues the enrolment secret.
+        #[arg(long, value_name = "USER", default_value = "admin")]
+        admin: String,
         #[command(flatten)]
         store: StoreArgs,
     },

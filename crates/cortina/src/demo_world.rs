@@ -32,7 +32,7 @@ use crate::Failure;
 use crate::cli::StoreArgs;
 
 /// The ledger origin of a demo deployment: its marker.
-pub const ORIGIN: &str = "cortina.demo/milano-cortina-2026";
+pub const ORIGIN: &str = service::accounts::DEMO_ORIGIN;
 
 /// The accounts file in the data directory (mode 0600).
 pub const ACCOUNTS_FILE: &str = "demo-accounts.txt";
@@ -205,7 +205,8 @@ fn write_accounts(path: &Path, accounts: &[Account]) -> anyhow::Result<()> {
         .open(&tmp)
         .with_context(|| format!("creating {}", tmp.display()))?;
     let body = format!(
-        "# cortina demo accounts (ledger {ORIGIN}); random passwords for this data directory.\n{}",
+        "# cortina demo accounts (ledger {ORIGIN}); random passwords for this data directory.\n\
+         # Every account below is a DEMO ACCOUNT: password only, no second factor, no enrolment.\n{}",
         table(accounts)
     );
     f.write_all(body.as_bytes())
@@ -304,7 +305,7 @@ impl World<'_> {
         let parsed: Command = serde_json::from_value(command)
             .with_context(|| format!("the demo's {action} {id} command"))?;
         self.svc
-            .execute(user, parsed)
+            .execute(&service::Actor::cli(user), parsed)
             .await
             .map_err(|e| anyhow!("building the demo: {user}: {action} {id}: {e}"))
     }
@@ -318,20 +319,20 @@ impl World<'_> {
         agency: &str,
         line: Option<(&str, &str)>,
     ) -> anyhow::Result<()> {
-        let mut c =
-            json!({"action": "account.create", "username": user, "role": role, "agency": agency});
+        let mut c = json!({"username": user, "role": role, "agency": agency});
         if let Some((delegation, declaration)) = line {
             c["delegation"] = json!(delegation);
             c["declaration"] = json!(declaration);
         }
-        let done = self.run("admin", c).await?;
-        let password = done
-            .data
-            .as_ref()
-            .and_then(|d| d.get("password"))
-            .and_then(Value::as_str)
-            .ok_or_else(|| anyhow!("account.create {user} returned no password"))?
-            .to_owned();
+        // A demo account: created at once, with a password and no second
+        // factor, flagged as such (possible only in a demo-origin store).
+        let command: service::command::AccountCreate =
+            serde_json::from_value(c).with_context(|| format!("the demo's account {user}"))?;
+        let (_, password) = self
+            .svc
+            .create_demo_account(command, None)
+            .await
+            .map_err(|e| anyhow!("building the demo: account {user}: {e}"))?;
         self.accounts.push(Account {
             user: user.to_owned(),
             password,
@@ -386,7 +387,7 @@ impl World<'_> {
         let payload = json!({"import": shown, "format": null, "purpose": ""});
         self.svc
             .record(
-                "admin",
+                &service::Actor::cli("admin"),
                 domain::Action::ListsUpdate,
                 authority::Resource::Lists,
                 serde_json::to_vec(&payload)?,

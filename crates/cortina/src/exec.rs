@@ -22,7 +22,10 @@ Registry (admin):
   agency.register       id, name, kind (host|foreign|organiser|oversight), country
   event.configure       id, name, clusters [{id,name}], venues [{id,name,cluster}]
   delegation.register   id, name, agency, head_line?, head (person)
-  account.create        username, role, agency, delegation?, declaration?
+  account.create        username, role, agency, delegation?, declaration? (a proposal, prop-NAME;
+                        no password: the user chooses it at enrolment)
+  account.confirm       proposal (host commander: four eyes)
+  account.enrolment     username (the user's single-use enrolment secret, 24 h)
   account.disable       username
 Declarations:
   declaration.submit    id?, person {name, birth_date YYYY-MM-DD, nationality, document, role
@@ -117,7 +120,7 @@ pub fn run(args: &ExecArgs) -> Result<Outcome, Failure> {
             }
             let result = match serde_json::from_str::<Command>(&line) {
                 Err(e) => Err(ServiceError::BadCommand(format!("{}: line {n}: {e}", args.file))),
-                Ok(command) => svc.execute(&args.actor, command).await,
+                Ok(command) => svc.execute(&service::Actor::cli(&args.actor), command).await,
             };
             let out = match result {
                 Ok(done) => json!({

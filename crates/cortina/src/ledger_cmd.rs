@@ -117,6 +117,7 @@ pub fn admin(cmd: AdminCommand) -> Result<Outcome, Failure> {
                 agency_id,
                 agency_name,
                 country,
+                commander,
             } => {
                 let bootstrap = Bootstrap {
                     agency_id,
@@ -124,7 +125,7 @@ pub fn admin(cmd: AdminCommand) -> Result<Outcome, Failure> {
                     country,
                     username: admin,
                 };
-                init(&store, &origin, &bootstrap).await
+                init(&store, &origin, &bootstrap, &commander).await
             }
             AdminCommand::Token(args) => crate::token::run(&args).await,
             AdminCommand::User(UserCommand::Add {
@@ -133,45 +134,71 @@ pub fn admin(cmd: AdminCommand) -> Result<Outcome, Failure> {
                 agency,
                 delegation,
                 declaration,
-                password_stdin,
                 actor,
                 store,
             }) => {
-                let mut command = serde_json::json!({
+                let command = serde_json::json!({
                     "action": "account.create", "username": name, "role": role, "agency": agency,
                     "delegation": delegation, "declaration": declaration,
                 });
-                if password_stdin {
-                    let mut password = String::new();
-                    std::io::stdin()
-                        .read_line(&mut password)
-                        .context("reading the password from standard input")?;
-                    command["password"] = serde_json::Value::String(
-                        password.trim_end_matches(['\r', '\n']).to_owned(),
-                    );
-                }
                 let command: service::Command =
                     serde_json::from_value(command).map_err(|e| Failure(anyhow!("{e}")))?;
                 let svc = open_service(&store).await?;
-                let result = svc.execute(&actor, command).await;
+                let result = svc.execute(&service::Actor::cli(&actor), command).await;
                 svc.store().close().await;
                 let done = result.map_err(|e| Failure(anyhow!("{e}")))?;
-                println!("Created account {name} (ledger entry {}).", done.seq);
-                if let Some(p) = done
-                    .data
-                    .as_ref()
-                    .and_then(|d| d.get("password"))
-                    .and_then(|p| p.as_str())
-                {
-                    println!("One-time password (shown once; change it at first login): {p}");
+                println!(
+                    "Proposed account {name} as {} (ledger entry {}): a host commander confirms it \
+                     with `cortina admin user confirm {name} --as COMMANDER`.",
+                    done.id, done.seq
+                );
+                Ok(Outcome::Ok)
+            }
+            AdminCommand::User(UserCommand::Confirm {
+                name,
+                actor,
+                admin,
+                store,
+            }) => {
+                let svc = open_service(&store).await?;
+                let result = async {
+                    let confirm: service::Command = serde_json::from_value(serde_json::json!({
+                        "action": "account.confirm", "proposal": format!("prop-{name}"),
+                    }))?;
+                    let done = svc.execute(&service::Actor::cli(&actor), confirm).await?;
+                    println!("Confirmed account {name} (ledger entry {}).", done.seq);
+                    let issue: service::Command = serde_json::from_value(serde_json::json!({
+                        "action": "account.enrolment", "username": name,
+                    }))?;
+                    let done = svc.execute(&service::Actor::cli(&admin), issue).await?;
+                    let secret = done
+                        .data
+                        .as_ref()
+                        .and_then(|d| d.get("enrolment_secret"))
+                        .and_then(|p| p.as_str())
+                        .unwrap_or_default()
+                        .to_owned();
+                    println!(
+                        "Enrolment secret for {name} (shown once, valid 24 h; hand it over out of \
+                         band — the user chooses their password with it): {secret}"
+                    );
+                    Ok::<_, anyhow::Error>(())
                 }
+                .await;
+                svc.store().close().await;
+                result.map_err(Failure)?;
                 Ok(Outcome::Ok)
             }
         }
     })
 }
 
-async fn init(args: &StoreArgs, origin: &str, bootstrap: &Bootstrap) -> Result<Outcome, Failure> {
+async fn init(
+    args: &StoreArgs,
+    origin: &str,
+    bootstrap: &Bootstrap,
+    commander: &str,
+) -> Result<Outcome, Failure> {
     let loc = location(args);
     match Store::open(&loc, &OpenOptions::default()).await {
         Ok(s) => {
@@ -202,6 +229,10 @@ async fn init(args: &StoreArgs, origin: &str, bootstrap: &Bootstrap) -> Result<O
         .bootstrap(bootstrap)
         .await
         .map_err(|e| Failure(anyhow!("{e}")))?;
+    let (_, commander_secret) = svc
+        .bootstrap_commander(commander, &bootstrap.agency_id)
+        .await
+        .map_err(|e| Failure(anyhow!("the first commander: {e}")))?;
     println!("Created the cortina store at {}.", loc.describe());
     println!("Ledger origin: {}", s.origin());
     println!(
@@ -213,8 +244,14 @@ async fn init(args: &StoreArgs, origin: &str, bootstrap: &Bootstrap) -> Result<O
         store::keys::key_path(&loc.data_dir).display()
     );
     println!(
-        "Admin account: {} — one-time password (shown once): {password}",
+        "Admin account: {} — enrolment secret (shown once, valid 24 h; the admin chooses a \
+         password and sets up TOTP with it: /enrol or POST /api/v1/enrolment): {password}",
         bootstrap.username
+    );
+    println!(
+        "First host commander: {commander} — enrolment secret (shown once, valid 24 h; the \
+         commander chooses a password and sets up TOTP with it: /enrol or POST /api/v1/enrolment): {}",
+        commander_secret.expose()
     );
     s.close().await;
     Ok(Outcome::Ok)

@@ -81,7 +81,12 @@ pub fn authorize(
     rt.block_on(async {
         let svc = crate::ledger_cmd::open_service_without_lists(args).await?;
         let result = svc
-            .record(actor, request.action, Resource::Lists, bytes)
+            .record(
+                &service::Actor::cli(actor),
+                request.action,
+                Resource::Lists,
+                bytes,
+            )
             .await;
         svc.store().close().await;
         let done = result.map_err(|e| Failure(anyhow!("{}: {e}", request.command)))?;

@@ -81,9 +81,12 @@ pub async fn run(args: &TokenArgs) -> Result<Outcome, Failure> {
         .map(|d| now_ms().saturating_add(d));
     let svc = crate::ledger_cmd::open_service_without_lists(&args.store).await?;
     let result = match &args.revoke {
-        Some(id) => svc.revoke_token(&args.actor, id).await.map(|done| {
-            println!("Revoked token {id} (ledger entry {}).", done.seq);
-        }),
+        Some(id) => svc
+            .revoke_token(&service::Actor::cli(&args.actor), id)
+            .await
+            .map(|done| {
+                println!("Revoked token {id} (ledger entry {}).", done.seq);
+            }),
         None => {
             let command: Result<service::TokenIssue, _> = serde_json::from_value(json!({
                 "user": args.user, "witness": args.witness, "purpose": args.purpose,
@@ -91,7 +94,7 @@ pub async fn run(args: &TokenArgs) -> Result<Outcome, Failure> {
             }));
             match command {
                 Err(e) => Err(service::ServiceError::BadCommand(e.to_string())),
-                Ok(command) => svc.issue_token(&args.actor, command).await.map(|issued| {
+                Ok(command) => svc.issue_token(&service::Actor::cli(&args.actor), command).await.map(|issued| {
                     let whom = match (&args.user, &args.witness) {
                         (Some(u), _) => format!("account {u}"),
                         (_, Some(w)) => format!("witness {w} (ledger reads only)"),

@@ -46,8 +46,15 @@ actions! {
     AgencyRegister = "agency.register", true;
     /// Register a foreign delegation together with its head's declaration.
     DelegationRegister = "delegation.register", true;
-    /// Create an account for an accredited person (or a host/oversight user).
+    /// Propose an account for an accredited person (or a host/oversight
+    /// user): nothing exists until a host commander confirms it.
     AccountCreate = "account.create", true;
+    /// Confirm an administrator's account proposal (four eyes): the account
+    /// exists, without a password until its user enrols.
+    AccountConfirm = "account.confirm", true;
+    /// Issue a confirmed account's single-use enrolment secret (24 h), which
+    /// its user exchanges for their own password.
+    AccountEnrolment = "account.enrolment", true;
     /// Disable an account.
     AccountDisable = "account.disable", true;
     /// Issue an API or witness token.

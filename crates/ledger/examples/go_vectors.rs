@@ -7,6 +7,7 @@
 //!
 //! ```text
 //! record <n> <base64 data>
+//! entry <n> <version> <base64 channel|-> <base64 actor> <base64 action>
 //! hash <index> <base64 hash>                  every stored hash
 //! treehash <size> <base64 root>               sizes 1..=records
 //! inclusion <t> <n> <base64,...|->            RFC 9162 PATH
@@ -42,11 +43,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .next()
         .ok_or("usage: go_vectors <out file> [records]")?;
     let n: u64 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(600);
-    let entries = common::sample_entries(n);
+    // A log that moved from entry version 1 to version 2 halfway: Go
+    // decodes both (`entry` lines give the fields it must find).
+    let entries = common::mixed_entries(n);
     let log = common::build_log(&entries);
     let mut s = String::new();
     for (i, e) in entries.iter().enumerate() {
         writeln!(s, "record {i} {}", B64.encode(e))?;
+        let d = ledger::Entry::decode(e)?;
+        writeln!(
+            s,
+            "entry {i} {} {} {} {}",
+            e[0],
+            d.channel
+                .as_deref()
+                .map_or("-".to_owned(), |c| B64.encode(c)),
+            B64.encode(&d.actor_account),
+            B64.encode(&d.action),
+        )?;
     }
     for (i, h) in log.stored_hashes().iter().enumerate() {
         writeln!(s, "hash {i} {}", h.to_base64())?;

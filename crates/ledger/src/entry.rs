@@ -1,4 +1,4 @@
-//! Ledger entries and their canonical byte encoding (version 1).
+//! Ledger entries and their canonical byte encoding (versions 1 and 2).
 //!
 //! One entry records one decision: who (actor account and agency) did what
 //! (action) to which resource, whether it was allowed, under which policies,
@@ -27,6 +27,27 @@
 //! |13 | personal-data tag      | `u8`: `0x00` absent, `0x01` present        | other values rejected                   |
 //! |14 | personal-data commit   | 32 bytes, only if tag = `0x01`             | [`commit`]`(salt, data)`                |
 //!
+//! # Encoding, version 2
+//!
+//! Version 2 adds the **channel** the actor came through, so that an action
+//! taken at the machine (the CLI) is distinguishable from one taken through
+//! the web or the API. It is version 1 with two differences:
+//!
+//! * field 1, the version, is `0x02`;
+//! * a field 5a, `channel`, follows field 5 (actor agency): a `str16` of
+//!   1..=1024 bytes without control characters. cortina writes `session`
+//!   (a browser or API session), `token:<token id>` (an API token) or
+//!   `cli:<operating-system user>` (the command line on the machine,
+//!   the bootstrap included); readers must accept any valid string.
+//!
+//! Every field after 5a is as in version 1. [`Entry::channel`] is `None`
+//! for a version-1 entry and `Some` for a version-2 one, so the version is
+//! a function of the entry and `decode(b).encode() == b` still holds for
+//! both. New entries are version 2; version-1 entries in an existing log
+//! still decode, re-encode byte for byte and verify.
+//!
+//! # Canonical form
+//!
 //! Nothing may follow the last field. Because every field has exactly one
 //! encoding and decoding rejects everything else, `decode(b).encode() == b`
 //! for every accepted `b`: the encoding of an entry is unique, and the leaf
@@ -48,8 +69,10 @@ use sha2::Sha256;
 
 use crate::tlog::{Hash, leaf_hash};
 
-/// Current (and only) encoding version.
-pub const ENTRY_VERSION: u8 = 1;
+/// Current encoding version: what an entry with a channel encodes as.
+pub const ENTRY_VERSION: u8 = 2;
+/// The first encoding version (no channel), still decoded and verified.
+pub const ENTRY_VERSION_V1: u8 = 1;
 /// Longest string field, in bytes.
 pub const MAX_STRING_LEN: usize = 1024;
 /// Most policy ids in one entry.
@@ -141,6 +164,9 @@ pub struct Entry {
     pub actor_account: String,
     /// Agency of the actor.
     pub actor_agency: String,
+    /// How the actor came in (`session`, `token:<id>`, `cli:<os user>`);
+    /// `None` only for a version-1 entry (see the module docs).
+    pub channel: Option<String>,
     /// Action name, e.g. `rfi.submit`.
     pub action: String,
     /// The resource acted on.
@@ -266,11 +292,17 @@ impl Entry {
             return Err(EntryError::TooManyPolicies(self.policies.len()));
         }
         let mut out = Vec::with_capacity(128);
-        out.push(ENTRY_VERSION);
+        out.push(match self.channel {
+            None => ENTRY_VERSION_V1,
+            Some(_) => ENTRY_VERSION,
+        });
         out.extend_from_slice(&self.seq.to_be_bytes());
         out.extend_from_slice(&self.time_ms.to_be_bytes());
         put_str(&mut out, "actor account", &self.actor_account, false)?;
         put_str(&mut out, "actor agency", &self.actor_agency, false)?;
+        if let Some(channel) = &self.channel {
+            put_str(&mut out, "channel", channel, false)?;
+        }
         put_str(&mut out, "action", &self.action, true)?;
         put_str(&mut out, "resource type", &self.resource.kind, false)?;
         put_str(&mut out, "resource id", &self.resource.id, false)?;
@@ -300,13 +332,18 @@ impl Entry {
     pub fn decode(bytes: &[u8]) -> Result<Entry, EntryError> {
         let mut r = Reader { buf: bytes };
         let version = r.u8("version")?;
-        if version != ENTRY_VERSION {
+        if version != ENTRY_VERSION && version != ENTRY_VERSION_V1 {
             return Err(EntryError::UnsupportedVersion(version));
         }
         let seq = u64::from_be_bytes(r.array("sequence number")?);
         let time_ms = i64::from_be_bytes(r.array("time")?);
         let actor_account = r.string("actor account", false)?;
         let actor_agency = r.string("actor agency", false)?;
+        let channel = if version == ENTRY_VERSION {
+            Some(r.string("channel", false)?)
+        } else {
+            None
+        };
         let action = r.string("action", true)?;
         let kind = r.string("resource type", false)?;
         let id = r.string("resource id", false)?;
@@ -337,6 +374,7 @@ impl Entry {
             time_ms,
             actor_account,
             actor_agency,
+            channel,
             action,
             resource: Resource { kind, id },
             decision,
@@ -362,6 +400,7 @@ mod tests {
             time_ms: 1_770_000_000_000,
             actor_account: "officer-17".into(),
             actor_agency: "FR-DGSI".into(),
+            channel: Some("token:tok-1".into()),
             action: "rfi.submit".into(),
             resource: Resource {
                 kind: "rfi".into(),
@@ -386,6 +425,19 @@ mod tests {
         e2.decision = Decision::Deny;
         let b2 = e2.encode().unwrap();
         assert_eq!(Entry::decode(&b2).unwrap(), e2);
+        // Without a channel, the entry is version 1, and the same bytes
+        // minus the channel field.
+        let mut e1 = e.clone();
+        e1.channel = None;
+        let b1 = e1.encode().unwrap();
+        assert_eq!(b1[0], ENTRY_VERSION_V1);
+        assert_eq!(Entry::decode(&b1).unwrap(), e1);
+        assert_eq!(b.len(), b1.len() + 2 + "token:tok-1".len());
+        // A version-1 encoding relabelled as version 2 does not decode as
+        // the same entry (the channel would swallow the action).
+        let mut relabelled = b1.clone();
+        relabelled[0] = ENTRY_VERSION;
+        assert_ne!(Entry::decode(&relabelled).ok(), Some(e1));
     }
 
     #[test]
@@ -401,8 +453,13 @@ mod tests {
             Err(EntryError::TrailingBytes { count: 1 })
         );
         let mut v = b.clone();
-        v[0] = 2;
-        assert_eq!(Entry::decode(&v), Err(EntryError::UnsupportedVersion(2)));
+        v[0] = 3;
+        assert_eq!(Entry::decode(&v), Err(EntryError::UnsupportedVersion(3)));
+        let mut e = sample();
+        e.channel = Some(String::new());
+        assert!(e.encode().is_err());
+        e.channel = Some("cli:\u{7}".into());
+        assert!(e.encode().is_err());
         // A length prefix above the limit.
         let mut l = b.clone();
         l[17] = 0xff;
@@ -410,7 +467,7 @@ mod tests {
             Entry::decode(&l),
             Err(EntryError::StringTooLong { .. })
         ));
-        let mut e = sample();
+        e = sample();
         e.action = "RFI.Submit".into();
         assert!(e.encode().is_err());
         e = sample();

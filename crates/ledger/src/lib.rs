@@ -45,7 +45,10 @@ pub mod witness;
 
 pub use checkpoint::{Checkpoint, CheckpointError, SignedCheckpoint, open_checkpoint};
 pub use cosignature::{CosignatureError, CosignatureVerifier, Cosigner, Witnessed, open_witnessed};
-pub use entry::{Decision, Entry, EntryError, Resource, commit, verify_commitment};
+pub use entry::{
+    Decision, ENTRY_VERSION, ENTRY_VERSION_V1, Entry, EntryError, Resource, commit,
+    verify_commitment,
+};
 pub use note::{Note, NoteError, NoteSignature, NoteSigner, NoteVerifier, open_note, sign_note};
 pub use tile::{Tile, TileError, TileLevel};
 pub use tlog::{

@@ -2,6 +2,11 @@
 //! 20-entry log, committed under `tests/golden/`. Every future version of the
 //! crate must still decode, re-encode byte for byte, and verify them.
 //!
+//! `tests/golden/` holds a log of version-1 entries (written before version
+//! 2 existed, never regenerated since); `tests/golden/v2/` a log that moved
+//! to version 2 halfway (entries 0–9 version 1, 10–19 version 2 with their
+//! channel).
+//!
 //! The files were written once by `UPDATE_GOLDEN=1 cargo test -p ledger
 //! --test golden`; normal runs only read and verify. Regenerating them is a
 //! breaking change of the on-disk format and must not be done casually.
@@ -18,6 +23,10 @@ fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
 
+fn dir_v2() -> PathBuf {
+    dir().join("v2")
+}
+
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
@@ -30,12 +39,11 @@ fn unhex(s: &str) -> Vec<u8> {
         .collect()
 }
 
-fn read(name: &str) -> String {
-    std::fs::read_to_string(dir().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+fn read_in(d: &std::path::Path, name: &str) -> String {
+    std::fs::read_to_string(d.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-fn generate() {
-    let entries = common::sample_entries(SIZE);
+fn generate(d: &std::path::Path, entries: Vec<Vec<u8>>) {
     let log = common::build_log(&entries);
     let signer = common::test_signer();
     let root = log.root().unwrap();
@@ -51,8 +59,7 @@ fn generate() {
         h.push_str(&x.to_hex());
         h.push('\n');
     }
-    let d = dir();
-    std::fs::create_dir_all(&d).unwrap();
+    std::fs::create_dir_all(d).unwrap();
     std::fs::write(d.join("entries.hex"), e).unwrap();
     std::fs::write(d.join("stored-hashes.hex"), h).unwrap();
     std::fs::write(d.join("root.txt"), format!("{SIZE} {}\n", root.to_hex())).unwrap();
@@ -64,11 +71,50 @@ fn generate() {
     .unwrap();
 }
 
+fn update() -> bool {
+    std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1")
+}
+
 #[test]
 fn golden_log_still_verifies() {
-    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
-        generate();
+    if update() {
+        generate(&dir(), common::sample_entries(SIZE));
     }
+    check(&dir());
+    // Every entry of the version-1 log is version 1, without a channel.
+    for bytes in read_in(&dir(), "entries.hex").lines().map(unhex) {
+        assert_eq!(bytes[0], ledger::ENTRY_VERSION_V1);
+        assert_eq!(Entry::decode(&bytes).unwrap().channel, None);
+    }
+}
+
+#[test]
+fn golden_v2_log_verifies() {
+    if update() {
+        generate(&dir_v2(), common::mixed_entries(SIZE));
+    }
+    check(&dir_v2());
+    let entries: Vec<Entry> = read_in(&dir_v2(), "entries.hex")
+        .lines()
+        .map(|l| Entry::decode(&unhex(l)).unwrap())
+        .collect();
+    for (i, e) in entries.iter().enumerate() {
+        let i = i as u64;
+        if i < SIZE / 2 {
+            assert_eq!(e, &common::sample_entry(i), "entry {i}");
+            assert_eq!(e.channel, None);
+        } else {
+            assert_eq!(e, &common::sample_entry_v2(i), "entry {i}");
+            assert_eq!(e.encode().unwrap()[0], ledger::ENTRY_VERSION);
+        }
+    }
+    assert_eq!(entries[10].channel.as_deref(), Some("token:tok-0010"));
+    assert_eq!(entries[11].channel.as_deref(), Some("cli:operator1"));
+    assert_eq!(entries[12].channel.as_deref(), Some("session"));
+}
+
+fn check(d: &std::path::Path) {
+    let read = |name: &str| read_in(d, name);
     let entries: Vec<Vec<u8>> = read("entries.hex").lines().map(unhex).collect();
     assert_eq!(entries.len() as u64, SIZE);
     for (i, bytes) in entries.iter().enumerate() {

@@ -79,7 +79,7 @@ pub async fn command(
     headers: HeaderMap,
     body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<Json<DoneBody>, ApiError> {
-    let username = caller.username()?;
+    let actor = caller.actor()?;
     let mut json: serde_json::Value = json_body(&headers, body, "bad_command")?;
     crate::schema::integral_numbers(&mut json);
     let command: Command = serde_json::from_value(json).map_err(|e| {
@@ -90,7 +90,7 @@ pub async fn command(
         )
     })?;
     let action = command.action();
-    let result = state.svc().execute(username, command).await;
+    let result = state.svc().execute(&actor, command).await;
     match &result {
         Ok(done) => tracing::info!(%action, seq = done.seq, "command done"),
         Err(e) => tracing::info!(%action, code = e.code(), "command refused"),

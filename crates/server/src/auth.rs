@@ -83,6 +83,27 @@ impl Caller {
             )),
         }
     }
+
+    /// The account and the channel it came through (`session` or
+    /// `token:<id>`), for the service and its ledger entries; 403 for a
+    /// witness.
+    pub fn actor(&self) -> Result<service::Actor, ApiError> {
+        match self {
+            Caller::Account {
+                username,
+                via: Via::Session { .. },
+                ..
+            } => Ok(service::Actor::session(username.clone())),
+            Caller::Account {
+                username,
+                via: Via::Token { token_id, .. },
+                ..
+            } => Ok(service::Actor::token(username.clone(), token_id.clone())),
+            Caller::Witness { .. } => Err(ApiError::forbidden(
+                "a witness token may only read the ledger (/ledger/…)",
+            )),
+        }
+    }
 }
 
 /// The token in an `Authorization` header (`Bearer` or `ApiKey` scheme),
@@ -246,6 +267,70 @@ pub struct LoginRequest {
     pub username: String,
     /// The password.
     pub password: String,
+    /// The second factor, for accounts that have one: the authenticator's
+    /// current 6-digit code, or one of the recovery codes (each works once).
+    #[serde(default)]
+    pub totp: Option<String>,
+}
+
+/// `POST /api/v1/enrolment`'s body: the enrolment secret the admin handed
+/// over, exchanged for the user's own password.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolRequest {
+    /// The login name.
+    pub username: String,
+    /// The single-use enrolment secret.
+    pub enrolment_secret: String,
+    /// The password the user chooses (at least 12 characters).
+    pub password: String,
+    /// Set up the TOTP second factor although the role does not require it.
+    #[serde(default)]
+    pub totp: bool,
+}
+
+impl std::fmt::Debug for EnrolRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrolRequest")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What enrolment answers: the second factor's setup, shown once.
+#[derive(Serialize, ToSchema)]
+pub struct Enrolled {
+    /// The ledger entry of the enrolment.
+    pub seq: u64,
+    /// The TOTP secret (base32) to type into an authenticator app.
+    pub totp_secret: Option<String>,
+    /// The same as an `otpauth://` URI (what a QR code carries).
+    pub otpauth_uri: Option<String>,
+    /// Single-use recovery codes: keep them offline.
+    pub recovery_codes: Vec<String>,
+}
+
+/// `POST /api/v1/session/password`'s body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The password now.
+    pub current_password: String,
+    /// The new one (at least 12 characters).
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordChange(***)")
+    }
+}
+
+/// The entry that recorded a change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Recorded {
+    /// The ledger entry.
+    pub seq: u64,
 }
 
 impl std::fmt::Debug for LoginRequest {
@@ -323,6 +408,8 @@ pub fn routes(config: &Config) -> Router<AppState> {
     };
     Router::new()
         .route("/api/v1/session", login.delete(logout).get(whoami))
+        .route("/api/v1/session/password", post(change_password))
+        .route("/api/v1/enrolment", post(enrol))
         .route(crate::ui::LOGIN_PATH, form)
 }
 
@@ -414,11 +501,13 @@ pub(crate) async fn open_session(
             &state.config().trusted_proxies,
         ))
     });
+    let code = request.totp.map(Secret::new);
     let outcome = svc
-        .login(
+        .login_with(
             &request.username,
             &Secret::new(request.password),
             network.as_deref(),
+            code.as_ref(),
             &policy,
         )
         .await?;
@@ -463,6 +552,28 @@ pub(crate) async fn open_session(
             )
             .with_seq(seq)
             .with_retry_after(wait_s))
+        }
+        LoginOutcome::SecondFactor { seq, reason, .. } => {
+            tracing::info!(seq, reason, "login refused: second factor");
+            let (code, message) = match reason {
+                "required" => (
+                    "second_factor_required",
+                    "this account needs its authenticator code (field totp) or a recovery code",
+                ),
+                "replayed" => (
+                    "second_factor_replayed",
+                    "this code was used already: wait for the next one",
+                ),
+                "not_set_up" => (
+                    "second_factor_not_set_up",
+                    "this role needs a second factor, not set up for this account: ask the admin for a new enrolment",
+                ),
+                _ => (
+                    "second_factor_wrong",
+                    "wrong authenticator or recovery code",
+                ),
+            };
+            Err(ApiError::new(StatusCode::UNAUTHORIZED, code, message).with_seq(seq))
         }
         LoginOutcome::Busy { retry_after_ms } => Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -563,4 +674,103 @@ pub async fn whoami(
         expires_ms: None,
         seq: None,
     }))
+}
+
+/// Exchanges an enrolment secret for the user's own password (and, where
+/// the role requires it, a TOTP second factor with recovery codes, shown
+/// once in the answer). Recorded either way; a secret already used, wrong
+/// or expired is refused with a reason the user can act on.
+#[utoipa::path(
+    post, path = "/api/v1/enrolment", tag = "session",
+    request_body = EnrolRequest,
+    responses(
+        (status = 200, description = "Enrolled; the second factor's setup, once", body = Enrolled),
+        (status = 400, description = "Password too short, or a malformed body", body = ErrorBody),
+        (status = 403, description = "Sent from another site (CSRF protection)", body = ErrorBody),
+        (status = 409, description = "Secret wrong, expired or already used (recorded)", body = ErrorBody),
+    )
+)]
+pub async fn enrol(
+    State(state): State<AppState>,
+    peer: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
+    headers: HeaderMap,
+    body: Result<axum::body::Bytes, BytesRejection>,
+) -> Result<Json<Enrolled>, ApiError> {
+    refuse_cross_site(&state, peer.as_ref().ok(), &headers)?;
+    let r: EnrolRequest = json_body(&headers, body, "bad_request")?;
+    enrol_account(&state, r).await.map(Json)
+}
+
+/// [`enrol`]'s work, shared with the enrolment page.
+pub(crate) async fn enrol_account(state: &AppState, r: EnrolRequest) -> Result<Enrolled, ApiError> {
+    let outcome = state
+        .svc()
+        .enrol(
+            &r.username,
+            &Secret::new(r.enrolment_secret),
+            &Secret::new(r.password),
+            r.totp,
+        )
+        .await?;
+    match outcome {
+        service::accounts::EnrolOutcome::Enrolled { seq, totp } => Ok(Enrolled {
+            seq,
+            totp_secret: totp.as_ref().map(|t| t.secret_base32.expose().to_owned()),
+            otpauth_uri: totp.as_ref().map(|t| t.otpauth_uri.expose().to_owned()),
+            recovery_codes: totp
+                .map(|t| {
+                    t.recovery_codes
+                        .iter()
+                        .map(|c| c.expose().to_owned())
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }),
+        service::accounts::EnrolOutcome::Refused { seq, reason } => {
+            Err(ApiError::new(StatusCode::CONFLICT, "enrolment_refused", reason).with_seq(seq))
+        }
+    }
+}
+
+/// Changes the caller's password (the current one is required); every
+/// other session of the account ends. A session only: a token cannot.
+#[utoipa::path(
+    post, path = "/api/v1/session/password", tag = "session",
+    request_body = PasswordChange,
+    responses(
+        (status = 200, description = "Changed; other sessions ended (recorded)", body = Recorded),
+        (status = 400, description = "New password too short, or not a session", body = ErrorBody),
+        (status = 401, description = "Not logged in, or the current password is wrong (recorded)", body = ErrorBody),
+        (status = 403, description = "Sent from another site (CSRF protection)", body = ErrorBody),
+    )
+)]
+pub async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<axum::body::Bytes, BytesRejection>,
+) -> Result<Json<Recorded>, ApiError> {
+    let Caller::Account {
+        account_id,
+        via: Via::Session { session_id },
+        ..
+    } = caller
+    else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "no_session",
+            "a password is changed in a session (log in), not with a token",
+        ));
+    };
+    let r: PasswordChange = json_body(&headers, body, "bad_request")?;
+    let seq = state
+        .svc()
+        .change_password(
+            &account_id,
+            Some(&session_id),
+            &Secret::new(r.current_password),
+            &Secret::new(r.new_password),
+        )
+        .await?;
+    Ok(Json(Recorded { seq }))
 }

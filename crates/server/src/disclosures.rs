@@ -61,12 +61,12 @@ pub(crate) async fn respond(
             format!("kind must be rfi_answer or case_share, not {k:?}"),
         ));
     }
-    let username = caller.username()?;
+    let actor = caller.actor()?;
     let payload = serde_json::to_vec(&query).unwrap_or_default();
     let done = state
         .svc()
         .record(
-            username,
+            &actor,
             domain::Action::DisclosuresRead,
             authority::Resource::Ledger,
             payload,

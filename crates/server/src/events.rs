@@ -215,7 +215,7 @@ pub async fn events(
     // Subscribed before the read, so nothing committed after it is missed.
     let changes = svc.subscribe();
     let done = svc
-        .execute(&username, Command::RoomRead(Target { id: room_id }))
+        .execute(&caller.actor()?, Command::RoomRead(Target { id: room_id }))
         .await?;
     let room: Room = done
         .data

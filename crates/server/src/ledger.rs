@@ -61,7 +61,12 @@ pub(crate) async fn may_read(state: &AppState, caller: &Caller) -> Result<(), Ap
     // denial and returns it with its entry.
     state
         .svc()
-        .record(username, Action::LedgerRead, Resource::Ledger, Vec::new())
+        .record(
+            &caller.actor()?,
+            Action::LedgerRead,
+            Resource::Ledger,
+            Vec::new(),
+        )
         .await?;
     Ok(())
 }

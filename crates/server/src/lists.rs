@@ -121,6 +121,7 @@ pub(crate) async fn entries(
                 time_ms: e.time_ms,
                 actor_account: e.actor_account,
                 actor_agency: e.actor_agency,
+                channel: e.channel,
                 action: e.action,
                 resource_kind: e.resource.kind,
                 resource_id: e.resource.id,

@@ -21,6 +21,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         crate::auth::login,
         crate::auth::logout,
         crate::auth::whoami,
+        crate::auth::enrol,
+        crate::auth::change_password,
         crate::api::command,
         crate::events::events,
         openapi_doc,

@@ -204,6 +204,11 @@ const USERNAME: &[Param] = &[Param {
     field: "username",
     number: false,
 }];
+const PROPOSAL: &[Param] = &[Param {
+    name: "proposal",
+    field: "proposal",
+    number: false,
+}];
 const ROOM_NUMBER: &[Param] = &[
     Param {
         name: "room",
@@ -309,7 +314,9 @@ pub const ROUTES: &[Route] = &[
     create("/api/v1/event", "event.configure", "Configure the event, its clusters and venues"),
     create("/api/v1/delegations", "delegation.register", "Register a foreign delegation with its head"),
     list("/api/v1/delegations", List::Delegations, "The delegations the caller may see"),
-    create("/api/v1/accounts", "account.create", "Create an account"),
+    create("/api/v1/accounts", "account.create", "Propose an account (a host commander confirms it)"),
+    post_with("/api/v1/accounts/proposals/{proposal}/confirm", "account.confirm", PROPOSAL, "Confirm an account proposal (four eyes)"),
+    post_with("/api/v1/accounts/{username}/enrolment", "account.enrolment", USERNAME, "Issue an account's enrolment secret"),
     post_with("/api/v1/accounts/{username}/disable", "account.disable", USERNAME, "Disable an account"),
     // Declarations, accreditations, arms permits.
     create("/api/v1/declarations", "declaration.submit", "Declare one more person of the caller's delegation"),
@@ -448,10 +455,10 @@ async fn handle(
                     ));
                 }
             };
-            let username = caller.username()?;
+            let actor = caller.actor()?;
             let command = command_of(route, &path, headers, body)?;
             let action = command.action();
-            let result = state.svc().execute(username, command).await;
+            let result = state.svc().execute(&actor, command).await;
             match &result {
                 Ok(done) => tracing::info!(%action, seq = done.seq, "command done"),
                 Err(e) => tracing::info!(%action, code = e.code(), "command refused"),
@@ -597,6 +604,10 @@ pub struct EntryBody {
     pub actor_account: String,
     /// The actor's agency.
     pub actor_agency: String,
+    /// How the actor came in: `session`, `token:<id>` or `cli:<os user>`
+    /// (absent for entries of version 1, written before channels were
+    /// recorded).
+    pub channel: Option<String>,
     /// The action.
     pub action: String,
     /// The kind of record acted on.

@@ -428,7 +428,7 @@ async fn record(
     headers: &HeaderMap,
     what: serde_json::Value,
 ) -> Result<u64, YenteError> {
-    let username = caller.username()?.to_owned();
+    let actor = caller.actor()?;
     let purpose = purpose(headers, caller)?;
     let mut payload = what;
     payload["purpose"] = serde_json::Value::String(purpose);
@@ -437,7 +437,7 @@ async fn record(
     let bytes = serde_json::to_vec(&payload).map_err(|e| ApiError::internal(&e))?;
     let done = state
         .svc()
-        .record(&username, Action::ScreeningRun, Resource::Lists, bytes)
+        .record(&actor, Action::ScreeningRun, Resource::Lists, bytes)
         .await?;
     tracing::info!(seq = done.seq, "screening recorded");
     Ok(done.seq)

@@ -81,7 +81,7 @@ async fn setup(svc: &Service, user: &str, command: Value) -> Result<service::Don
     let text = command.to_string();
     let command: Command =
         serde_json::from_value(command).map_err(|e| format!("bad command {text}: {e}"))?;
-    svc.execute(user, command)
+    svc.execute(&service::Actor::cli(user), command)
         .await
         .map_err(|e| format!("setup: {user} {text}: {e}"))
 }
@@ -258,7 +258,7 @@ impl Client {
             }
         };
         let start = Instant::now();
-        let result = self.svc.execute(user, command).await;
+        let result = self.svc.execute(&service::Actor::cli(user), command).await;
         let micros = start.elapsed().as_micros();
         self.tally
             .latencies

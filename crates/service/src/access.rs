@@ -309,6 +309,14 @@ pub enum LoginOutcome {
         /// they are now.
         not_before_ms: Option<i64>,
     },
+    /// The password was right but the second factor missing or wrong
+    /// (recorded, and counted like a wrong password).
+    SecondFactor {
+        /// The ledger entry of the failure.
+        seq: u64,
+        /// Why, for the user: `required`, `wrong`, `replayed` or `not_set_up`.
+        reason: &'static str,
+    },
     /// Too many logins are being checked at once: nothing was checked,
     /// counted or recorded; try again shortly.
     Busy {
@@ -429,7 +437,7 @@ fn decoy_hash() -> &'static str {
     })
 }
 
-fn verify_password(hash: &str, password: &str) -> bool {
+pub(crate) fn verify_password(hash: &str, password: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| {
         argon2::Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
@@ -442,7 +450,7 @@ fn verify_password(hash: &str, password: &str) -> bool {
 #[allow(clippy::too_many_arguments)]
 async fn append_authn(
     tx: &mut store::WriteTx,
-    actor: (&str, &str),
+    actor: (&str, &str, &crate::Channel),
     action: &str,
     resource: (&str, &str),
     decision: Decision,
@@ -460,6 +468,7 @@ async fn append_authn(
             time_ms: 0,
             actor_account: actor.0.into(),
             actor_agency: actor.1.into(),
+            channel: Some(actor.2.as_entry()),
             action: action.into(),
             resource: ledger::Resource {
                 kind: resource.0.into(),
@@ -488,6 +497,23 @@ impl Service {
         network: Option<&str>,
         policy: &LoginPolicy,
     ) -> Result<LoginOutcome, ServiceError> {
+        self.login_with(username, password, network, None, policy)
+            .await
+    }
+
+    /// [`Service::login`] with the second factor `code` (a TOTP code or a
+    /// recovery code), checked inside the login's transaction (see
+    /// [`crate::accounts`]): a missing, wrong or replayed code is a failed
+    /// login like a wrong password.
+    pub async fn login_with(
+        &self,
+        username: &str,
+        password: &Secret,
+        network: Option<&str>,
+        code: Option<&Secret>,
+        policy: &LoginPolicy,
+    ) -> Result<LoginOutcome, ServiceError> {
+        let code = code.cloned();
         let pool = self.store().pool();
         let keys = std::sync::Arc::new(BackoffKeys::of(username, network, policy));
         let account = records::account_by_username(pool, username).await?;
@@ -540,7 +566,7 @@ impl Service {
                         if let Some(until) = keys.waiting(&counters, now) {
                             let seq = append_authn(
                                 tx,
-                                (&actor.0, &actor.1),
+                                (&actor.0, &actor.1, &crate::Channel::Session),
                                 "session.login_failed",
                                 ("account", &actor.0),
                                 Decision::Deny,
@@ -590,10 +616,48 @@ impl Service {
                 Box::pin(async move {
                     let (actor_id, actor_agency) = actor;
                     let now = tx.now_ms();
+                    // The second factor, in this transaction: a code is
+                    // accepted once however many logins race.
+                    let mut rule = rule;
+                    let mut second_written = Vec::new();
+                    let mut second_failed = None;
+                    let success = match (success, &account) {
+                        (true, Some(a)) => {
+                            let seq = tx.next_seq() as i64;
+                            let current = records::account(tx.conn().await?, &a.id)
+                                .await?
+                                .unwrap_or_else(|| a.clone());
+                            match crate::accounts::check_second_factor(
+                                tx.conn().await?,
+                                &current,
+                                code.as_ref(),
+                                now,
+                                seq,
+                            )
+                            .await?
+                            {
+                                crate::accounts::SecondFactor::Passed(rows) => {
+                                    second_written = rows;
+                                    true
+                                }
+                                crate::accounts::SecondFactor::Failed(r) => {
+                                    rule = r;
+                                    second_failed = Some(match r {
+                                        "authn-second-factor-replay" => "replayed",
+                                        "authn-second-factor-not-set-up" => "not_set_up",
+                                        _ if code.is_none() => "required",
+                                        _ => "wrong",
+                                    });
+                                    false
+                                }
+                            }
+                        }
+                        _ => false,
+                    };
                     if !success {
                         let seq = append_authn(
                             tx,
-                            (&actor_id, &actor_agency),
+                            (&actor_id, &actor_agency, &crate::Channel::Session),
                             "session.login_failed",
                             ("account", &actor_id),
                             Decision::Deny,
@@ -602,9 +666,12 @@ impl Service {
                             Vec::new(),
                         )
                         .await?;
-                        return Ok(LoginOutcome::Refused {
-                            seq,
-                            not_before_ms: backoff,
+                        return Ok(match second_failed {
+                            Some(reason) => LoginOutcome::SecondFactor { seq, reason },
+                            None => LoginOutcome::Refused {
+                                seq,
+                                not_before_ms: backoff,
+                            },
                         });
                     }
                     let conn = tx.conn().await?;
@@ -634,9 +701,10 @@ impl Service {
                         .map(|id| RowWrite::deleted("sessions", id))
                         .collect();
                     written.push(session.row_write());
+                    written.extend(second_written);
                     let seq = append_authn(
                         tx,
-                        (&actor_id, &actor_agency),
+                        (&actor_id, &actor_agency, &crate::Channel::Session),
                         "session.login",
                         ("session", &session_id),
                         Decision::Allow,
@@ -720,7 +788,7 @@ impl Service {
                     rows::delete_session(&mut *conn, &id).await?;
                     let seq = append_authn(
                         tx,
-                        (&s.account_id, &agency),
+                        (&s.account_id, &agency, &crate::Channel::Session),
                         "session.logout",
                         ("session", &id),
                         Decision::Allow,
@@ -791,13 +859,14 @@ impl Service {
     /// The secret is in the result, once.
     pub async fn issue_token(
         &self,
-        actor: &str,
+        actor: &crate::Actor,
         command: TokenIssue,
     ) -> Result<IssuedToken, ServiceError> {
         let secret = random_secret()?;
         let id = new_id::<domain::ids::kind::Account>("tok")?.to_string();
         let inner = self.inner.clone();
-        let actor = actor.to_owned();
+        let channel = actor.channel.clone();
+        let actor = actor.username.clone();
         let hash = sha256(&secret);
         let token_id = id.clone();
         let done = self
@@ -808,7 +877,7 @@ impl Service {
                     let principal = principal::load(tx, &inner, &actor).await?;
                     let payload = serde_json::to_vec(&command)
                         .map_err(|e| ServiceError::BadCommand(format!("command: {e}")))?;
-                    let mut ctx = Ctx::new(tx, &inner, principal, payload)?;
+                    let mut ctx = Ctx::new(tx, &inner, principal, &channel, payload)?;
                     Ok::<_, ServiceError>(
                         issue(&mut ctx, &token_id, hash, command)
                             .await?
@@ -826,9 +895,10 @@ impl Service {
 
     /// Revokes token `id` (`token.revoke`, decided by the policy and
     /// recorded).
-    pub async fn revoke_token(&self, actor: &str, id: &str) -> Result<Done, ServiceError> {
+    pub async fn revoke_token(&self, actor: &crate::Actor, id: &str) -> Result<Done, ServiceError> {
         let inner = self.inner.clone();
-        let actor = actor.to_owned();
+        let channel = actor.channel.clone();
+        let actor = actor.username.clone();
         let id = id.to_owned();
         self.inner
             .store
@@ -837,7 +907,7 @@ impl Service {
                     let principal = principal::load(tx, &inner, &actor).await?;
                     let payload = serde_json::to_vec(&serde_json::json!({ "id": id }))
                         .map_err(|e| ServiceError::BadCommand(format!("command: {e}")))?;
-                    let mut ctx = Ctx::new(tx, &inner, principal, payload)?;
+                    let mut ctx = Ctx::new(tx, &inner, principal, &channel, payload)?;
                     Ok::<_, ServiceError>(revoke(&mut ctx, &id).await?.into_result())
                 })
             })

@@ -39,6 +39,10 @@ pub enum Command {
     DelegationRegister(DelegationRegister),
     #[serde(rename = "account.create")]
     AccountCreate(AccountCreate),
+    #[serde(rename = "account.confirm")]
+    AccountConfirm(AccountConfirm),
+    #[serde(rename = "account.enrolment")]
+    AccountEnrolment(AccountEnrolment),
     #[serde(rename = "account.disable")]
     AccountDisable(AccountDisable),
     // Declarations.
@@ -257,10 +261,28 @@ pub struct AccountCreate {
     /// The accredited declaration line (foreign roles).
     #[serde(default)]
     pub declaration: Option<DeclarationId>,
-    /// A chosen password (at least 12 characters); generated when absent.
-    /// Never serialized, so it never reaches the payload digest.
+    /// Refused when present: the admin never chooses (nor learns) a
+    /// password; the user chooses it at enrolment. Accepted by the decoder
+    /// only to answer with a clear error, never serialized.
     #[serde(default, skip_serializing)]
     pub password: Option<Password>,
+}
+
+/// `account.confirm`: a host commander confirms an admin's proposal.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfirm {
+    /// The proposal (`account.create`'s answer).
+    pub proposal: Name,
+}
+
+/// `account.enrolment`: the admin issues a confirmed account's enrolment
+/// secret (single use, 24 h), to hand to its user out of band.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountEnrolment {
+    /// Login name.
+    pub username: Name,
 }
 
 /// A password on its way to being hashed: `Debug` never shows it.
@@ -810,6 +832,8 @@ impl Command {
             Command::EventConfigure(_) => A::EventConfigure,
             Command::DelegationRegister(_) => A::DelegationRegister,
             Command::AccountCreate(_) => A::AccountCreate,
+            Command::AccountConfirm(_) => A::AccountConfirm,
+            Command::AccountEnrolment(_) => A::AccountEnrolment,
             Command::AccountDisable(_) => A::AccountDisable,
             Command::DeclarationSubmit(_) | Command::DeclarationAnswer(_) => A::DeclarationSubmit,
             Command::DeclarationWithdraw(_) => A::DeclarationWithdraw,

@@ -126,6 +126,9 @@ pub(crate) struct Ctx<'t> {
     pub(crate) tx: &'t mut WriteTx,
     pub(crate) inner: &'t Inner,
     pub(crate) principal: Principal,
+    /// The channel the principal came through (`session`, `token:<id>`,
+    /// `cli:<os user>`), recorded in every entry.
+    pub(crate) channel: String,
     /// The command as submitted (canonical JSON), for the payload digest.
     payload: Vec<u8>,
     /// The rows this command wrote so far: the finishing entry commits to
@@ -148,6 +151,7 @@ impl<'t> Ctx<'t> {
         tx: &'t mut WriteTx,
         inner: &'t Inner,
         principal: Principal,
+        channel: &crate::Channel,
         payload: Vec<u8>,
     ) -> Result<Self, ServiceError> {
         let now = Timestamp::from_millis(tx.now_ms());
@@ -155,6 +159,7 @@ impl<'t> Ctx<'t> {
             tx,
             inner,
             principal,
+            channel: channel.as_entry(),
             payload,
             rows: Vec::new(),
             allowed_by: Vec::new(),
@@ -208,6 +213,7 @@ impl<'t> Ctx<'t> {
             time_ms: 0,
             actor_account: self.principal.id.clone(),
             actor_agency: self.principal.agency_id.clone(),
+            channel: Some(self.channel.clone()),
             action: action.as_str().into(),
             resource: ledger::Resource {
                 kind: kind.into(),
@@ -243,6 +249,7 @@ impl<'t> Ctx<'t> {
             time_ms: 0,
             actor_account: self.principal.id.clone(),
             actor_agency: self.principal.agency_id.clone(),
+            channel: Some(self.channel.clone()),
             action: action.as_str().into(),
             resource: ledger::Resource {
                 kind: kind.into(),

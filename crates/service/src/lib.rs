@@ -16,6 +16,8 @@
 //! validated types, so a bad field is refused before anything runs.
 
 pub mod access;
+pub mod accounts;
+pub mod actor;
 pub mod applicants;
 pub mod changes;
 pub mod command;
@@ -37,6 +39,7 @@ use store::Store;
 pub use access::{
     Bearer, LoginOutcome, LoginPolicy, Secret, SessionCaller, TokenIssue, network_of,
 };
+pub use actor::{Actor, Channel};
 pub use changes::Change;
 pub use command::Command;
 pub use context::{Done, UNKNOWN_RECORD, withheld_id};
@@ -129,7 +132,7 @@ impl Service {
     /// else gets [`ServiceError::Withheld`] for a denial and for a record
     /// that does not exist alike (both recorded), so that nobody outside
     /// the host can learn which records exist.
-    pub async fn execute(&self, username: &str, command: Command) -> Result<Done, ServiceError> {
+    pub async fn execute(&self, actor: &Actor, command: Command) -> Result<Done, ServiceError> {
         command.check_limits().map_err(ServiceError::BadCommand)?;
         let action = command.action();
         // An applicant batch is read and screened before the transaction,
@@ -150,8 +153,9 @@ impl Service {
         };
         let inner = self.inner.clone();
         let this = self.clone();
-        let user = username.to_owned();
-        let username = username.to_owned();
+        let user = actor.clone();
+        let username = actor.username.clone();
+        let channel = actor.channel.clone();
         // The live changes are staged in the transaction (in commit order)
         // and settled once the write returned; on a task of its own, so that
         // they are settled even when the caller goes away.
@@ -166,7 +170,7 @@ impl Service {
                         let host = principal.is_host();
                         let payload = serde_json::to_vec(&command)
                             .map_err(|e| ServiceError::BadCommand(format!("command: {e}")))?;
-                        let mut ctx = context::Ctx::new(tx, &inner, principal, payload)?;
+                        let mut ctx = context::Ctx::new(tx, &inner, principal, &channel, payload)?;
                         ctx.prepared = prepared.take();
                         let result = match handlers::run(&mut ctx, command).await? {
                             // Outside the host, a refusal looks like a
@@ -211,13 +215,14 @@ impl Service {
     /// `unknown-record`, with the id kept only as a keyed digest.
     async fn withhold_missing(
         &self,
-        username: &str,
+        actor: &Actor,
         action: domain::Action,
         kind: &'static str,
         id: String,
     ) -> Result<Done, ServiceError> {
         let inner = self.inner.clone();
-        let username = username.to_owned();
+        let username = actor.username.clone();
+        let channel = actor.channel.clone();
         self.inner
             .store
             .write(move |tx| {
@@ -226,7 +231,7 @@ impl Service {
                     if principal.is_host() {
                         return Ok(Err(ServiceError::NotFound { kind, id }));
                     }
-                    let mut ctx = context::Ctx::new(tx, &inner, principal, Vec::new())?;
+                    let mut ctx = context::Ctx::new(tx, &inner, principal, &channel, Vec::new())?;
                     let seq = ctx.deny_unknown(action, kind, &id)?;
                     Ok::<_, ServiceError>(Err(ServiceError::Withheld { seq }))
                 })
@@ -243,7 +248,7 @@ impl Service {
     /// happen.
     pub async fn record(
         &self,
-        username: &str,
+        actor: &Actor,
         action: domain::Action,
         resource: authority::Resource,
         payload: Vec<u8>,
@@ -259,14 +264,15 @@ impl Service {
             )));
         }
         let inner = self.inner.clone();
-        let username = username.to_owned();
+        let username = actor.username.clone();
+        let channel = actor.channel.clone();
         self.inner
             .store
             .write(move |tx| {
                 Box::pin(async move {
                     let principal = principal::load(tx, &inner, &username).await?;
                     let host = principal.is_host();
-                    let mut ctx = context::Ctx::new(tx, &inner, principal, payload)?;
+                    let mut ctx = context::Ctx::new(tx, &inner, principal, &channel, payload)?;
                     Ok::<_, ServiceError>(
                         match handlers::record(&mut ctx, action, resource)
                             .await?
@@ -285,14 +291,19 @@ impl Service {
     }
 
     /// Creates the first host agency and admin account of a new store, and
-    /// returns the admin's one-time password. Refuses if any account exists.
+    /// returns the admin's enrolment secret (single use, 24 h: the admin
+    /// chooses its own password and second factor with it) — in a demo
+    /// store, the demo admin's password. Refuses if any account exists.
     pub async fn bootstrap(&self, admin: &Bootstrap) -> Result<String, ServiceError> {
         let inner = self.inner.clone();
         let admin = admin.clone();
+        // In a demo store (and only there) the first admin is a demo
+        // account too: password only.
+        let demo = self.store().origin() == accounts::DEMO_ORIGIN;
         self.inner
             .store
             .write(move |tx| {
-                Box::pin(async move { principal::bootstrap(tx, &inner, &admin).await })
+                Box::pin(async move { principal::bootstrap(tx, &inner, &admin, demo).await })
             })
             .await
     }

@@ -85,11 +85,12 @@ fn random_salt() -> Result<[u8; 32], ServiceError> {
 }
 
 /// Creates the host IT agency and the first admin; returns the admin's
-/// one-time password. Both creations are ledger entries by `system`.
+/// enrolment secret (a demo admin's password). Both creations are ledger entries by `system`.
 pub(crate) async fn bootstrap(
     tx: &mut WriteTx,
     _inner: &Inner,
     b: &Bootstrap,
+    demo: bool,
 ) -> Result<String, ServiceError> {
     if !records::accounts(&mut *tx.conn().await?).await?.is_empty() {
         return Err(ServiceError::Conflict(
@@ -110,6 +111,7 @@ pub(crate) async fn bootstrap(
                 time_ms: 0,
                 actor_account: "system".into(),
                 actor_agency: agency_id.to_string(),
+                channel: Some(crate::Channel::cli().as_entry()),
                 action: action.into(),
                 resource: Resource {
                     kind: kind.into(),
@@ -140,7 +142,19 @@ pub(crate) async fn bootstrap(
         name.as_str(),
     )?;
     tx.append_rows(entry, salt, vec![agency.row_write()])?;
+    // The admin never knows a password it did not choose: outside a demo,
+    // the first admin gets an enrolment secret (24 h) like everyone else,
+    // and chooses its password (and second factor) with it.
     let password = random_password()?;
+    let (password_hash, enrol_hash, enrol_expires_ms) = if demo {
+        (Some(hash_password(&password)?), None, None)
+    } else {
+        (
+            None,
+            Some(crate::accounts::sha256(password.as_bytes())),
+            Some(tx.now_ms() + crate::accounts::ENROLMENT_TTL_MS),
+        )
+    };
     let account_id = format!("acc-{}", b.username);
     let seq = tx.next_seq() as i64;
     let account = AccountRow {
@@ -150,10 +164,14 @@ pub(crate) async fn bootstrap(
         agency_id: agency_id.to_string(),
         delegation_id: None,
         declaration_id: None,
-        password_hash: Some(hash_password(&password)?),
+        password_hash,
         disabled_seq: None,
         created_seq: seq,
         updated_seq: seq,
+        demo,
+        enrol_hash,
+        enrol_expires_ms,
+        ..Default::default()
     };
     records::insert_account(tx.conn().await?, &account).await?;
     let (entry, salt) = system("account.create", "account", &account_id, &b.username)?;

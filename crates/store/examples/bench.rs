@@ -23,6 +23,7 @@ fn sample(i: u64) -> Entry {
         time_ms: 0,
         actor_account: format!("account-{}", i % 97),
         actor_agency: "questura-milano".into(),
+        channel: Some("cli:test".into()),
         action: "rfi.answer".into(),
         resource: Resource {
             kind: "rfi".into(),

@@ -68,6 +68,7 @@ fn sample(i: u64) -> Entry {
         time_ms: 0,
         actor_account: format!("account-{}", i % 97),
         actor_agency: "questura-milano".into(),
+        channel: Some("cli:test".into()),
         action: "log.record".into(),
         resource: Resource {
             kind: "log_entry".into(),

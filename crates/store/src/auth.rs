@@ -157,6 +157,22 @@ pub async fn delete_session(conn: &mut AnyConnection, id: &str) -> Result<bool, 
     Ok(done.rows_affected() > 0)
 }
 
+/// Ends every session of account `account_id` but `keep` (a password
+/// change); returns their ids, for the entry that records it.
+pub async fn delete_sessions_of(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    keep: Option<&str>,
+) -> Result<Vec<String>, StoreError> {
+    let ids: Vec<String> =
+        sqlx::query_scalar("DELETE FROM sessions WHERE account_id = $1 AND id <> $2 RETURNING id")
+            .bind(account_id)
+            .bind(keep.unwrap_or(""))
+            .fetch_all(conn)
+            .await?;
+    Ok(ids)
+}
+
 /// Deletes the sessions that ended before `now_ms` (absolutely, or idle
 /// since before `idle_before_ms`); returns their ids, for the entry that
 /// records the deletion.

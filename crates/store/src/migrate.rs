@@ -52,6 +52,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: "",
     },
     Migration {
+        version: 5,
+        name: "accounts",
+        common: include_str!("../migrations/0005_accounts.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
         version: 6,
         name: "applicants",
         common: include_str!("../migrations/0006_applicants.sql"),

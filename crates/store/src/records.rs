@@ -282,7 +282,7 @@ pub async fn insert_agency(conn: &mut AnyConnection, a: &AgencyRow) -> Result<()
 
 /// An account row. The password hash never leaves the store except to the
 /// code that checks a password.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct AccountRow {
     /// Registry id.
     pub id: String,
@@ -304,6 +304,26 @@ pub struct AccountRow {
     pub created_seq: i64,
     /// Entry that last changed it.
     pub updated_seq: i64,
+    /// A demo world's account: logs in with a password alone (see
+    /// migration `0005_accounts`).
+    pub demo: bool,
+    /// The TOTP secret (RFC 6238), once the second factor is set up.
+    pub totp_secret: Option<Vec<u8>>,
+    /// The time step of the last TOTP code accepted.
+    pub totp_last_step: Option<i64>,
+    /// SHA-256 (hex, space separated) of the unused recovery codes.
+    pub recovery_hashes: Option<String>,
+    /// SHA-256 of the single-use enrolment secret, until it is used.
+    pub enrol_hash: Option<Vec<u8>>,
+    /// When the enrolment secret expires (Unix ms).
+    pub enrol_expires_ms: Option<i64>,
+}
+
+impl AccountRow {
+    /// Whether the account has a second factor set up.
+    pub fn has_totp(&self) -> bool {
+        self.totp_secret.is_some()
+    }
 }
 
 impl std::fmt::Debug for AccountRow {
@@ -315,6 +335,9 @@ impl std::fmt::Debug for AccountRow {
             .field("agency_id", &self.agency_id)
             .field("delegation_id", &self.delegation_id)
             .field("disabled_seq", &self.disabled_seq)
+            .field("demo", &self.demo)
+            .field("totp", &self.totp_secret.is_some())
+            .field("enrolling", &self.enrol_hash.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -322,8 +345,11 @@ impl std::fmt::Debug for AccountRow {
 impl AccountRow {
     /// What an entry that writes this row commits to: every column (the
     /// password hash included, so the digest cannot be guessed from the
-    /// account's public facts). A column added to `accounts` (a second
-    /// factor's state) belongs here too.
+    /// account's public facts), the second factor's state, the demo flag
+    /// and the enrolment secret's hash included. A row whose columns of
+    /// migration `0005_accounts` all hold their defaults commits exactly as
+    /// before that migration (so stores written before it still verify);
+    /// any other row adds them, behind a marker.
     pub fn row_write(&self) -> RowWrite {
         let mut c = Canonical::new("accounts");
         c.text(&self.id)
@@ -336,11 +362,26 @@ impl AccountRow {
             .opt_int(self.disabled_seq)
             .int(self.created_seq)
             .int(self.updated_seq);
+        let extended = self.demo
+            || self.totp_secret.is_some()
+            || self.totp_last_step.is_some()
+            || self.recovery_hashes.is_some()
+            || self.enrol_hash.is_some()
+            || self.enrol_expires_ms.is_some();
+        if extended {
+            c.text("0005_accounts")
+                .int(i64::from(self.demo))
+                .opt_bytes(self.totp_secret.as_deref())
+                .opt_int(self.totp_last_step)
+                .opt_text(self.recovery_hashes.as_deref())
+                .opt_bytes(self.enrol_hash.as_deref())
+                .opt_int(self.enrol_expires_ms);
+        }
         c.write("accounts", self.id.clone(), None)
     }
 }
 
-const ACCOUNT_COLUMNS: &str = "id, username, role, agency_id, delegation_id, declaration_id, password_hash, disabled_seq, created_seq, updated_seq";
+const ACCOUNT_COLUMNS: &str = "id, username, role, agency_id, delegation_id, declaration_id, password_hash, disabled_seq, created_seq, updated_seq, demo, totp_secret, totp_last_step, recovery_hashes, enrol_hash, enrol_expires_ms";
 
 fn account_row(r: &AnyRow) -> Result<AccountRow, StoreError> {
     Ok(AccountRow {
@@ -354,6 +395,12 @@ fn account_row(r: &AnyRow) -> Result<AccountRow, StoreError> {
         disabled_seq: r.try_get(7)?,
         created_seq: r.try_get(8)?,
         updated_seq: r.try_get(9)?,
+        demo: r.try_get::<i64, _>(10)? != 0,
+        totp_secret: r.try_get(11)?,
+        totp_last_step: r.try_get(12)?,
+        recovery_hashes: r.try_get(13)?,
+        enrol_hash: r.try_get(14)?,
+        enrol_expires_ms: r.try_get(15)?,
     })
 }
 
@@ -398,14 +445,16 @@ where
 {
     let row = sqlx::query(
         "SELECT a.id, a.username, a.role, a.agency_id, a.delegation_id, a.declaration_id,
-                a.password_hash, a.disabled_seq, a.created_seq, a.updated_seq, g.kind
+                a.password_hash, a.disabled_seq, a.created_seq, a.updated_seq, a.demo,
+                a.totp_secret, a.totp_last_step, a.recovery_hashes, a.enrol_hash,
+                a.enrol_expires_ms, g.kind
          FROM accounts a LEFT JOIN agencies g ON g.id = a.agency_id
          WHERE a.username = $1",
     )
     .bind(username)
     .fetch_optional(exec)
     .await?;
-    row.map(|r| Ok((account_row(&r)?, r.try_get(10)?)))
+    row.map(|r| Ok((account_row(&r)?, r.try_get(16)?)))
         .transpose()
 }
 
@@ -452,7 +501,8 @@ where
 /// Creates an account (an existing id or username is an error).
 pub async fn insert_account(conn: &mut AnyConnection, a: &AccountRow) -> Result<(), StoreError> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        "INSERT INTO accounts ({ACCOUNT_COLUMNS})
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
     )))
     .bind(&a.id)
     .bind(&a.username)
@@ -464,6 +514,39 @@ pub async fn insert_account(conn: &mut AnyConnection, a: &AccountRow) -> Result<
     .bind(a.disabled_seq)
     .bind(a.created_seq)
     .bind(a.updated_seq)
+    .bind(i64::from(a.demo))
+    .bind(&a.totp_secret)
+    .bind(a.totp_last_step)
+    .bind(&a.recovery_hashes)
+    .bind(&a.enrol_hash)
+    .bind(a.enrol_expires_ms)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Stores every changeable column of account `a.id` as `a` holds it: the
+/// password hash, the second factor's state, the enrolment secret, the
+/// role and agency, whether disabled, and `updated_seq` (the demo flag and
+/// the creation stamp never change).
+pub async fn update_account(conn: &mut AnyConnection, a: &AccountRow) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE accounts SET role = $1, agency_id = $2, password_hash = $3, disabled_seq = $4,
+            updated_seq = $5, totp_secret = $6, totp_last_step = $7, recovery_hashes = $8,
+            enrol_hash = $9, enrol_expires_ms = $10
+         WHERE id = $11",
+    )
+    .bind(&a.role)
+    .bind(&a.agency_id)
+    .bind(&a.password_hash)
+    .bind(a.disabled_seq)
+    .bind(a.updated_seq)
+    .bind(&a.totp_secret)
+    .bind(a.totp_last_step)
+    .bind(&a.recovery_hashes)
+    .bind(&a.enrol_hash)
+    .bind(a.enrol_expires_ms)
+    .bind(&a.id)
     .execute(conn)
     .await?;
     Ok(())

@@ -99,6 +99,17 @@ impl Canonical {
         }
     }
 
+    /// A nullable byte-string column.
+    pub fn opt_bytes(&mut self, b: Option<&[u8]>) -> &mut Self {
+        match b {
+            Some(b) => self.bytes(b),
+            None => {
+                self.0.push(0);
+                self
+            }
+        }
+    }
+
     /// An integer column.
     pub fn int(&mut self, v: i64) -> &mut Self {
         self.bytes(&v.to_be_bytes())

@@ -108,6 +108,19 @@ impl TestDb {
         .unwrap_or_else(|e| panic!("{}: create store: {e}", self.name))
     }
 
+    /// A new store here whose ledger has the origin `origin`.
+    pub async fn create_with_origin(&self, origin: &str) -> Store {
+        Store::open(
+            &self.location,
+            &OpenOptions {
+                create: true,
+                origin: Some(origin.into()),
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{}: create store: {e}", self.name))
+    }
+
     /// Opens the existing store here.
     pub async fn reopen(&self) -> Result<Store, StoreError> {
         Store::open(&self.location, &OpenOptions::default()).await

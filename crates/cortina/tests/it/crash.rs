@@ -107,7 +107,6 @@ fn world(db: &TestDb) {
             json!({"action": "event.configure", "id": "mico2026", "name": "Milano Cortina 2026",
                    "clusters": [{"id": "milano", "name": "Milano"}],
                    "venues": [{"id": "san-siro", "name": "San Siro", "cluster": "milano"}]}),
-            json!({"action": "account.create", "username": "commander", "role": "host_commander", "agency": "questura-milano"}),
             json!({"action": "delegation.register", "id": "us", "name": "United States delegation", "agency": "us-hsi",
                    "head_line": "us-head",
                    "head": {"name": "John Carter", "birth_date": "1975-03-02", "nationality": "US", "document": "P1234567",
@@ -127,6 +126,12 @@ fn world(db: &TestDb) {
             json!({"action": "account.create", "username": "us-liaison", "role": "foreign_liaison", "agency": "us-hsi",
                    "delegation": "us", "declaration": "us-head"}),
         ],
+    );
+    // `cortina admin init` made the first commander; it confirms (four eyes).
+    exec_all(
+        db,
+        "commander",
+        &[json!({"action": "account.confirm", "proposal": "prop-us-liaison"})],
     );
 }
 

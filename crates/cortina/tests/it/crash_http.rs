@@ -49,9 +49,14 @@ fn world(db: &TestDb) {
             json!({"action": "event.configure", "id": "mico2026", "name": "Milano Cortina 2026",
                    "clusters": [{"id": "milano", "name": "Milano"}],
                    "venues": [{"id": "san-siro", "name": "San Siro", "cluster": "milano"}]}),
-            json!({"action": "account.create", "username": "commander", "role": "host_commander", "agency": "questura-milano"}),
             json!({"action": "account.create", "username": "operator", "role": "host_operator", "agency": "questura-milano"}),
         ],
+    );
+    // `cortina admin init` made the first commander; it confirms (four eyes).
+    exec_all(
+        db,
+        "commander",
+        &[json!({"action": "account.confirm", "proposal": "prop-operator"})],
     );
     exec_all(
         db,

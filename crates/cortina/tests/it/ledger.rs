@@ -40,6 +40,7 @@ fn append(data: &Path, count: u64) {
                             time_ms: 0,
                             actor_account: "operator".into(),
                             actor_agency: "questura-milano".into(),
+                            channel: Some("cli:test".into()),
                             action: "log.record".into(),
                             resource: Resource {
                                 kind: "log_entry".into(),
@@ -93,7 +94,7 @@ fn init_verify_checkpoint_prove() {
 
     let out = cortina(&data, &["ledger", "verify"]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    assert!(stdout(&out).starts_with("ok: ledger cortina.test/cli verified: 2 entries"));
+    assert!(stdout(&out).starts_with("ok: ledger cortina.test/cli verified: 3 entries"));
 
     let key = stdout(&cortina(&data, &["ledger", "key"]))
         .trim()
@@ -118,18 +119,18 @@ fn init_verify_checkpoint_prove() {
         ],
     );
     assert!(out.status.success(), "{}", stdout(&out));
-    assert!(stdout(&out).contains("42 entries"), "{}", stdout(&out));
-    assert!(stdout(&out).contains("grew consistently from size 2"));
+    assert!(stdout(&out).contains("43 entries"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("grew consistently from size 3"));
 
     // An inclusion proof checks against the latest checkpoint's root.
     let out = cortina(&data, &["ledger", "prove", "--index", "17"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let p: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(p["tree_size"], 42);
+    assert_eq!(p["tree_size"], 43);
     let proof: Vec<Hash> = p["proof"].as_array().unwrap().iter().map(hash).collect();
     check_record(
         &proof,
-        42,
+        43,
         &hash(&p["root_hash"]),
         17,
         &hash(&p["leaf_hash"]),
@@ -156,10 +157,10 @@ fn init_verify_checkpoint_prove() {
     .unwrap();
 
     // Out of range: exit 2 and a message, no panic.
-    let out = cortina(&data, &["ledger", "prove", "--index", "42"]);
+    let out = cortina(&data, &["ledger", "prove", "--index", "43"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("not in a tree of 42"),
+        stderr(&out).contains("not in a tree of 43"),
         "{}",
         stderr(&out)
     );
@@ -230,7 +231,7 @@ fn a_tampered_row_stamp_fails_verification_naming_the_row() {
     let out = cortina(&data, &["ledger", "verify"]);
     assert!(out.status.success(), "{}", stdout(&out));
     assert!(
-        stdout(&out).contains("3 rows stamped by their entries"),
+        stdout(&out).contains("4 rows stamped by their entries"),
         "{}",
         stdout(&out)
     );
@@ -300,6 +301,56 @@ fn a_changed_role_or_a_forged_token_fails_verification_naming_table_row_and_entr
         "FAILED at entry 1: api_tokens row tok-forged: no entry issued it (stamped with \
          entry 1 (account.create), which wrote no such row)"
     );
+    sql("DELETE FROM api_tokens WHERE id = 'tok-forged'");
+    assert!(cortina(&data, &["ledger", "verify"]).status.success());
+    // The second factor's state and the demo flag are committed to: a TOTP
+    // secret of the attacker's, an account made exempt, an enrolment
+    // secret swapped (entry 2 created the first commander, not enrolled).
+    for (tamper, undo, row, entry) in [
+        (
+            "UPDATE accounts SET totp_secret = x'00112233445566778899' WHERE id = 'acc-admin'",
+            "UPDATE accounts SET totp_secret = NULL WHERE id = 'acc-admin'",
+            "acc-admin",
+            1,
+        ),
+        (
+            "UPDATE accounts SET demo = 1 WHERE id = 'acc-admin'",
+            "UPDATE accounts SET demo = 0 WHERE id = 'acc-admin'",
+            "acc-admin",
+            1,
+        ),
+        (
+            "UPDATE accounts SET recovery_hashes = 'ab' WHERE id = 'acc-admin'",
+            "UPDATE accounts SET recovery_hashes = NULL WHERE id = 'acc-admin'",
+            "acc-admin",
+            1,
+        ),
+        (
+            "UPDATE accounts SET enrol_hash = x'00' WHERE id = 'acc-commander'",
+            "",
+            "acc-commander",
+            2,
+        ),
+    ] {
+        sql(tamper);
+        let out = cortina(&data, &["ledger", "verify"]);
+        assert_eq!(out.status.code(), Some(1), "{tamper}: {}", stdout(&out));
+        assert_eq!(
+            stdout(&out).trim_end(),
+            format!(
+                "FAILED at entry {entry}: accounts row {row}: differs from what entry {entry} \
+                 (account.create) wrote"
+            ),
+            "{tamper}"
+        );
+        if !undo.is_empty() {
+            sql(undo);
+            assert!(
+                cortina(&data, &["ledger", "verify"]).status.success(),
+                "{undo}"
+            );
+        }
+    }
 }
 
 /// The tlog-tiles read API of the store at `data`, as `cortina serve` will
@@ -368,7 +419,7 @@ fn verify_from_the_tile_api_with_a_read_token() {
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let first = stdout(&out);
     assert!(
-        first.contains("302 entries") && first.contains("grew consistently from size 2"),
+        first.contains("303 entries") && first.contains("grew consistently from size 3"),
         "{first}"
     );
 

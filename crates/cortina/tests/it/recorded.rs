@@ -116,6 +116,23 @@ fn screening_against_a_store_is_authorized_and_recorded() {
             d,
         ]);
         assert!(out.status.success(), "{}", text(&out));
+        // The admin proposed it; `admin init`'s first commander confirms.
+        let out = cortina(&[
+            "admin",
+            "user",
+            "confirm",
+            user,
+            "--as",
+            "commander",
+            "--data-dir",
+            d,
+        ]);
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(
+            text(&out).contains("Enrolment secret for"),
+            "{}",
+            text(&out)
+        );
     }
 
     // Screening needs who and why.

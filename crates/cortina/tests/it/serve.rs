@@ -70,6 +70,13 @@ fn serve_is_verified_remotely_and_stops_gracefully() {
         &data,
         &["exec", "--as", "admin", script.to_str().unwrap()],
     ));
+    // `cortina admin init` made the first commander; it confirms (four eyes).
+    for user in ["oversight", "analyst"] {
+        ok(&cortina(
+            &data,
+            &["admin", "user", "confirm", user, "--as", "commander"],
+        ));
+    }
     let lists = dir.path().join("lists.json");
     std::fs::write(
         &lists,

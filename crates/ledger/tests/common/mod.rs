@@ -47,6 +47,7 @@ pub fn sample_entry(i: u64) -> Entry {
         time_ms: 1_770_303_600_000 + (i as i64) * 1_537,
         actor_account: format!("acct-{:04}", (i * 7919) % 1000),
         actor_agency: AGENCIES[(i % 5) as usize].to_owned(),
+        channel: None,
         action: ACTIONS[(i % 6) as usize].to_owned(),
         resource: Resource {
             kind: KINDS[(i % 4) as usize].to_owned(),
@@ -67,6 +68,35 @@ pub fn sample_entry(i: u64) -> Entry {
 pub fn sample_entries(n: u64) -> Vec<Vec<u8>> {
     (0..n)
         .map(|i| sample_entry(i).encode().expect("sample entries are valid"))
+        .collect()
+}
+
+/// The version-2 counterpart of [`sample_entry`]: the same entry with a
+/// channel (`session`, `token:<id>`, `cli:<os user>` in turn).
+pub fn sample_entry_v2(i: u64) -> Entry {
+    let channel = match i % 3 {
+        0 => "session".to_owned(),
+        1 => format!("token:tok-{:04}", i % 97),
+        _ => format!("cli:operator{}", i % 5),
+    };
+    Entry {
+        channel: Some(channel),
+        ..sample_entry(i)
+    }
+}
+
+/// Encoded entries `0..n` of a log that moved to version 2 halfway: the
+/// first `n / 2` are version 1, the rest version 2.
+pub fn mixed_entries(n: u64) -> Vec<Vec<u8>> {
+    (0..n)
+        .map(|i| {
+            let e = if i < n / 2 {
+                sample_entry(i)
+            } else {
+                sample_entry_v2(i)
+            };
+            e.encode().expect("sample entries are valid")
+        })
         .collect()
 }
 

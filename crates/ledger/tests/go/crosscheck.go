@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -67,6 +69,126 @@ func proof(s string) []tlog.Hash {
 	return p
 }
 
+// entryFields is what an "entry" line says a record decodes to.
+type entryFields struct {
+	version       int
+	channel       string // "" for version 1
+	actor, action string
+}
+
+// decodeEntry decodes a cortina ledger entry (versions 1 and 2, see
+// crates/ledger/src/entry.rs) independently of the Rust code, and rejects
+// every non-canonical encoding the Rust decoder rejects.
+func decodeEntry(b []byte) (entryFields, error) {
+	var e entryFields
+	pos := 0
+	take := func(n int) ([]byte, error) {
+		if len(b)-pos < n {
+			return nil, fmt.Errorf("truncated at byte %d", pos)
+		}
+		s := b[pos : pos+n]
+		pos += n
+		return s, nil
+	}
+	str := func(action bool) (string, error) {
+		l, err := take(2)
+		if err != nil {
+			return "", err
+		}
+		n := int(l[0])<<8 | int(l[1])
+		if n == 0 || n > 1024 {
+			return "", fmt.Errorf("string length %d", n)
+		}
+		s, err := take(n)
+		if err != nil {
+			return "", err
+		}
+		if !utf8.Valid(s) {
+			return "", fmt.Errorf("invalid UTF-8")
+		}
+		for _, r := range string(s) {
+			if action {
+				if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+					return "", fmt.Errorf("action character %q", r)
+				}
+			} else if unicode.IsControl(r) {
+				return "", fmt.Errorf("control character")
+			}
+		}
+		return string(s), nil
+	}
+	v, err := take(1)
+	if err != nil {
+		return e, err
+	}
+	e.version = int(v[0])
+	if e.version != 1 && e.version != 2 {
+		return e, fmt.Errorf("version %d", e.version)
+	}
+	if _, err := take(16); err != nil { // sequence number, time
+		return e, err
+	}
+	if e.actor, err = str(false); err != nil {
+		return e, err
+	}
+	if _, err = str(false); err != nil { // agency
+		return e, err
+	}
+	if e.version == 2 {
+		if e.channel, err = str(false); err != nil {
+			return e, err
+		}
+	}
+	if e.action, err = str(true); err != nil {
+		return e, err
+	}
+	for i := 0; i < 2; i++ { // resource type and id
+		if _, err = str(false); err != nil {
+			return e, err
+		}
+	}
+	d, err := take(1)
+	if err != nil {
+		return e, err
+	}
+	if d[0] > 1 {
+		return e, fmt.Errorf("decision %d", d[0])
+	}
+	c, err := take(2)
+	if err != nil {
+		return e, err
+	}
+	count := int(c[0])<<8 | int(c[1])
+	if count > 32 {
+		return e, fmt.Errorf("%d policies", count)
+	}
+	for i := 0; i < count; i++ {
+		if _, err = str(false); err != nil {
+			return e, err
+		}
+	}
+	if _, err = take(32); err != nil { // payload digest
+		return e, err
+	}
+	tag, err := take(1)
+	if err != nil {
+		return e, err
+	}
+	switch tag[0] {
+	case 0:
+	case 1:
+		if _, err = take(32); err != nil {
+			return e, err
+		}
+	default:
+		return e, fmt.Errorf("personal-data tag %d", tag[0])
+	}
+	if pos != len(b) {
+		return e, fmt.Errorf("%d trailing bytes", len(b)-pos)
+	}
+	return e, nil
+}
+
 type proofLine struct {
 	t, n int64
 	p    []tlog.Hash
@@ -85,6 +207,7 @@ func main() {
 	defer f.Close()
 
 	var records [][]byte
+	entries := map[int64]entryFields{}
 	var theirHashes []tlog.Hash
 	treeHashes := map[int64]tlog.Hash{}
 	var inclusions, consistencies []proofLine
@@ -105,6 +228,17 @@ func main() {
 				fail("records out of order")
 			}
 			records = append(records, mustB64(fields[2]))
+		case "entry":
+			ch := ""
+			if fields[3] != "-" {
+				ch = string(mustB64(fields[3]))
+			}
+			entries[mustInt(fields[1])] = entryFields{
+				version: int(mustInt(fields[2])),
+				channel: ch,
+				actor:   string(mustB64(fields[4])),
+				action:  string(mustB64(fields[5])),
+			}
 		case "hash":
 			if mustInt(fields[1]) != int64(len(theirHashes)) {
 				fail("hashes out of order")
@@ -135,6 +269,34 @@ func main() {
 	if err := sc.Err(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
+	}
+
+	// 0. Go decodes every record as a ledger entry (version 1 or 2) and
+	//    finds the fields Rust says it holds; a version-2 record cut short
+	//    or relabelled as version 1 is refused.
+	versions := map[int]int{}
+	for n, rec := range records {
+		got, err := decodeEntry(rec)
+		if err != nil {
+			fail("entry %d does not decode: %v", n, err)
+			continue
+		}
+		versions[got.version]++
+		if want, ok := entries[int64(n)]; !ok || got != want {
+			fail("entry %d decodes to %+v, rust says %+v", n, got, want)
+		}
+		if got.version == 2 {
+			if _, err := decodeEntry(rec[:len(rec)-1]); err == nil {
+				fail("truncated entry %d accepted", n)
+			}
+			relabelled := append([]byte{1}, rec[1:]...)
+			if e, err := decodeEntry(relabelled); err == nil && e.action == got.action {
+				fail("entry %d relabelled as version 1 decodes to the same action", n)
+			}
+		}
+	}
+	if len(records) > 1 && (versions[1] == 0 || versions[2] == 0) {
+		fail("the vectors should hold both entry versions, have %v", versions)
 	}
 
 	// 1. Go computes its own stored hashes from the records; they must equal ours.
@@ -367,7 +529,7 @@ func main() {
 		fmt.Printf("go crosscheck: 0 passed, %d failed\n", failures)
 		os.Exit(1)
 	}
-	fmt.Printf("go crosscheck: %d records, %d inclusion and %d consistency proofs, %d tiles, 1 note, 1 witnessed note\n",
-		len(records), len(inclusions), len(consistencies), len(goTiles))
+	fmt.Printf("go crosscheck: %d records (%d entry v1, %d v2) decoded, %d inclusion and %d consistency proofs, %d tiles, 1 note, 1 witnessed note\n",
+		len(records), versions[1], versions[2], len(inclusions), len(consistencies), len(goTiles))
 	fmt.Printf("%d passed, 0 failed\n", checks)
 }

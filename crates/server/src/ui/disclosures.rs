@@ -53,7 +53,7 @@ pub async fn page(
     Query(query): Query<DisclosuresPageQuery>,
 ) -> Result<Response, PageError> {
     let viewer = viewer(&state, caller).await?;
-    let username = viewer.caller.username()?.to_owned();
+    let actor = viewer.actor()?;
     let nonempty = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
     let filter = Filter {
         recipient: nonempty(query.recipient),
@@ -65,7 +65,7 @@ pub async fn page(
     state
         .svc()
         .record(
-            &username,
+            &actor,
             domain::Action::DisclosuresRead,
             authority::Resource::Ledger,
             payload.to_string().into_bytes(),

@@ -225,7 +225,10 @@ pub async fn submit(
         }
     };
     let name = command.action();
-    let result = state.svc().execute(&viewer.username, command).await;
+    let result = match viewer.actor() {
+        Ok(actor) => state.svc().execute(&actor, command).await,
+        Err(e) => return Err(PageError::Api(e)),
+    };
     match result {
         Ok(done) => {
             tracing::info!(action = %name, seq = done.seq, "form command done");

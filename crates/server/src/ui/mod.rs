@@ -26,6 +26,7 @@
 //! style): htmx is a static file and its inline indicator style is turned
 //! off in its config meta.
 
+pub mod account;
 pub mod disclosures;
 pub mod forms;
 pub mod home;
@@ -70,6 +71,11 @@ pub fn routes() -> Router<crate::AppState> {
     Router::new()
         .route("/", get(login_page))
         .route("/logout", post(logout))
+        .route("/enrol", get(account::enrol_page).post(account::enrol_post))
+        .route(
+            "/password",
+            get(account::password_page).post(account::password_post),
+        )
         .route("/home", get(home::page))
         .route("/rooms/{id}", get(room::page))
         .route("/ledger", get(ledger::page))
@@ -150,6 +156,11 @@ pub struct Viewer {
 }
 
 impl Viewer {
+    /// The viewer as the service's actor (account and channel).
+    pub fn actor(&self) -> Result<service::Actor, ApiError> {
+        self.caller.actor()
+    }
+
     /// Whether the policy lets the viewer do `action` on `resource`.
     pub fn may(
         &self,
@@ -302,6 +313,9 @@ async fn login_page(State(state): State<AppState>, caller: Result<Caller, ApiErr
 struct LoginForm {
     username: String,
     password: String,
+    /// The authenticator's code or a recovery code (second factor).
+    #[serde(default)]
+    totp: String,
 }
 
 /// `POST /login`: the form login. Success sets the API's session cookie and
@@ -333,6 +347,7 @@ pub async fn login_post(
     let request = LoginRequest {
         username: username.clone(),
         password: form.password,
+        totp: Some(form.totp).filter(|t| !t.trim().is_empty()),
     };
     match auth::open_session(&state, peer.as_ref().ok(), &headers, request).await {
         Ok(opened) => {

@@ -124,7 +124,7 @@ pub async fn page(
     let done_read = state
         .svc()
         .execute(
-            &viewer.username,
+            &viewer.actor()?,
             Command::LogRead(LogRead {
                 room,
                 limit: Some(BOARD_ROWS),

@@ -164,7 +164,7 @@ pub async fn run(
     let done = match state
         .svc()
         .record(
-            &viewer.username,
+            &viewer.actor()?,
             Action::ScreeningRun,
             authority::Resource::Lists,
             bytes,

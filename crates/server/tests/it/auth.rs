@@ -193,19 +193,19 @@ fn tokens_authenticate_as_their_account_until_revoked() {
 
         // Only an admin revokes, and then the token is dead.
         let id = issued.resource.id.clone();
-        let denied = w.block_on(w.svc.revoke_token("commander", &id));
+        let denied = w.block_on(w.svc.revoke_token(&service::Actor::cli("commander"), &id));
         assert!(
             matches!(denied, Err(service::ServiceError::Denied { .. })),
             "{denied:?}"
         );
         let done = w
-            .block_on(w.svc.revoke_token("it-admin", &id))
+            .block_on(w.svc.revoke_token(&service::Actor::cli("it-admin"), &id))
             .expect("revoke");
         assert_eq!(w.entry(done.seq).action, "token.revoke");
         assert_eq!(w.get("/api/v1/session", &Auth::Bearer(&token)).status, 401);
         // A foreign liaison may not issue tokens either.
         let refused = w.block_on(w.svc.issue_token(
-            "us-liaison",
+            &service::Actor::cli("us-liaison"),
             serde_json::from_value(json!({"user": "us-liaison"})).unwrap(),
         ));
         assert!(matches!(refused, Err(service::ServiceError::Denied { .. })));

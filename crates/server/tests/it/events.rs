@@ -410,7 +410,7 @@ fn another_process_changes_show_live() {
         let done = w
             .block_on(
                 other.execute(
-                    "operator",
+                    &service::Actor::cli("operator"),
                     serde_json::from_value(
                         json!({"action": "log.record", "id": "log-9", "room": "rome",
                     "category": "incident", "severity": 2, "text": "Smoke at gate 2"}),

@@ -65,7 +65,7 @@ fn oversight_and_witnesses_read_and_verify_the_ledger_others_do_not() {
                 let svc = w.svc.clone();
                 set.spawn(async move {
                     svc.record(
-                        "analyst",
+                        &service::Actor::cli("analyst"),
                         domain::Action::ScreeningRun,
                         authority::Resource::Lists,
                         format!("{{\"n\": {i}}}").into_bytes(),

@@ -2,6 +2,7 @@
 //! (SQLite, and PostgreSQL when `CORTINA_TEST_DATABASE_URL` is set), driven
 //! by a real HTTP client.
 
+mod accounts;
 mod api;
 mod applicants;
 mod auth;

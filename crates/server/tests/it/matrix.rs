@@ -109,10 +109,12 @@ pub(crate) fn fixtures(w: &World) -> String {
                "window": {"from": FROM + 24 * HOUR, "until": FROM + 28 * HOUR},
                "lead": "polizia-di-stato", "agents": ["us-agent"]}),
     );
+    w.account("spare", "host_operator", "questura-milano", None);
+    // A pending proposal, for account.confirm.
     w.ok(
         "it-admin",
-        json!({"action": "account.create", "username": "spare", "role": "host_operator",
-               "agency": "questura-milano", "password": PASSWORD}),
+        json!({"action": "account.create", "username": "m-pending", "role": "host_operator",
+               "agency": "questura-milano"}),
     );
     let cases = w
         .block_on(records::list(
@@ -155,10 +157,17 @@ fn sample(action: &str, case: &str) -> Sample {
             json!({"id": "m-deleg", "name": "Matrix delegation", "agency": "fr-police", "head_line": "m-head",
                    "head": person("Marie Lefebvre", "FR", "F2222222")}),
         ),
-        "account.create" => new(
-            json!({"username": "m-user", "role": "host_operator", "agency": "questura-milano",
-                   "password": PASSWORD}),
-        ),
+        "account.create" => {
+            new(json!({"username": "m-user", "role": "host_operator", "agency": "questura-milano"}))
+        }
+        "account.confirm" => Sample {
+            params: vec![("proposal", "prop-m-pending".to_owned())],
+            body: json!({}),
+        },
+        "account.enrolment" => Sample {
+            params: vec![("username", "spare".to_owned())],
+            body: json!({}),
+        },
         "account.disable" => Sample {
             params: vec![("username", "spare".to_owned())],
             body: json!({}),
@@ -329,6 +338,18 @@ fn facts_of(w: &World, command: &Command, principal: &Principal) -> Option<Resou
         },
         Command::AccountDisable(c) => Resource::Account {
             id: format!("acc-{}", c.username.as_str()),
+        },
+        Command::AccountEnrolment(c) => Resource::Account {
+            id: format!("acc-{}", c.username.as_str()),
+        },
+        Command::AccountConfirm(c) => Resource::Account {
+            id: format!(
+                "acc-{}",
+                c.proposal
+                    .as_str()
+                    .strip_prefix("prop-")
+                    .unwrap_or_default()
+            ),
         },
         Command::DeclarationSubmit(c) => Resource::Declaration {
             id: c.id.as_ref().unwrap().to_string(),

@@ -16,6 +16,8 @@ const OTHER_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/session"),
     ("get", "/api/v1/session"),
     ("delete", "/api/v1/session"),
+    ("post", "/api/v1/session/password"),
+    ("post", "/api/v1/enrolment"),
     ("post", "/api/v1/commands"),
     ("get", "/api/v1/rooms/{id}/events"),
     ("get", "/api/v1/openapi.json"),

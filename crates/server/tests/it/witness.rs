@@ -18,6 +18,7 @@ fn entry(i: u64) -> Entry {
         time_ms: 0,
         actor_account: "oversight-test".into(),
         actor_agency: "garante".into(),
+        channel: Some("cli:test".into()),
         action: "ledger.read".into(),
         resource: Resource {
             kind: "ledger".into(),

@@ -73,7 +73,18 @@ fn index() -> screening::Index {
 impl World {
     /// The world on `db`, served with `config`.
     pub fn start(db: TestDb, config: Config) -> World {
-        World::start_with(db, config, false)
+        World::start_with(db, config, false, false)
+    }
+
+    /// A world like a real deployment (not the demo origin): the bootstrap
+    /// admin, the host agencies, the bootstrap's first commander `chief`
+    /// (not enrolled yet; its enrolment secret returned), no other account.
+    pub fn start_real(db: TestDb, config: Config) -> (World, String) {
+        let w = World::start_with(db, config, false, true);
+        let (_, secret) = w
+            .block_on(w.svc.bootstrap_commander("chief", "questura-milano"))
+            .expect("the first commander");
+        (w, secret.expose().to_owned())
     }
 
     /// The world on `db`, served over TLS with a fresh self-signed
@@ -86,10 +97,11 @@ impl World {
                 ..config
             },
             true,
+            false,
         )
     }
 
-    fn start_with(db: TestDb, config: Config, tls: bool) -> World {
+    fn start_with(db: TestDb, config: Config, tls: bool, real: bool) -> World {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -97,7 +109,11 @@ impl World {
             .expect("runtime");
         let name = db.name;
         let (svc, listener) = rt.block_on(async {
-            let store = db.create().await;
+            let store = if real {
+                db.create().await
+            } else {
+                db.create_with_origin(service::accounts::DEMO_ORIGIN).await
+            };
             let svc = Service::new(store, authority::Authority::new().expect("policy"));
             svc.set_lists(Arc::new(ScreeningLists::new(index())));
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -133,7 +149,11 @@ impl World {
             served: Some(served),
             _db: db,
         };
-        w.populate();
+        if real {
+            w.populate_registry();
+        } else {
+            w.populate();
+        }
         w
     }
 
@@ -156,7 +176,7 @@ impl World {
     pub fn run(&self, user: &str, command: Value) -> Result<Done, service::ServiceError> {
         let command: Command = serde_json::from_value(command.clone())
             .unwrap_or_else(|e| panic!("bad test command {command}: {e}"));
-        self.block_on(self.svc.execute(user, command))
+        self.block_on(self.svc.execute(&service::Actor::cli(user), command))
     }
 
     /// [`World::run`], which must succeed.
@@ -167,18 +187,30 @@ impl World {
             .unwrap_or_else(|e| panic!("{}: {user} {text}: {e}", self.name))
     }
 
-    /// Creates the account `user` with the password [`PASSWORD`].
+    /// A test account with the known [`PASSWORD`]: the world is built like
+    /// the demo (its ledger has the demo origin), so its accounts are demo
+    /// accounts, password only. The separation-of-duties tests build a
+    /// real world instead ([`World::start_real`]).
     pub fn account(&self, user: &str, role: &str, agency: &str, delegation: Option<(&str, &str)>) {
-        let mut c = json!({"action": "account.create", "username": user, "role": role,
-                           "agency": agency, "password": PASSWORD});
+        let mut c = json!({"username": user, "role": role, "agency": agency});
         if let Some((d, line)) = delegation {
             c["delegation"] = json!(d);
             c["declaration"] = json!(line);
         }
-        self.ok("admin", c);
+        let command = serde_json::from_value(c).expect("a test account");
+        self.block_on(
+            self.svc
+                .create_demo_account(command, Some(&service::Secret::new(PASSWORD))),
+        )
+        .unwrap_or_else(|e| panic!("{}: account {user}: {e}", self.name));
     }
 
     fn populate(&self) {
+        self.populate_registry();
+        self.populate_accounts();
+    }
+
+    fn populate_registry(&self) {
         self.block_on(self.svc.bootstrap(&Bootstrap {
             agency_id: "ministry-interior".into(),
             agency_name: "Ministero dell'Interno".into(),
@@ -208,6 +240,9 @@ impl World {
                 "clusters": [{"id": "milano", "name": "Milano"}],
                 "venues": [{"id": "san-siro", "name": "San Siro", "cluster": "milano"}]}),
         );
+    }
+
+    fn populate_accounts(&self) {
         self.account("it-admin", "admin", "ministry-interior", None);
         self.account("commander", "host_commander", "questura-milano", None);
         self.account("operator", "host_operator", "questura-milano", None);
@@ -324,7 +359,7 @@ impl World {
     pub fn token(&self, user: &str, purpose: Option<&str>) -> String {
         let issued = self
             .block_on(self.svc.issue_token(
-                "it-admin",
+                &service::Actor::cli("it-admin"),
                 serde_json::from_value(json!({"user": user, "purpose": purpose})).expect("command"),
             ))
             .unwrap_or_else(|e| panic!("{}: token for {user}: {e}", self.name));
@@ -335,7 +370,7 @@ impl World {
     pub fn witness_token(&self, name: &str) -> String {
         let issued = self
             .block_on(self.svc.issue_token(
-                "it-admin",
+                &service::Actor::cli("it-admin"),
                 serde_json::from_value(json!({"witness": name})).expect("command"),
             ))
             .unwrap_or_else(|e| panic!("{}: witness token: {e}", self.name));

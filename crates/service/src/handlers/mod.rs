@@ -112,6 +112,8 @@ pub(crate) async fn run(
         C::EventConfigure(c) => registry::event_configure(ctx, c).await?,
         C::DelegationRegister(c) => registry::delegation_register(ctx, c).await?,
         C::AccountCreate(c) => registry::account_create(ctx, c).await?,
+        C::AccountConfirm(c) => registry::account_confirm(ctx, c).await?,
+        C::AccountEnrolment(c) => registry::account_enrolment(ctx, c).await?,
         C::AccountDisable(c) => registry::account_disable(ctx, c).await?,
         C::DeclarationSubmit(c) => declarations::submit(ctx, c).await?,
         C::DeclarationAnswer(c) => declarations::answer(ctx, c).await?,

@@ -10,10 +10,10 @@ use store::records::{self, AccountRow, AgencyRow};
 use super::{authorize, declarations, new_id};
 use crate::ServiceError;
 use crate::command::{
-    AccountCreate, AccountDisable, AgencyRegister, DelegationRegister, EventConfigure,
+    AccountConfirm, AccountCreate, AccountDisable, AccountEnrolment, AgencyRegister,
+    DelegationRegister, EventConfigure,
 };
 use crate::context::{Ctx, Outcome};
-use crate::principal::{hash_password, random_password};
 
 /// The record kind of the event (one per deployment).
 pub(crate) const EVENT: &str = <Event as Aggregate>::KIND;
@@ -177,18 +177,55 @@ pub(crate) async fn delegation_register(
     .await
 }
 
-pub(crate) async fn account_create(
-    ctx: &mut Ctx<'_>,
-    c: AccountCreate,
-) -> Result<Outcome, ServiceError> {
-    let account_id = format!("acc-{}", c.username);
-    authorize!(
-        ctx,
-        Action::AccountCreate,
-        Resource::Account {
-            id: account_id.clone()
+/// An administrator's proposal of an account, waiting for a host
+/// commander's confirmation (stored as a record of kind
+/// `account_proposal`). Nothing about it can log in.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct AccountProposal {
+    /// `prop-…`.
+    pub id: String,
+    /// The account proposed (the command, minus any password).
+    pub account: AccountCreate,
+    /// The admin's account id.
+    pub proposed_by: String,
+    /// `proposed` or `confirmed`.
+    pub state: String,
+    /// The commander who confirmed it.
+    #[serde(default)]
+    pub confirmed_by: Option<String>,
+}
+
+/// The record kind of account proposals.
+pub(crate) const PROPOSAL: &str = "account_proposal";
+
+impl Aggregate for AccountProposal {
+    const KIND: &'static str = PROPOSAL;
+
+    fn key(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(&self.id)
+    }
+
+    fn delegation_id(&self) -> Option<&domain::ids::DelegationId> {
+        None
+    }
+
+    fn room_id(&self) -> Option<&domain::ids::RoomId> {
+        None
+    }
+
+    fn state_name(&self) -> &'static str {
+        if self.state == "confirmed" {
+            "confirmed"
+        } else {
+            "proposed"
         }
-    );
+    }
+}
+
+/// Checks that the account `c` proposes can exist: the role fits the
+/// agency, a foreign account stands on an accredited declaration line of
+/// its delegation, the name is free.
+async fn check_account(ctx: &mut Ctx<'_>, c: &AccountCreate) -> Result<String, ServiceError> {
     let agency = load_agency(ctx, c.agency.as_str()).await?;
     if agency.kind() != c.role.agency_kind() {
         return Err(ServiceError::BadCommand(format!(
@@ -238,40 +275,175 @@ pub(crate) async fn account_create(
             c.username.as_str()
         )));
     }
-    let (password, generated) = match c.password {
-        Some(p) if p.expose().chars().count() >= 12 => (p.expose().to_owned(), false),
-        Some(_) => {
-            return Err(ServiceError::BadCommand(
-                "a password needs at least 12 characters".into(),
-            ));
+    Ok(agency.id().to_string())
+}
+
+/// `account.create`: the admin proposes an account. Nothing can log in
+/// until a host commander confirms it (`account.confirm`) and its user
+/// enrols with the secret of `account.enrolment`. A password in the
+/// command is refused: the admin never chooses one.
+pub(crate) async fn account_create(
+    ctx: &mut Ctx<'_>,
+    mut c: AccountCreate,
+) -> Result<Outcome, ServiceError> {
+    if c.password.take().is_some() {
+        return Err(ServiceError::BadCommand(
+            "password: the admin never chooses a password. Create the account without one; \
+             once a host commander confirms it, issue its enrolment secret \
+             (account.enrolment), with which its user chooses their own password"
+                .into(),
+        ));
+    }
+    let account_id = format!("acc-{}", c.username);
+    authorize!(
+        ctx,
+        Action::AccountCreate,
+        Resource::Account {
+            id: account_id.clone()
         }
-        None => (random_password()?, true),
+    );
+    check_account(ctx, &c).await?;
+    // One proposal per login name: `prop-<username>` (the name of an
+    // existing account is refused above, so only a pending one can clash).
+    let id = format!("prop-{}", c.username);
+    if ctx.exists::<AccountProposal>(&id).await? {
+        return Err(ServiceError::Conflict(format!(
+            "a proposal for {:?} is pending ({id}): a host commander confirms it",
+            c.username.as_str()
+        )));
+    }
+    let proposal = AccountProposal {
+        id: id.clone(),
+        account: c.clone(),
+        proposed_by: ctx.principal.id.clone(),
+        state: "proposed".into(),
+        confirmed_by: None,
     };
+    ctx.save(&proposal, false, None).await?;
+    ctx.done(
+        Action::AccountCreate,
+        PROPOSAL,
+        &id,
+        Some("proposed"),
+        Some(serde_json::json!({
+            "proposal": id, "username": c.username.as_str(), "role": c.role.as_str(),
+            "next": "a host commander confirms it: account.confirm",
+        })),
+    )
+    .await
+}
+
+/// `account.confirm`: a host commander confirms an admin's proposal; the
+/// account exists from now on, without a password (its user enrols).
+pub(crate) async fn account_confirm(
+    ctx: &mut Ctx<'_>,
+    c: AccountConfirm,
+) -> Result<Outcome, ServiceError> {
+    let (mut proposal, record): (AccountProposal, _) = ctx.load(c.proposal.as_str()).await?;
+    let account_id = format!("acc-{}", proposal.account.username);
+    authorize!(
+        ctx,
+        Action::AccountConfirm,
+        Resource::Account {
+            id: account_id.clone()
+        }
+    );
+    if proposal.state != "proposed" {
+        return Err(ServiceError::Conflict(format!(
+            "proposal {} is already {}",
+            proposal.id, proposal.state
+        )));
+    }
+    if proposal.proposed_by == ctx.principal.id {
+        return Err(ServiceError::BadCommand(
+            "four eyes: whoever proposed an account cannot confirm it".into(),
+        ));
+    }
+    let agency_id = check_account(ctx, &proposal.account).await?;
     let seq = ctx.seq();
+    let a = &proposal.account;
     let row = AccountRow {
         id: account_id.clone(),
-        username: c.username.to_string(),
-        role: c.role.as_str().into(),
-        agency_id: agency.id().to_string(),
-        delegation_id: c.delegation.map(|d| d.to_string()),
-        declaration_id: c.declaration.map(|d| d.to_string()),
-        password_hash: Some(hash_password(&password)?),
+        username: a.username.to_string(),
+        role: a.role.as_str().into(),
+        agency_id,
+        delegation_id: a.delegation.as_ref().map(|d| d.to_string()),
+        declaration_id: a.declaration.as_ref().map(|d| d.to_string()),
+        password_hash: None,
         disabled_seq: None,
         created_seq: seq,
         updated_seq: seq,
+        ..Default::default()
     };
     records::insert_account(ctx.tx.conn().await?, &row).await?;
     ctx.wrote(row.row_write());
+    proposal.state = "confirmed".into();
+    proposal.confirmed_by = Some(ctx.principal.id.clone());
+    ctx.save(&proposal, false, Some(&record)).await?;
     ctx.done(
-        Action::AccountCreate,
+        Action::AccountConfirm,
         "account",
         &account_id,
-        Some("active"),
-        Some(if generated {
-            serde_json::json!({ "username": c.username.as_str(), "password": password })
-        } else {
-            serde_json::json!({ "username": c.username.as_str() })
-        }),
+        Some("confirmed"),
+        Some(serde_json::json!({
+            "username": row.username, "proposal": proposal.id,
+            "next": "the admin issues its enrolment secret: account.enrolment",
+        })),
+    )
+    .await
+}
+
+/// `account.enrolment`: the admin issues (or issues again, replacing the
+/// old one) the enrolment secret of a confirmed account whose user has not
+/// enrolled yet. The secret is in the answer, once; only its SHA-256 is
+/// kept, and it expires after [`crate::accounts::ENROLMENT_TTL_MS`].
+pub(crate) async fn account_enrolment(
+    ctx: &mut Ctx<'_>,
+    c: AccountEnrolment,
+) -> Result<Outcome, ServiceError> {
+    let row = records::account_by_username(ctx.tx.conn().await?, c.username.as_str())
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            kind: "account",
+            id: c.username.to_string(),
+        })?;
+    authorize!(
+        ctx,
+        Action::AccountEnrolment,
+        Resource::Account { id: row.id.clone() }
+    );
+    if row.disabled_seq.is_some() {
+        return Err(ServiceError::Conflict(format!(
+            "account {:?} is disabled",
+            row.username
+        )));
+    }
+    if row.password_hash.is_some() {
+        return Err(ServiceError::Conflict(format!(
+            "account {:?} has enrolled already: its user changes the password themselves",
+            row.username
+        )));
+    }
+    let secret = crate::accounts::new_enrolment_secret()?;
+    let seq = ctx.seq();
+    let expires_ms = ctx.now.as_millis() + crate::accounts::ENROLMENT_TTL_MS;
+    let row = AccountRow {
+        enrol_hash: Some(crate::accounts::sha256(secret.expose().as_bytes())),
+        enrol_expires_ms: Some(expires_ms),
+        updated_seq: seq,
+        ..row
+    };
+    records::update_account(ctx.tx.conn().await?, &row).await?;
+    ctx.wrote(row.row_write());
+    ctx.done(
+        Action::AccountEnrolment,
+        "account",
+        &row.id,
+        Some("enrolling"),
+        Some(serde_json::json!({
+            "username": row.username, "enrolment_secret": secret.expose(),
+            "expires_ms": expires_ms,
+        })),
     )
     .await
 }

@@ -270,8 +270,11 @@ async fn concurrent_commands_are_published_in_commit_order() {
                 tokio::spawn(async move {
                     let c = json!({"action": "log.record", "id": id, "room": "rome",
                                    "category": "information", "severity": 1, "text": "tick"});
-                    svc.execute("operator", serde_json::from_value(c).unwrap())
-                        .await
+                    svc.execute(
+                        &service::Actor::cli("operator"),
+                        serde_json::from_value(c).unwrap(),
+                    )
+                    .await
                 })
             })
             .collect();

@@ -645,8 +645,7 @@ async fn protective_agent(w: &World, line: &str, name: &str, document: &str, use
         json!({"action": "declaration.accredit", "id": line, "window": games_window()}),
     )
     .await;
-    w.ok(
-        "admin",
+    w.account(
         json!({"action": "account.create", "username": username, "role": "foreign_protective",
                "agency": "us-hsi", "delegation": "us", "declaration": line}),
     )

@@ -74,12 +74,35 @@ async fn build(w: &World) -> Facts {
         )
         .await
         .seq;
-    w.ok(
-        "admin",
+    w.account(
         json!({"action": "account.create", "username": "duty", "role": "host_operator",
-               "agency": "questura-milano", "password": "a long enough password"}),
+                     "agency": "questura-milano"}),
     )
     .await;
+    let enrolment = w
+        .ok(
+            "admin",
+            json!({"action": "account.enrolment", "username": "duty"}),
+        )
+        .await;
+    let secret = enrolment.data.unwrap()["enrolment_secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let enrolled = w
+        .svc
+        .enrol(
+            "duty",
+            &Secret::new(secret),
+            &Secret::new("a long enough password"),
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        enrolled,
+        service::accounts::EnrolOutcome::Enrolled { totp: None, .. }
+    ));
     let policy = LoginPolicy::default();
     let password = Secret::new("a long enough password");
     let mut sessions = Vec::new();
@@ -94,9 +117,22 @@ async fn build(w: &World) -> Facts {
     let (session, login_seq) = sessions.remove(0);
     let issue =
         |user: &str| -> TokenIssue { serde_json::from_value(json!({"user": user})).unwrap() };
-    let token = w.svc.issue_token("admin", issue("operator")).await.unwrap();
-    let revoked = w.svc.issue_token("admin", issue("analyst")).await.unwrap();
-    let revoked_seq = w.svc.revoke_token("admin", &revoked.id).await.unwrap().seq;
+    let token = w
+        .svc
+        .issue_token(&service::Actor::cli("admin"), issue("operator"))
+        .await
+        .unwrap();
+    let revoked = w
+        .svc
+        .issue_token(&service::Actor::cli("admin"), issue("analyst"))
+        .await
+        .unwrap();
+    let revoked_seq = w
+        .svc
+        .revoke_token(&service::Actor::cli("admin"), &revoked.id)
+        .await
+        .unwrap()
+        .seq;
     let disabled_seq = w
         .ok(
             "admin",

@@ -74,23 +74,39 @@ impl World {
                            {"id": "olimpia", "name": "Olimpia delle Tofane", "cluster": "cortina"}]}),
         )
         .await;
+        // The first commander is the bootstrap's; every other account is
+        // proposed by the admin and confirmed by the commander.
+        w.svc
+            .bootstrap_commander("commander", "questura-milano")
+            .await
+            .expect("the first commander");
         for (user, role, agency) in [
-            ("commander", "host_commander", "questura-milano"),
             ("operator", "host_operator", "questura-milano"),
             ("analyst", "host_analyst", "polizia-di-stato"),
             ("organiser", "organiser", "organiser"),
             ("oversight", "oversight", "copasir"),
         ] {
-            w.ok("admin", json!({"action": "account.create", "username": user, "role": role, "agency": agency}))
+            w.account(json!({"action": "account.create", "username": user, "role": role, "agency": agency}))
                 .await;
         }
         w
     }
 
+    /// Creates an account the way cortina does: the admin proposes
+    /// (`command` is an `account.create`), the commander confirms.
+    pub async fn account(&self, command: Value) -> Done {
+        let proposal = self.ok("admin", command).await;
+        self.ok(
+            "commander",
+            json!({"action": "account.confirm", "proposal": proposal.id}),
+        )
+        .await
+    }
+
     pub async fn run(&self, user: &str, command: Value) -> Result<Done, ServiceError> {
         let command: Command = serde_json::from_value(command.clone())
             .unwrap_or_else(|e| panic!("bad test command {command}: {e}"));
-        self.svc.execute(user, command).await
+        self.svc.execute(&service::Actor::cli(user), command).await
     }
 
     #[track_caller]
@@ -161,8 +177,7 @@ impl World {
                    "rooms": [], "zones": [{"venue": "san-siro", "zone": 3}]}),
         )
         .await;
-        self.ok(
-            "admin",
+        self.account(
             json!({"action": "account.create", "username": username, "role": "foreign_liaison",
                    "agency": agency, "delegation": id, "declaration": head_line}),
         )

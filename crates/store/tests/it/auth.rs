@@ -57,6 +57,7 @@ async fn auth_rows_are_kept_by_hash_and_change_with_entries() {
                             disabled_seq: None,
                             created_seq: seq,
                             updated_seq: seq,
+                            ..Default::default()
                         },
                     )
                     .await?;

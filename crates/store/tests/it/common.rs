@@ -20,6 +20,7 @@ pub fn entry(i: u64) -> Entry {
         time_ms: 0,
         actor_account: format!("user-{}", i % 7),
         actor_agency: "polizia-di-stato".into(),
+        channel: Some("cli:test".into()),
         action: "rfi.answer".into(),
         resource: Resource {
             kind: "rfi".into(),

@@ -127,6 +127,7 @@ async fn accounts_need_a_registered_agency_and_unique_names() {
                         disabled_seq: None,
                         created_seq: seq,
                         updated_seq: seq,
+                        ..Default::default()
                     };
                     records::insert_account(&mut *conn, &account).await?;
                     Ok(())
@@ -161,6 +162,7 @@ async fn accounts_need_a_registered_agency_and_unique_names() {
                                 disabled_seq: None,
                                 created_seq: seq,
                                 updated_seq: seq,
+                                ..Default::default()
                             },
                         )
                         .await

@@ -23,6 +23,7 @@ fn entry(action: &str, kind: &str, id: &str, decision: Decision) -> Entry {
         time_ms: 0,
         actor_account: "acc-admin".into(),
         actor_agency: "ministry-interior".into(),
+        channel: Some("cli:test".into()),
         action: action.into(),
         resource: Resource {
             kind: kind.into(),
