@@ -217,10 +217,16 @@ fn check_over_http(db: &TestDb, server: &Server, token: &str, acks: &[Ack]) {
         &agent,
         &server.url,
         token,
-        &json!({"action": "log.read", "room": ROOM}),
+        // The largest page `log.read` gives: more than the test writes.
+        &json!({"action": "log.read", "room": ROOM, "limit": 1000}),
     )
     .expect("the restarted server answers");
     assert_eq!(status, 200, "{}: {read}", db.name);
+    assert_eq!(
+        read["data"]["limited"], false,
+        "{}: more than one page",
+        db.name
+    );
     let entries: HashMap<&str, &Value> = read["data"]["entries"]
         .as_array()
         .expect("entries")
