@@ -283,6 +283,7 @@ pub struct EnrolRequest {
     /// The single-use enrolment secret.
     pub enrolment_secret: String,
     /// The password the user chooses (at least 12 characters).
+    #[schema(min_length = 12)]
     pub password: String,
     /// Set up the TOTP second factor although the role does not require it.
     #[serde(default)]
@@ -317,6 +318,7 @@ pub struct PasswordChange {
     /// The password now.
     pub current_password: String,
     /// The new one (at least 12 characters).
+    #[schema(min_length = 12)]
     pub new_password: String,
 }
 
@@ -688,6 +690,9 @@ pub async fn whoami(
         (status = 400, description = "Password too short, or a malformed body", body = ErrorBody),
         (status = 403, description = "Sent from another site (CSRF protection)", body = ErrorBody),
         (status = 409, description = "Secret wrong, expired or already used (recorded)", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 429, description = "Too many attempts", body = ErrorBody),
     )
 )]
 pub async fn enrol(
@@ -739,9 +744,11 @@ pub(crate) async fn enrol_account(state: &AppState, r: EnrolRequest) -> Result<E
     request_body = PasswordChange,
     responses(
         (status = 200, description = "Changed; other sessions ended (recorded)", body = Recorded),
-        (status = 400, description = "New password too short, or not a session", body = ErrorBody),
+        (status = 400, description = "New password too short, or a malformed body", body = ErrorBody),
         (status = 401, description = "Not logged in, or the current password is wrong (recorded)", body = ErrorBody),
-        (status = 403, description = "Sent from another site (CSRF protection)", body = ErrorBody),
+        (status = 403, description = "Sent from another site (CSRF protection), or a token rather than a session", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
     )
 )]
 pub async fn change_password(
@@ -757,7 +764,7 @@ pub async fn change_password(
     } = caller
     else {
         return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
+            StatusCode::FORBIDDEN,
             "no_session",
             "a password is changed in a session (log in), not with a token",
         ));

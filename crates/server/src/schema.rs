@@ -99,6 +99,39 @@ fn nullable(schema: Value) -> Value {
     json!({ "anyOf": [schema, { "type": "null" }] })
 }
 
+/// `schema` (an array's) with at least one item.
+fn non_empty(mut schema: Value) -> Value {
+    schema["minItems"] = json!(1);
+    schema
+}
+
+/// One applicant row: every field text (a malformed field is reported for
+/// its row, never refuses the request), `line` the row's line in its file.
+fn applicant_row() -> Value {
+    let field =
+        |d: &str| json!({ "type": ["string", "null"], "maxLength": 1024, "description": d });
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "line": { "type": ["integer", "null"], "minimum": 0, "description": "The row's line in its file" },
+            "reference": field("The organiser's reference (unique; rows without one are refused)"),
+            "name": field("The name (rows without one are refused)"),
+            "birth_date": field("YYYY-MM-DD"),
+            "nationality": field("ISO alpha-2 or an English country name"),
+            "document_type": field("The document's type"),
+            "document_number": field("The document's number"),
+            "category": field("athlete, team_official, media, workforce, volunteer or contractor"),
+            "original_name": field("The name in its original script"),
+            "gender": field("The gender"),
+            "venues": field("Venue ids, separated by ';'"),
+            "zones": field("Zones, separated by ';'"),
+            "valid_from": field("YYYY-MM-DD"),
+            "valid_until": field("YYYY-MM-DD"),
+        },
+    })
+}
+
 fn enumeration(values: &[&str], description: &str) -> Value {
     json!({ "type": "string", "enum": values, "description": description })
 }
@@ -403,10 +436,25 @@ fn fields(action: &str) -> Option<Vec<(&'static str, Value, bool)>> {
             ("declaration", id(), false),
             (
                 "password",
-                json!({ "type": "string", "minLength": 12, "description": "At least 12 characters; generated when absent" }),
+                json!({ "type": "null", "description": "Never a value: the admin never chooses a password (the user does, at enrolment); a value is refused with 400" }),
                 false,
             ),
         ],
+        "account.confirm" => vec![("proposal", id(), true)],
+        "account.enrolment" => vec![("username", r("Name"), true)],
+        "vetting.clear_bulk" => vec![
+            (
+                "ids",
+                non_empty(array(id(), service::command::MAX_BULK)),
+                true,
+            ),
+            ("reason", r("Reason"), true),
+        ],
+        "applicant.submit" => vec![(
+            "applicants",
+            array(applicant_row(), service::command::MAX_APPLICANTS),
+            true,
+        )],
         "account.disable" => vec![("username", r("Name"), true)],
         "declaration.submit" => vec![("id", id(), false), ("person", r("Person"), true)],
         "declaration.answer" => vec![("id", id(), true), ("answer", r("LongText"), true)],
@@ -598,6 +646,8 @@ fn fields(action: &str) -> Option<Vec<(&'static str, Value, bool)>> {
         | "rfi.close"
         | "task.approve"
         | "task.read"
+        | "vetting.claim"
+        | "vetting.release"
         | "vetting.read_opinion" => vec![("id", id(), true)],
         "declaration.refuse"
         | "liaison_report.dismiss"
@@ -825,7 +875,10 @@ pub fn apply(doc: &mut Value) {
                 }
                 for p in params {
                     let is_id = p["in"] == "path"
-                        && matches!(p["name"].as_str(), Some("id" | "room" | "username"));
+                        && matches!(
+                            p["name"].as_str(),
+                            Some("id" | "room" | "username" | "proposal")
+                        );
                     if is_id {
                         p["schema"] = if p["name"] == "username" {
                             r("Name")

@@ -100,6 +100,12 @@ fn a_killed_import_resumes_without_duplicates() {
                 json!({"action": "account.create", "username": "organiser", "role": "organiser", "agency": "toroc"}),
             ],
         );
+        // `cortina admin init` made the first commander; it confirms (four eyes).
+        exec_all(
+            &db,
+            "commander",
+            &[json!({"action": "account.confirm", "proposal": "prop-organiser"})],
+        );
         let file = csv(&db.location.data_dir);
         let file = file.to_str().expect("path");
         let import = || {
