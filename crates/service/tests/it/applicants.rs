@@ -135,7 +135,7 @@ async fn intake_screening_cases_decisions_and_opinions() {
         let taken = w
             .run("commander", json!({"action": "vetting.claim", "id": first}))
             .await;
-        assert!(matches!(taken, Err(ServiceError::Invalid(_))), "{taken:?}");
+        assert!(matches!(taken, Err(ServiceError::State(_))), "{taken:?}");
         let mine = w
             .svc
             .vetting_queue(
