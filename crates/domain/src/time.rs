@@ -261,6 +261,21 @@ impl Date {
         self.day.into()
     }
 
+    /// Days from 1970-01-01 to this date (negative before), by the
+    /// proleptic Gregorian calendar: the inverse of [`Timestamp::date`]'s
+    /// day count.
+    pub fn days_since_epoch(self) -> i64 {
+        // Count from 0000-03-01, as `from_days_since_epoch` does.
+        let month = i64::from(self.month);
+        let year = i64::from(self.year) - i64::from(month <= 2);
+        let era = year.div_euclid(400);
+        let year_of_era = year - era * 400;
+        let shifted_month = if month > 2 { month - 3 } else { month + 9 };
+        let day_of_year = (153 * shifted_month + 2) / 5 + i64::from(self.day) - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        era * 146_097 + day_of_era - 719_468
+    }
+
     /// The day `days` days after 1970-01-01, by the proleptic Gregorian calendar.
     /// Days outside the years 1000 to 9999 are clamped to the nearest end.
     fn from_days_since_epoch(days: i64) -> Date {
@@ -336,6 +351,18 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_since_epoch_inverts_the_date_of_a_timestamp() {
+        let day = |y, m, d| Date::new(y, m, d).unwrap().days_since_epoch();
+        assert_eq!(day(1970, 1, 1), 0);
+        assert_eq!(day(2026, 2, 6), 20_490);
+        assert_eq!(day(1969, 12, 31), -1);
+        for days in [-354_285, -1, 0, 59, 60, 20_490, 2_932_896] {
+            let date = Timestamp::from_millis(days * 86_400_000).date();
+            assert_eq!(date.days_since_epoch(), days, "{date:?}");
+        }
+    }
 
     #[test]
     fn dates_follow_the_calendar() {

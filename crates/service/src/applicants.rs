@@ -356,10 +356,7 @@ pub fn priority(facts: &ApplicantFacts, hits: &[Hit], now: Timestamp) -> (u8, Ti
     let score_part = (((best - 0.75).max(0.0) / 0.25) * 40.0).round().min(40.0) as u32;
     let list_part = hits.iter().map(|h| list_weight(&h.list)).max().unwrap_or(0);
     let zone_part = (zone_level(facts) * 7).min(20);
-    let arrival = facts
-        .valid_from
-        .map(|d| (d.year(), d.month(), d.day()))
-        .map(|(y, m, d)| days_from_civil(y, m, d) * DAY);
+    let arrival = facts.valid_from.map(|d| d.days_since_epoch() * DAY);
     let until_arrival = arrival.map(|a| a - now.as_millis());
     let arrival_part = match until_arrival {
         Some(t) if t <= 7 * DAY => 15,
@@ -379,17 +376,6 @@ pub fn priority(facts: &ApplicantFacts, hits: &[Hit], now: Timestamp) -> (u8, Ti
         due = due.min((a - DAY).max(now.as_millis() + 2 * HOUR));
     }
     (priority, Timestamp::from_millis(due))
-}
-
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
-    let y = i64::from(y) - i64::from(m <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]
@@ -479,8 +465,6 @@ mod tests {
         assert!(high > low, "{high} > {low}");
         assert_eq!(high, 40 + 25 + 20);
         assert_eq!(due.as_millis(), 8 * HOUR);
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2026, 2, 6), 20_490);
     }
 }
 

@@ -53,53 +53,35 @@ impl ScreeningLists {
     }
 
     /// Screens a person; returns the matches at or above the default
-    /// threshold, best first.
+    /// threshold, best first, each with a one-line explanation.
     pub fn screen_person(
         &self,
         name: &str,
         birth_date: Option<(u16, u8, u8)>,
         country: &str,
     ) -> Vec<Hit> {
-        let query = Query {
-            names: vec![name.to_owned()],
-            schema: Some(Schema::Person),
-            birth_dates: birth_date
-                .and_then(|(y, m, d)| PartialDate::new(y, Some(m), Some(d)))
-                .into_iter()
-                .collect(),
-            countries: vec![country.to_ascii_lowercase()],
-            gender: None,
-            id_numbers: Vec::new(),
-        };
-        let params = Params {
-            limit: 5,
-            ..Params::default()
-        };
-        self.index
-            .search(&query, &params)
-            .into_iter()
-            .filter(|m| m.is_match)
-            .map(|m| Hit {
-                entity_id: m.entity.id.clone(),
-                caption: m.entity.caption().to_owned(),
-                score: m.score,
-                why: format!(
-                    "{:?} ~ {:?} (name {:.2})",
-                    m.explanation.query_name, m.explanation.list_name, m.explanation.name_score
-                ),
-                list: m.entity.dataset.clone(),
-            })
-            .collect()
+        self.screen(vec![name.to_owned()], birth_date, Some(country), true)
     }
 
     /// Screens an applicant by every name given (the name and the name in
     /// its original script), with the birth date and nationality when they
-    /// could be read; returns the matches, best first.
+    /// could be read; returns the matches, best first (without the
+    /// explanation: a million applicants are screened at intake).
     pub fn screen_applicant(
         &self,
         names: Vec<String>,
         birth_date: Option<(u16, u8, u8)>,
         country: Option<&str>,
+    ) -> Vec<Hit> {
+        self.screen(names, birth_date, country, false)
+    }
+
+    fn screen(
+        &self,
+        names: Vec<String>,
+        birth_date: Option<(u16, u8, u8)>,
+        country: Option<&str>,
+        explain: bool,
     ) -> Vec<Hit> {
         let query = Query {
             names,
@@ -124,7 +106,14 @@ impl ScreeningLists {
                 entity_id: m.entity.id.clone(),
                 caption: m.entity.caption().to_owned(),
                 score: m.score,
-                why: String::new(),
+                why: if explain {
+                    format!(
+                        "{:?} ~ {:?} (name {:.2})",
+                        m.explanation.query_name, m.explanation.list_name, m.explanation.name_score
+                    )
+                } else {
+                    String::new()
+                },
                 list: m.entity.dataset.clone(),
             })
             .collect()
