@@ -228,15 +228,11 @@ pub async fn events(
 
     let mut pending = VecDeque::new();
     pending.push_back(notice("ready", &room, Some(done.seq), None, None).id(done.seq.to_string()));
-    let mut replayed_to = 0;
     if let Some(n) = last_event_id
         && n.saturating_add(1) < done.seq
     {
         match replay(&svc, &principal, &room, n + 1, done.seq).await {
-            Some(missed) => {
-                pending.extend(missed);
-                replayed_to = done.seq;
-            }
+            Some(missed) => pending.extend(missed),
             None => pending.push_back(notice("resync", &room, Some(n), Some("resume"), None)),
         }
     }
@@ -252,7 +248,7 @@ pub async fn events(
         state: state.clone(),
         credential,
         recheck,
-        replayed_to,
+        read_seq: done.seq,
         _slot: slot,
     }
     .into_stream();
@@ -279,9 +275,11 @@ struct Subscription {
     /// What the subscriber authenticated with, checked every [`RECHECK`].
     credential: Credential,
     recheck: tokio::time::Interval,
-    /// Changes of entries before this were replayed from the store: skip
-    /// them on the live channel.
-    replayed_to: u64,
+    /// The subscription's `room.read` entry. Changes of earlier entries
+    /// are in the boards the client fetches after `ready` (or were
+    /// replayed): the follower may still be publishing some of them when
+    /// the stream starts, and they are skipped.
+    read_seq: u64,
     /// The account's stream slot, freed when the stream ends.
     _slot: StreamSlot,
 }
@@ -307,7 +305,7 @@ impl Subscription {
                 _ = self.recheck.tick() => true,
                 received = self.changes.recv() => match received {
                     Ok(change) => {
-                        if change.seq >= self.replayed_to
+                        if change.seq > self.read_seq
                             && change.visible(self.svc.authority(), &self.principal, &self.room)
                         {
                             return Some(change_event(&change));
