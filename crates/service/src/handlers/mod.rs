@@ -4,9 +4,9 @@
 //! allowing entry.
 
 mod applicants;
-mod declarations;
+pub(crate) mod declarations;
 mod movements;
-mod registry;
+pub(crate) mod registry;
 mod requests;
 mod rooms;
 mod tasks;
