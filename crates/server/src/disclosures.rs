@@ -61,6 +61,15 @@ pub(crate) async fn respond(
             format!("kind must be rfi_answer or case_share, not {k:?}"),
         ));
     }
+    if let Some(r) = query.recipient.as_deref()
+        && let Err(e) = r.parse::<domain::ids::DelegationId>()
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_query",
+            format!("recipient: {e}"),
+        ));
+    }
     let actor = caller.actor()?;
     let payload = serde_json::to_vec(&query).unwrap_or_default();
     let done = state

@@ -1153,10 +1153,22 @@ fn operation(route: &Route) -> (HttpMethod, utoipa::openapi::path::Operation) {
             );
         }
         Op::List(which) => {
-            for (name, description) in [
-                ("state", "Only records in this state"),
-                ("limit", "At most this many (default and maximum 1,000)"),
-            ] {
+            let params: &[(&str, &str)] = if matches!(which, List::Applicants) {
+                &[
+                    ("limit", "At most this many (default 1,000, at most 10,000)"),
+                    ("after", "The `next` of the previous page"),
+                    (
+                        "format",
+                        "`json` (default) or `csv`: the whole list as `reference,opinion,decided_at`",
+                    ),
+                ]
+            } else {
+                &[
+                    ("state", "Only records in this state"),
+                    ("limit", "At most this many (default and maximum 1,000)"),
+                ]
+            };
+            for &(name, description) in params {
                 op = op.parameter(
                     ParameterBuilder::new()
                         .name(name)
@@ -1173,16 +1185,25 @@ fn operation(route: &Route) -> (HttpMethod, utoipa::openapi::path::Operation) {
                 )
                 .required("items")
                 .build();
-            op = op.response(
-                "200",
-                ResponseBuilder::new()
-                    .description("The records the caller may see")
-                    .content(
-                        "application/json",
-                        ContentBuilder::new().schema(Some(items)).build(),
-                    )
-                    .build(),
-            );
+            let mut ok = ResponseBuilder::new()
+                .description("The records the caller may see")
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(items)).build(),
+                );
+            if matches!(which, List::Applicants) {
+                ok = ok.content(
+                    "text/csv",
+                    ContentBuilder::new()
+                        .schema(Some(
+                            utoipa::openapi::ObjectBuilder::new()
+                                .schema_type(utoipa::openapi::schema::Type::String)
+                                .build(),
+                        ))
+                        .build(),
+                );
+            }
+            op = op.response("200", ok.build());
             op = error(op, "400", "Unknown or malformed query parameter");
             op = error(op, "401", "Not authenticated");
             op = error(op, "403", "A witness token (ledger only)");

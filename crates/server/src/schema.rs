@@ -853,6 +853,11 @@ pub fn apply(doc: &mut Value) {
                     if p["in"] == "query" && p.get("schema").is_none() {
                         p["schema"] = match p["name"].as_str() {
                             Some("state") => json!({ "type": "string" }),
+                            Some("format") => json!({ "type": "string", "enum": ["json", "csv"] }),
+                            Some("kind") => {
+                                json!({ "type": "string", "enum": ["rfi_answer", "case_share"] })
+                            }
+                            Some("recipient") => r("Id"),
                             _ if ledger => {
                                 json!({ "type": "integer", "minimum": 0, "maximum": u64::MAX })
                             }
