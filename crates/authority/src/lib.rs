@@ -38,11 +38,13 @@
 
 mod authority;
 mod error;
+mod memo;
 mod principal;
 mod resource;
 
 pub use authority::{Authority, Decision};
 pub use error::{DecisionError, LoadError};
+pub use memo::Memo;
 pub use principal::Principal;
 pub use resource::{Resource, ResourceKind, UnknownResourceKind};
 

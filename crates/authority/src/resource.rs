@@ -15,7 +15,7 @@ use std::str::FromStr;
 /// `delegation` is the foreign delegation that owns a record (its
 /// declarations, requests, reports, its liaison room); `shared_with` lists the
 /// delegations the host has chosen to share a host-owned record with.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Resource {
     /// The event, with its clusters, venues and security zones.
     Event {
@@ -188,6 +188,35 @@ impl Resource {
             Resource::Ledger => "ledger",
             Resource::Lists => "lists",
         }
+    }
+
+    /// The same facts without the record's identity: what a decision can
+    /// depend on, since the policy never names a resource by its id (a test
+    /// of this crate reads the policy for it). Two records with the same
+    /// anonymous facts get the same decision for the same principal and
+    /// action, which [`crate::Memo`] relies on.
+    pub fn anonymous(&self) -> Resource {
+        let mut facts = self.clone();
+        match &mut facts {
+            Resource::Event { id }
+            | Resource::Agency { id }
+            | Resource::Delegation { id }
+            | Resource::Declaration { id, .. }
+            | Resource::Room { id, .. }
+            | Resource::LogEntry { id, .. }
+            | Resource::LiaisonReport { id, .. }
+            | Resource::Request { id, .. }
+            | Resource::Task { id }
+            | Resource::Protectee { id, .. }
+            | Resource::Movement { id, .. }
+            | Resource::VettingCase { id, .. }
+            | Resource::Applicant { id, .. }
+            | Resource::Sitrep { id, .. }
+            | Resource::Account { id }
+            | Resource::Token { id } => id.clear(),
+            Resource::Ledger | Resource::Lists => {}
+        }
+        facts
     }
 
     /// The delegation that owns the record, if a delegation does.

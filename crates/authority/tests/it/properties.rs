@@ -5,7 +5,7 @@
 //! The sets of tasking and adjudication actions are written here by hand
 //! from DESIGN.md, independently of the action groups in the schema.
 
-use authority::{Principal, Resource, ResourceKind};
+use authority::{Memo, Principal, Resource, ResourceKind};
 use domain::{Action, AgencyKind, Role};
 use proptest::prelude::*;
 
@@ -112,9 +112,15 @@ impl Facts {
 
     /// A resource of a kind the action applies to, with random facts.
     fn resource(&self) -> Resource {
+        self.resource_named(None)
+    }
+
+    /// The same resource under another identity (`name` as its id; for a
+    /// delegation, the delegation itself).
+    fn resource_named(&self, name: Option<&str>) -> Resource {
         let kinds = authority().resource_kinds(self.action);
         let kind = kinds[self.kind_choice % kinds.len()];
-        let id = "r".to_owned();
+        let id = name.unwrap_or("r").to_owned();
         let owner = self.owner.map(|d| DELEGATIONS[d].to_owned());
         let required_owner = || owner.clone().unwrap_or_else(|| DELEGATIONS[0].to_owned());
         let shared_with: Vec<String> = self
@@ -126,7 +132,7 @@ impl Facts {
             ResourceKind::Event => Resource::Event { id },
             ResourceKind::Agency => Resource::Agency { id },
             ResourceKind::Delegation => Resource::Delegation {
-                id: required_owner(),
+                id: name.map_or_else(required_owner, str::to_owned),
             },
             ResourceKind::Declaration => Resource::Declaration {
                 id,
@@ -242,5 +248,43 @@ proptest! {
         if facts.action.is_write() {
             prop_assert!(!decision.allowed, "oversight wrote: {:?}", decision);
         }
+    }
+
+    /// A decision never depends on which record it is about, only on the
+    /// record's facts: the policy names no resource by its id. Listings
+    /// decide once per set of facts ([`Memo`]) and rely on this; it fails
+    /// the day a rule says `resource == ...` or `... in resource`.
+    #[test]
+    fn decisions_do_not_depend_on_the_records_identity(
+        facts in facts(any_agency_kind()),
+        other in proptest::sample::select(vec!["r", "s", "", "d0", "d1", "d2", "u0", "a0"]),
+    ) {
+        let principal = facts.principal();
+        let resource = facts.resource();
+        let renamed = facts.resource_named(Some(other));
+        let decision = authority().decide(&principal, facts.action, &resource);
+        let again = authority().decide(&principal, facts.action, &renamed);
+        prop_assert_eq!(decision.allowed, again.allowed, "{:?} vs {:?}", resource, renamed);
+        prop_assert_eq!(resource.anonymous(), renamed.anonymous());
+    }
+
+    /// A memo answers as the authority does, and decides each set of facts
+    /// once however many records share it.
+    #[test]
+    fn a_memo_agrees_with_the_authority(
+        many in proptest::collection::vec(facts(any_agency_kind()), 1..40),
+    ) {
+        let principal = many[0].principal();
+        let mut memo = Memo::new(authority(), &principal);
+        let mut distinct = std::collections::HashSet::new();
+        for (n, facts) in many.iter().enumerate() {
+            let name = format!("record-{n}");
+            let resource = facts.resource_named(Some(&name));
+            let expected = authority().decide(&principal, facts.action, &resource).allowed;
+            prop_assert_eq!(memo.allowed(facts.action, &resource), expected);
+            prop_assert_eq!(memo.allowed(facts.action, &resource), expected);
+            distinct.insert((facts.action, resource.anonymous()));
+        }
+        prop_assert_eq!(memo.decided(), distinct.len());
     }
 }
