@@ -26,6 +26,7 @@ pub mod disclosures;
 pub mod error;
 pub mod facts;
 mod handlers;
+pub mod passes;
 mod principal;
 pub mod screening_lists;
 pub mod views;

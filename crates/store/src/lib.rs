@@ -22,6 +22,7 @@ pub mod applicants;
 pub mod auth;
 pub mod keys;
 pub mod migrate;
+pub mod passes;
 pub mod read;
 pub mod records;
 pub mod rows;

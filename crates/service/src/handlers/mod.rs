@@ -35,6 +35,12 @@ pub(crate) const SIDE_CREATIONS: &[(Action, &str)] = &[
 
 /// The record kind of applicants.
 pub(crate) const APPLICANT_KIND: &str = applicants::APPLICANT;
+/// The keyed digest under which an organiser's reference is kept.
+pub(crate) fn ref_digest_of(key: &[u8; 32], organiser: &str, reference: &str) -> String {
+    applicants::ref_digest(key, organiser, reference)
+}
+/// Stored kind of a declaration line.
+pub(crate) const DECLARATION_KIND: &str = declarations::DECLARATION;
 
 /// Asks the policy; on a denial, returns the (recorded) denial from the handler.
 macro_rules! authorize {
