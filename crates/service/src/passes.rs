@@ -15,6 +15,7 @@ use domain::Action;
 use domain::applicant::Applicant;
 use domain::declaration::{DeclarationLine, Review};
 use domain::registry::Zone;
+use domain::time::Timestamp;
 use domain::vetting::Opinion;
 use pass::{Access, Claims};
 
@@ -62,6 +63,36 @@ pub const DOCUMENT_DIGITS: usize = 4;
 
 const DAY_SECS: i64 = 86_400;
 
+/// The pass id of an accreditation: `kind`, subject `id`, accredited at
+/// `at` (a new accreditation of the same subject gets a new id).
+pub fn pass_id(signer: &pass::PassSigner, kind: SubjectKind, id: &str, at: Timestamp) -> String {
+    signer.derive_id(&[kind.as_str(), id, &at.as_millis().to_string()])
+}
+
+/// When the line was accredited, if it is.
+pub fn declaration_accredited_at(line: &DeclarationLine) -> Result<Timestamp, String> {
+    match line.review() {
+        Review::Accredited { at, .. } => Ok(*at),
+        other => Err(format!(
+            "declaration {} is not accredited (it is {})",
+            line.id(),
+            other.as_str()
+        )),
+    }
+}
+
+/// When the applicant got the host's "no objection", if it did.
+pub fn applicant_accredited_at(a: &Applicant) -> Result<Timestamp, String> {
+    match (a.opinion(), a.decided_at()) {
+        (Opinion::NoObjection, Some(at)) => Ok(at),
+        _ => Err(format!(
+            "applicant {} has no \"no objection\" (it is {})",
+            a.facts().reference,
+            a.opinion().as_str()
+        )),
+    }
+}
+
 /// The claims of an accredited declaration line, or why there are none.
 pub fn declaration_claims(
     signer: &pass::PassSigner,
@@ -89,11 +120,7 @@ pub fn declaration_claims(
     let person = line.person();
     Ok(Claims {
         v: 1,
-        id: signer.derive_id(&[
-            "declaration",
-            line.id().as_str(),
-            &at.as_millis().to_string(),
-        ]),
+        id: pass_id(signer, SubjectKind::Declaration, line.id().as_str(), *at),
         n: person.name().as_str().to_owned(),
         d: pass::document_tail(person.document().as_str(), DOCUMENT_DIGITS),
         c: person.role().as_str().to_owned(),
@@ -106,13 +133,7 @@ pub fn declaration_claims(
 
 /// The claims of an applicant with no objection, or why there are none.
 pub fn applicant_claims(signer: &pass::PassSigner, a: &Applicant) -> Result<Claims, String> {
-    let (Opinion::NoObjection, Some(at)) = (a.opinion(), a.decided_at()) else {
-        return Err(format!(
-            "applicant {} has no \"no objection\" (it is {})",
-            a.facts().reference,
-            a.opinion().as_str()
-        ));
-    };
+    let at = applicant_accredited_at(a)?;
     let facts = a.facts();
     let (Some(from), Some(until)) = (facts.valid_from, facts.valid_until) else {
         return Err(format!(
@@ -131,7 +152,7 @@ pub fn applicant_claims(signer: &pass::PassSigner, a: &Applicant) -> Result<Clai
     access.dedup();
     Ok(Claims {
         v: 1,
-        id: signer.derive_id(&["applicant", a.id().as_str(), &at.as_millis().to_string()]),
+        id: pass_id(signer, SubjectKind::Applicant, a.id().as_str(), at),
         n: facts.name.as_str().to_owned(),
         d: facts
             .document_number

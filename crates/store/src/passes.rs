@@ -63,6 +63,25 @@ where
     .transpose()
 }
 
+/// The state (`suspended`, `revoked`) of every accreditation of
+/// `subject_kind` that is not in force, by subject id.
+pub async fn states_of<'e, E>(
+    exec: E,
+    subject_kind: &str,
+) -> Result<std::collections::HashMap<String, String>, StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let rows =
+        sqlx::query("SELECT subject_id, state FROM pass_revocations WHERE subject_kind = $1")
+            .bind(subject_kind)
+            .fetch_all(exec)
+            .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
 /// Records (or changes) a suspension or revocation.
 pub async fn put(conn: &mut AnyConnection, r: &Revocation) -> Result<(), StoreError> {
     sqlx::query(

@@ -92,21 +92,11 @@ fn passes_are_checked_offline_and_refused_when_forged_expired_revoked_or_for_ano
 
         // Revoked: the gates' list names the pass once the accreditation is
         // revoked (issue 12, item 6), and no new pass is printed.
-        w.block_on(async {
-            let mut conn = w.svc.store().pool().acquire().await.unwrap();
-            store::passes::put(
-                &mut conn,
-                &store::passes::Revocation {
-                    pass_id: body["id"].as_str().unwrap().to_owned(),
-                    subject_kind: "declaration".into(),
-                    subject_id: "us-gate".into(),
-                    state: "revoked".into(),
-                    changed_seq: 1,
-                },
-            )
-            .await
-            .unwrap();
-        });
+        w.ok(
+            "commander",
+            json!({"action": "accreditation.revoke", "id": "us-gate", "kind": "declaration",
+                   "reason": "Pass reported stolen at gate 4"}),
+        );
         let g = gate(&w);
         assert_eq!(
             g.check(&encoded, "san-siro", "2", DURING).as_str(),
@@ -203,4 +193,169 @@ fn the_gate_page_is_public_and_self_contained() {
     let js = w.get("/static/gate.js", &Auth::None);
     assert_eq!(js.status, 200);
     assert!(js.text().contains("Ed25519"));
+}
+
+#[test]
+fn accreditations_are_suspended_reinstated_and_revoked_through_the_policy_and_the_ledger() {
+    for db in backends() {
+        let w = World::start(db, config());
+        w.add_every_role();
+        let change = |user: &str, action: &str, kind: &str, id: &str| {
+            w.run(
+                user,
+                json!({"action": action, "id": id, "kind": kind,
+                       "reason": "Information from the Questura about this person"}),
+            )
+        };
+        let investigator = w.login("us-investigator");
+        assert_eq!(
+            w.get("/api/v1/session", &Auth::Cookie(&investigator))
+                .status,
+            200
+        );
+        // Nobody but the commander decides: the analyst is refused, the
+        // delegation's liaison too.
+        assert!(change("analyst", "accreditation.suspend", "declaration", "us-inv").is_err());
+        assert!(
+            change(
+                "us-liaison",
+                "accreditation.suspend",
+                "declaration",
+                "us-inv"
+            )
+            .is_err()
+        );
+        let done = change(
+            "commander",
+            "accreditation.suspend",
+            "declaration",
+            "us-inv",
+        )
+        .expect("the commander suspends");
+        let entry = w.last_entry();
+        assert_eq!(entry.action, "accreditation.suspend", "{entry:?}");
+        let pass_id = done.data.as_ref().unwrap()["pass"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // The pass is on the gates' signed list; the foreign account stops
+        // working.
+        let bundle = w.get("/api/v1/gate/bundle", &Auth::None).json();
+        let key = pass::PassKey::from_base64(bundle["public_key"].as_str().unwrap()).unwrap();
+        let list = key
+            .open_revocations(bundle["revocations"].as_str().unwrap())
+            .unwrap();
+        assert!(list.revoked.contains(&pass_id), "{list:?}");
+        let r = w.get("/api/v1/session", &Auth::Cookie(&investigator));
+        assert_eq!(r.status, 401, "{}", r.text());
+        // The delegation sees its line as suspended, and nothing else.
+        let liaison = w.login("us-liaison");
+        let read = |w: &World| {
+            let r = w.command(
+                &Auth::Cookie(&liaison),
+                json!({"action": "declaration.read", "id": "us-inv", "purpose": "check our line"}),
+            );
+            assert_eq!(r.status, 200, "{}", r.text());
+            for word in ["Questura", "reason", "screen", "case", "score"] {
+                assert!(!r.text().contains(word), "{word}: {}", r.text());
+            }
+            r.json()["data"]["state"].as_str().unwrap().to_owned()
+        };
+        assert_eq!(read(&w), "suspended");
+        // Suspending twice is a state conflict; reinstating brings it back.
+        assert!(
+            change(
+                "commander",
+                "accreditation.suspend",
+                "declaration",
+                "us-inv"
+            )
+            .is_err()
+        );
+        change(
+            "commander",
+            "accreditation.reinstate",
+            "declaration",
+            "us-inv",
+        )
+        .unwrap();
+        assert_eq!(read(&w), "accredited");
+        let again = w.login("us-investigator");
+        assert_eq!(w.get("/api/v1/session", &Auth::Cookie(&again)).status, 200);
+        // Revoked for good: no reinstatement.
+        let done = change("commander", "accreditation.revoke", "declaration", "us-inv").unwrap();
+        assert_eq!(done.data.as_ref().unwrap()["pass"], pass_id.as_str());
+        assert!(
+            change(
+                "commander",
+                "accreditation.reinstate",
+                "declaration",
+                "us-inv"
+            )
+            .is_err()
+        );
+        assert_eq!(read(&w), "revoked");
+
+        // An applicant: suspended reads as pending to the organiser,
+        // revoked as an objection.
+        let organiser = w.login("organiser");
+        let org = Auth::Cookie(&organiser);
+        let r = w.post(
+            "/api/v1/applicants",
+            &org,
+            &json!({"applicants": [{"reference": "ACC-7", "name": "Marco Bianchi",
+                "birth_date": "1985-06-07", "nationality": "IT", "document_type": "passport",
+                "document_number": "YA7654321", "category": "media",
+                "venues": "san-siro", "zones": "3",
+                "valid_from": "2026-02-01", "valid_until": "2026-02-22"}]}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        let opinion = |w: &World| {
+            let r = w.get("/api/v1/applicants", &org);
+            for word in ["Questura", "reason", "suspend", "revok"] {
+                assert!(!r.text().contains(word), "{word}: {}", r.text());
+            }
+            let items = r.json()["items"].clone();
+            let line = items
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["reference"] == "ACC-7")
+                .cloned()
+                .unwrap();
+            line["opinion"].as_str().unwrap().to_owned()
+        };
+        assert_eq!(opinion(&w), "no_objection");
+        let applicant = applicant_id(&w, "ACC-7");
+        change(
+            "commander",
+            "accreditation.suspend",
+            "applicant",
+            &applicant,
+        )
+        .unwrap();
+        assert_eq!(opinion(&w), "pending");
+        let r = w.get("/api/v1/passes/applicants/ACC-7", &org);
+        assert_eq!(r.status, 409, "{}", r.text());
+        change("commander", "accreditation.revoke", "applicant", &applicant).unwrap();
+        assert_eq!(opinion(&w), "objection");
+    }
+}
+
+/// The applicant's opaque id, as the host knows it (from the store).
+fn applicant_id(w: &World, reference: &str) -> String {
+    w.block_on(async {
+        let records = store::records::list(
+            w.svc.store().pool(),
+            "applicant",
+            &store::records::Filter::default(),
+        )
+        .await
+        .unwrap();
+        records
+            .into_iter()
+            .find(|r| r.doc.as_deref().is_some_and(|d| d.contains(reference)))
+            .map(|r| r.id)
+            .expect("the applicant")
+    })
 }

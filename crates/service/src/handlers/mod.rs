@@ -3,6 +3,7 @@
 //! applies the domain transition, stores the records and finishes with the
 //! allowing entry.
 
+mod accreditations;
 mod applicants;
 mod declarations;
 mod movements;
@@ -129,6 +130,15 @@ pub(crate) async fn run(
         C::DeclarationAccredit(c) => declarations::accredit(ctx, c).await?,
         C::DeclarationRead(c) => declarations::read(ctx, c).await?,
         C::ArmsPermitGrant(c) => declarations::arms_permit(ctx, c).await?,
+        C::AccreditationSuspend(c) => {
+            accreditations::change(ctx, Action::AccreditationSuspend, c).await?
+        }
+        C::AccreditationReinstate(c) => {
+            accreditations::change(ctx, Action::AccreditationReinstate, c).await?
+        }
+        C::AccreditationRevoke(c) => {
+            accreditations::change(ctx, Action::AccreditationRevoke, c).await?
+        }
         C::RoomCreate(c) => rooms::create(ctx, c).await?,
         C::RoomRead(c) => rooms::read(ctx, c).await?,
         C::LogRecord(c) => rooms::record(ctx, c).await?,
