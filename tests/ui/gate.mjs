@@ -7,7 +7,20 @@
 // "expired"; an edited pass is "forged"; with the network cut the page still
 // checks and says the sync failed, keeping its list.
 
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
 const DURING_GAMES = new Date("2026-02-10T12:00:00Z");
+
+/** `cortina pass verify` on the bundle the server exports: [exit status, output]. */
+function verifyCli(bin, bundleFile, pass, zone, at) {
+  const args = ["pass", "verify", "--bundle", bundleFile, "--venue", "san-siro", "--zone", zone];
+  if (at) args.push("--at", String(Math.floor(at.getTime() / 1000)));
+  const r = spawnSync(bin, args, { input: `${pass}\n`, encoding: "utf8" });
+  return [r.status, r.stdout + r.stderr];
+}
 
 async function gateAt(open, check, time, name) {
   const s = await open();
@@ -83,5 +96,25 @@ export async function run(h) {
     // The real clock: the Games are over.
     const now = await gateAt(open, check, null, null);
     assert((await scan(now, passText)) === "expired", "the pass is not expired after the Games");
+  });
+
+  await test("cortina pass verify checks the same pass offline with the exported bundle", async () => {
+    assert(passText, "no pass from the first test");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cortina-gate-"));
+    try {
+      const file = path.join(dir, "bundle.json");
+      fs.writeFileSync(file, await (await fetch(`${h.server.base}/api/v1/gate/bundle`)).text());
+      const bin = process.env.CORTINA_BIN || path.resolve("target/debug/cortina");
+      let [status, out] = verifyCli(bin, file, passText, "2", DURING_GAMES);
+      assert(status === 0 && out.includes("VALID") && out.includes("Daniel Brooks"), `valid: ${status} ${out}`);
+      [status, out] = verifyCli(bin, file, passText, "1", DURING_GAMES);
+      assert(status === 1 && out.includes("WRONG ZONE"), `wrong zone: ${status} ${out}`);
+      [status, out] = verifyCli(bin, file, passText, "2", null);
+      assert(status === 1 && out.includes("EXPIRED"), `expired: ${status} ${out}`);
+      [status, out] = verifyCli(bin, file, passText.slice(0, -4) + "AAAA", "2", DURING_GAMES);
+      assert(status === 1 && out.includes("FORGED"), `forged: ${status} ${out}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 }

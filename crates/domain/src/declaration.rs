@@ -608,6 +608,7 @@ pub struct Prerequisites<'a> {
 #[serde(try_from = "StoredDeclarationLine", into = "StoredDeclarationLine")]
 pub struct DeclarationLine {
     id: DeclarationId,
+    reference: Option<DeclarationId>,
     delegation: DelegationId,
     person: Person,
     is_head: bool,
@@ -670,6 +671,7 @@ impl DeclarationLine {
         }
         Ok(DeclarationLine {
             id,
+            reference: None,
             delegation: delegation.id().clone(),
             person,
             is_head,
@@ -686,6 +688,20 @@ impl DeclarationLine {
     /// The line's identifier.
     pub fn id(&self) -> &DeclarationId {
         &self.id
+    }
+
+    /// The label the declaring side chose for the line (its own reference,
+    /// kept in the line's salted document), when it chose one: the id is
+    /// opaque (see the service's `opaque` module).
+    pub fn reference(&self) -> Option<&DeclarationId> {
+        self.reference.as_ref()
+    }
+
+    /// The line with the declaring side's own reference.
+    #[must_use]
+    pub fn with_reference(mut self, reference: Option<DeclarationId>) -> Self {
+        self.reference = reference;
+        self
     }
 
     /// The declaring delegation.
@@ -1020,6 +1036,8 @@ impl DeclarationLine {
 #[derive(Serialize, Deserialize)]
 struct StoredDeclarationLine {
     id: DeclarationId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reference: Option<DeclarationId>,
     delegation: DelegationId,
     person: Person,
     is_head: bool,
@@ -1039,6 +1057,7 @@ impl From<DeclarationLine> for StoredDeclarationLine {
     fn from(line: DeclarationLine) -> Self {
         StoredDeclarationLine {
             id: line.id,
+            reference: line.reference,
             delegation: line.delegation,
             person: line.person,
             is_head: line.is_head,
@@ -1059,6 +1078,7 @@ impl TryFrom<StoredDeclarationLine> for DeclarationLine {
     fn try_from(stored: StoredDeclarationLine) -> Result<Self, Self::Error> {
         let line = DeclarationLine {
             id: stored.id,
+            reference: stored.reference,
             delegation: stored.delegation,
             person: stored.person,
             is_head: stored.is_head,

@@ -96,6 +96,8 @@ impl From<RiskLevel> for u8 {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Protectee {
     id: ProtecteeId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reference: Option<ProtecteeId>,
     name: PersonName,
     delegation: DelegationId,
     risk: RiskLevel,
@@ -111,6 +113,7 @@ impl Protectee {
     ) -> Self {
         Protectee {
             id,
+            reference: None,
             name,
             delegation: delegation.id().clone(),
             risk,
@@ -120,6 +123,19 @@ impl Protectee {
     /// The protectee's identifier.
     pub fn id(&self) -> &ProtecteeId {
         &self.id
+    }
+
+    /// The label the host chose for the protectee, when it chose one (kept
+    /// in the salted document; the id is opaque).
+    pub fn reference(&self) -> Option<&ProtecteeId> {
+        self.reference.as_ref()
+    }
+
+    /// The protectee with the host's own reference.
+    #[must_use]
+    pub fn with_reference(mut self, reference: Option<ProtecteeId>) -> Self {
+        self.reference = reference;
+        self
     }
 
     /// The protectee's name.

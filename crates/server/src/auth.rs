@@ -749,6 +749,7 @@ pub(crate) async fn enrol_account(state: &AppState, r: EnrolRequest) -> Result<E
         (status = 403, description = "Sent from another site (CSRF protection), or a token rather than a session", body = ErrorBody),
         (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 429, description = "Every password-hash slot is taken: try again (Retry-After)", body = ErrorBody),
     )
 )]
 pub async fn change_password(

@@ -126,6 +126,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ServiceError::BadCommand(_) => StatusCode::BAD_REQUEST,
             ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ServiceError::Busy { .. } => StatusCode::TOO_MANY_REQUESTS,
             _ => return ApiError::internal(&e),
         };
         let mut err = ApiError::new(status, e.code(), e.to_string());
@@ -138,6 +139,9 @@ impl From<ServiceError> for ApiError {
             // record the same answer whether it exists or not.
             ServiceError::Withheld { seq } | ServiceError::Refused { seq } => {
                 err.detail.seq = Some(seq);
+            }
+            ServiceError::Busy { retry_after_ms } => {
+                err = err.with_retry_after(retry_after_ms.div_ceil(1000).max(1));
             }
             _ => {}
         }

@@ -211,11 +211,36 @@ fn check_new_password(password: &Secret) -> Result<(), ServiceError> {
     Ok(())
 }
 
-async fn hash_off_writer(password: &Secret) -> Result<String, ServiceError> {
-    let password = password.clone();
-    tokio::task::spawn_blocking(move || hash_password(password.expose()))
-        .await
-        .map_err(|e| ServiceError::BadCommand(format!("password hashing: {e}")))?
+/// How long enrolment and a password change wait for a hash slot.
+const HASH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl Service {
+    /// Runs a password hash or check off the async workers, holding one of
+    /// the service's hash slots (`Inner::hashing`, one per core) like the
+    /// login does, so no path can run argon2 without the global bound;
+    /// [`ServiceError::Busy`] when none frees up in time.
+    async fn bounded_hash<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ServiceError> {
+        let _permit = match tokio::time::timeout(HASH_WAIT, self.inner.hashing.acquire()).await {
+            Ok(Ok(permit)) => permit,
+            _ => {
+                return Err(ServiceError::Busy {
+                    retry_after_ms: 1_000,
+                });
+            }
+        };
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| ServiceError::BadCommand(format!("password hashing: {e}")))
+    }
+
+    async fn hash_off_writer(&self, password: &Secret) -> Result<String, ServiceError> {
+        let password = password.clone();
+        self.bounded_hash(move || hash_password(password.expose()))
+            .await?
+    }
 }
 
 /// An entry about an account that the authentication rules decide (not the
@@ -271,7 +296,7 @@ impl Service {
         with_totp: bool,
     ) -> Result<EnrolOutcome, ServiceError> {
         check_new_password(password)?;
-        let hash = hash_off_writer(password).await?;
+        let hash = self.hash_off_writer(password).await?;
         let offered = sha256(secret.expose().trim().as_bytes());
         let username = username.to_owned();
         let totp_secret = random_bytes::<20>()?;
@@ -402,13 +427,11 @@ impl Service {
             .ok_or_else(|| ServiceError::Unauthenticated(account_id.to_owned()))?;
         let stored = account.password_hash.clone().unwrap_or_default();
         let current = current.clone();
-        let right = tokio::task::spawn_blocking(move || {
-            crate::access::verify_password(&stored, current.expose())
-        })
-        .await
-        .unwrap_or(false);
+        let right = self
+            .bounded_hash(move || crate::access::verify_password(&stored, current.expose()))
+            .await?;
         let hash = if right {
-            Some(hash_off_writer(new).await?)
+            Some(self.hash_off_writer(new).await?)
         } else {
             None
         };
@@ -479,6 +502,7 @@ impl Service {
         agency: &str,
     ) -> Result<(u64, Secret), ServiceError> {
         let name = domain::text::Name::parse("username", username)?;
+        let account_id = crate::handlers::registry::account_id(&self.inner, name.as_str())?;
         let secret = new_enrolment_secret()?;
         let hash = sha256(secret.expose().as_bytes());
         let agency = agency.to_owned();
@@ -510,7 +534,7 @@ impl Service {
                         })?;
                     let seq = tx.next_seq() as i64;
                     let row = AccountRow {
-                        id: format!("acc-{name}"),
+                        id: account_id,
                         username: name.to_string(),
                         role: Role::HostCommander.as_str().into(),
                         agency_id: host.id,
@@ -560,8 +584,22 @@ impl Service {
             Some(p) => p.expose().to_owned(),
             None => random_password()?,
         };
-        let hash = hash_off_writer(&Secret::new(password.clone())).await?;
+        let hash = self.hash_off_writer(&Secret::new(password.clone())).await?;
         let c = command;
+        let account_id = crate::handlers::registry::account_id(&self.inner, c.username.as_str())?;
+        // The line the command names, by its opaque id or the delegation's
+        // label (`crate::opaque`), resolved in the transaction below.
+        let line = c
+            .declaration
+            .as_ref()
+            .map(|d| {
+                crate::opaque::resolve(
+                    &self.inner.opaque_key,
+                    crate::opaque::prefix::DECLARATION,
+                    d,
+                )
+            })
+            .transpose()?;
         let channel = Channel::cli();
         let seq = self
             .store()
@@ -590,14 +628,27 @@ impl Service {
                             c.role.agency_kind().as_str()
                         )));
                     }
+                    let declaration_id = match line {
+                        None => None,
+                        Some(r) => {
+                            let kind = <domain::declaration::DeclarationLine as domain::storage::Aggregate>::KIND;
+                            let found = records::get(tx.conn().await?, kind, r.id.as_str())
+                                .await?
+                                .is_some();
+                            match (found, r.legacy) {
+                                (false, Some(legacy)) => Some(legacy.to_string()),
+                                _ => Some(r.id.to_string()),
+                            }
+                        }
+                    };
                     let seq = tx.next_seq() as i64;
                     let row = AccountRow {
-                        id: format!("acc-{}", c.username),
+                        id: account_id,
                         username: c.username.to_string(),
                         role: c.role.as_str().into(),
                         agency_id: agency.id.clone(),
                         delegation_id: c.delegation.as_ref().map(|d| d.to_string()),
-                        declaration_id: c.declaration.as_ref().map(|d| d.to_string()),
+                        declaration_id,
                         password_hash: Some(hash),
                         created_seq: seq,
                         updated_seq: seq,

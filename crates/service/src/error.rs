@@ -69,6 +69,13 @@ pub enum ServiceError {
     /// The command is malformed (unknown action, missing or bad field).
     #[error("{0}")]
     BadCommand(String),
+    /// Every password-hash slot stayed taken while this waited: nothing
+    /// was done; the same request may succeed in a moment.
+    #[error("too many password checks at once: try again in a moment")]
+    Busy {
+        /// When to try again (ms).
+        retry_after_ms: u64,
+    },
     /// The store failed.
     #[error("{0}")]
     Store(#[from] StoreError),
@@ -153,6 +160,7 @@ impl ServiceError {
             ServiceError::Conflict(_) | ServiceError::State(_) => "conflict",
             ServiceError::Invalid(_) => "invalid",
             ServiceError::BadCommand(_) => "bad_command",
+            ServiceError::Busy { .. } => "busy",
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::Store(_) => "store",
             ServiceError::Corrupt { .. } => "corrupt",

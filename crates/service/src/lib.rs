@@ -26,6 +26,7 @@ pub mod disclosures;
 pub mod error;
 pub mod facts;
 mod handlers;
+mod opaque;
 pub mod passes;
 mod principal;
 pub mod screening_lists;
@@ -64,6 +65,8 @@ pub(crate) struct Inner {
     /// The key of the applicants' reference digests (derived from the
     /// ledger's signing key, so as secret as it, and never stored).
     pub(crate) ref_key: [u8; 32],
+    /// The key of opaque ids made from labels (`opaque`).
+    pub(crate) opaque_key: [u8; 32],
     /// Password hashes running at once, at most one per core: a burst of
     /// logins queues here instead of starving every other request.
     pub(crate) hashing: tokio::sync::Semaphore,
@@ -87,6 +90,7 @@ impl Service {
             h.update(store.signer().key_string().as_bytes());
             h.finalize().into()
         };
+        let opaque_key = opaque::key(&store.signer().key_string());
         Service {
             inner: Arc::new(Inner {
                 store,
@@ -96,6 +100,7 @@ impl Service {
                 decisions: context::Decisions::default(),
                 changes: changes::Changes::new(),
                 ref_key,
+                opaque_key,
                 hashing: tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
                 ),

@@ -194,6 +194,17 @@ impl crate::Service {
             SubjectKind::Applicant => crate::handlers::APPLICANT_KIND,
         };
         let mut record = store::records::get(pool, record_kind, id).await?;
+        if record.is_none() && kind == SubjectKind::Declaration {
+            // The delegation's label for the line: its opaque id, or the
+            // id of a line made before opaque ids.
+            let given: domain::ids::DeclarationId = id.parse().map_err(|_| not_found())?;
+            let r = crate::opaque::resolve(
+                &self.inner.opaque_key,
+                crate::opaque::prefix::DECLARATION,
+                &given,
+            )?;
+            record = store::records::get(pool, record_kind, r.id.as_str()).await?;
+        }
         if record.is_none() && kind == SubjectKind::Applicant {
             // The organiser knows its applicants by its own references.
             let digest =

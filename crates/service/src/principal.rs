@@ -106,7 +106,7 @@ fn random_salt() -> Result<[u8; 32], ServiceError> {
 /// enrolment secret (a demo admin's password). Both creations are ledger entries by `system`.
 pub(crate) async fn bootstrap(
     tx: &mut WriteTx,
-    _inner: &Inner,
+    inner: &Inner,
     b: &Bootstrap,
     demo: bool,
 ) -> Result<String, ServiceError> {
@@ -173,7 +173,7 @@ pub(crate) async fn bootstrap(
             Some(tx.now_ms() + crate::accounts::ENROLMENT_TTL_MS),
         )
     };
-    let account_id = format!("acc-{}", b.username);
+    let account_id = crate::handlers::registry::account_id(inner, &b.username)?;
     let seq = tx.next_seq() as i64;
     let account = AccountRow {
         id: account_id.clone(),

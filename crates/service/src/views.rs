@@ -48,6 +48,9 @@ pub fn declaration_for_delegation(line: &DeclarationLine) -> Value {
         "exchanges": line.exchanges(),
         "permits": line.permits(),
     });
+    if let Some(reference) = line.reference() {
+        view["reference"] = json!(reference.as_str());
+    }
     match line.review() {
         Review::InformationRequested { question, asked_at } => {
             view["question"] = json!(question);

@@ -210,8 +210,14 @@ fn stream_and_kill(db: &TestDb, child: &mut Child) -> Vec<Ack> {
 /// command's entry (by `actor`) at its sequence number, naming its record,
 /// which is stamped at least that far and, where that was its last change,
 /// in the state reported; every row's stamps verify (nothing half-applied).
-pub(crate) async fn check_after_crash(db: &TestDb, acks: &[Ack], actor: &str) {
+pub(crate) async fn check_after_crash(db: &TestDb, acks: &[Ack], username: &str) {
     let store = db.reopen().await.expect("reopen after the crash");
+    let actor = store::records::account_by_username(store.pool(), username)
+        .await
+        .expect("accounts")
+        .expect("the actor's account")
+        .id;
+    let actor = actor.as_str();
     let report = store
         .verify(None, &[])
         .await
@@ -325,7 +331,7 @@ fn kill_9_mid_stream_loses_no_acknowledged_command() {
         });
         let acks = stream_and_kill(&db, &mut child);
         feeder.join().expect("feeder thread");
-        rt.block_on(check_after_crash(&db, &acks, "acc-us-liaison"));
+        rt.block_on(check_after_crash(&db, &acks, "us-liaison"));
 
         // The binary agrees, and the store takes commands again.
         let out = cortina(&db, &["ledger", "verify"])

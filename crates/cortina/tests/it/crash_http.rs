@@ -261,7 +261,7 @@ fn kill_9_of_the_server_loses_no_acknowledged_write() {
         let server = Server::start(&db);
         check_over_http(&db, &server, &token, &acks);
         server.stop();
-        rt.block_on(check_after_crash(&db, &acks, "acc-operator"));
+        rt.block_on(check_after_crash(&db, &acks, "operator"));
 
         let out = cortina(&db, &["ledger", "verify"])
             .output()

@@ -388,12 +388,17 @@ fn serve_demo_end_to_end_and_reused_on_rerun() {
         assert!(local.starts_with("ok: ledger"), "{name}: {local}");
         rt.block_on(async {
             let store = db.reopen().await.expect("reopen the store");
+            let liaison = store::records::account_by_username(store.pool(), "us-liaison")
+                .await
+                .expect("accounts")
+                .expect("the liaison's account")
+                .id;
             for (action, seq) in &denials {
                 let bytes = store.entries(*seq, seq + 1).await.expect("entry");
                 let entry = ledger::Entry::decode(&bytes[0]).expect("decodes");
                 assert_eq!(entry.decision, ledger::Decision::Deny, "{name}");
                 assert_eq!(&entry.action, action, "{name}");
-                assert_eq!(entry.actor_account, "acc-us-liaison", "{name}");
+                assert_eq!(entry.actor_account, liaison, "{name}");
                 assert!(
                     entry
                         .policies

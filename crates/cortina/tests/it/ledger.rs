@@ -277,14 +277,24 @@ fn a_changed_role_or_a_forged_token_fails_verification_naming_table_row_and_entr
             conn.close().await.unwrap();
         });
     };
+    // The accounts' ids are opaque: the statements below name them by login.
+    let admin = crate::account_id(&data, "admin");
+    let commander = crate::account_id(&data, "commander");
+    let ids = |s: &str| {
+        s.replace("acc-admin", &admin)
+            .replace("acc-commander", &commander)
+    };
+    let sql = |statement: &str| sql(&ids(statement));
     // Entry 1 created the admin; make them a commander behind cortina's back.
     sql("UPDATE accounts SET role = 'host_commander' WHERE id = 'acc-admin'");
     let out = cortina(&data, &["ledger", "verify"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert_eq!(
         stdout(&out).trim_end(),
-        "FAILED at entry 1: accounts row acc-admin: differs from what entry 1 \
+        ids(
+            "FAILED at entry 1: accounts row acc-admin: differs from what entry 1 \
          (account.create) wrote"
+        )
     );
     sql("UPDATE accounts SET role = 'admin' WHERE id = 'acc-admin'");
     assert!(cortina(&data, &["ledger", "verify"]).status.success());
@@ -337,10 +347,10 @@ fn a_changed_role_or_a_forged_token_fails_verification_naming_table_row_and_entr
         assert_eq!(out.status.code(), Some(1), "{tamper}: {}", stdout(&out));
         assert_eq!(
             stdout(&out).trim_end(),
-            format!(
+            ids(&format!(
                 "FAILED at entry {entry}: accounts row {row}: differs from what entry {entry} \
                  (account.create) wrote"
-            ),
+            )),
             "{tamper}"
         );
         if !undo.is_empty() {

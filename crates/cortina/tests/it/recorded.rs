@@ -161,7 +161,10 @@ fn screening_against_a_store_is_authorized_and_recorded() {
     let e = last_entry(&data);
     assert_eq!(
         (e.action.as_str(), e.actor_account.as_str()),
-        ("screening.run", "acc-analyst")
+        (
+            "screening.run",
+            crate::account_id(&data, "analyst").as_str()
+        )
     );
     assert_eq!(e.decision, ledger::Decision::Allow);
 

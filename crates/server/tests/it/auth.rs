@@ -90,7 +90,7 @@ fn a_wrong_password_is_401_and_recorded_and_repeated_failures_back_off() {
         let failed = w.last_entry();
         assert_eq!(failed.action, "session.login_failed");
         assert_eq!(failed.decision, ledger::Decision::Deny);
-        assert_eq!(failed.actor_account, "acc-commander");
+        assert_eq!(failed.actor_account, w.account_id("commander"));
         assert_eq!(failed.policies, vec!["authn-password".to_owned()]);
 
         // An unknown name fails the same way, and names nobody in clear.
@@ -173,7 +173,7 @@ fn tokens_authenticate_as_their_account_until_revoked() {
         assert!(token.starts_with("cortina_"));
         let issued = w.last_entry();
         assert_eq!(issued.action, "token.issue");
-        assert_eq!(issued.actor_account, "acc-it-admin");
+        assert_eq!(issued.actor_account, w.account_id("it-admin"));
         for auth in [Auth::Bearer(&token), Auth::ApiKey(&token)] {
             let me = w.get("/api/v1/session", &auth);
             assert_eq!(me.status, 200, "{}", me.text());

@@ -304,12 +304,31 @@ fn command_of(route: &Route, sample: &Sample) -> Command {
     serde_json::from_value(c.clone()).unwrap_or_else(|e| panic!("{c}: {e}"))
 }
 
-/// The stored record `kind`/`id`, parsed.
+/// The stored record `kind`/`id`, parsed. `id` may be the label a
+/// delegation or the host gave a personal record, whose id is opaque: the
+/// record whose document keeps that label as its `reference`.
 fn load<A: serde::de::DeserializeOwned>(w: &World, kind: &str, id: &str) -> (A, records::Record) {
-    let record = w
-        .block_on(records::get(w.svc.store().pool(), kind, id))
-        .expect("read")
-        .unwrap_or_else(|| panic!("{kind} {id} exists"));
+    let pool = w.svc.store().pool();
+    let record = match w.block_on(records::get(pool, kind, id)).expect("read") {
+        Some(r) => r,
+        None => w
+            .block_on(records::list(
+                pool,
+                kind,
+                &records::Filter {
+                    limit: Some(i64::MAX),
+                    ..Default::default()
+                },
+            ))
+            .expect("list")
+            .into_iter()
+            .find(|r| {
+                r.doc.as_deref().is_some_and(|d| {
+                    serde_json::from_str::<serde_json::Value>(d).expect("json")["reference"] == id
+                })
+            })
+            .unwrap_or_else(|| panic!("{kind} {id} exists")),
+    };
     let doc = serde_json::from_str(record.doc.as_deref().expect("a document")).expect("loads");
     (doc, record)
 }

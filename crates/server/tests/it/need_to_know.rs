@@ -47,6 +47,7 @@ fn a_delegation_never_learns_how_its_people_screened() {
         // A listed person and a clean one, declared over HTTP: the answers
         // are alike, and neither mentions screening.
         let mut answers = Vec::new();
+        let mut ids = std::collections::HashMap::new();
         for (id, p) in [
             (
                 "us-bout",
@@ -63,6 +64,10 @@ fn a_delegation_never_learns_how_its_people_screened() {
             let body = r.json();
             assert_eq!(body["state"], "submitted", "{}", w.name);
             assert!(body["data"].is_null(), "{}", w.name);
+            // The line's id is opaque (the label names it in commands).
+            let opaque = body["id"].as_str().unwrap().to_owned();
+            assert!(opaque.starts_with("decl-"), "{opaque}");
+            ids.insert(id, opaque);
             answers.push(body);
         }
         // Alike but for the entry and the id: a hit changes nothing in the
@@ -83,8 +88,14 @@ fn a_delegation_never_learns_how_its_people_screened() {
         );
         // The host sees the hit and its case.
         let host = w.get("/api/v1/declarations", &commander).json();
-        assert_eq!(item(&host, "us-bout")["screening"]["screening"], "hit");
-        assert_eq!(item(&host, "us-clean")["screening"]["screening"], "clear");
+        assert_eq!(
+            item(&host, &ids["us-bout"])["screening"]["screening"],
+            "hit"
+        );
+        assert_eq!(
+            item(&host, &ids["us-clean"])["screening"]["screening"],
+            "clear"
+        );
         // The delegation's list and reads: the same shape for both people,
         // nothing about screening.
         let mine = w.get("/api/v1/declarations", &us);
@@ -92,7 +103,7 @@ fn a_delegation_never_learns_how_its_people_screened() {
         says_nothing_of_vetting("the delegation's list", &mine.text());
         let mine = mine.json();
         for id in ["us-bout", "us-clean"] {
-            let line = item(&mine, id);
+            let line = item(&mine, &ids[id]);
             assert_eq!(line["state"], "submitted", "{line}");
             let mut keys: Vec<&String> = line.as_object().unwrap().keys().collect();
             keys.sort();
@@ -136,7 +147,7 @@ fn a_delegation_never_learns_how_its_people_screened() {
         let theirs = w.get("/api/v1/vetting-cases", &us).json();
         assert_eq!(
             theirs["items"],
-            json!([{"id": case, "declaration": "us-bout",
+            json!([{"id": case, "declaration": ids["us-bout"],
                     "question": "Is this person known to your service?"}]),
         );
         let r = w.post(&format!("/api/v1/vetting-cases/{case}/notes"), &us, &note);
@@ -247,10 +258,12 @@ fn duplicates_across_delegations_go_to_the_host_and_ids_stay_in_their_namespace(
     for db in backends() {
         let w = World::start(db, config());
         let officer = person("Marc Dupont", "1980-05-05", "FR", "F1111111");
-        w.ok(
-            "fr-liaison",
-            json!({"action": "declaration.submit", "id": "fr-officer-1", "person": officer}),
-        );
+        let fr_line = w
+            .ok(
+                "fr-liaison",
+                json!({"action": "declaration.submit", "id": "fr-officer-1", "person": officer}),
+            )
+            .id;
         let us = w.login("us-liaison");
         let us = Auth::Cookie(&us);
         // The same name and birth date declared by the US: accepted, and
@@ -261,6 +274,7 @@ fn duplicates_across_delegations_go_to_the_host_and_ids_stay_in_their_namespace(
         let r = w.post("/api/v1/declarations", &us, &json!({"person": same}));
         assert_eq!(r.status, 200, "{}: {}", w.name, r.text());
         assert!(!r.text().contains("fr-officer-1"), "{}", r.text());
+        assert!(!r.text().contains(&fr_line), "{}", r.text());
         assert!(!r.text().contains("duplicate"), "{}", r.text());
         let line = r.json()["id"].as_str().unwrap().to_owned();
         // The host sees the flag; the US never does.
@@ -268,9 +282,10 @@ fn duplicates_across_delegations_go_to_the_host_and_ids_stay_in_their_namespace(
         let host = w
             .get("/api/v1/declarations", &Auth::Cookie(&commander))
             .json();
-        assert_eq!(item(&host, &line)["possible_duplicate"], "fr-officer-1");
+        assert_eq!(item(&host, &line)["possible_duplicate"], fr_line.as_str());
         let mine = w.get("/api/v1/declarations", &us);
         assert!(!mine.text().contains("fr-officer-1"), "{}", mine.text());
+        assert!(!mine.text().contains(&fr_line), "{}", mine.text());
         assert!(!mine.text().contains("duplicate"), "{}", mine.text());
         // Within a delegation a duplicate is still refused (its own lines):
         // a conflict with a line on record.

@@ -350,6 +350,17 @@ impl World {
         ledger::Entry::decode(&bytes[0]).expect("decodes")
     }
 
+    /// The (opaque) id of the account `username`.
+    pub fn account_id(&self, username: &str) -> String {
+        self.block_on(store::records::account_by_username(
+            self.svc.store().pool(),
+            username,
+        ))
+        .expect("accounts")
+        .unwrap_or_else(|| panic!("no account {username}"))
+        .id
+    }
+
     /// The last entry.
     pub fn last_entry(&self) -> ledger::Entry {
         self.entry(self.ledger_size() - 1)

@@ -105,7 +105,7 @@ fn match_answers_in_yentes_shape_and_is_recorded_with_its_purpose() {
         assert_eq!(w.ledger_size(), before + 1);
         let entry = w.last_entry();
         assert_eq!(entry.action, "screening.run");
-        assert_eq!(entry.actor_account, "acc-analyst");
+        assert_eq!(entry.actor_account, w.account_id("analyst"));
         assert_eq!(entry.decision, ledger::Decision::Allow);
 
         // Bearer works as well as ApiKey; a dataset narrows the lists.

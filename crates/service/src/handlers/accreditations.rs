@@ -16,7 +16,6 @@
 use authority::Resource;
 use domain::Action;
 use domain::applicant::Applicant;
-use domain::declaration::DeclarationLine;
 use serde_json::json;
 
 use super::authorize;
@@ -32,15 +31,20 @@ pub(crate) async fn change(
     c: AccreditationChange,
 ) -> Result<Outcome, ServiceError> {
     let id = c.id.as_str();
+    // The stored id of the line or applicant (a label resolved).
+    let subject: String;
     let signer = ctx.inner.store.pass_signer().clone();
     let (kind, accredited) = match c.kind {
         AccreditationKind::Declaration => {
-            let (line, _) = ctx.load::<DeclarationLine>(id).await?;
+            // The delegation's label or the opaque id.
+            let (line, _) = super::declarations::load_line(ctx, id).await?;
             authorize!(ctx, action, crate::facts::declaration(&line));
+            subject = line.id().to_string();
             (SubjectKind::Declaration, declaration_accredited_at(&line))
         }
         AccreditationKind::Applicant => {
             let (a, _) = ctx.load::<Applicant>(id).await?;
+            subject = a.id().to_string();
             let resource = Resource::Applicant {
                 id: a.id().to_string(),
                 organiser: a.organiser().to_string(),
@@ -51,6 +55,7 @@ pub(crate) async fn change(
     };
     // No accreditation in force, nothing to change.
     let at = accredited.map_err(ServiceError::Conflict)?;
+    let id = subject.as_str();
     let pass_id = pass_id(&signer, kind, id, at);
     let kind = kind.as_str();
     let existing = store::passes::of_subject(ctx.tx.conn().await?, kind, id).await?;

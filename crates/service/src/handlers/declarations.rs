@@ -8,6 +8,7 @@ use domain::declaration::{
     Accreditation, DeclarationLine, Prerequisites, ScreeningStatus, ZoneAccess, check_duplicate,
     find_duplicate,
 };
+use domain::movement::Protectee;
 use domain::registry::{Delegation, Zone};
 use domain::side::Side;
 use domain::storage::Aggregate;
@@ -25,6 +26,7 @@ use crate::command::{
     DeclarationSubmit, Target, WithReason,
 };
 use crate::context::{Ctx, Outcome};
+use crate::opaque;
 
 /// The record kind of declaration lines.
 pub(crate) const DECLARATION: &str = <DeclarationLine as Aggregate>::KIND;
@@ -143,9 +145,15 @@ pub(crate) async fn submit(
     c: DeclarationSubmit,
 ) -> Result<Outcome, ServiceError> {
     let delegation_id = ctx.own_delegation()?.to_owned();
-    let id = match c.id {
-        Some(id) => check_own_id(ctx, id)?,
-        None => new_id("decl")?,
+    // The caller's label for the line (`us-agent-1`) names it from now on,
+    // but the line's id — in the ledger for ever — is opaque
+    // (`crate::opaque`); the label is kept in the salted document.
+    let reference = c.id.map(|id| check_own_id(ctx, id)).transpose()?;
+    let id = match &reference {
+        Some(label) => {
+            opaque::new_labelled(&ctx.inner.opaque_key, opaque::prefix::DECLARATION, label)?
+        }
+        None => new_id(opaque::prefix::DECLARATION)?,
     };
     authorize!(
         ctx,
@@ -155,8 +163,15 @@ pub(crate) async fn submit(
             delegation: delegation_id.clone()
         }
     );
+    opaque::check_label_free::<DeclarationLine, _>(ctx, &id, reference.as_ref()).await?;
     let (delegation, _): (Delegation, _) = ctx.load(&delegation_id).await?;
-    let line = DeclarationLine::declare(id, &delegation, c.person.try_into()?, ctx.now)?;
+    let mut person = c.person;
+    if let Some(p) = person.protectee.take() {
+        person.protectee =
+            Some(opaque::resolve_stored::<Protectee, _>(ctx, opaque::prefix::PROTECTEE, &p).await?);
+    }
+    let line = DeclarationLine::declare(id, &delegation, person.try_into()?, ctx.now)?
+        .with_reference(reference);
     let line = check_not_duplicate(ctx, line).await?;
     // The screening's result is the host's alone: it goes into the line's
     // host-only fields (and a hit into a vetting case), never into what the
@@ -173,8 +188,14 @@ pub(crate) async fn submit(
     .await
 }
 
-async fn load_line(ctx: &mut Ctx<'_>, id: &str) -> Result<(DeclarationLine, Record), ServiceError> {
-    ctx.load(id).await
+/// Loads the line an id given in a command names: its opaque id, or the
+/// caller's label for it (`crate::opaque`).
+pub(crate) async fn load_line(
+    ctx: &mut Ctx<'_>,
+    given: &str,
+) -> Result<(DeclarationLine, Record), ServiceError> {
+    let given: domain::ids::DeclarationId = given.parse()?;
+    opaque::load(ctx, opaque::prefix::DECLARATION, &given).await
 }
 
 pub(crate) async fn answer(

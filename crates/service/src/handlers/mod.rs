@@ -5,9 +5,9 @@
 
 mod accreditations;
 mod applicants;
-mod declarations;
+pub(crate) mod declarations;
 mod movements;
-mod registry;
+pub(crate) mod registry;
 mod requests;
 mod rooms;
 mod tasks;

@@ -26,6 +26,7 @@ use super::{authorize, new_id, to_data};
 use crate::ServiceError;
 use crate::command::{Consult, MovementPlan, ProtecteeRegister, Target};
 use crate::context::{Ctx, Outcome};
+use crate::opaque;
 
 /// The record kind of protectees.
 pub(crate) const PROTECTEE: &str = <Protectee as Aggregate>::KIND;
@@ -60,9 +61,14 @@ pub(crate) async fn register_protectee(
     ctx: &mut Ctx<'_>,
     c: ProtecteeRegister,
 ) -> Result<Outcome, ServiceError> {
-    let id = match c.id {
-        Some(id) => id,
-        None => new_id("protectee")?,
+    // The host's label names the protectee; its id is opaque
+    // (`crate::opaque`), the label kept in the salted document.
+    let reference = c.id;
+    let id = match &reference {
+        Some(label) => {
+            opaque::new_labelled(&ctx.inner.opaque_key, opaque::prefix::PROTECTEE, label)?
+        }
+        None => new_id(opaque::prefix::PROTECTEE)?,
     };
     authorize!(
         ctx,
@@ -72,11 +78,9 @@ pub(crate) async fn register_protectee(
             delegation: Some(c.delegation.to_string()),
         }
     );
-    if ctx.exists::<Protectee>(id.as_str()).await? {
-        return Err(ServiceError::Conflict(format!("protectee {id} exists")));
-    }
+    opaque::check_label_free::<Protectee, _>(ctx, &id, reference.as_ref()).await?;
     let (delegation, _): (Delegation, _) = ctx.load(c.delegation.as_str()).await?;
-    let protectee = Protectee::register(id, c.name, &delegation, c.risk);
+    let protectee = Protectee::register(id, c.name, &delegation, c.risk).with_reference(reference);
     ctx.save(&protectee, true, None).await?;
     ctx.done(
         Action::ProtecteeRegister,
@@ -89,7 +93,8 @@ pub(crate) async fn register_protectee(
 }
 
 pub(crate) async fn plan(ctx: &mut Ctx<'_>, c: MovementPlan) -> Result<Outcome, ServiceError> {
-    let (protectee, _): (Protectee, _) = ctx.load(c.protectee.as_str()).await?;
+    let (protectee, _): (Protectee, _) =
+        opaque::load(ctx, opaque::prefix::PROTECTEE, &c.protectee).await?;
     let id = match c.id {
         Some(id) => id,
         None => new_id("mov")?,
@@ -115,7 +120,7 @@ pub(crate) async fn plan(ctx: &mut Ctx<'_>, c: MovementPlan) -> Result<Outcome, 
     let lead = host_unit(ctx, c.lead.as_str()).await?;
     let mut lines = Vec::with_capacity(c.agents.len());
     for line in &c.agents {
-        let (line, _): (DeclarationLine, _) = ctx.load(line.as_str()).await?;
+        let (line, _) = super::declarations::load_line(ctx, line.as_str()).await?;
         lines.push(line);
     }
     let agents: Vec<&DeclarationLine> = lines.iter().collect();

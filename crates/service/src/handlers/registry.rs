@@ -5,7 +5,7 @@ use domain::declaration::{DeclarationLine, can_hold_account};
 use domain::registry::{Agency, Delegation, Event, HostUnit};
 use domain::storage::Aggregate;
 use domain::{Action, AgencyKind, Role};
-use store::records::{self, AccountRow, AgencyRow};
+use store::records::{self, AccountRow, AgencyRow, Record};
 
 use super::{authorize, declarations, new_id};
 use crate::ServiceError;
@@ -14,6 +14,7 @@ use crate::command::{
     DelegationRegister, EventConfigure,
 };
 use crate::context::{Ctx, Outcome};
+use crate::opaque;
 
 /// The record kind of the event (one per deployment).
 pub(crate) const EVENT: &str = <Event as Aggregate>::KIND;
@@ -151,10 +152,16 @@ pub(crate) async fn delegation_register(
         }
     }
     let agency = load_agency(ctx, c.agency.as_str()).await?;
-    let head_line = match c.head_line {
-        Some(l) => l,
-        None => new_id("decl")?,
+    // The head's line: opaque like every line (`crate::opaque`), the
+    // host's label for it kept in its document.
+    let head_label = c.head_line;
+    let head_line = match &head_label {
+        Some(label) => {
+            opaque::new_labelled(&ctx.inner.opaque_key, opaque::prefix::DECLARATION, label)?
+        }
+        None => new_id(opaque::prefix::DECLARATION)?,
     };
+    opaque::check_label_free::<DeclarationLine, _>(ctx, &head_line, head_label.as_ref()).await?;
     let (delegation, line) = Delegation::register(
         c.id,
         c.name,
@@ -163,6 +170,7 @@ pub(crate) async fn delegation_register(
         c.head.try_into()?,
         ctx.now,
     )?;
+    let line = line.with_reference(head_label);
     let line = declarations::check_not_duplicate(ctx, line).await?;
     ctx.save(&delegation, false, None).await?;
     let line = declarations::screen(ctx, line).await?;
@@ -172,7 +180,10 @@ pub(crate) async fn delegation_register(
         DELEGATION,
         &id,
         None,
-        Some(serde_json::json!({ "head_line": line.id().as_str() })),
+        Some(serde_json::json!({
+            "head_line": line.id().as_str(),
+            "head_reference": line.reference().map(|r| r.as_str()),
+        })),
     )
     .await
 }
@@ -225,7 +236,13 @@ impl Aggregate for AccountProposal {
 /// Checks that the account `c` proposes can exist: the role fits the
 /// agency, a foreign account stands on an accredited declaration line of
 /// its delegation, the name is free.
-async fn check_account(ctx: &mut Ctx<'_>, c: &AccountCreate) -> Result<String, ServiceError> {
+/// Checks an account command against the registry; returns the agency's id
+/// and, for a foreign account, the opaque id of its declaration line (the
+/// command may name the line by the delegation's label).
+async fn check_account(
+    ctx: &mut Ctx<'_>,
+    c: &AccountCreate,
+) -> Result<(String, Option<String>), ServiceError> {
     let agency = load_agency(ctx, c.agency.as_str()).await?;
     if agency.kind() != c.role.agency_kind() {
         return Err(ServiceError::BadCommand(format!(
@@ -236,6 +253,7 @@ async fn check_account(ctx: &mut Ctx<'_>, c: &AccountCreate) -> Result<String, S
             agency.kind().as_str()
         )));
     }
+    let mut line_of_account = None;
     if c.role.is_foreign() {
         // Nobody foreign gets an account before the host accredits them.
         let (Some(delegation), Some(line_id)) = (&c.delegation, &c.declaration) else {
@@ -243,7 +261,7 @@ async fn check_account(ctx: &mut Ctx<'_>, c: &AccountCreate) -> Result<String, S
                 "a foreign account needs its delegation and accredited declaration line".into(),
             ));
         };
-        let (line, _): (DeclarationLine, _) = ctx.load(line_id.as_str()).await?;
+        let (line, _) = declarations::load_line(ctx, line_id.as_str()).await?;
         if line.delegation() != delegation {
             return Err(ServiceError::BadCommand(format!(
                 "declaration {line_id} belongs to delegation {}, not {delegation}",
@@ -259,6 +277,7 @@ async fn check_account(ctx: &mut Ctx<'_>, c: &AccountCreate) -> Result<String, S
             )));
         }
         can_hold_account(&line)?;
+        line_of_account = Some(line.id().to_string());
     } else if c.delegation.is_some() || c.declaration.is_some() {
         return Err(ServiceError::BadCommand(format!(
             "role {} takes no delegation or declaration",
@@ -275,7 +294,7 @@ async fn check_account(ctx: &mut Ctx<'_>, c: &AccountCreate) -> Result<String, S
             c.username.as_str()
         )));
     }
-    Ok(agency.id().to_string())
+    Ok((agency.id().to_string(), line_of_account))
 }
 
 /// `account.create`: the admin proposes an account. Nothing can log in
@@ -294,7 +313,7 @@ pub(crate) async fn account_create(
                 .into(),
         ));
     }
-    let account_id = format!("acc-{}", c.username);
+    let account_id = account_id(ctx.inner, c.username.as_str())?;
     authorize!(
         ctx,
         Action::AccountCreate,
@@ -303,9 +322,16 @@ pub(crate) async fn account_create(
         }
     );
     check_account(ctx, &c).await?;
-    // One proposal per login name: `prop-<username>` (the name of an
-    // existing account is refused above, so only a pending one can clash).
-    let id = format!("prop-{}", c.username);
+    // One proposal per login name, its id opaque (`crate::opaque`): the
+    // login name is in the proposal's document, not in the ledger (the name
+    // of an existing account is refused above, so only a pending proposal
+    // can clash).
+    let id = opaque::of_label::<domain::ids::kind::Account>(
+        &ctx.inner.opaque_key,
+        opaque::prefix::PROPOSAL,
+        c.username.as_str(),
+    )?
+    .to_string();
     if ctx.exists::<AccountProposal>(&id).await? {
         return Err(ServiceError::Conflict(format!(
             "a proposal for {:?} is pending ({id}): a host commander confirms it",
@@ -333,14 +359,48 @@ pub(crate) async fn account_create(
     .await
 }
 
+/// The opaque id of the account of a login name (`crate::opaque`): the
+/// name itself never appears in the ledger, whose entries name their actor
+/// and the accounts they act on.
+pub(crate) fn account_id(inner: &crate::Inner, username: &str) -> Result<String, ServiceError> {
+    Ok(opaque::of_label::<domain::ids::kind::Account>(
+        &inner.opaque_key,
+        opaque::prefix::ACCOUNT,
+        username,
+    )?
+    .to_string())
+}
+
+/// Loads the proposal `given` names: its id, or `prop-<login name>` (the
+/// name a proposal had before ids were opaque, and still the way to name
+/// the pending proposal of a login name).
+async fn load_proposal(
+    ctx: &mut Ctx<'_>,
+    given: &str,
+) -> Result<(AccountProposal, Record), ServiceError> {
+    if opaque::is_opaque(opaque::prefix::PROPOSAL, given) {
+        return ctx.load(given).await;
+    }
+    let username = given.strip_prefix("prop-").unwrap_or(given);
+    let id = opaque::of_label::<domain::ids::kind::Account>(
+        &ctx.inner.opaque_key,
+        opaque::prefix::PROPOSAL,
+        username,
+    )?;
+    match ctx.load(id.as_str()).await {
+        Err(ServiceError::NotFound { .. }) => ctx.load(given).await,
+        found => found,
+    }
+}
+
 /// `account.confirm`: a host commander confirms an admin's proposal; the
 /// account exists from now on, without a password (its user enrols).
 pub(crate) async fn account_confirm(
     ctx: &mut Ctx<'_>,
     c: AccountConfirm,
 ) -> Result<Outcome, ServiceError> {
-    let (mut proposal, record): (AccountProposal, _) = ctx.load(c.proposal.as_str()).await?;
-    let account_id = format!("acc-{}", proposal.account.username);
+    let (mut proposal, record) = load_proposal(ctx, c.proposal.as_str()).await?;
+    let account_id = account_id(ctx.inner, proposal.account.username.as_str())?;
     authorize!(
         ctx,
         Action::AccountConfirm,
@@ -359,7 +419,7 @@ pub(crate) async fn account_confirm(
             "four eyes: whoever proposed an account cannot confirm it".into(),
         ));
     }
-    let agency_id = check_account(ctx, &proposal.account).await?;
+    let (agency_id, line_id) = check_account(ctx, &proposal.account).await?;
     let seq = ctx.seq();
     let a = &proposal.account;
     let row = AccountRow {
@@ -368,7 +428,7 @@ pub(crate) async fn account_confirm(
         role: a.role.as_str().into(),
         agency_id,
         delegation_id: a.delegation.as_ref().map(|d| d.to_string()),
-        declaration_id: a.declaration.as_ref().map(|d| d.to_string()),
+        declaration_id: line_id,
         password_hash: None,
         disabled_seq: None,
         created_seq: seq,

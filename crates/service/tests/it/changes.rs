@@ -111,12 +111,14 @@ async fn committed_changes_are_published_after_the_commit_and_only_those() {
         );
         w.ok("operator", json!({"action": "log.read", "room": "rome"}))
             .await;
-        w.ok(
-            "commander",
-            json!({"action": "protectee.register", "id": "vp", "name": "Jane Roe",
-                                 "delegation": "us", "risk": 1}),
-        )
-        .await;
+        let vp = w
+            .ok(
+                "commander",
+                json!({"action": "protectee.register", "id": "vp", "name": "Jane Roe",
+                                     "delegation": "us", "risk": 1}),
+            )
+            .await
+            .id;
         let movement = w
             .ok(
                 "operator",
@@ -143,7 +145,7 @@ async fn committed_changes_are_published_after_the_commit_and_only_those() {
                 (draft.seq, "rfi.draft", "request", "us-rfi"),
                 (fr.seq, "rfi.draft", "request", "fr-rfi"),
                 (task.seq, "task.create", "task", "task-1"),
-                (seen[4].0, "protectee.register", "protectee", "vp"),
+                (seen[4].0, "protectee.register", "protectee", vp.as_str()),
                 (movement.seq, "movement.plan", "movement", "mv-1"),
                 (us_log.seq, "log.record", "log_entry", "log-us"),
             ],
@@ -154,7 +156,7 @@ async fn committed_changes_are_published_after_the_commit_and_only_those() {
         assert_eq!(got[0].state, "open");
         assert_eq!(got[1].delegation.as_deref(), Some("us"));
         assert_eq!(got[1].state, "draft");
-        assert_eq!(got[5].protectee.as_deref(), Some("vp"));
+        assert_eq!(got[5].protectee.as_deref(), Some(vp.as_str()));
 
         // Who sees what where: the host every record its role reads on a host
         // room; a delegation's liaison only its own room's records, never a

@@ -57,7 +57,7 @@ async fn assert_denied(
     let entry = w.entry(seq).await;
     assert_eq!(entry.decision, ledger::Decision::Deny);
     assert_eq!(entry.action, action);
-    assert_eq!(entry.actor_account, format!("acc-{actor}"));
+    assert_eq!(entry.actor_account, w.account_id(actor).await);
     assert!(entry.policies.iter().any(|p| p == policy), "{entry:?}");
 }
 
@@ -726,7 +726,16 @@ async fn a_movement_is_seen_only_by_its_attached_agent_once_approved() {
 
         let seen = w.ok("agent-a", read.clone()).await;
         let movement = seen.data.unwrap();
-        assert_eq!(ids(&movement["agents"]), ["us-agent-a"]);
+        // The line's id is opaque; its label names it in commands.
+        let line_a = w
+            .ok(
+                "commander",
+                json!({"action": "declaration.read", "id": "us-agent-a", "purpose": "test"}),
+            )
+            .await
+            .id;
+        assert!(line_a.starts_with("decl-"), "{line_a}");
+        assert_eq!(ids(&movement["agents"]), [line_a.as_str()]);
         assert_eq!(movement["lead"]["agency"], "polizia-di-stato");
         assert_eq!(movement["stops"][0]["venue"], "san-siro");
         // An agent of the same protectee who is not attached, and the

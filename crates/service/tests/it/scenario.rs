@@ -294,7 +294,7 @@ async fn the_rfi_lifecycle_with_a_disclosure() {
         let entry = w.entry(approved.seq).await;
         assert_eq!(entry.action, "rfi.approve_disclosure");
         assert_eq!(entry.resource.id, "us-rfi-1");
-        assert_eq!(entry.actor_account, "acc-commander");
+        assert_eq!(entry.actor_account, w.account_id("commander").await);
         assert!(entry.personal_data.is_some());
 
         // An invalid transition changes nothing, not even the ledger.
@@ -374,7 +374,7 @@ async fn a_foreign_liaison_cannot_task_and_the_denial_is_in_the_ledger() {
         let entry = w.entry(seq).await;
         assert_eq!(entry.decision, ledger::Decision::Deny);
         assert_eq!(entry.action, "task.create");
-        assert_eq!(entry.actor_account, "acc-us-liaison");
+        assert_eq!(entry.actor_account, w.account_id("us-liaison").await);
         assert!(
             entry
                 .policies
@@ -524,5 +524,99 @@ async fn a_tampered_row_stamp_fails_verification_naming_the_row() {
             assert_eq!(failure.message, want, "{}", w.db.name);
         }
         store.close().await;
+    }
+}
+
+/// Issue 10: entries name their actor and the record acted on in clear and
+/// for ever, so personal records and accounts have opaque ids — no login
+/// name, no label a delegation or the host chose, appears in any entry —
+/// while the labels keep naming the records in commands.
+#[tokio::test]
+async fn no_entry_names_a_login_name_or_a_label_of_a_personal_record() {
+    for db in backends().await {
+        let w = World::new(db).await;
+        us_delegation(&w).await;
+        let line = w
+            .ok(
+                "us-liaison",
+                json!({"action": "declaration.submit", "id": "us-mary-smith",
+                       "person": person("Mary Smith", "1980-06-01", "US", "P7654321", json!("investigative_support"))}),
+            )
+            .await;
+        assert!(line.id.starts_with("decl-"), "{}", line.id);
+        // The label names the line: the delegation reads it back by it, and
+        // sees its own label; a second line with the label is refused.
+        let read = w
+            .ok(
+                "us-liaison",
+                json!({"action": "declaration.read", "id": "us-mary-smith", "purpose": "check"}),
+            )
+            .await;
+        assert_eq!(read.id, line.id);
+        assert_eq!(read.data.as_ref().unwrap()["reference"], "us-mary-smith");
+        assert_eq!(read.data.as_ref().unwrap()["id"], line.id.as_str());
+        let again = w
+            .run(
+                "us-liaison",
+                json!({"action": "declaration.submit", "id": "us-mary-smith",
+                       "person": person("Mary Smith", "1980-06-01", "US", "P7654322", json!("investigative_support"))}),
+            )
+            .await;
+        assert!(matches!(again, Err(ServiceError::Conflict(_))), "{again:?}");
+        // An id of cortina's own shape is not a label.
+        let forged = w
+            .run(
+                "commander",
+                json!({"action": "protectee.register", "id": "prot-0123456789abcdef01234567",
+                       "name": "Jane Roe", "delegation": "us", "risk": 2}),
+            )
+            .await;
+        assert!(
+            matches!(forged, Err(ServiceError::BadCommand(_))),
+            "{forged:?}"
+        );
+        let vp = w
+            .ok(
+                "commander",
+                json!({"action": "protectee.register", "id": "jane-roe",
+                       "name": "Jane Roe", "delegation": "us", "risk": 2}),
+            )
+            .await;
+        assert!(vp.id.starts_with("prot-"), "{}", vp.id);
+        w.ok(
+            "commander",
+            json!({"action": "declaration.accredit", "id": "us-mary-smith", "window": games_window()}),
+        )
+        .await;
+        w.account(json!({"action": "account.create", "username": "mary.smith",
+                         "role": "foreign_liaison", "agency": "us-hsi", "delegation": "us",
+                         "declaration": "us-mary-smith"}))
+            .await;
+        let mary = w.account_id("mary.smith").await;
+        assert!(mary.starts_with("acc-") && !mary.contains("mary"), "{mary}");
+
+        let clear = [
+            "mary",
+            "smith",
+            "jane-roe",
+            "us-liaison",
+            "commander",
+            "operator",
+            "analyst",
+            "admin",
+        ];
+        for seq in 0..w.ledger_size().await {
+            let e = w.entry(seq).await;
+            for text in [&e.actor_account, &e.resource.id] {
+                let lower = text.to_lowercase();
+                assert!(
+                    !clear.iter().any(|c| lower.contains(c)),
+                    "{}: entry {seq} ({}) names {text:?}",
+                    w.db.name,
+                    e.action
+                );
+            }
+        }
+        w.verify().await;
     }
 }

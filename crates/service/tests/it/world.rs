@@ -30,6 +30,15 @@ fn lists() -> Arc<ScreeningLists> {
 }
 
 impl World {
+    /// The (opaque) id of the account `username`.
+    pub async fn account_id(&self, username: &str) -> String {
+        store::records::account_by_username(self.svc.store().pool(), username)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no account {username}"))
+            .id
+    }
+
     /// A store with the admin, agencies, event and host accounts.
     pub async fn new(db: TestDb) -> World {
         let store = db.create().await;
@@ -170,7 +179,14 @@ impl World {
                        "agency": agency, "head_line": head_line, "head": head}),
             )
             .await;
-        assert_eq!(done.data.unwrap()["head_line"], head_line);
+        // The line's id is opaque; the label given names it from now on.
+        let data = done.data.unwrap();
+        assert_eq!(data["head_reference"], head_line);
+        let opaque = data["head_line"].as_str().unwrap();
+        assert!(
+            opaque.starts_with("decl-") && !opaque.contains(head_line),
+            "{opaque}"
+        );
         self.ok(
             "commander",
             json!({"action": "declaration.accredit", "id": head_line, "window": games_window(),
