@@ -44,6 +44,43 @@ pub enum Command {
     /// The organiser's applicants for accreditation.
     #[command(subcommand)]
     Applicants(ApplicantsCommand),
+    /// Accreditation passes: check them offline, as a gate does.
+    #[command(subcommand)]
+    Pass(PassCommand),
+}
+
+/// `cortina pass ...`
+#[derive(Debug, Subcommand)]
+pub enum PassCommand {
+    /// Check passes offline against a gate bundle (the public pass key and the signed revocation
+    /// list, as `GET /api/v1/gate/bundle` exports it): prints one verdict per pass — valid,
+    /// wrong_zone, expired, not_yet_valid, revoked or forged — with the name and document digits
+    /// to compare with the ID presented. Exit status 0 if every pass is valid, 1 if any is
+    /// refused, 2 for a usage or I/O error or a bad bundle.
+    Verify(PassVerifyArgs),
+}
+
+/// `cortina pass verify ...`
+#[derive(Debug, Args)]
+pub struct PassVerifyArgs {
+    /// The gate bundle file.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: PathBuf,
+    /// The venue this gate guards.
+    #[arg(long)]
+    pub venue: String,
+    /// The zone this gate guards.
+    #[arg(long)]
+    pub zone: String,
+    /// Check as of this time (Unix seconds) instead of now.
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    pub at: Option<i64>,
+    /// One JSON object per pass instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// The pass (`CP1.…`); without it, one pass per line from standard input (a scanner that
+    /// types).
+    pub pass: Option<String>,
 }
 
 /// `cortina witness ...`

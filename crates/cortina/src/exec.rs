@@ -36,6 +36,9 @@ Declarations:
   declaration.accredit  id, window, rooms [], zones [{venue, zone 1-3}]
   declaration.refuse    id, reason            declaration.read          id, purpose
   arms_permit.grant     id, serial, window
+  accreditation.suspend | accreditation.reinstate | accreditation.revoke
+                        id, kind (declaration|applicant), reason (host commander; the pass goes
+                        on the gates' revocation list, a foreign account stops working)
 Rooms and the event log:
   room.create           id?, name, kind (host_national | host_cluster with cluster |
                         delegation_liaison with delegation)

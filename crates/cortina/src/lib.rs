@@ -14,6 +14,7 @@ mod input;
 mod ledger_cmd;
 mod ledger_remote;
 mod output;
+mod pass_cmd;
 mod recorded;
 mod screen;
 mod serve;
@@ -115,5 +116,6 @@ fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
         Command::Serve(args) => serve::run(&args),
         Command::Witness(cmd) => witness::run(cmd),
         Command::Applicants(cli::ApplicantsCommand::Import(args)) => applicants::import(&args),
+        Command::Pass(cli::PassCommand::Verify(args)) => pass_cmd::verify(&args),
     }
 }

@@ -81,6 +81,14 @@ actions! {
     DeclarationRequestInfo = "declaration.request_info", true;
     /// Grant a declared person a permit to carry arms during the stay.
     ArmsPermitGrant = "arms_permit.grant", true;
+    /// Suspend an accreditation (a declared person's or an applicant's):
+    /// its pass is refused at the gates and its account stops working until
+    /// it is reinstated.
+    AccreditationSuspend = "accreditation.suspend", true;
+    /// Reinstate a suspended accreditation.
+    AccreditationReinstate = "accreditation.reinstate", true;
+    /// Revoke an accreditation for good.
+    AccreditationRevoke = "accreditation.revoke", true;
 
     // Rooms, the event log, liaison reports.
     /// Create an operations room.

@@ -371,6 +371,8 @@ pub(crate) async fn declarations(
         service::facts::declaration(d)
     })
     .await?;
+    // Suspended and revoked accreditations (few): their lines say so.
+    let revoked = store::passes::states_of(state.svc().store().pool(), "declaration").await?;
     let items = rows
         .into_iter()
         .map(|(d, record)| DeclarationSummary {
@@ -383,7 +385,11 @@ pub(crate) async fn declarations(
                 .possible_duplicate()
                 .filter(|_| host)
                 .map(|p| p.line.to_string()),
-            state: service::views::declaration_state(&d, host).to_owned(),
+            state: service::views::accreditation_state(
+                service::views::declaration_state(&d, host),
+                revoked.get(d.id().as_str()).map(String::as_str),
+            )
+            .to_owned(),
             updated_seq: record.updated_seq,
         })
         .collect();

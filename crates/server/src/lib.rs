@@ -44,6 +44,7 @@ pub mod events;
 pub mod ledger;
 pub(crate) mod lists;
 pub mod openapi;
+pub mod passes;
 pub mod rest;
 pub mod schema;
 pub mod tls;
@@ -202,6 +203,8 @@ pub fn router(state: AppState) -> Router {
         .merge(ledger::routes())
         .merge(events::routes())
         .merge(ui::routes())
+        // Accreditation passes and the gate (issue 12, item 7).
+        .merge(passes::routes())
         .route("/api/v1/openapi.json", get(openapi::document))
         .fallback(not_found)
         .with_state(state)

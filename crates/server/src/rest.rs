@@ -328,6 +328,10 @@ pub const ROUTES: &[Route] = &[
     act("/api/v1/declarations/{id}/refuse", "declaration.refuse", "Refuse a declared person"),
     act("/api/v1/declarations/{id}/accredit", "declaration.accredit", "Accredit a declared person"),
     act("/api/v1/declarations/{id}/arms-permit", "arms_permit.grant", "Grant an arms permit"),
+    // Accreditations suspended, reinstated, revoked (gate: issue 12, item 6).
+    act("/api/v1/accreditations/{id}/suspend", "accreditation.suspend", "Suspend an accreditation (a declared person's or an applicant's)"),
+    act("/api/v1/accreditations/{id}/reinstate", "accreditation.reinstate", "Reinstate a suspended accreditation"),
+    act("/api/v1/accreditations/{id}/revoke", "accreditation.revoke", "Revoke an accreditation"),
     // Rooms, the event log, situation reports.
     create("/api/v1/rooms", "room.create", "Create an operations room"),
     list("/api/v1/rooms", List::Rooms, "The rooms the caller may see"),

@@ -456,6 +456,18 @@ fn fields(action: &str) -> Option<Vec<(&'static str, Value, bool)>> {
             true,
         )],
         "account.disable" => vec![("username", r("Name"), true)],
+        "accreditation.suspend" | "accreditation.reinstate" | "accreditation.revoke" => vec![
+            ("id", id(), true),
+            (
+                "kind",
+                enumeration(
+                    &["declaration", "applicant"],
+                    "Whose accreditation: a declaration line's or an applicant's",
+                ),
+                true,
+            ),
+            ("reason", r("Reason"), true),
+        ],
         "declaration.submit" => vec![("id", id(), false), ("person", r("Person"), true)],
         "declaration.answer" => vec![("id", id(), true), ("answer", r("LongText"), true)],
         "declaration.request_info" => {

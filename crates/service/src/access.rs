@@ -852,6 +852,7 @@ impl Service {
             .await?
             .filter(|(a, _)| a.disabled_seq.is_none())
             .ok_or_else(|| ServiceError::Unauthenticated(username.to_owned()))?;
+        principal::accreditation_in_force(&mut conn, &account).await?;
         principal::principal_of(account, kind.as_deref())
     }
 

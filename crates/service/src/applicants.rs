@@ -530,6 +530,10 @@ impl crate::Service {
         )
         .await?;
         let more = records.len() as i64 > limit;
+        // Suspended accreditations read as pending, revoked ones as an
+        // objection (issue 12, item 6; no reason, as for every opinion).
+        let held =
+            store::passes::states_of(self.store().pool(), crate::handlers::APPLICANT_KIND).await?;
         let mut items = Vec::with_capacity(records.len());
         for record in records.into_iter().take(limit as usize) {
             let Some(doc) = record.doc.as_deref() else {
@@ -544,10 +548,15 @@ impl crate::Service {
             if a.organiser().as_str() != organiser {
                 continue;
             }
+            let (opinion, decided_at) = match held.get(a.id().as_str()).map(String::as_str) {
+                Some("suspended") => (domain::vetting::Opinion::Pending, None),
+                Some("revoked") => (domain::vetting::Opinion::Objection, a.decided_at()),
+                _ => (a.opinion(), a.decided_at()),
+            };
             items.push(OpinionLine {
                 reference: a.facts().reference.as_str().to_owned(),
-                opinion: a.opinion().as_str(),
-                decided_at: a.decided_at().map(|t| t.as_millis()),
+                opinion: opinion.as_str(),
+                decided_at: decided_at.map(|t| t.as_millis()),
                 position: record.created_seq,
             });
         }

@@ -62,6 +62,12 @@ pub enum Command {
     DeclarationRead(Consult<DeclarationId>),
     #[serde(rename = "arms_permit.grant")]
     ArmsPermitGrant(ArmsPermitGrant),
+    #[serde(rename = "accreditation.suspend")]
+    AccreditationSuspend(AccreditationChange),
+    #[serde(rename = "accreditation.reinstate")]
+    AccreditationReinstate(AccreditationChange),
+    #[serde(rename = "accreditation.revoke")]
+    AccreditationRevoke(AccreditationChange),
     // Rooms, the event log, liaison reports and situation reports.
     #[serde(rename = "room.create")]
     RoomCreate(RoomCreate),
@@ -376,6 +382,27 @@ pub struct DeclarationAccredit {
     /// Zones the person may enter.
     #[serde(default)]
     pub zones: Vec<ZoneInput>,
+}
+
+/// Whose accreditation: a declaration line's or an applicant's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum AccreditationKind {
+    Declaration,
+    Applicant,
+}
+
+/// `accreditation.suspend`, `accreditation.reinstate`, `accreditation.revoke`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccreditationChange {
+    /// The declaration line's or the applicant's id.
+    pub id: Text<64>,
+    /// `declaration` or `applicant`.
+    pub kind: AccreditationKind,
+    /// Why (kept in the ledger; never shown to the delegation or the organiser).
+    pub reason: Reason,
 }
 
 /// `arms_permit.grant`.
@@ -842,6 +869,9 @@ impl Command {
             Command::DeclarationAccredit(_) => A::DeclarationAccredit,
             Command::DeclarationRead(_) => A::DeclarationRead,
             Command::ArmsPermitGrant(_) => A::ArmsPermitGrant,
+            Command::AccreditationSuspend(_) => A::AccreditationSuspend,
+            Command::AccreditationReinstate(_) => A::AccreditationReinstate,
+            Command::AccreditationRevoke(_) => A::AccreditationRevoke,
             Command::RoomCreate(_) => A::RoomCreate,
             Command::RoomRead(_) => A::RoomRead,
             Command::LogRecord(_) => A::LogRecord,

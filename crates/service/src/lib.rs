@@ -27,6 +27,7 @@ pub mod error;
 pub mod facts;
 mod handlers;
 mod opaque;
+pub mod passes;
 mod principal;
 pub mod screening_lists;
 pub mod views;

@@ -27,7 +27,25 @@ pub(crate) async fn load(
         .await?
         .filter(|(a, _)| a.disabled_seq.is_none())
         .ok_or_else(|| ServiceError::Unauthenticated(username.to_owned()))?;
+    accreditation_in_force(&mut *conn, &account).await?;
     principal_of(account, kind.as_deref())
+}
+
+/// A foreign account works only while the accreditation behind it is not
+/// suspended or revoked (`accreditation.suspend`, `accreditation.revoke`):
+/// otherwise the caller is unknown, as for a disabled account.
+pub(crate) async fn accreditation_in_force(
+    conn: &mut store::AnyConnection,
+    account: &AccountRow,
+) -> Result<(), ServiceError> {
+    if let Some(line) = &account.declaration_id
+        && store::passes::of_subject(&mut *conn, "declaration", line)
+            .await?
+            .is_some()
+    {
+        return Err(ServiceError::Unauthenticated(account.username.clone()));
+    }
+    Ok(())
 }
 
 /// The principal for an account row whose agency is of kind `kind` (`None`:

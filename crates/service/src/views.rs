@@ -21,6 +21,17 @@ pub fn declaration_state(line: &DeclarationLine, host: bool) -> &'static str {
     }
 }
 
+/// The state of an accredited line whose accreditation was suspended or
+/// revoked (`state` as in `pass_revocations`), as everyone sees it: just
+/// `suspended` or `revoked` — the reason stays in the ledger.
+pub fn accreditation_state(line_state: &'static str, revocation: Option<&str>) -> &'static str {
+    match revocation {
+        Some("suspended") => "suspended",
+        Some("revoked") => "revoked",
+        _ => line_state,
+    }
+}
+
 /// A declaration line as its delegation sees it: the person it declared,
 /// the state, the host's open question and the exchanges so far, what was
 /// granted — and nothing about screening, vetting, duplicates or why a

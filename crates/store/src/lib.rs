@@ -22,6 +22,7 @@ pub mod applicants;
 pub mod auth;
 pub mod keys;
 pub mod migrate;
+pub mod passes;
 pub mod read;
 pub mod records;
 pub mod rows;
@@ -251,6 +252,8 @@ struct Inner {
     location: Location,
     signer: NoteSigner,
     verifier: NoteVerifier,
+    /// The pass key (accreditation passes, gate revocation lists).
+    pass_signer: pass::PassSigner,
     origin: String,
     writer: writer::Handle,
     /// The committed log size as this process last saw it (the writer
@@ -301,6 +304,7 @@ impl Store {
         let signer = keys::load(dir)?;
         let verifier = signer.verifier();
         check_key(&mut setup, &verifier, &origin).await?;
+        let pass_signer = keys::load_or_create_pass_key(dir)?;
         let committed = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let writer = writer::spawn(setup, backend, signer.clone(), committed.clone()).await?;
         // A SQLite connection is a file handle in this process: pinging it
@@ -325,6 +329,7 @@ impl Store {
                 location: location.clone(),
                 signer,
                 verifier,
+                pass_signer,
                 origin,
                 writer,
                 committed,
@@ -361,6 +366,12 @@ impl Store {
     /// The signer (for co-signing tools in this process; never printed).
     pub fn signer(&self) -> &NoteSigner {
         &self.inner.signer
+    }
+
+    /// The pass key: signs accreditation passes and the gates' revocation
+    /// lists (never a checkpoint).
+    pub fn pass_signer(&self) -> &pass::PassSigner {
+        &self.inner.pass_signer
     }
 
     /// Runs `f` in a write transaction and commits it with its ledger

@@ -86,6 +86,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 13,
+        name: "passes",
+        common: include_str!("../migrations/0013_passes.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

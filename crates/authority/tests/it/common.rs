@@ -160,16 +160,18 @@ pub fn situations(kind: ResourceKind, principal: &Principal) -> Vec<(&'static st
         ResourceKind::Account => vec![("account", Resource::Account { id: id() })],
         ResourceKind::Token => vec![("token", Resource::Token { id: id() })],
         ResourceKind::Lists => vec![("lists", Resource::Lists)],
+        // Named apart from a declaration's `own`/`other`: the accreditation
+        // actions apply to both kinds.
         ResourceKind::Applicant => vec![
             (
-                "own",
+                "own_applicant",
                 Resource::Applicant {
                     id: id(),
                     organiser: principal.agency_id.clone(),
                 },
             ),
             (
-                "other",
+                "other_applicant",
                 Resource::Applicant {
                     id: id(),
                     organiser: "agency-other".to_owned(),

@@ -28,6 +28,17 @@ const FILES: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/app.js"),
     ),
+    // The gate's offline verifier (its page loads only these two).
+    (
+        "gate.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/gate.js"),
+    ),
+    (
+        "gate.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../static/gate.css"),
+    ),
 ];
 
 /// `GET /static/{file}`.

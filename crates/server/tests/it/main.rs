@@ -13,6 +13,7 @@ mod limits;
 mod matrix;
 mod need_to_know;
 mod openapi;
+mod passes;
 mod tls;
 mod ui;
 mod witness;

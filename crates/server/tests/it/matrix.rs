@@ -182,6 +182,10 @@ fn sample(action: &str, case: &str) -> Sample {
         "declaration.refuse" => on("us-extra", reason),
         "declaration.accredit" => on("us-extra", json!({"window": window()})),
         "arms_permit.grant" => on("us-extra", json!({"serial": "GLK001", "window": window()})),
+        "accreditation.suspend" | "accreditation.reinstate" | "accreditation.revoke" => on(
+            "us-extra",
+            json!({"kind": "declaration", "reason": "Matrix check of the accreditation's state"}),
+        ),
         "room.create" => {
             new(json!({"id": "m-room", "name": "Matrix room", "kind": "host_national"}))
         }
@@ -381,6 +385,9 @@ fn facts_of(w: &World, command: &Command, principal: &Principal) -> Option<Resou
         Command::DeclarationAccredit(c) => decl(w, c.id.as_str()),
         Command::DeclarationRead(c) => decl(w, c.id.as_str()),
         Command::ArmsPermitGrant(c) => decl(w, c.id.as_str()),
+        Command::AccreditationSuspend(c)
+        | Command::AccreditationReinstate(c)
+        | Command::AccreditationRevoke(c) => decl(w, c.id.as_str()),
         Command::RoomCreate(c) => Resource::Room {
             id: c.id.as_ref().unwrap().to_string(),
             delegation: c.delegation.as_ref().map(|d| d.to_string()),

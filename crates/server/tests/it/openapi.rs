@@ -29,6 +29,9 @@ const OTHER_ROUTES: &[(&str, &str)] = &[
     ("get", "/ledger/checkpoint"),
     ("get", "/ledger/key"),
     ("get", "/ledger/tile/{path}"),
+    ("get", "/api/v1/gate/bundle"),
+    ("get", "/api/v1/passes/declarations/{id}"),
+    ("get", "/api/v1/passes/applicants/{id}"),
 ];
 
 /// Every route: the others and the table's.

@@ -329,18 +329,31 @@ pub(crate) async fn read(
     // The host reads the whole line; the declaring delegation its view of
     // it, without screening, vetting or the host's reasons.
     let host = ctx.principal.is_host();
-    let data = if host {
+    let mut data = if host {
         serde_json::to_value(&line).map_err(|e| ServiceError::BadCommand(e.to_string()))?
     } else {
         crate::views::declaration_for_delegation(&line)
     };
+    // A suspended or revoked accreditation: the state says so, for the
+    // host and the delegation alike (no reason).
+    let revocation =
+        store::passes::of_subject(ctx.tx.conn().await?, DECLARATION, line.id().as_str())
+            .await?
+            .map(|r| r.state);
+    let state = crate::views::accreditation_state(
+        crate::views::declaration_state(&line, host),
+        revocation.as_deref(),
+    );
+    if revocation.is_some() {
+        data["state"] = serde_json::json!(state);
+    }
     // A consultation: the entry records who read which line and (in the
     // payload digest) why; nothing changes.
     ctx.done(
         Action::DeclarationRead,
         DECLARATION,
         line.id().as_str(),
-        Some(crate::views::declaration_state(&line, host)),
+        Some(state),
         Some(data),
     )
     .await

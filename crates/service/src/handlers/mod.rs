@@ -3,6 +3,7 @@
 //! applies the domain transition, stores the records and finishes with the
 //! allowing entry.
 
+mod accreditations;
 mod applicants;
 pub(crate) mod declarations;
 mod movements;
@@ -35,6 +36,12 @@ pub(crate) const SIDE_CREATIONS: &[(Action, &str)] = &[
 
 /// The record kind of applicants.
 pub(crate) const APPLICANT_KIND: &str = applicants::APPLICANT;
+/// The keyed digest under which an organiser's reference is kept.
+pub(crate) fn ref_digest_of(key: &[u8; 32], organiser: &str, reference: &str) -> String {
+    applicants::ref_digest(key, organiser, reference)
+}
+/// Stored kind of a declaration line.
+pub(crate) const DECLARATION_KIND: &str = declarations::DECLARATION;
 
 /// Asks the policy; on a denial, returns the (recorded) denial from the handler.
 macro_rules! authorize {
@@ -123,6 +130,15 @@ pub(crate) async fn run(
         C::DeclarationAccredit(c) => declarations::accredit(ctx, c).await?,
         C::DeclarationRead(c) => declarations::read(ctx, c).await?,
         C::ArmsPermitGrant(c) => declarations::arms_permit(ctx, c).await?,
+        C::AccreditationSuspend(c) => {
+            accreditations::change(ctx, Action::AccreditationSuspend, c).await?
+        }
+        C::AccreditationReinstate(c) => {
+            accreditations::change(ctx, Action::AccreditationReinstate, c).await?
+        }
+        C::AccreditationRevoke(c) => {
+            accreditations::change(ctx, Action::AccreditationRevoke, c).await?
+        }
         C::RoomCreate(c) => rooms::create(ctx, c).await?,
         C::RoomRead(c) => rooms::read(ctx, c).await?,
         C::LogRecord(c) => rooms::record(ctx, c).await?,
