@@ -15,6 +15,7 @@ mod need_to_know;
 mod openapi;
 mod tls;
 mod ui;
+mod vetting_pages;
 mod witness;
 mod world;
 mod yente;
