@@ -13,6 +13,7 @@ mod limits;
 mod matrix;
 mod need_to_know;
 mod openapi;
+mod queue_bench;
 mod tls;
 mod ui;
 mod vetting_pages;
