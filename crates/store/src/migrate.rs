@@ -86,6 +86,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 11,
+        name: "vetting_queue_stats",
+        common: include_str!("../migrations/0011_vetting_queue_stats.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

@@ -243,17 +243,21 @@ pub async fn queue(
         Action::VettingClear,
         &case_resource("*", None, Vec::new()),
     );
+    // The rows of the queue are intake cases: the policy's facts about
+    // them do not differ from row to row (no delegation, no share), so the
+    // page asks once what it may offer on any of them (the service decides
+    // again, on the stored facts, when a form is posted).
+    let any_case = case_resource("*", None, Vec::new());
+    let may_claim = viewer.may(&state, Action::VettingClaim, &any_case);
+    let may_release = viewer.may(&state, Action::VettingRelease, &any_case);
     let rows = body
         .items
         .into_iter()
         .map(|item| {
-            let resource = case_resource(&item.id, None, Vec::new());
             let open = item.state == "open";
             let held_by_me = item.assignee.as_deref() == Some(me.as_str());
-            let claim = open
-                && item.assignee.is_none()
-                && viewer.may(&state, Action::VettingClaim, &resource);
-            let release = held_by_me && viewer.may(&state, Action::VettingRelease, &resource);
+            let claim = open && item.assignee.is_none() && may_claim;
+            let release = held_by_me && may_release;
             QueueRow {
                 score: format!("{:.2}", item.score),
                 due: time_text(item.due_at),
