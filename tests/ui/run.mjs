@@ -20,6 +20,7 @@ import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
 import { run as gateTests } from "./gate.mjs";
+import { run as vettingPages } from "./vetting.mjs";
 
 const require = createRequire(import.meta.url);
 const axeSource = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -483,6 +484,7 @@ await test("a new commander enrols with the admin's secret, sets up TOTP and log
 });
 
 await gateTests({ test, session, login, check, server, assert, cli });
+await vettingPages({ test, session, login, check, server, assert, foreignWords });
 
 // --- the end ---------------------------------------------------------------
 

@@ -132,6 +132,21 @@ impl Service {
         *self.inner.lists.write().unwrap_or_else(|p| p.into_inner()) = Some(lists);
     }
 
+    /// Whether the policy lets `username` submit applicants (for its own
+    /// organiser), decided before the batch is screened.
+    async fn may_submit_applicants(&self, username: &str) -> bool {
+        let Ok(principal) = self.principal(username).await else {
+            return false;
+        };
+        let resource = authority::Resource::Applicant {
+            id: "batch".to_owned(),
+            organiser: principal.agency_id.clone(),
+        };
+        self.authority()
+            .decide(&principal, domain::Action::ApplicantSubmit, &resource)
+            .allowed
+    }
+
     /// Runs `command` as the account `username`: authenticate, authorize,
     /// apply, record — one transaction. A denial is recorded in the ledger
     /// and returned as [`ServiceError::Denied`] to a host caller; anyone
@@ -142,9 +157,13 @@ impl Service {
         command.check_limits().map_err(ServiceError::BadCommand)?;
         let action = command.action();
         // An applicant batch is read and screened before the transaction,
-        // on all cores, so that the single writer only stores it.
+        // on all cores, so that the single writer only stores it — once
+        // the policy has allowed it: a refused caller must not make the
+        // host screen up to 10,000 rows. The handler decides again inside
+        // the transaction (and records the refusal); a batch the policy
+        // refuses here reaches it unprepared.
         let mut prepared = match &command {
-            Command::ApplicantSubmit(c) => {
+            Command::ApplicantSubmit(c) if self.may_submit_applicants(&actor.username).await => {
                 let rows = c.applicants.clone();
                 let lists = self.lists();
                 Some(

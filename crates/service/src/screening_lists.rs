@@ -9,6 +9,10 @@ use watchlist::model::{PartialDate, Schema};
 pub struct ScreeningLists {
     index: std::sync::Arc<Index>,
     snapshot: String,
+    /// How many searches these lists ran (each a cost the caller made
+    /// the host pay: see `Service::execute`, which decides before it
+    /// screens an applicant batch).
+    searches: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for ScreeningLists {
@@ -44,7 +48,16 @@ impl ScreeningLists {
     /// screening routes), so that a large snapshot is held in memory once.
     pub fn shared(index: std::sync::Arc<Index>) -> Self {
         let snapshot = index.snapshot_hash().to_owned();
-        ScreeningLists { index, snapshot }
+        ScreeningLists {
+            index,
+            snapshot,
+            searches: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// How many searches these lists have run so far.
+    pub fn searches(&self) -> u64 {
+        self.searches.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The snapshot's content hash.
@@ -98,6 +111,8 @@ impl ScreeningLists {
             limit: 5,
             ..Params::default()
         };
+        self.searches
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.index
             .search(&query, &params)
             .into_iter()

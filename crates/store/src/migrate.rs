@@ -87,6 +87,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: "",
     },
     Migration {
+        version: 11,
+        name: "vetting_queue_stats",
+        common: include_str!("../migrations/0011_vetting_queue_stats.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
         version: 13,
         name: "passes",
         common: include_str!("../migrations/0013_passes.sql"),

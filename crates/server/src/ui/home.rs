@@ -108,6 +108,9 @@ pub struct HomePage {
     /// Whether the viewer may read the disclosure register.
     disclosures: bool,
     screening: bool,
+    /// Vetting (issue 12): the analysts' queue, the organiser's opinions.
+    vetting_queue: bool,
+    opinions: bool,
 }
 
 /// Requests the home board shows at most.
@@ -229,6 +232,8 @@ pub async fn page(
             &authority::Resource::Ledger,
         ),
         screening: may_see_screening(&state, &viewer),
+        vetting_queue: super::vetting::may_read_cases(&state, &viewer),
+        opinions: super::vetting::may_read_opinions(&state, &viewer),
     };
     Ok(html(&page))
 }

@@ -8,6 +8,8 @@
 //! GET  /rooms/{id}        a room's board (its event log, the entry form)
 //! POST /do/{action}       one command from a form, through Service::execute
 //! GET  /screening        the screening form; POST runs one (recorded first)
+//! GET  /vetting          the analysts' queue; /vetting/{id} a case ([`vetting`])
+//! GET  /opinions         the organiser's applicants and opinions ([`vetting`])
 //! GET  /static/{file}     the stylesheet, htmx (vendored), the page script
 //! ```
 //!
@@ -35,6 +37,7 @@ pub mod offers;
 pub mod room;
 pub mod screen;
 mod static_files;
+pub mod vetting;
 
 use std::net::SocketAddr;
 
@@ -81,6 +84,10 @@ pub fn routes() -> Router<crate::AppState> {
         .route("/ledger", get(ledger::page))
         .route("/disclosures", get(disclosures::page))
         .route("/screening", get(screen::form).post(screen::run))
+        // Vetting (issue 12): the analysts' queue, a case, the organiser's opinions.
+        .route("/vetting", get(vetting::queue))
+        .route("/vetting/{id}", get(vetting::case))
+        .route("/opinions", get(vetting::opinions))
         .route("/do/{action}", post(forms::submit))
         .route("/static/{file}", get(static_files::serve))
 }

@@ -49,6 +49,29 @@ pub struct ResultRow {
     pub features: Vec<FeatureRow>,
 }
 
+/// A match's explanation, feature by feature: the name first (the names
+/// compared and how), then each feature's contribution and why.
+pub fn explain(m: &screening::Match<'_>) -> Vec<FeatureRow> {
+    let x = &m.explanation;
+    let mut features = vec![FeatureRow {
+        name: "name".into(),
+        delta: format!("{:.2}", x.name_score),
+        detail: format!(
+            "{:?} ~ {:?} ({:?} name, {})",
+            x.query_name,
+            x.list_name,
+            x.list_name_kind,
+            x.algorithm.as_str()
+        ),
+    }];
+    features.extend(x.features.iter().map(|f| FeatureRow {
+        name: f.name.to_owned(),
+        delta: format!("{:+.2}", f.delta),
+        detail: f.detail.clone(),
+    }));
+    features
+}
+
 /// The screening page.
 #[derive(Template)]
 #[template(path = "screening.html")]
@@ -191,23 +214,7 @@ pub async fn run(
             .search(&query, &params)
             .iter()
             .map(|m| {
-                let x = &m.explanation;
-                let mut features = vec![FeatureRow {
-                    name: "name".into(),
-                    delta: format!("{:.2}", x.name_score),
-                    detail: format!(
-                        "{:?} ~ {:?} ({:?} name, {})",
-                        x.query_name,
-                        x.list_name,
-                        x.list_name_kind,
-                        x.algorithm.as_str()
-                    ),
-                }];
-                features.extend(x.features.iter().map(|f| FeatureRow {
-                    name: f.name.to_owned(),
-                    delta: format!("{:+.2}", f.delta),
-                    detail: f.detail.clone(),
-                }));
+                let features = explain(m);
                 ResultRow {
                     caption: m.entity.caption().to_owned(),
                     entry: m.entity.id.clone(),

@@ -43,7 +43,7 @@ fn page_login(w: &World, user: &str) -> String {
 }
 
 #[track_caller]
-fn assert_strict_page(r: &Resp) {
+pub(crate) fn assert_strict_page(r: &Resp) {
     assert!(
         r.header("content-type")
             .is_some_and(|c| c.starts_with("text/html")),

@@ -252,3 +252,39 @@ async fn bulk_clear_records_each_case_and_counts_the_share() {
         w.verify().await;
     }
 }
+
+/// A caller the policy does not let submit applicants costs the host no
+/// screening: the policy decides before the rows are screened, and the
+/// refusal is recorded as any other.
+#[tokio::test]
+async fn a_refused_submit_screens_nobody() {
+    for db in backends().await {
+        let w = World::new(db).await;
+        let lists = w.svc.lists().expect("lists");
+        let before = lists.searches();
+        for user in ["analyst", "admin", "oversight"] {
+            let size = w.ledger_size().await;
+            let err = w.run(user, batch()).await.expect_err("refused");
+            assert!(
+                matches!(
+                    err,
+                    ServiceError::Denied { .. } | ServiceError::Withheld { .. }
+                ),
+                "{user}: {err:?}"
+            );
+            assert_eq!(
+                w.ledger_size().await,
+                size + 1,
+                "{user}: the refusal is recorded"
+            );
+            assert_eq!(
+                lists.searches(),
+                before,
+                "{user}: screened before the policy decided"
+            );
+        }
+        // The organiser's batch is screened (5 readable rows).
+        w.ok("organiser", batch()).await;
+        assert!(lists.searches() >= before + 5, "{}", lists.searches());
+    }
+}

@@ -1,0 +1,189 @@
+//! Issue 12's pages over HTTP: the analysts' queue (filters, claim, bulk
+//! clear and its share), the case view (applicant, candidates with their
+//! explanation, decisions with four eyes) and the organiser's opinions —
+//! and that the organiser and a foreign liaison never see a score, list or
+//! case on any of them.
+
+use serde_json::{Value, json};
+
+use crate::ui::{assert_strict_page, form};
+use crate::world::{Auth, World, backends, config};
+
+fn applicant(reference: &str, name: &str) -> Value {
+    json!({"reference": reference, "name": name, "birth_date": "", "nationality": "",
+           "document_type": "passport", "document_number": format!("D{reference}"),
+           "category": "media", "venues": "san-siro", "zones": "zone-2"})
+}
+
+/// The ids of the open cases on the queue page.
+fn case_ids(page: &str) -> Vec<String> {
+    page.match_indices("<tr data-id=\"")
+        .map(|(i, m)| {
+            let rest = &page[i + m.len()..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn queue_case_view_and_opinions_pages() {
+    for db in backends() {
+        let w = World::start(db, config());
+        w.add_every_role();
+        let organiser = w.login("organiser");
+        let org = Auth::Cookie(&organiser);
+        let batch = json!({"applicants": [
+            applicant("P-1", "Anna Colombo"),
+            applicant("P-2", "Viktor Anatolyevich Bout"),
+            applicant("P-3", "Viktor But"),
+            applicant("P-4", "Joaquin Archivaldo Guzman Loera"),
+        ]});
+        let r = w.post("/api/v1/applicants", &org, &batch);
+        assert_eq!(r.status, 200, "{}", r.text());
+
+        // The queue: three cases, the claim offered, the bulk form.
+        let analyst = w.login("analyst");
+        let an = Auth::Cookie(&analyst);
+        let q = w.get("/vetting", &an);
+        assert_eq!(q.status, 200, "{}", q.text());
+        assert_strict_page(&q);
+        let page = q.text();
+        let ids = case_ids(&page);
+        assert_eq!(ids.len(), 3, "{page}");
+        assert!(page.contains("action=\"/do/vetting.claim\""), "{page}");
+        assert!(page.contains("action=\"/do/vetting.clear_bulk\""));
+        // A filter: the list.
+        let tco = w.get("/vetting?list=test_tco&state=open", &an).text();
+        assert_eq!(case_ids(&tco).len(), 1, "{tco}");
+        assert_eq!(w.get("/vetting?min_priority=x", &an).status, 400);
+
+        // The case view: a recorded consultation with the applicant, the
+        // candidate, its explanation and its list entry.
+        let guzman = case_ids(&tco).remove(0);
+        let before = w.ledger_size();
+        let c = w.get(&format!("/vetting/{guzman}"), &an);
+        assert_eq!(c.status, 200, "{}", c.text());
+        assert_strict_page(&c);
+        let text = c.text();
+        for needle in [
+            "Joaquin Archivaldo Guzman Loera",
+            "t-guzman",
+            "test_tco",
+            "Why it matched",
+            "El Chapo",
+            "action=\"/do/vetting.clear\"",
+            "action=\"/do/vetting.propose_refusal\"",
+        ] {
+            assert!(text.contains(needle), "{needle} missing: {text}");
+        }
+        assert!(!text.contains("vetting.confirm_refusal"));
+        assert_eq!(w.entry(before).action, "vetting.read");
+
+        // Claim from the page, propose a refusal; the commander confirms
+        // (the proposer is not offered the confirmation).
+        let r = form(
+            &w,
+            "/do/vetting.claim",
+            Some(&analyst),
+            &[("id", &guzman), ("return", "/vetting")],
+        );
+        assert_eq!(r.status, 303, "{}", r.text());
+        let mine = w.get("/vetting?assignee=me", &an).text();
+        assert_eq!(case_ids(&mine), std::slice::from_ref(&guzman));
+        assert!(mine.contains("action=\"/do/vetting.release\""));
+        let back = format!("/vetting/{guzman}");
+        let r = form(
+            &w,
+            "/do/vetting.propose_refusal",
+            Some(&analyst),
+            &[
+                ("id", &guzman),
+                ("reason", "the cartel's leader, same full name"),
+                ("return", &back),
+            ],
+        );
+        assert_eq!(r.status, 303, "{}", r.text());
+        let commander = w.login("commander");
+        let view = w.get(&back, &Auth::Cookie(&commander)).text();
+        assert!(
+            view.contains("action=\"/do/vetting.confirm_refusal\""),
+            "{view}"
+        );
+        assert!(view.contains("leader, same full name"), "{view}");
+        let r = form(
+            &w,
+            "/do/vetting.confirm_refusal",
+            Some(&commander),
+            &[
+                ("id", &guzman),
+                ("reason", "board decision"),
+                ("return", &back),
+            ],
+        );
+        assert_eq!(r.status, 303, "{}", r.text());
+
+        // Bulk clear of the two Bout variants: each recorded on its own,
+        // and the share cleared in bulk shown.
+        let open = case_ids(&w.get("/vetting", &an).text());
+        assert_eq!(open.len(), 2);
+        let before = w.ledger_size();
+        let r = form(
+            &w,
+            "/do/vetting.clear_bulk",
+            Some(&analyst),
+            &[
+                ("ids[]", &open[0]),
+                ("ids[]", &open[1]),
+                ("reason", "namesakes: a journalist and a photographer"),
+                ("return", "/vetting"),
+            ],
+        );
+        assert!(r.status == 200 || r.status == 303, "{}", r.text());
+        assert_eq!(w.ledger_size(), before + 2);
+        assert_eq!(w.entry(before).action, "vetting.clear");
+        let q = w.get("/vetting?state=cleared", &an).text();
+        assert_eq!(case_ids(&q).len(), 2);
+        assert!(q.contains("<span id=\"bulk-share\">100 %</span>"), "{q}");
+
+        // The organiser's opinions page: references and opinions only.
+        let o = w.get("/opinions", &org);
+        assert_eq!(o.status, 200, "{}", o.text());
+        assert_strict_page(&o);
+        let text = o.text();
+        for needle in ["P-1", "P-4", "objection", "no_objection", "format=csv"] {
+            assert!(text.contains(needle), "{needle} missing: {text}");
+        }
+        let mut secrets = vec![
+            "Bout".to_owned(),
+            "Guzman".to_owned(),
+            "test_tco".into(),
+            "test_sanctions".into(),
+            "cartel".into(),
+            "namesakes".into(),
+            "board decision".into(),
+            "score".into(),
+            "vetting".into(),
+        ];
+        secrets.extend(ids.iter().cloned());
+        for s in &secrets {
+            assert!(!text.contains(s.as_str()), "{s} on the organiser's page");
+        }
+        // Neither the organiser nor a foreign liaison gets the queue or a
+        // case, and the liaison no opinions.
+        let liaison = w.login("us-liaison");
+        for (user, cookie) in [("organiser", &organiser), ("us-liaison", &liaison)] {
+            let auth = Auth::Cookie(cookie);
+            let mut paths = vec!["/vetting".to_owned(), format!("/vetting/{guzman}")];
+            if user == "us-liaison" {
+                paths.push("/opinions".into());
+            }
+            for path in paths {
+                let r = w.get(&path, &auth);
+                assert_eq!(r.status, 404, "{user} {path}: {}", r.text());
+                for s in &secrets {
+                    assert!(!r.text().contains(s.as_str()), "{user} {path}: {s}");
+                }
+            }
+        }
+    }
+}
