@@ -38,6 +38,7 @@ pub mod api;
 pub mod applicants;
 pub mod auth;
 pub mod client;
+pub mod consultations;
 pub mod disclosures;
 pub mod error;
 pub mod events;

@@ -21,6 +21,7 @@ pub mod actor;
 pub mod applicants;
 pub mod changes;
 pub mod command;
+pub mod consultations;
 mod context;
 pub mod disclosures;
 pub mod error;
@@ -63,6 +64,9 @@ pub(crate) struct Inner {
     /// The key of the applicants' reference digests (derived from the
     /// ledger's signing key, so as secret as it, and never stored).
     pub(crate) ref_key: [u8; 32],
+    /// The key of the consultation log's subject digests (derived from
+    /// the ledger's signing key like `ref_key`, never stored).
+    pub(crate) subject_key: [u8; 32],
     /// Password hashes running at once, at most one per core: a burst of
     /// logins queues here instead of starving every other request.
     pub(crate) hashing: tokio::sync::Semaphore,
@@ -86,6 +90,13 @@ impl Service {
             h.update(store.signer().key_string().as_bytes());
             h.finalize().into()
         };
+        let subject_key = {
+            use sha2::Digest as _;
+            let mut h = sha2::Sha256::new();
+            h.update(b"cortina.consultation-subject-key\0");
+            h.update(store.signer().key_string().as_bytes());
+            h.finalize().into()
+        };
         Service {
             inner: Arc::new(Inner {
                 store,
@@ -95,6 +106,7 @@ impl Service {
                 decisions: context::Decisions::default(),
                 changes: changes::Changes::new(),
                 ref_key,
+                subject_key,
                 hashing: tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
                 ),

@@ -20,6 +20,7 @@
 
 pub mod applicants;
 pub mod auth;
+pub mod consultations;
 pub mod keys;
 pub mod migrate;
 pub mod read;

@@ -86,6 +86,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 12,
+        name: "consultations",
+        common: include_str!("../migrations/0012_consultations.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

@@ -107,6 +107,8 @@ pub struct HomePage {
     ledger: bool,
     /// Whether the viewer may read the disclosure register.
     disclosures: bool,
+    /// Whether the viewer may read the consultation log (oversight).
+    consultations: bool,
     screening: bool,
 }
 
@@ -226,6 +228,11 @@ pub async fn page(
         disclosures: viewer.may(
             &state,
             Action::DisclosuresRead,
+            &authority::Resource::Ledger,
+        ),
+        consultations: viewer.may(
+            &state,
+            Action::ConsultationsRead,
             &authority::Resource::Ledger,
         ),
         screening: may_see_screening(&state, &viewer),

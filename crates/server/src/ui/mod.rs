@@ -27,6 +27,7 @@
 //! off in its config meta.
 
 pub mod account;
+pub mod consultations;
 pub mod disclosures;
 pub mod forms;
 pub mod home;
@@ -80,6 +81,8 @@ pub fn routes() -> Router<crate::AppState> {
         .route("/rooms/{id}", get(room::page))
         .route("/ledger", get(ledger::page))
         .route("/disclosures", get(disclosures::page))
+        // Oversight (issue 14): the consultation log and statistics.
+        .route("/consultations", get(consultations::page))
         .route("/screening", get(screen::form).post(screen::run))
         .route("/do/{action}", post(forms::submit))
         .route("/static/{file}", get(static_files::serve))

@@ -6,6 +6,7 @@ mod accounts;
 mod api;
 mod applicants;
 mod auth;
+mod consultations;
 mod disclosures;
 mod events;
 mod ledger;
