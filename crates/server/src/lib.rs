@@ -47,6 +47,7 @@ pub(crate) mod lists;
 pub mod openapi;
 pub mod rest;
 pub mod schema;
+pub mod stats;
 pub mod tls;
 pub mod ui;
 pub mod witness;

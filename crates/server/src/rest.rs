@@ -105,6 +105,8 @@ pub enum Op {
     Disclosures,
     /// The consultation log (`crate::consultations`), recorded.
     Consultations,
+    /// Statistics without personal data (`crate::stats`), recorded.
+    Stats,
 }
 
 /// The lists.
@@ -164,7 +166,7 @@ impl Route {
     pub fn params(&self) -> &'static [Param] {
         match self.op {
             Op::Command { params, .. } => params,
-            Op::List(_) | Op::Ledger(_) | Op::Disclosures | Op::Consultations => &[],
+            Op::List(_) | Op::Ledger(_) | Op::Disclosures | Op::Consultations | Op::Stats => &[],
         }
     }
 
@@ -172,7 +174,7 @@ impl Route {
     pub fn command(&self) -> Option<&'static str> {
         match self.op {
             Op::Command { action, .. } => Some(action),
-            Op::List(_) | Op::Ledger(_) | Op::Disclosures | Op::Consultations => None,
+            Op::List(_) | Op::Ledger(_) | Op::Disclosures | Op::Consultations | Op::Stats => None,
         }
     }
 
@@ -402,6 +404,8 @@ pub const ROUTES: &[Route] = &[
     // Oversight (issue 14): the consultation log.
     Route { method: Method::Get, path: "/api/v1/consultations", op: Op::Consultations,
             summary: "Who consulted whom, when, through which channel and why (oversight; recorded)" },
+    Route { method: Method::Get, path: "/api/v1/stats", op: Op::Stats,
+            summary: "Statistics without personal data, small cells hidden (oversight; JSON or CSV)" },
 ];
 
 /// The router of every route in [`ROUTES`].
@@ -495,6 +499,10 @@ async fn handle(
         Op::Consultations => {
             let query = query::<crate::consultations::ConsultationsQuery>(uri)?;
             crate::consultations::respond(state, caller, headers, query).await
+        }
+        Op::Stats => {
+            let query = query::<crate::stats::StatsQuery>(uri)?;
+            crate::stats::respond(state, caller, query).await
         }
     }
 }
@@ -1248,6 +1256,12 @@ fn operation(route: &Route) -> (HttpMethod, utoipa::openapi::path::Operation) {
         }
         Op::Consultations => {
             op = crate::consultations::openapi(op);
+            op = error(op, "400", "Unknown or malformed query parameter");
+            op = error(op, "401", "Not authenticated");
+            op = error(op, "403", "Not oversight (host: names the policies)");
+        }
+        Op::Stats => {
+            op = crate::stats::openapi(op);
             op = error(op, "400", "Unknown or malformed query parameter");
             op = error(op, "401", "Not authenticated");
             op = error(op, "403", "Not oversight (host: names the policies)");

@@ -29,6 +29,7 @@ pub mod facts;
 mod handlers;
 mod principal;
 pub mod screening_lists;
+pub mod stats;
 pub mod views;
 
 use std::sync::Arc;

@@ -32,3 +32,22 @@ CREATE TABLE consultation_subjects (
     seq BIGINT NOT NULL,
     PRIMARY KEY (subject, seq)
 );
+
+-- Statistics without personal data (issue 14 item 2): counts per UTC day,
+-- agency, metric and key (an action's outcome, a policy id, a decision
+-- time bucket), folded in from the ledger's entries up to `stats_cursor`
+-- (the first entry not yet counted). Derived data: rebuilt from the
+-- ledger by emptying both tables.
+CREATE TABLE stats_cells (
+    day BIGINT NOT NULL,
+    agency TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    k TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (day, agency, metric, k)
+);
+CREATE TABLE stats_cursor (
+    id BIGINT PRIMARY KEY CHECK (id = 1),
+    seq BIGINT NOT NULL
+);
+INSERT INTO stats_cursor (id, seq) VALUES (1, 0);

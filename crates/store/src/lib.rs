@@ -27,6 +27,7 @@ pub mod read;
 pub mod records;
 pub mod rows;
 pub mod stamps;
+pub mod stats;
 pub mod testing;
 pub mod witnessed;
 pub mod writer;

@@ -36,6 +36,7 @@ pub mod offers;
 pub mod room;
 pub mod screen;
 mod static_files;
+pub mod stats;
 
 use std::net::SocketAddr;
 
@@ -83,6 +84,7 @@ pub fn routes() -> Router<crate::AppState> {
         .route("/disclosures", get(disclosures::page))
         // Oversight (issue 14): the consultation log and statistics.
         .route("/consultations", get(consultations::page))
+        .route("/stats", get(stats::page))
         .route("/screening", get(screen::form).post(screen::run))
         .route("/do/{action}", post(forms::submit))
         .route("/static/{file}", get(static_files::serve))

@@ -14,6 +14,7 @@ mod limits;
 mod matrix;
 mod need_to_know;
 mod openapi;
+mod stats;
 mod tls;
 mod ui;
 mod witness;

@@ -559,6 +559,14 @@ fn every_route_for_every_role_answers_as_the_policy_decides() {
                         })
                     }
                     Op::List(_) => None,
+                    Op::Stats => Some((
+                        domain::Action::StatsRead,
+                        w.svc.authority().decide(
+                            &principal,
+                            domain::Action::StatsRead,
+                            &Resource::Ledger,
+                        ),
+                    )),
                     Op::Consultations => Some((
                         domain::Action::ConsultationsRead,
                         w.svc.authority().decide(
@@ -595,7 +603,11 @@ fn every_route_for_every_role_answers_as_the_policy_decides() {
                         allowed += 1;
                     }
                     (
-                        Op::Command { .. } | Op::Ledger(_) | Op::Disclosures | Op::Consultations,
+                        Op::Command { .. }
+                        | Op::Ledger(_)
+                        | Op::Disclosures
+                        | Op::Consultations
+                        | Op::Stats,
                         None,
                     ) => {
                         // For delegation accounts only: refused before any
