@@ -19,6 +19,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
+import * as oversightTests from "./oversight.mjs";
 
 const require = createRequire(import.meta.url);
 const axeSource = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -480,6 +481,8 @@ await test("a new commander enrols with the admin's secret, sets up TOTP and log
   await Promise.all([again.page.waitForLoadState("load"), again.page.click("button[type=submit]")]);
   assert((await again.page.textContent("main")).includes("already enrolled"), "a used secret was not reported");
 });
+
+await oversightTests.run({ test, session, login, check, assert, server, cli });
 
 // --- the end ---------------------------------------------------------------
 

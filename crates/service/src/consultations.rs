@@ -89,7 +89,7 @@ pub(crate) fn document_key(key: &[u8; 32], number: &str) -> Option<String> {
 }
 
 /// Keys whose string values are names of people (in payloads and results).
-const NAME_KEYS: &[&str] = &["name", "names", "full_name", "original_name", "alias"];
+const NAME_KEYS: &[&str] = &["name", "names", "full_name", "original_name", "alias", "q"];
 /// Keys whose string values are identity document numbers.
 const DOCUMENT_KEYS: &[&str] = &[
     "document",
@@ -115,7 +115,11 @@ pub(crate) fn subject_keys(key: &[u8; 32], value: &serde_json::Value, out: &mut 
         serde_json::Value::Object(map) => {
             for (k, v) in map {
                 let mut found = Vec::new();
-                if NAME_KEYS.contains(&k.as_str()) {
+                if v.is_object() {
+                    // A key's name says nothing about an object under it
+                    // (yente's queries are keyed by the caller's names).
+                    subject_keys(key, v, out);
+                } else if NAME_KEYS.contains(&k.as_str()) {
                     strings(v, &mut found);
                     for name in found.iter().take(64) {
                         for form in name_forms(key, name) {
@@ -228,6 +232,26 @@ pub struct Page {
 }
 
 impl Service {
+    /// Notes the size of the result a screening recorded by entry `seq`
+    /// (through [`Service::record`], before it ran) gave its caller: the
+    /// consultation log's `result_size`, which that entry cannot commit to.
+    pub async fn consulted(&self, seq: u64, size: usize) -> Result<(), ServiceError> {
+        store::consultations::set_result_size(
+            &self.inner.store,
+            i64::try_from(seq).unwrap_or(i64::MAX),
+            i64::try_from(size).unwrap_or(i64::MAX),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The subject digests a name is logged and searched under (its
+    /// comparison forms, each the set of its tokens' keyed digests): for
+    /// benchmarks and tests that build a log without the service.
+    pub fn name_subjects(&self, name: &str) -> Vec<Vec<String>> {
+        name_forms(&self.inner.subject_key, name)
+    }
+
     /// Answers oversight's `query` after recording it as a
     /// `consultations.read` (refused to anyone else: the refusal is
     /// recorded, nothing is read).
@@ -363,7 +387,7 @@ mod tests {
     fn subjects_are_found_at_any_depth() {
         let key = [1u8; 32];
         let v = serde_json::json!({
-            "queries": {"q1": {"properties": {"name": ["Ivan Petrov"], "idNumber": ["AB 123"]}}},
+            "queries": {"q": {"properties": {"name": ["Ivan Petrov"], "idNumber": ["AB 123"]}}},
             "purpose": "check"
         });
         let mut out = BTreeSet::new();

@@ -282,6 +282,27 @@ impl Service {
                 payload,
             )
             .await?;
+        let (cells, decision_time) = self.stats_table(query).await?;
+        Ok(Stats {
+            period,
+            cells,
+            decision_time,
+            k: K,
+            seq: done.seq,
+        })
+    }
+
+    /// The figures of [`Service::stats`] without recording the read (the
+    /// caller did): catches up, reads the cells, hides what must be hidden.
+    pub async fn stats_table(
+        &self,
+        query: &Query,
+    ) -> Result<(Vec<Cell>, Vec<DecisionTime>), ServiceError> {
+        let period = query.period.unwrap_or_default();
+        let from_day = query.from.map_or(i64::MIN / 2, |t| t.div_euclid(DAY_MS));
+        let until_day = query
+            .until
+            .map_or(i64::MAX / 2, |t| (t + DAY_MS - 1).div_euclid(DAY_MS));
         self.stats_catch_up().await?;
         let mut raw: BTreeMap<(i64, String, String, String), i64> = BTreeMap::new();
         let bucket_day = |day: i64| match period {
@@ -321,14 +342,7 @@ impl Service {
         }
         let decision_time = decision_times(&raw);
         raw.retain(|k, _| k.2 != "decision_time");
-        let cells = protect(raw, period);
-        Ok(Stats {
-            period,
-            cells,
-            decision_time,
-            k: K,
-            seq: done.seq,
-        })
+        Ok((protect(raw, period), decision_time))
     }
 }
 

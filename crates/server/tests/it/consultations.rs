@@ -87,6 +87,12 @@ fn consultations_are_logged_and_only_oversight_reads_them() {
         assert_eq!(analyst_run["allowed"], true);
         assert_eq!(analyst_run["channel"], "session");
         assert_eq!(analyst_run["purpose"], "accreditation check AC-7");
+        // Its result size, noted after it ran; the refused one got nothing.
+        assert!(
+            analyst_run["result_size"].as_i64().unwrap() >= 1,
+            "{analyst_run}"
+        );
+        assert_eq!(fr_try["result_size"], Value::Null);
         assert_eq!(
             analyst_run["query"]["queries"]["q"]["properties"]["name"][0],
             "Viktor Bout"
