@@ -25,8 +25,9 @@ have=$(sqlite3 "$DIR/cortina.db" "SELECT COUNT(*) FROM consultations")
 if [ "$have" -lt "$N" ]; then
     echo "filling the log with $N consultations…" >&2
     sqlite3 "$DIR/cortina.db" <<SQL
-PRAGMA journal_mode=WAL;
+PRAGMA journal_mode=OFF;
 PRAGMA synchronous=OFF;
+PRAGMA cache_size=-400000;
 DELETE FROM consultations; DELETE FROM consultation_subjects;
 BEGIN;
 WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $N)
@@ -44,7 +45,7 @@ SELECT subject, seq FROM (
     UNION ALL SELECT printf('r:%032x', i), i FROM s
 ) ORDER BY subject, seq;
 COMMIT;
-PRAGMA wal_checkpoint(TRUNCATE);
+PRAGMA journal_mode=WAL;
 ANALYZE;
 SQL
 fi
