@@ -203,6 +203,9 @@ actions! {
     /// Read the disclosure register: every release of personal data to a
     /// delegation, with recipient, legal basis, categories and approver.
     DisclosuresRead = "disclosures.read", false;
+    /// Read the consultation log: who consulted what personal data, when,
+    /// through which channel and why (itself a consultation, recorded).
+    ConsultationsRead = "consultations.read", false;
 }
 
 impl fmt::Display for Action {

@@ -103,6 +103,10 @@ pub enum Op {
     Ledger(LedgerRead),
     /// The disclosure register (`crate::disclosures`), recorded.
     Disclosures,
+    /// The consultation log (`crate::consultations`), recorded.
+    Consultations,
+    /// Statistics without personal data (`crate::stats`), recorded.
+    Stats,
 }
 
 /// The lists.
@@ -162,7 +166,7 @@ impl Route {
     pub fn params(&self) -> &'static [Param] {
         match self.op {
             Op::Command { params, .. } => params,
-            Op::List(_) | Op::Ledger(_) | Op::Disclosures => &[],
+            Op::List(_) | Op::Ledger(_) | Op::Disclosures | Op::Consultations | Op::Stats => &[],
         }
     }
 
@@ -170,7 +174,7 @@ impl Route {
     pub fn command(&self) -> Option<&'static str> {
         match self.op {
             Op::Command { action, .. } => Some(action),
-            Op::List(_) | Op::Ledger(_) | Op::Disclosures => None,
+            Op::List(_) | Op::Ledger(_) | Op::Disclosures | Op::Consultations | Op::Stats => None,
         }
     }
 
@@ -401,6 +405,11 @@ pub const ROUTES: &[Route] = &[
     // The disclosure register, for oversight and the host commander.
     Route { method: Method::Get, path: "/api/v1/disclosures", op: Op::Disclosures,
             summary: "Every release of personal data to a delegation (JSON or CSV)" },
+    // Oversight (issue 14): the consultation log.
+    Route { method: Method::Get, path: "/api/v1/consultations", op: Op::Consultations,
+            summary: "Who consulted whom, when, through which channel and why (oversight; recorded)" },
+    Route { method: Method::Get, path: "/api/v1/stats", op: Op::Stats,
+            summary: "Statistics without personal data, small cells hidden (oversight; JSON or CSV)" },
 ];
 
 /// The router of every route in [`ROUTES`].
@@ -490,6 +499,14 @@ async fn handle(
         Op::Disclosures => {
             let query = query::<crate::disclosures::DisclosuresQuery>(uri)?;
             crate::disclosures::respond(state, caller, query).await
+        }
+        Op::Consultations => {
+            let query = query::<crate::consultations::ConsultationsQuery>(uri)?;
+            crate::consultations::respond(state, caller, headers, query).await
+        }
+        Op::Stats => {
+            let query = query::<crate::stats::StatsQuery>(uri)?;
+            crate::stats::respond(state, caller, query).await
         }
     }
 }
@@ -1261,6 +1278,18 @@ fn operation(route: &Route) -> (HttpMethod, utoipa::openapi::path::Operation) {
                 "403",
                 "Not a reader of the register (host: names the policies)",
             );
+        }
+        Op::Consultations => {
+            op = crate::consultations::openapi(op);
+            op = error(op, "400", "Unknown or malformed query parameter");
+            op = error(op, "401", "Not authenticated");
+            op = error(op, "403", "Not oversight (host: names the policies)");
+        }
+        Op::Stats => {
+            op = crate::stats::openapi(op);
+            op = error(op, "400", "Unknown or malformed query parameter");
+            op = error(op, "401", "Not authenticated");
+            op = error(op, "403", "Not oversight (host: names the policies)");
         }
     }
     let method = match route.method {

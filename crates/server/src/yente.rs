@@ -889,7 +889,7 @@ pub async fn match_entities(
     }
     let asked: BTreeMap<&String, &EntityExample> =
         examples.iter().map(|(k, e, _)| (k, e)).collect();
-    record(
+    let seq = record(
         &state,
         &caller,
         &headers,
@@ -940,6 +940,9 @@ pub async fn match_entities(
     })
     .await
     .map_err(|e| ApiError::internal(&e))?;
+    // The consultation log's result size: every result returned.
+    let size = responses.values().map(|r| r.results.len()).sum();
+    state.svc().consulted(seq, size).await?;
     Ok(Json(EntityMatchResponse {
         responses,
         matcher: matcher_docs(algorithm),
@@ -1005,7 +1008,7 @@ pub async fn search(
     let offset = number::<usize>(&params, "offset")?
         .unwrap_or(0)
         .min(MAX_OFFSET);
-    record(
+    let seq = record(
         &state,
         &caller,
         &headers,
@@ -1076,7 +1079,8 @@ pub async fn search(
             },
         );
     }
-    let results = found.into_iter().skip(offset).take(limit).collect();
+    let results: Vec<EntityResponse> = found.into_iter().skip(offset).take(limit).collect();
+    state.svc().consulted(seq, results.len()).await?;
     Ok(Json(SearchResponse {
         results,
         facets,

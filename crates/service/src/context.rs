@@ -142,6 +142,9 @@ pub(crate) struct Ctx<'t> {
     /// What was worked out before the transaction (an applicant batch,
     /// read and screened on all cores), for the handler.
     pub(crate) prepared: Option<crate::applicants::PreparedBatch>,
+    /// For a consultation: whom the result concerned (subject digests
+    /// found in it) and its size, set by `done` before the entry.
+    consulted: Option<(std::collections::BTreeSet<String>, Option<i64>)>,
 }
 
 impl<'t> Ctx<'t> {
@@ -166,6 +169,7 @@ impl<'t> Ctx<'t> {
             now,
             saved: Vec::new(),
             prepared: None,
+            consulted: None,
         })
     }
 
@@ -217,7 +221,7 @@ impl<'t> Ctx<'t> {
             action: action.as_str().into(),
             resource: ledger::Resource {
                 kind: kind.into(),
-                id,
+                id: id.clone(),
             },
             decision,
             policies,
@@ -228,7 +232,64 @@ impl<'t> Ctx<'t> {
         // inserted with the batch's entries; the entry's personal-data
         // commitment is to the rows.
         let rows = std::mem::take(&mut self.rows);
-        Ok(self.tx.append_rows(entry, salt, rows)?)
+        let seq = self.tx.append_rows(entry, salt, rows)?;
+        if crate::consultations::is_consultation(action) {
+            let (subjects, size) = self.consulted.take().unwrap_or_default();
+            let payload = self.payload.clone();
+            self.log_consultation(
+                seq,
+                (action, kind, &id),
+                decision == Decision::Allow,
+                payload,
+                subjects,
+                size,
+            );
+        }
+        Ok(seq)
+    }
+
+    /// Keeps the consultation recorded by entry `seq` in the consultation
+    /// log (`crate::consultations`), with the subjects named in its payload
+    /// and record besides `subjects`.
+    pub(crate) fn log_consultation(
+        &mut self,
+        seq: u64,
+        (action, kind, id): (Action, &str, &str),
+        allowed: bool,
+        payload: Vec<u8>,
+        mut subjects: std::collections::BTreeSet<String>,
+        result_size: Option<i64>,
+    ) {
+        use crate::consultations as c;
+        let key = self.inner.subject_key;
+        let value: Option<serde_json::Value> = serde_json::from_slice(&payload).ok();
+        if let Some(v) = &value {
+            c::subject_keys(&key, v, &mut subjects);
+            if let Some(named) = v.get("id").and_then(|i| i.as_str()) {
+                subjects.insert(c::subject_key(&key, 'r', named));
+            }
+        }
+        subjects.insert(c::subject_key(&key, 'r', id));
+        self.tx.consulted(store::consultations::Consultation {
+            seq: seq as i64,
+            at_ms: self.tx.now_ms(),
+            account: self.principal.id.clone(),
+            agency: self.principal.agency_id.clone(),
+            channel: self.channel.clone(),
+            action: action.as_str().to_owned(),
+            record_kind: kind.to_owned(),
+            record_id: id.to_owned(),
+            allowed,
+            purpose: c::purpose_of(&payload),
+            result_size: result_size.or_else(|| {
+                value
+                    .as_ref()
+                    .and_then(|v| v.get("result_size"))
+                    .and_then(serde_json::Value::as_i64)
+            }),
+            payload,
+            subjects: subjects.into_iter().collect(),
+        });
     }
 
     /// Appends an allowing entry for one item of a command that records
@@ -501,6 +562,26 @@ impl<'t> Ctx<'t> {
         Ok(())
     }
 
+    /// A read's result, for the consultation log: the subjects it named,
+    /// and its size, which the payload (what the entry commits to) gains
+    /// as `result_size` — unless the payload is not a JSON object or is
+    /// recorded before the work (`Service::record`: no data here).
+    fn note_result(&mut self, data: Option<&serde_json::Value>) {
+        let Some(data) = data else { return };
+        let size = crate::consultations::result_size(Some(data));
+        if let Ok(serde_json::Value::Object(mut map)) =
+            serde_json::from_slice::<serde_json::Value>(&self.payload)
+        {
+            map.insert("result_size".to_owned(), size.into());
+            if let Ok(bytes) = serde_json::to_vec(&map) {
+                self.payload = bytes;
+            }
+        }
+        let mut subjects = std::collections::BTreeSet::new();
+        crate::consultations::subject_keys(&self.inner.subject_key, data, &mut subjects);
+        self.consulted = Some((subjects, Some(size)));
+    }
+
     /// Appends the allowing entry and returns what the command did.
     pub(crate) async fn done(
         &mut self,
@@ -511,6 +592,9 @@ impl<'t> Ctx<'t> {
         data: Option<serde_json::Value>,
     ) -> Result<Outcome, ServiceError> {
         let policies = std::mem::take(&mut self.allowed_by);
+        if crate::consultations::is_consultation(action) {
+            self.note_result(data.as_ref());
+        }
         let seq = self.entry(action, kind, id, Decision::Allow, policies)?;
         Ok(Outcome::Done(Done {
             seq,

@@ -21,6 +21,7 @@ pub mod actor;
 pub mod applicants;
 pub mod changes;
 pub mod command;
+pub mod consultations;
 mod context;
 pub mod disclosures;
 pub mod error;
@@ -30,6 +31,7 @@ mod opaque;
 pub mod passes;
 mod principal;
 pub mod screening_lists;
+pub mod stats;
 pub mod views;
 
 use std::sync::Arc;
@@ -67,6 +69,9 @@ pub(crate) struct Inner {
     pub(crate) ref_key: [u8; 32],
     /// The key of opaque ids made from labels (`opaque`).
     pub(crate) opaque_key: [u8; 32],
+    /// The key of the consultation log's subject digests (derived from
+    /// the ledger's signing key like `ref_key`, never stored).
+    pub(crate) subject_key: [u8; 32],
     /// Password hashes running at once, at most one per core: a burst of
     /// logins queues here instead of starving every other request.
     pub(crate) hashing: tokio::sync::Semaphore,
@@ -91,6 +96,13 @@ impl Service {
             h.finalize().into()
         };
         let opaque_key = opaque::key(&store.signer().key_string());
+        let subject_key = {
+            use sha2::Digest as _;
+            let mut h = sha2::Sha256::new();
+            h.update(b"cortina.consultation-subject-key\0");
+            h.update(store.signer().key_string().as_bytes());
+            h.finalize().into()
+        };
         Service {
             inner: Arc::new(Inner {
                 store,
@@ -101,6 +113,7 @@ impl Service {
                 changes: changes::Changes::new(),
                 ref_key,
                 opaque_key,
+                subject_key,
                 hashing: tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
                 ),

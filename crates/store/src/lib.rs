@@ -20,6 +20,7 @@
 
 pub mod applicants;
 pub mod auth;
+pub mod consultations;
 pub mod keys;
 pub mod migrate;
 pub mod passes;
@@ -27,6 +28,7 @@ pub mod read;
 pub mod records;
 pub mod rows;
 pub mod stamps;
+pub mod stats;
 pub mod testing;
 pub mod witnessed;
 pub mod writer;

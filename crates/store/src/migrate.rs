@@ -94,6 +94,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: "",
     },
     Migration {
+        version: 12,
+        name: "consultations",
+        common: include_str!("../migrations/0012_consultations.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
         version: 13,
         name: "passes",
         common: include_str!("../migrations/0013_passes.sql"),

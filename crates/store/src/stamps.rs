@@ -605,7 +605,9 @@ async fn check(conn: &mut AnyConnection, rules: &StampRules) -> Result<usize, Ve
     if let Some(f) = problems.first {
         return Err(f);
     }
-    Ok(rows.len())
+    // The consultation log, row by row against its entries.
+    let consulted = crate::consultations::verify(conn, size).await?;
+    Ok(rows.len() + consulted)
 }
 
 impl Seen {

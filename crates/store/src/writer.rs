@@ -48,6 +48,8 @@ pub struct WriteTx {
     /// Rows written by entries appended in this batch, not yet inserted
     /// into `row_writes`: `(seq, row)`.
     pending_rows: Vec<(i64, RowWrite)>,
+    /// Consultations recorded by entries of this batch, not yet inserted.
+    pending_consultations: Vec<crate::consultations::Consultation>,
     /// Whether the running closure has opened its savepoint.
     in_savepoint: bool,
     /// Whether an earlier closure of this batch succeeded and left its
@@ -199,7 +201,16 @@ impl WriteTx {
             }
             q.execute(&mut self.conn).await?;
         }
+        let consultations = std::mem::take(&mut self.pending_consultations);
+        crate::consultations::insert(&mut self.conn, &consultations).await?;
         Ok(())
+    }
+
+    /// Keeps `consultation` in the consultation log with its entry (whose
+    /// `seq` it names, appended in this transaction): inserted with the
+    /// batch's entries, gone with them if the closure fails.
+    pub fn consulted(&mut self, consultation: crate::consultations::Consultation) {
+        self.pending_consultations.push(consultation);
     }
 }
 
@@ -411,6 +422,7 @@ pub(crate) async fn spawn(
             pending: Vec::new(),
             pending_salts: Vec::new(),
             pending_rows: Vec::new(),
+            pending_consultations: Vec::new(),
             in_savepoint: false,
             held_savepoint: false,
         }),
@@ -482,6 +494,7 @@ impl Writer {
             tx.pending.clear();
             tx.pending_salts.clear();
             tx.pending_rows.clear();
+            tx.pending_consultations.clear();
             if let Ok(size) = head_size(&mut tx.conn).await
                 && let Ok(log) = LogState::load(&mut tx.conn, size).await
             {
@@ -527,6 +540,7 @@ async fn batch(
             tx.pending.len(),
             tx.pending_salts.len(),
             tx.pending_rows.len(),
+            tx.pending_consultations.len(),
         );
         tx.in_savepoint = false;
         let ok = job.run(tx).await;
@@ -548,6 +562,7 @@ async fn batch(
             tx.pending.truncate(before.1);
             tx.pending_salts.truncate(before.2);
             tx.pending_rows.truncate(before.3);
+            tx.pending_consultations.truncate(before.4);
         }
     }
     tx.flush().await?;

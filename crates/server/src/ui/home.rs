@@ -107,6 +107,8 @@ pub struct HomePage {
     ledger: bool,
     /// Whether the viewer may read the disclosure register.
     disclosures: bool,
+    /// Whether the viewer may read the consultation log (oversight).
+    consultations: bool,
     screening: bool,
     /// Vetting (issue 12): the analysts' queue, the organiser's opinions.
     vetting_queue: bool,
@@ -229,6 +231,11 @@ pub async fn page(
         disclosures: viewer.may(
             &state,
             Action::DisclosuresRead,
+            &authority::Resource::Ledger,
+        ),
+        consultations: viewer.may(
+            &state,
+            Action::ConsultationsRead,
             &authority::Resource::Ledger,
         ),
         screening: may_see_screening(&state, &viewer),

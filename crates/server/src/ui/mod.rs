@@ -29,6 +29,7 @@
 //! off in its config meta.
 
 pub mod account;
+pub mod consultations;
 pub mod disclosures;
 pub mod forms;
 pub mod home;
@@ -37,6 +38,7 @@ pub mod offers;
 pub mod room;
 pub mod screen;
 mod static_files;
+pub mod stats;
 pub mod vetting;
 
 use std::net::SocketAddr;
@@ -83,6 +85,9 @@ pub fn routes() -> Router<crate::AppState> {
         .route("/rooms/{id}", get(room::page))
         .route("/ledger", get(ledger::page))
         .route("/disclosures", get(disclosures::page))
+        // Oversight (issue 14): the consultation log and statistics.
+        .route("/consultations", get(consultations::page))
+        .route("/stats", get(stats::page))
         .route("/screening", get(screen::form).post(screen::run))
         // Vetting (issue 12): the analysts' queue, a case, the organiser's opinions.
         .route("/vetting", get(vetting::queue))

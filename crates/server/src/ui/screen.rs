@@ -228,6 +228,11 @@ pub async fn run(
     })
     .await
     .map_err(|e| ApiError::internal(&e))?;
+    state
+        .svc()
+        .consulted(done.seq, results.len())
+        .await
+        .map_err(ApiError::from)?;
     let mut chrome = Chrome::new(&state, "Screening", Some(&viewer));
     chrome.flash = Some(Flash {
         ok: true,

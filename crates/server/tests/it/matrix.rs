@@ -585,6 +585,22 @@ fn every_route_for_every_role_answers_as_the_policy_decides() {
                         })
                     }
                     Op::List(_) => None,
+                    Op::Stats => Some((
+                        domain::Action::StatsRead,
+                        w.svc.authority().decide(
+                            &principal,
+                            domain::Action::StatsRead,
+                            &Resource::Ledger,
+                        ),
+                    )),
+                    Op::Consultations => Some((
+                        domain::Action::ConsultationsRead,
+                        w.svc.authority().decide(
+                            &principal,
+                            domain::Action::ConsultationsRead,
+                            &Resource::Ledger,
+                        ),
+                    )),
                     Op::Disclosures => Some((
                         domain::Action::DisclosuresRead,
                         w.svc.authority().decide(
@@ -612,7 +628,14 @@ fn every_route_for_every_role_answers_as_the_policy_decides() {
                         assert_eq!(w.ledger_size(), before, "{what}: a list is not recorded");
                         allowed += 1;
                     }
-                    (Op::Command { .. } | Op::Ledger(_) | Op::Disclosures, None) => {
+                    (
+                        Op::Command { .. }
+                        | Op::Ledger(_)
+                        | Op::Disclosures
+                        | Op::Consultations
+                        | Op::Stats,
+                        None,
+                    ) => {
                         // For delegation accounts only: refused before any
                         // decision (a command this account may never give),
                         // and nothing recorded.

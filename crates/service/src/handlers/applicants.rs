@@ -29,6 +29,7 @@ use super::{authorize, new_id};
 use crate::ServiceError;
 use crate::applicants::{Prepared, RowIssue};
 use crate::command::ApplicantSubmit;
+use crate::consultations;
 use crate::context::{Ctx, Outcome, hmac};
 use crate::screening_lists::Hit;
 
@@ -170,6 +171,9 @@ pub(crate) async fn submit(ctx: &mut Ctx<'_>, c: ApplicantSubmit) -> Result<Outc
     let mut refs: Vec<RefRow> = Vec::new();
     let mut queue: Vec<QueueRow> = Vec::new();
     let mut screened: Vec<String> = Vec::new();
+    // Whom the batch's screening concerned, for the consultation log.
+    let mut subjects: std::collections::BTreeSet<String> = Default::default();
+    let key = &ctx.inner.subject_key.clone();
     for (line, digest, facts, hits) in ready {
         let content = content_digest(&facts)?;
         let previous = known.get(&digest);
@@ -212,6 +216,13 @@ pub(crate) async fn submit(ctx: &mut Ctx<'_>, c: ApplicantSubmit) -> Result<Outc
         let screening = match (&hits, snapshot) {
             (Some(hits), Some(snapshot)) => {
                 screened.push(id.to_string());
+                subjects.insert(consultations::subject_key(key, 'r', id.as_str()));
+                for form in consultations::name_forms(key, facts.name.as_str()) {
+                    subjects.extend(form);
+                }
+                if let Some(doc) = &facts.document_number {
+                    subjects.extend(consultations::document_key(key, doc.as_str()));
+                }
                 if hits.is_empty() || had_case {
                     ScreeningStatus::Clear { snapshot }
                 } else {
@@ -287,12 +298,17 @@ pub(crate) async fn submit(ctx: &mut Ctx<'_>, c: ApplicantSubmit) -> Result<Outc
     // The batch's screening: one consultation naming its snapshot and
     // committing to the applicants screened.
     if let (Some(snapshot), false) = (&batch.snapshot, screened.is_empty()) {
-        ctx.record_item(
-            Action::ApplicantSubmit,
-            "lists",
-            snapshot,
-            screened.join("\n").as_bytes(),
-        )?;
+        let payload = screened.join("\n").into_bytes();
+        let seq = ctx.record_item(Action::ApplicantSubmit, "lists", snapshot, &payload)?;
+        // An intake screening is a consultation like any other.
+        ctx.log_consultation(
+            seq,
+            (Action::ApplicantSubmit, "lists", snapshot),
+            true,
+            payload,
+            subjects,
+            Some(screened.len() as i64),
+        );
     }
     // What the organiser is told: counts and the rows' problems — nothing
     // about screening (no hits, no cases).

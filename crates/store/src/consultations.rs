@@ -1,0 +1,384 @@
+//! The consultation log (migration 0012): one row per consultation beside
+//! its ledger entry, and the keyed digests of whom it concerned.
+//!
+//! A row is staged by the write closure that appends the entry
+//! ([`crate::WriteTx::consulted`]) and inserted with the batch's entries, so
+//! it commits with its entry or not at all. Its `payload` is the exact
+//! bytes the entry's payload digest commits to, so the ledger's check can prove a
+//! row against the ledger (`crate::stamps`: HMAC under the entry's salt) as long as the
+//! salt is kept; purging the row and the salt leaves the entry verifiable
+//! and unlinkable.
+//!
+//! Reads are keyset pages, newest first (`seq` descending); a subject
+//! query is driven by one digest's index range and checks the others per
+//! row, so its cost follows that person's consultations, not the log's
+//! size.
+
+use sqlx::{AnyConnection, Row as _};
+
+use crate::StoreError;
+
+/// Rows per multi-row `INSERT` (12 columns × 80 stays far below the
+/// parameter limits of both backends).
+const CHUNK: usize = 80;
+
+/// One consultation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Consultation {
+    /// The ledger entry that records it.
+    pub seq: i64,
+    /// Its time (Unix ms), the entry's.
+    pub at_ms: i64,
+    /// The account that consulted.
+    pub account: String,
+    /// That account's agency.
+    pub agency: String,
+    /// The channel: `session`, `token:<id>`, `cli:<os user>`.
+    pub channel: String,
+    /// The action (`screening.run`, `declaration.read`, …).
+    pub action: String,
+    /// The kind of the record consulted (`lists` for a screening).
+    pub record_kind: String,
+    /// The record consulted (the list snapshot resource for a screening).
+    pub record_id: String,
+    /// Whether the policy allowed it.
+    pub allowed: bool,
+    /// Why, as the caller said.
+    pub purpose: Option<String>,
+    /// The bytes the entry's payload digest commits to (JSON).
+    pub payload: Vec<u8>,
+    /// How many results the caller got (`None`: not known).
+    pub result_size: Option<i64>,
+    /// Keyed digests of whom it concerned (not read back by [`page`]).
+    pub subjects: Vec<String>,
+}
+
+/// What oversight asks of the log. Every given condition must hold.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// By this account.
+    pub account: Option<String>,
+    /// Of this record (its id).
+    pub record: Option<String>,
+    /// Concerning a subject: any one of these alternatives, each a set of
+    /// digests that must all be present (a name's comparison form: all of
+    /// its tokens). Empty: no subject condition.
+    pub subjects: Vec<Vec<String>>,
+    /// From this time (Unix ms, inclusive).
+    pub from: Option<i64>,
+    /// Before this time (Unix ms, exclusive).
+    pub until: Option<i64>,
+    /// Only entries before this one (the keyset cursor).
+    pub before: Option<i64>,
+    /// At most this many rows (1..=1000).
+    pub limit: i64,
+}
+
+fn placeholders(columns: usize, rows: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", r * columns + c + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Inserts `rows` and their subjects (inside the writer's transaction).
+pub(crate) async fn insert(
+    conn: &mut AnyConnection,
+    rows: &[Consultation],
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(CHUNK) {
+        let sql = format!(
+            "INSERT INTO consultations (seq, at_ms, account, agency, channel, action, record_kind, \
+             record_id, allowed, purpose, payload, result_size) VALUES {}",
+            placeholders(12, chunk.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for c in chunk {
+            q = q
+                .bind(c.seq)
+                .bind(c.at_ms)
+                .bind(&c.account)
+                .bind(&c.agency)
+                .bind(&c.channel)
+                .bind(&c.action)
+                .bind(&c.record_kind)
+                .bind(&c.record_id)
+                .bind(i64::from(c.allowed))
+                .bind(&c.purpose)
+                .bind(c.payload.as_slice())
+                .bind(c.result_size);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    let mut subjects: Vec<(&str, i64)> = rows
+        .iter()
+        .flat_map(|c| c.subjects.iter().map(move |s| (s.as_str(), c.seq)))
+        .collect();
+    subjects.sort_unstable();
+    subjects.dedup();
+    for chunk in subjects.chunks(CHUNK * 4) {
+        let sql = format!(
+            "INSERT INTO consultation_subjects (subject, seq) VALUES {}",
+            placeholders(2, chunk.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (s, seq) in chunk {
+            q = q.bind(*s).bind(*seq);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+const COLUMNS: &str = "c.seq, c.at_ms, c.account, c.agency, c.channel, c.action, c.record_kind, \
+                       c.record_id, c.allowed, c.purpose, c.payload, c.result_size";
+
+fn decode(row: &sqlx::any::AnyRow) -> Result<Consultation, StoreError> {
+    Ok(Consultation {
+        seq: row.try_get(0)?,
+        at_ms: row.try_get(1)?,
+        account: row.try_get(2)?,
+        agency: row.try_get(3)?,
+        channel: row.try_get(4)?,
+        action: row.try_get(5)?,
+        record_kind: row.try_get(6)?,
+        record_id: row.try_get(7)?,
+        allowed: row.try_get::<i64, _>(8)? != 0,
+        purpose: row.try_get(9)?,
+        payload: row.try_get(10)?,
+        result_size: row.try_get(11)?,
+        subjects: Vec::new(),
+    })
+}
+
+/// One page of the log, newest first.
+pub async fn page(
+    conn: &mut AnyConnection,
+    filter: &Filter,
+) -> Result<Vec<Consultation>, StoreError> {
+    let limit = filter.limit.clamp(1, 1000);
+    if filter.subjects.is_empty() {
+        return page_for(conn, filter, &[], limit).await;
+    }
+    // Each alternative form on its own index range; merged newest first.
+    let mut out: Vec<Consultation> = Vec::new();
+    for form in &filter.subjects {
+        if form.is_empty() {
+            continue;
+        }
+        out.extend(page_for(conn, filter, form, limit).await?);
+    }
+    out.sort_by_key(|c| std::cmp::Reverse(c.seq));
+    out.dedup_by_key(|c| c.seq);
+    out.truncate(usize::try_from(limit).unwrap_or(1000));
+    Ok(out)
+}
+
+/// A page where every digest of `form` is a subject of the row.
+async fn page_for(
+    conn: &mut AnyConnection,
+    filter: &Filter,
+    form: &[String],
+    limit: i64,
+) -> Result<Vec<Consultation>, StoreError> {
+    fn arg<'a>(b: Bind<'a>, binds: &mut Vec<Bind<'a>>) -> String {
+        binds.push(b);
+        format!("${}", binds.len())
+    }
+    let mut binds: Vec<Bind<'_>> = Vec::new();
+    let mut conds: Vec<String> = Vec::new();
+    let from = if let Some((driver, rest)) = form.split_first() {
+        // Driven by the first digest's range of `consultation_subjects`.
+        let p = arg(Bind::Text(driver.as_str()), &mut binds);
+        conds.push(format!("s.subject = {p}"));
+        for other in rest {
+            let p = arg(Bind::Text(other.as_str()), &mut binds);
+            conds.push(format!(
+                "EXISTS (SELECT 1 FROM consultation_subjects o WHERE o.subject = {p} AND o.seq = s.seq)"
+            ));
+        }
+        if let Some(before) = filter.before {
+            let p = arg(Bind::Int(before), &mut binds);
+            conds.push(format!("s.seq < {p}"));
+        }
+        "consultation_subjects s JOIN consultations c ON c.seq = s.seq"
+    } else {
+        if let Some(before) = filter.before {
+            let p = arg(Bind::Int(before), &mut binds);
+            conds.push(format!("c.seq < {p}"));
+        }
+        "consultations c"
+    };
+    let order = if form.is_empty() { "c.seq" } else { "s.seq" };
+    if let Some(account) = &filter.account {
+        let p = arg(Bind::Text(account.as_str()), &mut binds);
+        conds.push(format!("c.account = {p}"));
+    }
+    if let Some(record) = &filter.record {
+        let p = arg(Bind::Text(record.as_str()), &mut binds);
+        conds.push(format!("c.record_id = {p}"));
+    }
+    if let Some(from) = filter.from {
+        let p = arg(Bind::Int(from), &mut binds);
+        conds.push(format!("c.at_ms >= {p}"));
+    }
+    if let Some(until) = filter.until {
+        let p = arg(Bind::Int(until), &mut binds);
+        conds.push(format!("c.at_ms < {p}"));
+    }
+    let p = arg(Bind::Int(limit), &mut binds);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM {from}{}{} ORDER BY {order} DESC LIMIT {p}",
+        if conds.is_empty() { "" } else { " WHERE " },
+        conds.join(" AND ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        q = match b {
+            Bind::Text(s) => q.bind(s),
+            Bind::Int(i) => q.bind(i),
+        };
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    rows.iter().map(decode).collect()
+}
+
+enum Bind<'a> {
+    Text(&'a str),
+    Int(i64),
+}
+
+/// Every row whose entry is at or after `from` and before `until` (by
+/// seq), for the ledger's check: `(seq, account, action, record_id,
+/// payload)`.
+pub async fn between(
+    conn: &mut AnyConnection,
+    from: i64,
+    until: i64,
+) -> Result<Vec<Consultation>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM consultations c WHERE c.seq >= $1 AND c.seq < $2 ORDER BY c.seq"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(from)
+        .bind(until)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(decode).collect()
+}
+
+/// Checks every row of the log against its entry (inside the caller's
+/// read snapshot, `crate::stamps`): the entry exists, names the same
+/// account, agency, channel, action, record and decision at the same time,
+/// and its payload digest is the HMAC of the row's payload under the
+/// entry's salt. A row whose salt was purged cannot be proved and must
+/// have been purged with it. Returns how many rows were checked.
+pub(crate) async fn verify(
+    conn: &mut AnyConnection,
+    size: u64,
+) -> Result<usize, crate::VerifyFailure> {
+    use crate::VerifyFailure;
+    let db = |e: sqlx::Error| VerifyFailure {
+        index: None,
+        message: format!("reading the consultation log: {e}"),
+    };
+    const CHUNK: i64 = 1 << 13;
+    let mut checked = 0usize;
+    let mut from = 0i64;
+    loop {
+        let sql = format!(
+            "SELECT {COLUMNS}, e.entry, s.salt FROM consultations c \
+             LEFT JOIN ledger_entries e ON e.seq = c.seq \
+             LEFT JOIN entry_salts s ON s.seq = c.seq \
+             WHERE c.seq >= $1 ORDER BY c.seq LIMIT $2"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(from)
+            .bind(CHUNK)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?;
+        let Some(last) = rows.last() else { break };
+        from = last.try_get::<i64, _>(0).map_err(db)? + 1;
+        let n = rows.len();
+        for row in rows {
+            let c = decode(&row).map_err(|e| VerifyFailure {
+                index: None,
+                message: format!("reading the consultation log: {e}"),
+            })?;
+            let at = u64::try_from(c.seq).unwrap_or(u64::MAX);
+            let bad = |what: String| VerifyFailure {
+                index: Some(at),
+                message: format!("consultation log, entry {}: {what}", c.seq),
+            };
+            if at >= size {
+                return Err(bad(format!("no such entry ({size} entries)")));
+            }
+            let bytes: Option<Vec<u8>> = row.try_get(12).map_err(db)?;
+            let bytes = bytes.ok_or_else(|| bad("its entry is missing".into()))?;
+            let entry =
+                ledger::Entry::decode(&bytes).map_err(|e| bad(format!("undecodable: {e}")))?;
+            let same = entry.actor_account == c.account
+                && entry.actor_agency == c.agency
+                && entry.channel.as_deref().unwrap_or("") == c.channel
+                && entry.action == c.action
+                && entry.resource.kind == c.record_kind
+                && entry.resource.id == c.record_id
+                && (entry.decision == ledger::Decision::Allow) == c.allowed
+                && entry.time_ms == c.at_ms;
+            if !same {
+                return Err(bad(
+                    "its row does not say what the entry says (who, action, record, decision or time)"
+                        .into(),
+                ));
+            }
+            let salt: Option<Vec<u8>> = row.try_get(13).map_err(db)?;
+            let salt = salt
+                .and_then(|s| <[u8; 32]>::try_from(s.as_slice()).ok())
+                .ok_or_else(|| bad("its salt is gone but the row is still there".into()))?;
+            if ledger::commit(&salt, &c.payload) != entry.payload_digest {
+                return Err(bad(
+                    "the payload (purpose, query, result size) is not what the entry committed to"
+                        .into(),
+                ));
+            }
+            checked += 1;
+        }
+        if (n as i64) < CHUNK {
+            break;
+        }
+    }
+    Ok(checked)
+}
+
+/// Notes how many results a consultation recorded before it ran (a
+/// screening: `Service::record` comes first) gave its caller. Only a row
+/// without a size gets one; the entry does not commit to it.
+pub async fn set_result_size(store: &crate::Store, seq: i64, size: i64) -> Result<(), StoreError> {
+    store
+        .write(move |tx| {
+            Box::pin(async move {
+                let conn = tx.conn().await?;
+                sqlx::query(
+                    "UPDATE consultations SET result_size = $1 WHERE seq = $2 AND result_size IS NULL",
+                )
+                .bind(size)
+                .bind(seq)
+                .execute(&mut *conn)
+                .await?;
+                Ok::<_, StoreError>(())
+            })
+        })
+        .await
+}
