@@ -270,8 +270,11 @@ fn write_csv(path: &Path, pairs: &[Pair]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reads JSON lines of `{"id", "score"}` into a map.
-fn read_scores(path: &Path) -> anyhow::Result<HashMap<String, f64>> {
+/// Reads JSON lines of `{"id", "score"}` into a map. Where a line also says `match` (cortina's
+/// decision at its threshold, taken on the unrounded score), the score is nudged by less than the
+/// rounding step to the side of the threshold the engine decided, so that a score printed as
+/// 0.8000 counts as an alert exactly when the engine called it one.
+fn read_scores(path: &Path, threshold: f64) -> anyhow::Result<HashMap<String, f64>> {
     let mut out = HashMap::new();
     for (n, line) in fs::read_to_string(path)
         .with_context(|| format!("reading {}", path.display()))?
@@ -281,7 +284,12 @@ fn read_scores(path: &Path) -> anyhow::Result<HashMap<String, f64>> {
         let v: serde_json::Value =
             serde_json::from_str(line).with_context(|| format!("{}:{}", path.display(), n + 1))?;
         let id = v["id"].as_str().unwrap_or("").to_owned();
-        let score = v["score"].as_f64().unwrap_or(0.0);
+        let mut score = v["score"].as_f64().unwrap_or(0.0);
+        match v["match"].as_bool() {
+            Some(true) if score < threshold => score = threshold,
+            Some(false) if score >= threshold => score = threshold - 1e-9,
+            _ => {}
+        }
         out.insert(id, score);
     }
     Ok(out)
@@ -406,7 +414,8 @@ fn engine_compare(pairs: &[Pair]) -> HashMap<String, f64> {
                 .search(&q, &params)
                 .first()
                 .map_or(0.0, |m| f64::from(m.score));
-            (p.id.clone(), (score * 10_000.0).round() / 10_000.0)
+            // Unrounded: the engine decides on this score (see `read_scores`).
+            (p.id.clone(), score)
         })
         .collect()
 }
@@ -464,11 +473,11 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         } else {
             let cout = work.join("pairs.cortina.jsonl");
             cortina_compare(&bin, &input, &cout)?;
-            read_scores(&cout)?
+            read_scores(&cout, f64::from(screening::DEFAULT_THRESHOLD))?
         };
         let nout = work.join("pairs.nk.jsonl");
         let ns = if !skip_nk && nk_compare(&root, &input, &nout)? {
-            Some(read_scores(&nout)?)
+            Some(read_scores(&nout, NK_THRESHOLD)?)
         } else {
             None
         };
@@ -482,7 +491,12 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             &pairs,
             &m,
         );
-        per_kind(&pairs, &cs, 0.8, "cortina");
+        per_kind(
+            &pairs,
+            &cs,
+            f64::from(screening::DEFAULT_THRESHOLD),
+            "cortina",
+        );
         if let Some(ns) = &ns {
             per_kind(&pairs, ns, NK_THRESHOLD, "logic-v2");
         }
@@ -520,11 +534,11 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     } else {
         let cout = work.join("arabic_pairs.cortina.jsonl");
         cortina_compare(&bin, &input, &cout)?;
-        read_scores(&cout)?
+        read_scores(&cout, f64::from(screening::DEFAULT_THRESHOLD))?
     };
     let nout = work.join("arabic_pairs.nk.jsonl");
     let ns = if !skip_nk && nk_compare(&root, &input, &nout)? {
-        Some(read_scores(&nout)?)
+        Some(read_scores(&nout, NK_THRESHOLD)?)
     } else {
         None
     };
@@ -557,7 +571,12 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         &pairs,
         &m,
     );
-    per_kind(&pairs, &cs, 0.8, "cortina");
+    per_kind(
+        &pairs,
+        &cs,
+        f64::from(screening::DEFAULT_THRESHOLD),
+        "cortina",
+    );
     if let Some(ns) = &ns {
         per_kind(&pairs, ns, NK_THRESHOLD, "logic-v2");
     }
