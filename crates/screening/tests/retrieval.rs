@@ -75,6 +75,8 @@ fn retrieval_is_exact_on_the_fixture() {
         "Muhammad Yousef",
         "Banco de Cuba",
         "محمد علي",
+        "عبد الرشيد يوسف",
+        "حسن هامبتون",
         "Иванов Александр",
     ]
     .iter()
