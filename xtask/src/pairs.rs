@@ -378,6 +378,32 @@ fn per_kind(pairs: &[Pair], scores: &HashMap<String, f64>, t: f64, name: &str) {
     println!("{line}\n");
 }
 
+/// Writes cortina's misses of the tuning split at its default threshold, to read while tuning
+/// (never the held-out split's).
+fn write_tuning_misses(
+    pairs: &[Pair],
+    cs: &HashMap<String, f64>,
+    path: &Path,
+) -> anyhow::Result<()> {
+    let mut misses = String::new();
+    for p in pairs.iter().filter(|p| p.split == Split::Tuning) {
+        let sc = cs.get(&p.id).copied().unwrap_or(0.0);
+        if p.label != (sc >= f64::from(screening::DEFAULT_THRESHOLD)) {
+            let _ = writeln!(
+                misses,
+                "{} {:.3}\t{}\t{}\t{}",
+                u8::from(p.label),
+                sc,
+                p.kind,
+                p.left,
+                p.right
+            );
+        }
+    }
+    fs::write(path, misses)?;
+    Ok(())
+}
+
 fn cortina_compare(bin: &Path, input: &Path, output: &Path) -> anyhow::Result<()> {
     let status = Command::new(bin)
         .args(["compare", "--input"])
@@ -500,6 +526,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         if let Some(ns) = &ns {
             per_kind(&pairs, ns, NK_THRESHOLD, "logic-v2");
         }
+        write_tuning_misses(&pairs, &cs, &work.join("pairs.tuning-misses.txt"))?;
     }
 
     let dict_path = work.join("arabnamer_pairs.csv");
@@ -542,22 +569,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     } else {
         None
     };
-    // Misses of the tuning split, to read while tuning (never the held-out split's).
-    let mut misses = String::new();
-    for p in pairs.iter().filter(|p| p.split == Split::Tuning) {
-        let sc = cs.get(&p.id).copied().unwrap_or(0.0);
-        if p.label != (sc >= f64::from(screening::DEFAULT_THRESHOLD)) {
-            let _ = writeln!(
-                misses,
-                "{} {:.3}\t{}\t{}",
-                u8::from(p.label),
-                sc,
-                p.left,
-                p.right
-            );
-        }
-    }
-    fs::write(work.join("arabic_pairs.tuning-misses.txt"), misses)?;
+    write_tuning_misses(&pairs, &cs, &work.join("arabic_pairs.tuning-misses.txt"))?;
     let mut m: Vec<(&str, &HashMap<String, f64>, f64)> =
         vec![("cortina", &cs, f64::from(screening::DEFAULT_THRESHOLD))];
     if let Some(ns) = &ns {
