@@ -553,7 +553,15 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             dict.push((en.to_owned(), ar.to_owned()));
         }
     }
-    let pairs = arabic_pairs(&dict, seed);
+    let mut pairs = arabic_pairs(&dict, seed);
+    // `--reverse`: the Latin spelling is the query and the Arabic one the list's name (the UN
+    // list carries names in Arabic script).
+    let reverse = args.iter().any(|a| a == "--reverse");
+    if reverse {
+        for p in &mut pairs {
+            std::mem::swap(&mut p.left, &mut p.right);
+        }
+    }
     let input = work.join("arabic_pairs.csv");
     write_csv(&input, &pairs)?;
     let cs = if in_process {
@@ -577,8 +585,13 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     }
     report(
         &format!(
-            "Arabic↔Latin pairs from the arabnamer dictionary ({} entries, CC-BY-4.0)",
-            dict.len()
+            "Arabic↔Latin pairs from the arabnamer dictionary ({} entries, CC-BY-4.0), {}",
+            dict.len(),
+            if reverse {
+                "Latin query, Arabic list name (--reverse)"
+            } else {
+                "Arabic query, Latin list name"
+            }
         ),
         &pairs,
         &m,

@@ -112,6 +112,11 @@ pub struct Index {
     pub(crate) token_abjad: Vec<(u64, u8)>,
     /// Abjad key hash → tokens of strong forms with that key (for queries in Arabic script).
     pub(crate) abjad: HashMap<u64, Vec<TokenId>, FixedState>,
+    /// The same for the tokens read from names written in Arabic script only (for Latin
+    /// queries: the list side is the abjad one).
+    pub(crate) abjad_read: HashMap<u64, Vec<TokenId>, FixedState>,
+    /// Per token: read from a name written in Arabic script.
+    pub(crate) from_arabic: Vec<bool>,
     /// Weak aliases: hash of the sorted tokens → forms.
     pub(crate) weak: HashMap<u64, Vec<u32>, FixedState>,
     /// Normalised identifier number → entities.
@@ -284,22 +289,29 @@ impl Index {
         let mut weak: HashMap<u64, Vec<u32>, FixedState> = HashMap::with_hasher(hasher());
         let mut facts = Vec::with_capacity(entities.len());
         let mut id_numbers: HashMap<String, Vec<u32>, FixedState> = HashMap::with_hasher(hasher());
+        let mut from_arabic: Vec<bool> = Vec::new();
 
         for (ei, entity) in entities.iter().enumerate() {
             let ei = ei as u32;
             for (ni, name) in entity.names.iter().enumerate() {
+                let arabic = crate::translit::is_arabic_script(&name.full);
                 for form in name_forms(&name.full) {
                     let ids: Box<[TokenId]> = form
                         .iter()
                         .map(|t| {
-                            if let Some(&id) = token_ids.get(t.as_str()) {
+                            let id = if let Some(&id) = token_ids.get(t.as_str()) {
                                 id
                             } else {
                                 let id = tokens.len() as TokenId;
                                 tokens.push(t.as_str().into());
                                 token_ids.insert(t.as_str().into(), id);
+                                from_arabic.push(false);
                                 id
+                            };
+                            if arabic && name.kind != NameKind::Weak {
+                                from_arabic[id as usize] = true;
                             }
+                            id
                         })
                         .collect();
                     let fi = forms.len() as u32;
@@ -383,6 +395,7 @@ impl Index {
         let mut token_skeletons = vec![(0u64, 0u8); tokens.len()];
         let mut prefixes: HashMap<u64, (), FixedState> = HashMap::with_hasher(hasher());
         let mut abjad: HashMap<u64, Vec<TokenId>, FixedState> = HashMap::with_hasher(hasher());
+        let mut abjad_read: HashMap<u64, Vec<TokenId>, FixedState> = HashMap::with_hasher(hasher());
         let mut token_abjad = vec![(0u64, 0u8); tokens.len()];
         for (t, token) in tokens.iter().enumerate() {
             let sk = skeleton(token);
@@ -393,10 +406,11 @@ impl Index {
                 continue;
             }
             if key.len() >= 2 {
-                abjad
-                    .entry(hash_bytes(key.as_bytes()))
-                    .or_default()
-                    .push(t as TokenId);
+                let h = hash_bytes(key.as_bytes());
+                abjad.entry(h).or_default().push(t as TokenId);
+                if from_arabic[t] {
+                    abjad_read.entry(h).or_default().push(t as TokenId);
+                }
             }
             for end in 3..token.len() {
                 prefixes.insert(hash_bytes(&token.as_bytes()[..end]), ());
@@ -440,6 +454,8 @@ impl Index {
             skeletons,
             token_abjad,
             abjad,
+            abjad_read,
+            from_arabic,
             weak,
             id_numbers,
             prefixes,
@@ -468,10 +484,12 @@ impl Index {
     /// result is made of dictionary tokens (compound names written as one word or two:
     /// "Abdul Rahman" / "Abdulrahman").
     ///
-    /// A name in Arabic script also gets the forms joining two adjacent words whose joined abjad
-    /// key is a dictionary token's, with the article of the second word kept or left out: Latin
-    /// spellings write the compounds of `Abd al-` with the article (Abdelrahman, Abdulrahman) or
-    /// as a bare vowel (Abdurahman, Abdorahman).
+    /// A name in Arabic script also gets the forms joining a compound — two adjacent words of
+    /// which the first is a particle (abd, abu, bin) or the second carries the article (Nur
+    /// al-Din) — when the joined abjad key is a dictionary token's, with the article kept or left
+    /// out: Latin spellings write the compounds of `Abd al-` with the article (Abdelrahman,
+    /// Abdulrahman) or as a bare vowel (Abdurahman, Abdorahman). Other words are not joined:
+    /// two names run together would meet unrelated one-word names on their consonants alone.
     pub(crate) fn query_forms(&self, name: &str) -> Vec<Vec<String>> {
         let base = name_forms(name);
         let mut out = base.clone();
@@ -485,6 +503,9 @@ impl Index {
                 for i in 0..form.len().saturating_sub(1) {
                     let second = &form[i + 1];
                     let bare = second.strip_prefix("al").filter(|r| r.len() >= 2);
+                    if bare.is_none() && !is_particle(&form[i]) {
+                        continue;
+                    }
                     for s in std::iter::once(second.as_str()).chain(bare) {
                         let joined = format!("{}{s}", form[i]);
                         if known_key(&joined) {
@@ -559,17 +580,14 @@ impl Index {
     }
 
     /// Every dictionary token `t` with `token_similarity(query, t) > 0`, with that similarity;
-    /// `arabic` when the query token was read from Arabic script (abjad keys count).
+    /// `arabic` when the query token was read from Arabic script. Abjad keys count when either
+    /// side was read from Arabic script (see [`abjad_key`]).
     pub(crate) fn similar_tokens(&self, query: &str, arabic: bool, out: &mut Vec<(TokenId, f32)>) {
         out.clear();
         let q_skel = skeleton(query);
         let q_skel_hash = hash_bytes(q_skel.as_bytes());
         let q_nicks = nicknames(query);
-        let q_abjad = if arabic {
-            abjad_key(query)
-        } else {
-            String::new()
-        };
+        let q_abjad = abjad_key(query);
         let q_abjad_hash = hash_bytes(q_abjad.as_bytes());
         let check = |t: TokenId, out: &mut Vec<(TokenId, f32)>| {
             if out.iter().any(|&(u, _)| u == t) {
@@ -583,12 +601,15 @@ impl Index {
                 0
             };
             let (ah, alen) = self.token_abjad[t as usize];
-            let same_abjad =
-                if q_abjad.len() >= 2 && ah == q_abjad_hash && usize::from(alen) == q_abjad.len() {
-                    q_abjad.len()
-                } else {
-                    0
-                };
+            let same_abjad = if q_abjad.len() >= 2
+                && (arabic || self.from_arabic[t as usize])
+                && ah == q_abjad_hash
+                && usize::from(alen) == q_abjad.len()
+            {
+                q_abjad.len()
+            } else {
+                0
+            };
             let s = token_similarity(query, token, same, same_abjad, q_nicks);
             if s > 0.0 {
                 out.push((t, s));
@@ -608,8 +629,13 @@ impl Index {
                 check(t, out);
             }
         }
+        let table = if arabic {
+            &self.abjad
+        } else {
+            &self.abjad_read
+        };
         if q_abjad.len() >= 2
-            && let Some(ts) = self.abjad.get(&q_abjad_hash)
+            && let Some(ts) = table.get(&q_abjad_hash)
         {
             for &t in ts {
                 check(t, out);

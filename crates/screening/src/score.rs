@@ -874,11 +874,7 @@ impl Index {
                 for t in &tokens {
                     let sk = skeleton(t);
                     let skh = hash_bytes(sk.as_bytes());
-                    let ak = if arabic {
-                        crate::text::abjad_key(t)
-                    } else {
-                        String::new()
-                    };
+                    let ak = crate::text::abjad_key(t);
                     let akh = hash_bytes(ak.as_bytes());
                     let mut v = Vec::new();
                     for (id, token) in self.tokens.iter().enumerate() {
@@ -893,12 +889,15 @@ impl Index {
                             0
                         };
                         let (h, len) = self.token_abjad[id];
-                        let same_abjad =
-                            if ak.len() >= 2 && h == akh && usize::from(len) == ak.len() {
-                                ak.len()
-                            } else {
-                                0
-                            };
+                        let same_abjad = if ak.len() >= 2
+                            && (arabic || self.from_arabic[id])
+                            && h == akh
+                            && usize::from(len) == ak.len()
+                        {
+                            ak.len()
+                        } else {
+                            0
+                        };
                         let s =
                             token_similarity(t, token, same, same_abjad, crate::text::nicknames(t));
                         if s > 0.0 {
