@@ -17,7 +17,10 @@
 //!
 //! Both sets go through `cortina compare` and through `scripts/nk_pairs.py` (nomenklatura's
 //! `logic_v2`, installed by `scripts/pairs-setup.sh` into `target/nk`). Printed: F1 at each
-//! matcher's default threshold and at its best threshold, per split.
+//! matcher's default threshold and at its best threshold, per split. Options: `--engine` (score
+//! in process instead of through the CLI), `--no-nomenklatura`, `--arabic-only`, `--reverse`
+//! (the Arabic pairs with the Latin spelling as the query and the Arabic one as the list's
+//! name), `--seed N`. cortina's tuning-split misses are written to `target/xtask/*.tuning-misses.txt`.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
