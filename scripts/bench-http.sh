@@ -5,6 +5,7 @@
 #                         [--match-connections C] [--write-connections C]
 #                         [--only match|writes] [--lists PATH]... [--database URL]
 #                         [--perf DIR] [--keep] [--no-build]
+#                         [--open-loop RATE [--seconds S]]
 #
 # Builds the release binary, makes a fresh data directory in a temporary
 # folder (`admin init`; the sample lists `cortina demo` generates, imported
@@ -30,6 +31,14 @@
 # DIR/NAME-RUN.data; `perf report -i … --pid PID` keeps the server (its PID
 # is printed); PERF_FREQ (default 499) and PERF_CALL_GRAPH (default fp;
 # dwarf,32768 for Rust frames) tune it.
+# With --open-loop RATE, the match benchmark is run instead by `cargo xtask
+# bench-match` (xtask/src/openloop.rs): a fixed arrival rate of RATE requests/s
+# for S seconds (default 30), each request's latency measured from the time it
+# was due, so a stall shows in the tail (wrk is closed-loop and hides it); the
+# names rotate through the shared evaluation queries (hits and misses). Use
+# it with --lists to screen against the full lists, e.g.
+#   scripts/bench-http.sh --only match --open-loop 2000 \
+#       --lists ../shared/data/lists/ofac-sdn-2021 --lists ../shared/data/lists/un ...
 # The data directory is removed at the end unless --keep.
 set -euo pipefail
 
@@ -45,6 +54,8 @@ lists=()
 database=""
 keep=0
 build=1
+open_rate=""
+open_seconds=30
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs="$2"; shift 2 ;;
@@ -58,14 +69,19 @@ while [ $# -gt 0 ]; do
         --perf) perf_dir="$2"; shift 2 ;;
         --keep) keep=1; shift ;;
         --no-build) build=0; shift ;;
-        -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+        --open-loop) open_rate="$2"; shift 2 ;;
+        --seconds) open_seconds="$2"; shift 2 ;;
+        -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
         *) echo "bench-http: unknown argument $1" >&2; exit 2 ;;
     esac
 done
-command -v wrk >/dev/null || { echo "bench-http: wrk not found (apt-get install wrk)" >&2; exit 1; }
+if [ -z "$open_rate" ]; then
+    command -v wrk >/dev/null || { echo "bench-http: wrk not found (apt-get install wrk)" >&2; exit 1; }
+fi
 
 if [ "$build" = 1 ]; then
     (cd "$root" && cargo build --release -p cortina --quiet)
+    [ -n "$open_rate" ] && (cd "$root" && cargo build --release -p xtask --quiet)
 fi
 bin="${CARGO_TARGET_DIR:-$root/target}/release/cortina"
 
@@ -139,7 +155,11 @@ echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cp
 # The URL is not printed: it may carry a password.
 backend_name="SQLite (WAL, synchronous=FULL)"
 [ -n "$database" ] && backend_name="PostgreSQL (--database; the server's CPU below excludes PostgreSQL's own)"
-echo "store: $backend_name; lists: the samples of \`cortina demo\`"
+if [ ${#lists[@]} -gt 0 ] && [ "${lists[0]}" != "$work/demo/lists/ofac" ]; then
+    echo "store: $backend_name; lists: ${lists[*]}"
+else
+    echo "store: $backend_name; lists: the samples of \`cortina demo\`"
+fi
 echo "wrk: $threads thread(s), $duration per run, $runs runs; server (pid $server_pid) and wrk share the machine"
 echo
 
@@ -186,8 +206,38 @@ bench() {
 }
 field_all() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" "$2"; }
 
+# open_loop: the match benchmark at a fixed arrival rate (see above).
+open_loop() {
+    local results="$work/open.results"
+    : >"$results"
+    echo "## match, open loop: POST /match/default at $open_rate requests/s for $open_seconds s"
+    for run in $(seq 1 "$runs"); do
+        local before after ticks_before load_before line cpu_us ok
+        before="$(ledger_size)"
+        ticks_before="$(server_ticks)"
+        load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+        line="$(CORTINA_TOKEN="$analyst_token" "${CARGO_TARGET_DIR:-$root/target}/release/xtask" \
+            bench-match --url "$url/match/default" --rate "$open_rate" --seconds "$open_seconds" | grep '^RESULT')"
+        after="$(ledger_size)"
+        ok="$(field ok <<<"$line")"
+        cpu_us=$(( ($(server_ticks) - ticks_before) * 1000000 / ticks_per_s / (ok > 0 ? ok : 1) ))
+        echo "run $run: $(sed 's/^RESULT //' <<<"$line") server_cpu_us_per_req=$cpu_us ledger+=$((after - before)) load_before=$load_before load_after=$(cut -d' ' -f1-3 /proc/loadavg)"
+        echo "$line server_cpu_us_per_req=$cpu_us" >>"$results"
+    done
+    for key in achieved_rps p50_ms p90_ms p99_ms p999_ms max_ms server_cpu_us_per_req; do
+        sort -g <<<"$(field_all "$key" "$results")" | awk -v k="$key" '
+            { v[NR] = $1 }
+            END { printf "%s: median %s (min %s, max %s)\n", k, v[int((NR + 1) / 2)], v[1], v[NR] }'
+    done
+    echo
+}
+
 if [ -z "$only" ] || [ "$only" = match ]; then
-    bench match match.lua "$analyst_token" "$match_conns" /match/default
+    if [ -n "$open_rate" ]; then
+        open_loop
+    else
+        bench match match.lua "$analyst_token" "$match_conns" /match/default
+    fi
 fi
 if [ -z "$only" ] || [ "$only" = writes ]; then
     bench writes writes.lua "$operator_token" "$write_conns" /api/v1/commands

@@ -13,6 +13,10 @@
 //!   entries and variants, names from the shared lists at run time) and the timed `cortina
 //!   applicants import` end to end with its peak memory ([`applicants`]);
 //! - `bench-engine` — single-query latency percentiles inside the engine (no CLI, one thread);
+//! - `bench-match --url URL --rate R --seconds S [--connections C] [--names FILE]` — an open-loop
+//!   load generator for a running server's `/match` (fixed arrival rate, latency from each
+//!   request's due time: stalls show in the tail; [`openloop`]); `scripts/bench-http.sh
+//!   --open-loop RATE` sets up the server and runs it;
 //! - `variants [--split tuning|heldout|both] [--per-kind N] [--seed S]` — our own variation
 //!   evaluation with a tuning and a held-out split ([`variants`]);
 //! - `pairs [--split tuning|heldout|both]` — labelled name pairs from the lists, scored by
@@ -34,6 +38,7 @@ use anyhow::{Context, bail};
 mod applicants;
 mod congress;
 mod floors;
+mod openloop;
 mod pairs;
 mod variants;
 
@@ -58,6 +63,7 @@ fn main() -> anyhow::Result<()> {
             bench_batch(rows)
         }
         Some("bench-engine") => bench_engine(),
+        Some("bench-match") => openloop::run(&args[1..]),
         Some("gen-applicants") => {
             let rows: usize = flag("--rows").unwrap_or_else(|| "1000000".into()).parse()?;
             let seed: u64 = flag("--seed").unwrap_or_else(|| "2026".into()).parse()?;
@@ -73,7 +79,7 @@ fn main() -> anyhow::Result<()> {
         Some("pairs") => pairs::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask (eval | gen-queries --rows N --seed S --out FILE | bench-batch [--rows N] | gen-applicants --rows N [--seed S] [--planted P] --out FILE | bench-applicants [--rows N] | bench-engine | variants [--split tuning|heldout|both] | pairs [--split tuning|heldout|both])"
+                "usage: cargo xtask (eval | gen-queries --rows N --seed S --out FILE | bench-batch [--rows N] | gen-applicants --rows N [--seed S] [--planted P] --out FILE | bench-applicants [--rows N] | bench-engine | bench-match --url URL [--rate R] [--seconds S] | variants [--split tuning|heldout|both] | pairs [--split tuning|heldout|both])"
             );
             std::process::exit(2);
         }

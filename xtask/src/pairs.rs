@@ -17,7 +17,10 @@
 //!
 //! Both sets go through `cortina compare` and through `scripts/nk_pairs.py` (nomenklatura's
 //! `logic_v2`, installed by `scripts/pairs-setup.sh` into `target/nk`). Printed: F1 at each
-//! matcher's default threshold and at its best threshold, per split.
+//! matcher's default threshold and at its best threshold, per split. Options: `--engine` (score
+//! in process instead of through the CLI), `--no-nomenklatura`, `--arabic-only`, `--reverse`
+//! (the Arabic pairs with the Latin spelling as the query and the Arabic one as the list's
+//! name), `--seed N`. cortina's tuning-split misses are written to `target/xtask/*.tuning-misses.txt`.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -270,8 +273,11 @@ fn write_csv(path: &Path, pairs: &[Pair]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reads JSON lines of `{"id", "score"}` into a map.
-fn read_scores(path: &Path) -> anyhow::Result<HashMap<String, f64>> {
+/// Reads JSON lines of `{"id", "score"}` into a map. Where a line also says `match` (cortina's
+/// decision at its threshold, taken on the unrounded score), the score is nudged by less than the
+/// rounding step to the side of the threshold the engine decided, so that a score printed as
+/// 0.8000 counts as an alert exactly when the engine called it one.
+fn read_scores(path: &Path, threshold: f64) -> anyhow::Result<HashMap<String, f64>> {
     let mut out = HashMap::new();
     for (n, line) in fs::read_to_string(path)
         .with_context(|| format!("reading {}", path.display()))?
@@ -281,7 +287,12 @@ fn read_scores(path: &Path) -> anyhow::Result<HashMap<String, f64>> {
         let v: serde_json::Value =
             serde_json::from_str(line).with_context(|| format!("{}:{}", path.display(), n + 1))?;
         let id = v["id"].as_str().unwrap_or("").to_owned();
-        let score = v["score"].as_f64().unwrap_or(0.0);
+        let mut score = v["score"].as_f64().unwrap_or(0.0);
+        match v["match"].as_bool() {
+            Some(true) if score < threshold => score = threshold,
+            Some(false) if score >= threshold => score = threshold - 1e-9,
+            _ => {}
+        }
         out.insert(id, score);
     }
     Ok(out)
@@ -370,6 +381,32 @@ fn per_kind(pairs: &[Pair], scores: &HashMap<String, f64>, t: f64, name: &str) {
     println!("{line}\n");
 }
 
+/// Writes cortina's misses of the tuning split at its default threshold, to read while tuning
+/// (never the held-out split's).
+fn write_tuning_misses(
+    pairs: &[Pair],
+    cs: &HashMap<String, f64>,
+    path: &Path,
+) -> anyhow::Result<()> {
+    let mut misses = String::new();
+    for p in pairs.iter().filter(|p| p.split == Split::Tuning) {
+        let sc = cs.get(&p.id).copied().unwrap_or(0.0);
+        if p.label != (sc >= f64::from(screening::DEFAULT_THRESHOLD)) {
+            let _ = writeln!(
+                misses,
+                "{} {:.3}\t{}\t{}\t{}",
+                u8::from(p.label),
+                sc,
+                p.kind,
+                p.left,
+                p.right
+            );
+        }
+    }
+    fs::write(path, misses)?;
+    Ok(())
+}
+
 fn cortina_compare(bin: &Path, input: &Path, output: &Path) -> anyhow::Result<()> {
     let status = Command::new(bin)
         .args(["compare", "--input"])
@@ -406,7 +443,8 @@ fn engine_compare(pairs: &[Pair]) -> HashMap<String, f64> {
                 .search(&q, &params)
                 .first()
                 .map_or(0.0, |m| f64::from(m.score));
-            (p.id.clone(), (score * 10_000.0).round() / 10_000.0)
+            // Unrounded: the engine decides on this score (see `read_scores`).
+            (p.id.clone(), score)
         })
         .collect()
 }
@@ -464,11 +502,11 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         } else {
             let cout = work.join("pairs.cortina.jsonl");
             cortina_compare(&bin, &input, &cout)?;
-            read_scores(&cout)?
+            read_scores(&cout, f64::from(screening::DEFAULT_THRESHOLD))?
         };
         let nout = work.join("pairs.nk.jsonl");
         let ns = if !skip_nk && nk_compare(&root, &input, &nout)? {
-            Some(read_scores(&nout)?)
+            Some(read_scores(&nout, NK_THRESHOLD)?)
         } else {
             None
         };
@@ -482,10 +520,16 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             &pairs,
             &m,
         );
-        per_kind(&pairs, &cs, 0.8, "cortina");
+        per_kind(
+            &pairs,
+            &cs,
+            f64::from(screening::DEFAULT_THRESHOLD),
+            "cortina",
+        );
         if let Some(ns) = &ns {
             per_kind(&pairs, ns, NK_THRESHOLD, "logic-v2");
         }
+        write_tuning_misses(&pairs, &cs, &work.join("pairs.tuning-misses.txt"))?;
     }
 
     let dict_path = work.join("arabnamer_pairs.csv");
@@ -512,7 +556,15 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             dict.push((en.to_owned(), ar.to_owned()));
         }
     }
-    let pairs = arabic_pairs(&dict, seed);
+    let mut pairs = arabic_pairs(&dict, seed);
+    // `--reverse`: the Latin spelling is the query and the Arabic one the list's name (the UN
+    // list carries names in Arabic script).
+    let reverse = args.iter().any(|a| a == "--reverse");
+    if reverse {
+        for p in &mut pairs {
+            std::mem::swap(&mut p.left, &mut p.right);
+        }
+    }
     let input = work.join("arabic_pairs.csv");
     write_csv(&input, &pairs)?;
     let cs = if in_process {
@@ -520,30 +572,15 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     } else {
         let cout = work.join("arabic_pairs.cortina.jsonl");
         cortina_compare(&bin, &input, &cout)?;
-        read_scores(&cout)?
+        read_scores(&cout, f64::from(screening::DEFAULT_THRESHOLD))?
     };
     let nout = work.join("arabic_pairs.nk.jsonl");
     let ns = if !skip_nk && nk_compare(&root, &input, &nout)? {
-        Some(read_scores(&nout)?)
+        Some(read_scores(&nout, NK_THRESHOLD)?)
     } else {
         None
     };
-    // Misses of the tuning split, to read while tuning (never the held-out split's).
-    let mut misses = String::new();
-    for p in pairs.iter().filter(|p| p.split == Split::Tuning) {
-        let sc = cs.get(&p.id).copied().unwrap_or(0.0);
-        if p.label != (sc >= f64::from(screening::DEFAULT_THRESHOLD)) {
-            let _ = writeln!(
-                misses,
-                "{} {:.3}\t{}\t{}",
-                u8::from(p.label),
-                sc,
-                p.left,
-                p.right
-            );
-        }
-    }
-    fs::write(work.join("arabic_pairs.tuning-misses.txt"), misses)?;
+    write_tuning_misses(&pairs, &cs, &work.join("arabic_pairs.tuning-misses.txt"))?;
     let mut m: Vec<(&str, &HashMap<String, f64>, f64)> =
         vec![("cortina", &cs, f64::from(screening::DEFAULT_THRESHOLD))];
     if let Some(ns) = &ns {
@@ -551,13 +588,23 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     }
     report(
         &format!(
-            "Arabic↔Latin pairs from the arabnamer dictionary ({} entries, CC-BY-4.0)",
-            dict.len()
+            "Arabic↔Latin pairs from the arabnamer dictionary ({} entries, CC-BY-4.0), {}",
+            dict.len(),
+            if reverse {
+                "Latin query, Arabic list name (--reverse)"
+            } else {
+                "Arabic query, Latin list name"
+            }
         ),
         &pairs,
         &m,
     );
-    per_kind(&pairs, &cs, 0.8, "cortina");
+    per_kind(
+        &pairs,
+        &cs,
+        f64::from(screening::DEFAULT_THRESHOLD),
+        "cortina",
+    );
     if let Some(ns) = &ns {
         per_kind(&pairs, ns, NK_THRESHOLD, "logic-v2");
     }

@@ -32,7 +32,7 @@ use foldhash::fast::FixedState;
 use watchlist::{Entity, Gender, NameKind, PartialDate, Schema};
 
 use crate::distance::osa_bounded;
-use crate::text::{is_particle, name_forms, nickname_ambiguity, nicknames, skeleton};
+use crate::text::{abjad_key, is_particle, name_forms, nickname_ambiguity, nicknames, skeleton};
 
 /// Token pairs less similar than this count as not matching at all.
 pub const TOKEN_FLOOR: f32 = 0.75;
@@ -108,6 +108,15 @@ pub struct Index {
     pub(crate) del_tokens: Vec<TokenId>,
     /// Skeleton hash → tokens with that skeleton.
     pub(crate) skeletons: HashMap<u64, Vec<TokenId>, FixedState>,
+    /// Each token's abjad key ([`abjad_key`]): its hash and length.
+    pub(crate) token_abjad: Vec<(u64, u8)>,
+    /// Abjad key hash → tokens of strong forms with that key (for queries in Arabic script).
+    pub(crate) abjad: HashMap<u64, Vec<TokenId>, FixedState>,
+    /// The same for the tokens read from names written in Arabic script only (for Latin
+    /// queries: the list side is the abjad one).
+    pub(crate) abjad_read: HashMap<u64, Vec<TokenId>, FixedState>,
+    /// Per token: read from a name written in Arabic script.
+    pub(crate) from_arabic: Vec<bool>,
     /// Weak aliases: hash of the sorted tokens → forms.
     pub(crate) weak: HashMap<u64, Vec<u32>, FixedState>,
     /// Normalised identifier number → entities.
@@ -181,13 +190,31 @@ pub(crate) fn skeleton_credit(len: usize) -> f32 {
     }
 }
 
+/// κₐ: the similarity credited to a token read from Arabic script and a dictionary token with
+/// the same abjad key of `len` bytes ([`abjad_key`]). The key is all that the script says for
+/// certain, so an equal key is strong evidence once it has three letters or more; shorter keys
+/// (Ali / Ola) say less. A little above [`skeleton_credit`]: the key's letter classes are the
+/// ones Arabic script really confuses, where the skeleton's are English spelling's.
+pub(crate) fn abjad_credit(len: usize) -> f32 {
+    match len {
+        0 | 1 => 0.0,
+        2 => 0.8,
+        3 => 0.85,
+        4 => 0.88,
+        _ => 0.9,
+    }
+}
+
 /// The similarity of a query token and a dictionary token, or 0 below [`TOKEN_FLOOR`];
-/// `same_skeleton` is the length of their common skeleton, or 0 when the skeletons differ.
-/// `q_nicknames` is [`nicknames`]`(q)`, looked up once per query token by the caller.
+/// `same_skeleton` is the length of their common skeleton, or 0 when the skeletons differ;
+/// `same_abjad` is the length of their common abjad key when the query was written in Arabic
+/// script, else 0. `q_nicknames` is [`nicknames`]`(q)`, looked up once per query token by the
+/// caller.
 pub(crate) fn token_similarity(
     q: &str,
     t: &str,
     same_skeleton: usize,
+    same_abjad: usize,
     q_nicknames: &[&str],
 ) -> f32 {
     if q == t {
@@ -214,7 +241,7 @@ pub(crate) fn token_similarity(
     } else {
         0.0
     };
-    let mut s = edit.max(phon);
+    let mut s = edit.max(phon).max(abjad_credit(same_abjad));
     if s < NICKNAME_SIMILARITY && q_nicknames.contains(&t) {
         s = match nickname_ambiguity(q, t) {
             0 => s,
@@ -262,22 +289,29 @@ impl Index {
         let mut weak: HashMap<u64, Vec<u32>, FixedState> = HashMap::with_hasher(hasher());
         let mut facts = Vec::with_capacity(entities.len());
         let mut id_numbers: HashMap<String, Vec<u32>, FixedState> = HashMap::with_hasher(hasher());
+        let mut from_arabic: Vec<bool> = Vec::new();
 
         for (ei, entity) in entities.iter().enumerate() {
             let ei = ei as u32;
             for (ni, name) in entity.names.iter().enumerate() {
+                let arabic = crate::translit::is_arabic_script(&name.full);
                 for form in name_forms(&name.full) {
                     let ids: Box<[TokenId]> = form
                         .iter()
                         .map(|t| {
-                            if let Some(&id) = token_ids.get(t.as_str()) {
+                            let id = if let Some(&id) = token_ids.get(t.as_str()) {
                                 id
                             } else {
                                 let id = tokens.len() as TokenId;
                                 tokens.push(t.as_str().into());
                                 token_ids.insert(t.as_str().into(), id);
+                                from_arabic.push(false);
                                 id
+                            };
+                            if arabic && name.kind != NameKind::Weak {
+                                from_arabic[id as usize] = true;
                             }
+                            id
                         })
                         .collect();
                     let fi = forms.len() as u32;
@@ -360,11 +394,23 @@ impl Index {
         let mut skeletons: HashMap<u64, Vec<TokenId>, FixedState> = HashMap::with_hasher(hasher());
         let mut token_skeletons = vec![(0u64, 0u8); tokens.len()];
         let mut prefixes: HashMap<u64, (), FixedState> = HashMap::with_hasher(hasher());
+        let mut abjad: HashMap<u64, Vec<TokenId>, FixedState> = HashMap::with_hasher(hasher());
+        let mut abjad_read: HashMap<u64, Vec<TokenId>, FixedState> = HashMap::with_hasher(hasher());
+        let mut token_abjad = vec![(0u64, 0u8); tokens.len()];
         for (t, token) in tokens.iter().enumerate() {
             let sk = skeleton(token);
             token_skeletons[t] = (hash_bytes(sk.as_bytes()), sk.len().min(255) as u8);
+            let key = abjad_key(token);
+            token_abjad[t] = (hash_bytes(key.as_bytes()), key.len().min(255) as u8);
             if df[t] == 0 {
                 continue;
+            }
+            if key.len() >= 2 {
+                let h = hash_bytes(key.as_bytes());
+                abjad.entry(h).or_default().push(t as TokenId);
+                if from_arabic[t] {
+                    abjad_read.entry(h).or_default().push(t as TokenId);
+                }
             }
             for end in 3..token.len() {
                 prefixes.insert(hash_bytes(&token.as_bytes()[..end]), ());
@@ -406,6 +452,10 @@ impl Index {
             deletions,
             del_tokens,
             skeletons,
+            token_abjad,
+            abjad,
+            abjad_read,
+            from_arabic,
             weak,
             id_numbers,
             prefixes,
@@ -433,10 +483,41 @@ impl Index {
     /// forms in which two adjacent tokens are joined, or a token is split in two, where the
     /// result is made of dictionary tokens (compound names written as one word or two:
     /// "Abdul Rahman" / "Abdulrahman").
+    ///
+    /// A name in Arabic script also gets the forms joining a compound — two adjacent words of
+    /// which the first is a particle (abd, abu, bin) or the second carries the article (Nur
+    /// al-Din) — when the joined abjad key is a dictionary token's, with the article kept or left
+    /// out: Latin spellings write the compounds of `Abd al-` with the article (Abdelrahman,
+    /// Abdulrahman) or as a bare vowel (Abdurahman, Abdorahman). Other words are not joined:
+    /// two names run together would meet unrelated one-word names on their consonants alone.
     pub(crate) fn query_forms(&self, name: &str) -> Vec<Vec<String>> {
         let base = name_forms(name);
         let mut out = base.clone();
         let known = |t: &str| self.token_ids.get(t).is_some_and(|&id| self.in_strong(id));
+        if crate::translit::is_arabic_script(name) {
+            let known_key = |t: &str| {
+                let k = abjad_key(t);
+                k.len() >= 4 && self.abjad.contains_key(&hash_bytes(k.as_bytes()))
+            };
+            for form in &base {
+                for i in 0..form.len().saturating_sub(1) {
+                    let second = &form[i + 1];
+                    let bare = second.strip_prefix("al").filter(|r| r.len() >= 2);
+                    if bare.is_none() && !is_particle(&form[i]) {
+                        continue;
+                    }
+                    for s in std::iter::once(second.as_str()).chain(bare) {
+                        let joined = format!("{}{s}", form[i]);
+                        if known_key(&joined) {
+                            let mut f = form.clone();
+                            f[i] = joined;
+                            f.remove(i + 1);
+                            push_new(&mut out, f);
+                        }
+                    }
+                }
+            }
+        }
         for form in &base {
             for i in 0..form.len() {
                 if i + 1 < form.len() {
@@ -498,12 +579,16 @@ impl Index {
         &self.postings[self.post_start[t] as usize..self.post_start[t + 1] as usize]
     }
 
-    /// Every dictionary token `t` with `token_similarity(query, t) > 0`, with that similarity.
-    pub(crate) fn similar_tokens(&self, query: &str, out: &mut Vec<(TokenId, f32)>) {
+    /// Every dictionary token `t` with `token_similarity(query, t) > 0`, with that similarity;
+    /// `arabic` when the query token was read from Arabic script. Abjad keys count when either
+    /// side was read from Arabic script (see [`abjad_key`]).
+    pub(crate) fn similar_tokens(&self, query: &str, arabic: bool, out: &mut Vec<(TokenId, f32)>) {
         out.clear();
         let q_skel = skeleton(query);
         let q_skel_hash = hash_bytes(q_skel.as_bytes());
         let q_nicks = nicknames(query);
+        let q_abjad = abjad_key(query);
+        let q_abjad_hash = hash_bytes(q_abjad.as_bytes());
         let check = |t: TokenId, out: &mut Vec<(TokenId, f32)>| {
             if out.iter().any(|&(u, _)| u == t) {
                 return;
@@ -515,7 +600,17 @@ impl Index {
             } else {
                 0
             };
-            let s = token_similarity(query, token, same, q_nicks);
+            let (ah, alen) = self.token_abjad[t as usize];
+            let same_abjad = if q_abjad.len() >= 2
+                && (arabic || self.from_arabic[t as usize])
+                && ah == q_abjad_hash
+                && usize::from(alen) == q_abjad.len()
+            {
+                q_abjad.len()
+            } else {
+                0
+            };
+            let s = token_similarity(query, token, same, same_abjad, q_nicks);
             if s > 0.0 {
                 out.push((t, s));
             }
@@ -529,6 +624,18 @@ impl Index {
         });
         if q_skel.len() >= 2
             && let Some(ts) = self.skeletons.get(&q_skel_hash)
+        {
+            for &t in ts {
+                check(t, out);
+            }
+        }
+        let table = if arabic {
+            &self.abjad
+        } else {
+            &self.abjad_read
+        };
+        if q_abjad.len() >= 2
+            && let Some(ts) = table.get(&q_abjad_hash)
         {
             for &t in ts {
                 check(t, out);

@@ -37,11 +37,12 @@ impl Index {
     pub fn lookup(&self, text: &str, schema: Option<Schema>, limit: usize) -> Vec<Hit<'_>> {
         let mut best: HashMap<u32, f32> = HashMap::new();
         let mut sims: Vec<(TokenId, f32)> = Vec::new();
+        let arabic = crate::translit::is_arabic_script(text);
         for form in name_forms(text) {
             // Per query token: its weight, and its similar dictionary tokens.
             let mut query: Vec<(f32, HashMap<TokenId, f32>)> = Vec::with_capacity(form.len());
             for t in &form {
-                self.similar_tokens(t, &mut sims);
+                self.similar_tokens(t, arabic, &mut sims);
                 let weight = self
                     .token_ids
                     .get(t.as_str())

@@ -281,16 +281,17 @@ impl Index {
     }
 
     fn prepare(&self, query: &Query) -> Vec<PreparedName> {
-        let mut cache: HashMap<String, Vec<(TokenId, f32)>> = HashMap::new();
+        let mut cache: HashMap<(String, bool), Vec<(TokenId, f32)>> = HashMap::new();
         let mut out = Vec::with_capacity(query.names.len());
         for name in &query.names {
             let mut forms = Vec::new();
+            let arabic = crate::translit::is_arabic_script(name);
             for tokens in self.query_forms(name) {
                 let mut sims = Vec::with_capacity(tokens.len());
                 for t in &tokens {
-                    let s = cache.entry(t.clone()).or_insert_with(|| {
+                    let s = cache.entry((t.clone(), arabic)).or_insert_with(|| {
                         let mut v = Vec::new();
-                        self.similar_tokens(t, &mut v);
+                        self.similar_tokens(t, arabic, &mut v);
                         v
                     });
                     sims.push(s.clone());
@@ -867,11 +868,14 @@ impl Index {
         use crate::text::skeleton;
         let mut out: HashMap<u32, f32> = HashMap::new();
         for name in &query.names {
+            let arabic = crate::translit::is_arabic_script(name);
             for tokens in self.query_forms(name) {
                 let mut sims = Vec::new();
                 for t in &tokens {
                     let sk = skeleton(t);
                     let skh = hash_bytes(sk.as_bytes());
+                    let ak = crate::text::abjad_key(t);
+                    let akh = hash_bytes(ak.as_bytes());
                     let mut v = Vec::new();
                     for (id, token) in self.tokens.iter().enumerate() {
                         // Tokens only weak aliases use are not in the fuzzy index.
@@ -884,7 +888,18 @@ impl Index {
                         } else {
                             0
                         };
-                        let s = token_similarity(t, token, same, crate::text::nicknames(t));
+                        let (h, len) = self.token_abjad[id];
+                        let same_abjad = if ak.len() >= 2
+                            && (arabic || self.from_arabic[id])
+                            && h == akh
+                            && usize::from(len) == ak.len()
+                        {
+                            ak.len()
+                        } else {
+                            0
+                        };
+                        let s =
+                            token_similarity(t, token, same, same_abjad, crate::text::nicknames(t));
                         if s > 0.0 {
                             v.push((id as TokenId, s));
                         }

@@ -383,9 +383,102 @@ pub fn skeleton(token: &str) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// The *abjad key* of a Latin token: the consonants Arabic script would write for it, in classes
+/// of the letters Latin spellings of one Arabic letter vary between. Arabic writes consonants and
+/// long vowels only, and has no p, v or hard g, so a name read from Arabic script and a Latin
+/// spelling of the same name agree on their consonants and little else:
+///
+/// - vowels (and y, w inside a word, which Arabic writes as the long vowels ي, و) are dropped; a
+///   word-initial vowel is kept as one mark `@` (Arabic writes it: alef, ayn);
+/// - letters Arabic does not have fall into the class of the letter it writes for them: p → b,
+///   v → f, g → j (ج, or غ: gh → j), c → k or s, q → k, x → ks, and the digraphs become one
+///   letter: kh, sh/ch/tch/tsh (تش), th → t, dh → d, ph → f, dj → j, zh → j;
+/// - a doubled consonant is written once (Arabic leaves the doubling unwritten: Hassan / حسن), but
+///   the same consonant twice with a vowel between is kept twice (Dawood / داود);
+/// - a word-final h is dropped (Abdullah / Abdulla; the ta marbuta of Fatimah / Fatima).
+///
+/// The key is ASCII; tokens that are not lower-case ASCII letters give an empty key.
+pub fn abjad_key(token: &str) -> String {
+    let b = token.as_bytes();
+    if b.is_empty() || !b.iter().all(u8::is_ascii_lowercase) {
+        return String::new();
+    }
+    let vowel = |c: u8| matches!(c, b'a' | b'e' | b'i' | b'o' | b'u');
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    // A vowel (or nothing) since the last consonant written: a repeated consonant after one is
+    // a second consonant, not a doubling.
+    let mut vowel_since = true;
+    if vowel(b[0]) {
+        out.push(b'@');
+    }
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let n = b.get(i + 1).copied().unwrap_or(0);
+        let n2 = b.get(i + 2).copied().unwrap_or(0);
+        let (mapped, used): (&[u8], usize) = match (c, n, n2) {
+            (b't', b's' | b'c', b'h') => (b"S", 3),
+            (b'k', b'h', _) => (b"x", 2),
+            (b'g', b'h', _) | (b'd', b'j', _) | (b'z', b'h', _) => (b"j", 2),
+            (b's' | b'c', b'h', _) => (b"S", 2),
+            (b't', b'h', _) => (b"t", 2),
+            (b'd', b'h', _) => (b"d", 2),
+            (b'p', b'h', _) => (b"f", 2),
+            (b'c', b'k', _) => (b"k", 2),
+            (b'c', b'e' | b'i' | b'y', _) => (b"s", 1),
+            (b'c' | b'q' | b'k', _, _) => (b"k", 1),
+            (b'g' | b'j', _, _) => (b"j", 1),
+            (b'p', _, _) => (b"b", 1),
+            (b'v', _, _) => (b"f", 1),
+            (b'x', _, _) => (b"ks", 1),
+            (b'y' | b'w', _, _) if i == 0 => (std::slice::from_ref(&b[i]), 1),
+            (b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'w', _, _) => (b"", 1),
+            (b'h', _, _) if i > 0 && i + 1 == b.len() => (b"", 1),
+            _ => (std::slice::from_ref(&b[i]), 1),
+        };
+        if mapped.is_empty() {
+            vowel_since = true;
+        }
+        for &m in mapped {
+            if vowel_since || out.last() != Some(&m) {
+                out.push(m);
+            }
+            vowel_since = false;
+        }
+        i += used;
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn abjad_keys_agree_across_arabic_readings_and_latin_spellings() {
+        let same = |a: &str, b: &str| {
+            assert_eq!(abjad_key(a), abjad_key(b), "{a} / {b}");
+        };
+        // Short vowels unwritten, long ones read either way.
+        same("hasan", "hassan");
+        same("daud", "dawood");
+        same("yusf", "youssef");
+        same("amr", "omar");
+        // Letters Arabic does not have.
+        same("abghar", "apgar");
+        same("hambtun", "hampton");
+        same("rif", "reeve");
+        same("tshildrik", "childeric");
+        same("jali", "galli");
+        same("abdullah", "abdulla");
+        // What the key keeps apart.
+        assert_ne!(abjad_key("ahmad"), abjad_key("hamad"));
+        assert_ne!(abjad_key("karim"), abjad_key("kamil"));
+        assert_ne!(abjad_key("samir"), abjad_key("zamir"));
+        assert_eq!(abjad_key("dawood"), "dd");
+        assert_eq!(abjad_key("omar"), "@mr");
+        assert_eq!(abjad_key("Ab"), "");
+    }
 
     fn first_form(name: &str) -> Vec<String> {
         name_forms(name).into_iter().next().unwrap_or_default()

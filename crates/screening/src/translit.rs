@@ -191,6 +191,11 @@ fn east_asian(text: &str, style: Style, join: bool) -> String {
     out
 }
 
+/// True when `name` has letters in Arabic script (Arabic, Persian, Urdu).
+pub fn is_arabic_script(name: &str) -> bool {
+    name.chars().any(is_arabic)
+}
+
 fn is_greek(c: char) -> bool {
     matches!(c as u32, 0x0370..=0x03FF | 0x1F00..=0x1FFF)
 }

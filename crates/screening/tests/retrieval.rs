@@ -50,6 +50,8 @@ fn fixture() -> Vec<Entity> {
         ("x-6", "Hassan Ali Mahmoud"),
         ("x-7", "Muhammad Yusuf"),
         ("x-8", "BANCO NACIONAL DE CUBA"),
+        ("x-9", "حسن هامبتون"),
+        ("x-10", "عبد الودود يوسف"),
     ];
     names
         .iter()
@@ -75,6 +77,10 @@ fn retrieval_is_exact_on_the_fixture() {
         "Muhammad Yousef",
         "Banco de Cuba",
         "محمد علي",
+        "عبد الرشيد يوسف",
+        "حسن هامبتون",
+        "Hasan Hampton",
+        "Abdul Wadud Yousef",
         "Иванов Александр",
     ]
     .iter()

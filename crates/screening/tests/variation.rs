@@ -118,3 +118,80 @@ fn arabic_script_meets_latin_spellings_with_doubled_letters_and_the_assimilated_
     assert!(score(&i, "عبد الرزاق", "a-1") >= 0.8);
     assert!(score(&i, "عبد الرزاق", "a-2") < 0.8);
 }
+
+/// A name in Arabic script is compared with Latin names on the consonants the script writes
+/// (its abjad key): vowels, and the letters Arabic does not have (p, v, g), do not count against
+/// it, and the compounds of `Abd al-` meet their one-word Latin spellings with or without the
+/// article.
+#[test]
+fn arabic_script_meets_latin_names_on_their_consonants() {
+    let names = [
+        ("h-1", "Hampton"),
+        ("h-2", "Childeric"),
+        ("h-3", "Galli"),
+        ("h-4", "Abdowadud"),
+        ("h-5", "Abdelwadud"),
+        ("h-6", "Reeve"),
+        ("h-7", "Hamilton"),
+    ];
+    let i = Index::build(
+        names
+            .iter()
+            .map(|(id, n)| {
+                let mut e = Entity::new(*id, Schema::Person, "test");
+                e.add_name(n, NameKind::Primary);
+                e
+            })
+            .collect(),
+    );
+    for (query, id) in [
+        ("هامبتون", "h-1"),
+        ("تشيلدريك", "h-2"),
+        ("جالي", "h-3"),
+        ("عبد الودود", "h-4"),
+        ("عبد الودود", "h-5"),
+        ("ريف", "h-6"),
+    ] {
+        assert!(
+            score(&i, query, id) >= 0.8,
+            "{query} / {id}: {}",
+            score(&i, query, id)
+        );
+    }
+    // Different consonants stay apart.
+    assert!(score(&i, "هامبتون", "h-7") < 0.8);
+    assert!(score(&i, "عبد الودود", "h-1") < 0.5);
+    // Written in Latin script, a b is a b: the same letters get no abjad credit.
+    assert!(score(&i, "Hambtun", "h-1") < 0.8);
+}
+
+/// The other direction: a Latin query meets a list name written in Arabic script (the UN list
+/// carries names in the original script) on the abjad key of the list's reading.
+#[test]
+fn latin_queries_meet_list_names_written_in_arabic_script() {
+    let names = [
+        ("r-1", "هامبتون"),
+        ("r-2", "تشيلدريك"),
+        ("r-3", "عبد الودود"),
+    ];
+    let i = Index::build(
+        names
+            .iter()
+            .map(|(id, n)| {
+                let mut e = Entity::new(*id, Schema::Person, "test");
+                e.add_name(n, NameKind::Primary);
+                e
+            })
+            .collect(),
+    );
+    assert!(score(&i, "Hampton", "r-1") >= 0.8);
+    assert!(score(&i, "Childeric", "r-2") >= 0.8);
+    assert!(score(&i, "Abdul Wadud", "r-3") >= 0.8);
+    // A list name written in Latin script gets no abjad credit.
+    let mut latin = Entity::new("r-4", Schema::Person, "test");
+    latin.add_name("Hambtun", NameKind::Primary);
+    let latin = Index::build(vec![latin]);
+    assert!(score(&latin, "Hampton", "r-4") < 0.8);
+    // Different consonants stay apart.
+    assert!(score(&i, "Hamilton", "r-1") < 0.8);
+}
