@@ -162,7 +162,7 @@ pub(crate) fn openapi(
         "200",
         ResponseBuilder::new()
             .description(
-                "Newest first: `{\"items\": [{seq, time, account, agency, channel, action, \
+                "Newest first: `{\"items\": [{seq, time, account, username, agency, channel, action, \
                  record_kind, record, allowed, purpose, query, result_size}], \"next\", \"seq\"}` \
                  (`seq`: this question's own entry)",
             )

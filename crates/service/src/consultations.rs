@@ -197,8 +197,11 @@ pub struct Consultation {
     pub seq: i64,
     /// When (Unix ms).
     pub time: i64,
-    /// Who: the account.
+    /// Who: the account (its id, as the ledger names it).
     pub account: String,
+    /// The account's login name, for oversight to read (`None` for an id
+    /// no account has, e.g. one removed from a restored store).
+    pub username: Option<String>,
     /// Its agency.
     pub agency: String,
     /// Through which channel (`session`, `token:<id>`, `cli:<os user>`).
@@ -252,6 +255,23 @@ impl Service {
         name_forms(&self.inner.subject_key, name)
     }
 
+    /// The ids `record` may stand for: itself, and the opaque ids a label
+    /// of that text names (records made since opaque ids are stored under
+    /// those, and the log names them so).
+    fn record_alternatives(&self, record: &str) -> Vec<String> {
+        use crate::opaque::{of_label, prefix};
+        use domain::ids::kind;
+        let key = &self.inner.opaque_key;
+        let mut ids = vec![record.to_owned()];
+        ids.extend(
+            of_label::<kind::Declaration>(key, prefix::DECLARATION, record).map(|i| i.to_string()),
+        );
+        ids.extend(
+            of_label::<kind::Protectee>(key, prefix::PROTECTEE, record).map(|i| i.to_string()),
+        );
+        ids
+    }
+
     /// Answers oversight's `query` after recording it as a
     /// `consultations.read` (refused to anyone else: the refusal is
     /// recorded, nothing is read).
@@ -278,16 +298,29 @@ impl Service {
                 ServiceError::BadCommand("document: no letters or digits".to_owned())
             })?);
         }
-        if let Some(record) = query.record.as_deref().filter(|r| !r.is_empty()) {
-            extra.push(subject_key(&key, 'r', record));
-        }
-        if !extra.is_empty() {
+        if !extra.is_empty() || query.record.as_deref().is_some_and(|r| !r.is_empty()) {
             if forms.is_empty() {
                 forms.push(Vec::new());
             }
             for form in &mut forms {
                 form.extend(extra.iter().cloned());
             }
+        }
+        if let Some(record) = query.record.as_deref().filter(|r| !r.is_empty()) {
+            // A record by its id, or by the label a delegation or the host
+            // gave it (a declaration line's or a protectee's reference):
+            // any one of them.
+            let records = self.record_alternatives(record);
+            forms = forms
+                .iter()
+                .flat_map(|form| {
+                    records.iter().map(move |r| {
+                        let mut form = form.clone();
+                        form.push(subject_key(&key, 'r', r));
+                        form
+                    })
+                })
+                .collect();
         }
         let payload = serde_json::to_vec(query)
             .map_err(|e| ServiceError::BadCommand(format!("query: {e}")))?;
@@ -332,11 +365,23 @@ impl Service {
         } else {
             None
         };
+        // The login names of the page's accounts (a handful of people).
+        let mut usernames: std::collections::HashMap<String, Option<String>> =
+            std::collections::HashMap::new();
+        for r in &rows {
+            if !usernames.contains_key(&r.account) {
+                let name = store::records::account(&mut *conn, &r.account)
+                    .await?
+                    .map(|a| a.username);
+                usernames.insert(r.account.clone(), name);
+            }
+        }
         let items = rows
             .into_iter()
             .map(|r| Consultation {
                 seq: r.seq,
                 time: r.at_ms,
+                username: usernames.get(&r.account).cloned().flatten(),
                 account: r.account,
                 agency: r.agency,
                 channel: r.channel,

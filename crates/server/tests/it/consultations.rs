@@ -56,6 +56,14 @@ fn consultations_are_logged_and_only_oversight_reads_them() {
         );
         assert_eq!(r.status, 200, "{}: {}", w.name, r.text());
         let read_seq = r.json()["seq"].as_u64().unwrap();
+        // The line's opaque id: the log names the record by it.
+        let read = r.json();
+        let bout = read["item"]["id"]
+            .as_str()
+            .or_else(|| read["id"].as_str())
+            .unwrap_or_else(|| panic!("no id in {read}"))
+            .to_owned();
+        assert!(bout.starts_with("decl-"), "{bout}");
 
         let o = Auth::Cookie(&oversight);
         let id = |user: &str| w.block_on(w.svc.principal(user)).expect("principal").id;
@@ -81,6 +89,7 @@ fn consultations_are_logged_and_only_oversight_reads_them() {
         assert_eq!(screenings.len(), 2, "{}: {page}", w.name);
         let (fr_try, analyst_run) = (screenings[0], screenings[1]);
         assert_eq!(fr_try["account"], json!(id("fr-liaison")));
+        assert_eq!(fr_try["username"], "fr-liaison");
         assert_eq!(fr_try["allowed"], false);
         assert_eq!(fr_try["purpose"], "curiosity");
         assert_eq!(analyst_run["account"], json!(id("analyst")));
@@ -102,7 +111,7 @@ fn consultations_are_logged_and_only_oversight_reads_them() {
             .find(|i| i["action"] == "declaration.read")
             .unwrap_or_else(|| panic!("{}: the read of us-bout: {page}", w.name));
         assert_eq!(read["seq"], json!(read_seq));
-        assert_eq!(read["record"], "us-bout");
+        assert_eq!(read["record"], json!(bout));
         assert_eq!(read["purpose"], "decision on case");
         assert_eq!(read["result_size"], 1);
         assert_eq!(read["account"], json!(id("commander")));
@@ -114,7 +123,7 @@ fn consultations_are_logged_and_only_oversight_reads_them() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .all(|i| i["action"] != "screening.run" && i["record"] != "us-bout")
+                .all(|i| i["action"] != "screening.run" && i["record"] != json!(bout))
         );
         // By document (normalised as the engine compares identifiers).
         // The question itself concerns that person too: it is found first.
@@ -124,8 +133,15 @@ fn consultations_are_logged_and_only_oversight_reads_them() {
         assert_eq!(found[0]["seq"], by_doc["seq"]);
         assert_eq!(found[0]["action"], "consultations.read");
         // By record, by account, by time.
+        // By the label the delegation chose, and by the opaque id.
         let by_record = ask("?record=us-bout");
-        assert_eq!(by_record["items"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            by_record["items"].as_array().unwrap().len(),
+            1,
+            "{by_record}"
+        );
+        let by_id = ask(&format!("?record={bout}"));
+        assert_eq!(by_id["items"], by_record["items"]);
         let by_account = ask("?account=fr-liaison");
         assert!(
             by_account["items"]
