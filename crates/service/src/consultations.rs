@@ -234,17 +234,65 @@ pub struct Page {
     pub seq: u64,
 }
 
+/// Result sizes waiting to be written ([`Service::consulted`]).
+#[derive(Debug, Default)]
+pub(crate) struct SizeNotes {
+    /// `(entry seq, result size)` not yet written.
+    pending: std::sync::Mutex<Vec<(i64, i64)>>,
+    /// Held while a batch is written, so a reader can wait for it.
+    writing: tokio::sync::Mutex<()>,
+}
+
+impl SizeNotes {
+    fn pending(&self) -> std::sync::MutexGuard<'_, Vec<(i64, i64)>> {
+        // A panic while holding the lock leaves a plain vector behind.
+        self.pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 impl Service {
     /// Notes the size of the result a screening recorded by entry `seq`
     /// (through [`Service::record`], before it ran) gave its caller: the
     /// consultation log's `result_size`, which that entry cannot commit to.
+    ///
+    /// The caller does not wait: the sizes noted while one write is on its
+    /// way go together in the next (one transaction for many screenings
+    /// instead of a second one per screening). Reading the log
+    /// ([`Service::consultations`]) first writes what is pending; a crash
+    /// may lose the sizes of the last moment's screenings, never their
+    /// entries.
     pub async fn consulted(&self, seq: u64, size: usize) -> Result<(), ServiceError> {
-        store::consultations::set_result_size(
-            &self.inner.store,
+        let note = (
             i64::try_from(seq).unwrap_or(i64::MAX),
             i64::try_from(size).unwrap_or(i64::MAX),
-        )
-        .await?;
+        );
+        let first = {
+            let mut pending = self.inner.sizes.pending();
+            pending.push(note);
+            pending.len() == 1
+        };
+        if first {
+            // Nobody is about to write these: start a writer.
+            let svc = self.clone();
+            tokio::spawn(async move {
+                if let Err(e) = svc.write_pending_sizes().await {
+                    tracing::warn!(error = %e, "result sizes not noted in the consultation log");
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// Writes the result sizes noted so far, after any write already on its
+    /// way.
+    pub(crate) async fn write_pending_sizes(&self) -> Result<(), ServiceError> {
+        let _one_writer = self.inner.sizes.writing.lock().await;
+        let batch = std::mem::take(&mut *self.inner.sizes.pending());
+        if !batch.is_empty() {
+            store::consultations::set_result_sizes(&self.inner.store, batch).await?;
+        }
         Ok(())
     }
 
@@ -351,6 +399,8 @@ impl Service {
             before: query.before,
             limit: limit + 1,
         };
+        // The sizes of screenings that just ran, before they are read.
+        self.write_pending_sizes().await?;
         let mut conn = self
             .inner
             .store

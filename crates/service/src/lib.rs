@@ -75,6 +75,9 @@ pub(crate) struct Inner {
     /// Password hashes running at once, at most one per core: a burst of
     /// logins queues here instead of starving every other request.
     pub(crate) hashing: tokio::sync::Semaphore,
+    /// Result sizes of screenings waiting to be noted in the consultation
+    /// log, in one write for many (`Service::consulted`).
+    pub(crate) sizes: consultations::SizeNotes,
 }
 
 impl std::fmt::Debug for Service {
@@ -114,6 +117,7 @@ impl Service {
                 ref_key,
                 opaque_key,
                 subject_key,
+                sizes: consultations::SizeNotes::default(),
                 hashing: tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
                 ),

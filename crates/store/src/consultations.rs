@@ -362,21 +362,27 @@ pub(crate) async fn verify(
     Ok(checked)
 }
 
-/// Notes how many results a consultation recorded before it ran (a
-/// screening: `Service::record` comes first) gave its caller. Only a row
-/// without a size gets one; the entry does not commit to it.
-pub async fn set_result_size(store: &crate::Store, seq: i64, size: i64) -> Result<(), StoreError> {
+/// Notes how many results consultations recorded before they ran (a
+/// screening: `Service::record` comes first) gave their callers, as
+/// `(seq, size)`, in one write. Only a row without a size gets one; the
+/// entry does not commit to it.
+pub async fn set_result_sizes(
+    store: &crate::Store,
+    sizes: Vec<(i64, i64)>,
+) -> Result<(), StoreError> {
     store
         .write(move |tx| {
             Box::pin(async move {
                 let conn = tx.conn().await?;
-                sqlx::query(
-                    "UPDATE consultations SET result_size = $1 WHERE seq = $2 AND result_size IS NULL",
-                )
-                .bind(size)
-                .bind(seq)
-                .execute(&mut *conn)
-                .await?;
+                for (seq, size) in sizes {
+                    sqlx::query(
+                        "UPDATE consultations SET result_size = $1 WHERE seq = $2 AND result_size IS NULL",
+                    )
+                    .bind(size)
+                    .bind(seq)
+                    .execute(&mut *conn)
+                    .await?;
+                }
                 Ok::<_, StoreError>(())
             })
         })
