@@ -234,6 +234,26 @@ pub fn bench_applicants(rows: usize) -> anyhow::Result<()> {
         &["exec", "--as", "admin", setup.to_str().context("path")?],
         &data,
     )?;
+    // The admin proposes, the first commander (`admin init`'s) confirms.
+    let confirm = work.join("bench-applicants-confirm.jsonl");
+    fs::write(
+        &confirm,
+        concat!(
+            r#"{"action":"account.confirm","proposal":"prop-organiser"}"#,
+            "
+"
+        ),
+    )?;
+    run(
+        &bin,
+        &[
+            "exec",
+            "--as",
+            "commander",
+            confirm.to_str().context("path")?,
+        ],
+        &data,
+    )?;
     let (secs, peak, summary) = timed_import(&bin, &input, &data)?;
     println!(
         "applicants import of {rows} rows: {secs:.1} s ({:.0} rows/s), peak RSS {} MiB\n  {summary}",
