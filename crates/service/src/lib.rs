@@ -146,6 +146,13 @@ impl Service {
         *self.inner.lists.write().unwrap_or_else(|p| p.into_inner()) = Some(lists);
     }
 
+    /// The keyed digest under which `applicant_refs` keeps an organiser's
+    /// reference (for tools that write applicants straight into the
+    /// store, like the purge benchmark).
+    pub fn reference_digest(&self, organiser: &str, reference: &str) -> String {
+        handlers::ref_digest_of(&self.inner.ref_key, organiser, reference)
+    }
+
     /// Whether the policy lets `username` submit applicants (for its own
     /// organiser), decided before the batch is screened.
     async fn may_submit_applicants(&self, username: &str) -> bool {

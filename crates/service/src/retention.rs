@@ -206,6 +206,23 @@ pub(crate) async fn propose(
     .await
 }
 
+/// The fields of an applicant's stored document a purge needs: its
+/// screening, which names the case a hit opened, and the organiser and
+/// reference, whose keyed digest is forgotten (the rest of the document is
+/// skipped, not parsed: a purge reads a million of them).
+#[derive(Deserialize)]
+struct Screened {
+    organiser: String,
+    facts: Reference,
+    screening: ScreeningStatus,
+}
+
+/// The organiser's reference, which keys its digest in `applicant_refs`.
+#[derive(Deserialize)]
+struct Reference {
+    reference: String,
+}
+
 /// One batch done.
 struct Step {
     seq: u64,
@@ -275,19 +292,25 @@ async fn batch(
     let done = (due.len() as i64) < limit;
     // The cases the intake screening opened, still holding a document.
     let mut case_ids = Vec::new();
+    let mut refs = Vec::with_capacity(due.len());
     for r in &due {
         let Some(doc) = r.doc.as_deref() else {
             continue;
         };
-        let applicant: Applicant =
-            serde_json::from_str(doc).map_err(|e| ServiceError::Corrupt {
-                kind: APPLICANT,
-                id: r.id.clone(),
-                reason: e.to_string(),
-            })?;
-        if let ScreeningStatus::Hit { case } = applicant.screening() {
+        let screened: Screened = serde_json::from_str(doc).map_err(|e| ServiceError::Corrupt {
+            kind: APPLICANT,
+            id: r.id.clone(),
+            reason: e.to_string(),
+        })?;
+        if let ScreeningStatus::Hit { case } = screened.screening {
             case_ids.push(case.to_string());
         }
+        let digest = crate::handlers::ref_digest_of(
+            &ctx.inner.ref_key,
+            &screened.organiser,
+            &screened.facts.reference,
+        );
+        refs.push((screened.organiser, digest));
     }
     let cases: Vec<Record> = store::applicants::get_records(conn, CASE, &case_ids)
         .await?
@@ -295,13 +318,12 @@ async fn batch(
         .filter(|r| r.doc.is_some())
         .collect();
     let (n_records, n_cases) = (due.len() as u64, cases.len() as u64);
-    let ids: Vec<String> = due.iter().map(|r| r.id.clone()).collect();
     let seq = ctx.seq();
     let mut emptied = due;
     emptied.extend(cases);
     let conn = ctx.tx.conn().await?;
     let emptied = store::purge::empty(conn, emptied, seq).await?;
-    store::purge::forget_refs(conn, &ids).await?;
+    store::purge::forget_refs(conn, &refs).await?;
     for r in &emptied {
         ctx.wrote(r.row_write());
     }
@@ -363,6 +385,7 @@ impl Service {
         let payload = serde_json::to_vec(&crate::Command::RetentionPurge(c))
             .map_err(|e| ServiceError::BadCommand(format!("command: {e}")))?;
         let mut after = String::new();
+        let started = std::time::Instant::now();
         let last = loop {
             let inner = self.inner.clone();
             let username = actor.username.clone();
@@ -405,12 +428,20 @@ impl Service {
                 break step;
             }
         };
+        let batches_ms = started.elapsed().as_millis() as u64;
         let salts = self.drop_purged_salts().await?;
+        let salts_ms = started.elapsed().as_millis() as u64 - batches_ms;
         let scrubbed = self.scrub().await;
+        let scrub_ms = started.elapsed().as_millis() as u64 - batches_ms - salts_ms;
         let mut data = last.proposal.view();
         if let serde_json::Value::Object(map) = &mut data {
             map.insert("salts_removed".into(), salts.into());
             map.insert("last_entry".into(), last.seq.into());
+            // Where this confirmation's time went, in ms.
+            map.insert(
+                "timings_ms".into(),
+                serde_json::json!({"batches": batches_ms, "salts": salts_ms, "scrub": scrub_ms}),
+            );
             map.insert(
                 "scrubbed".into(),
                 match &scrubbed {

@@ -19,8 +19,11 @@ use sqlx::{AnyConnection, Row as _};
 use crate::records::Record;
 use crate::{Backend, Store, StoreError};
 
-/// Rows per `IN (…)` list (far below both backends' parameter limits).
-const CHUNK: usize = 500;
+/// Rows per `IN (…)` list. Small: sqlx looks each `$N` up among the
+/// statement's parameter names (`sqlite3_bind_parameter_name`), so a
+/// statement's binding costs the square of its parameters (500 made it a
+/// quarter of a purge's time).
+const CHUNK: usize = 100;
 
 fn list(first: usize, n: usize) -> String {
     (0..n)
@@ -51,7 +54,8 @@ pub async fn due(
 }
 
 /// Empties `records` (document and salt gone, stamped with entry `seq`)
-/// and returns them as stored now, for the entry's `row_writes`.
+/// and returns them as stored now, for the entry's `row_writes`: one
+/// `UPDATE … WHERE kind = … AND id IN (…)` per [`CHUNK`] records of a kind.
 pub async fn empty(
     conn: &mut AnyConnection,
     records: Vec<Record>,
@@ -66,24 +70,58 @@ pub async fn empty(
             ..r
         })
         .collect();
-    crate::applicants::put_records(conn, &purged).await?;
+    let mut kinds: Vec<&str> = purged.iter().map(|r| r.kind.as_str()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    for kind in kinds {
+        let ids: Vec<&str> = purged
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| r.id.as_str())
+            .collect();
+        for chunk in ids.chunks(CHUNK) {
+            let sql = format!(
+                "UPDATE records SET doc = NULL, salt = NULL, updated_seq = $1
+                 WHERE kind = $2 AND id IN ({})",
+                list(3, chunk.len())
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(seq).bind(kind);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *conn).await?;
+        }
+    }
     Ok(purged)
 }
 
-/// Removes the organiser-reference digests of the applicants `ids` (an
-/// index beside the records, `applicant_refs`: a purged applicant is no
-/// longer found by its reference).
-pub async fn forget_refs(conn: &mut AnyConnection, ids: &[String]) -> Result<(), StoreError> {
-    for chunk in ids.chunks(CHUNK) {
-        let sql = format!(
-            "DELETE FROM applicant_refs WHERE id IN ({})",
-            list(1, chunk.len())
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in chunk {
-            q = q.bind(id);
+/// Removes the organiser-reference digests `(organiser, ref_digest)`
+/// (`applicant_refs`, an index beside the records: a purged applicant is no
+/// longer found by its reference), by their primary key.
+pub async fn forget_refs(
+    conn: &mut AnyConnection,
+    refs: &[(String, String)],
+) -> Result<(), StoreError> {
+    let mut organisers: Vec<&str> = refs.iter().map(|(o, _)| o.as_str()).collect();
+    organisers.sort_unstable();
+    organisers.dedup();
+    for organiser in organisers {
+        let digests: Vec<&str> = refs
+            .iter()
+            .filter(|(o, _)| o == organiser)
+            .map(|(_, d)| d.as_str())
+            .collect();
+        for chunk in digests.chunks(CHUNK) {
+            let sql = format!(
+                "DELETE FROM applicant_refs WHERE organiser = $1 AND ref_digest IN ({})",
+                list(2, chunk.len())
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organiser);
+            for d in chunk {
+                q = q.bind(*d);
+            }
+            q.execute(&mut *conn).await?;
         }
-        q.execute(&mut *conn).await?;
     }
     Ok(())
 }
