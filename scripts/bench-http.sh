@@ -10,7 +10,8 @@
 # Builds the release binary, makes a fresh data directory in a temporary
 # folder (`admin init`; the sample lists `cortina demo` generates, imported
 # with `lists import` — or the lists named with --lists; an event, a host
-# analyst, operator and commander, a room), issues an analyst token with a
+# analyst and operator proposed by the admin and confirmed by the first
+# commander, a room), issues an analyst token with a
 # purpose and an operator token, starts `cortina serve` on a free loopback
 # port and runs wrk (scripts/wrk/*.lua) N times (default 3) for:
 #
@@ -113,11 +114,14 @@ c lists import --as admin "${lists[@]}" >>"$setup_log" 2>&1 || failed
 c exec --as admin - >>"$setup_log" 2>&1 <<'EOF' || failed
 {"action": "agency.register", "id": "questura-milano", "name": "Questura di Milano", "kind": "host", "country": "IT"}
 {"action": "event.configure", "id": "mico2026", "name": "Milano Cortina 2026", "clusters": [{"id": "milano", "name": "Milano"}], "venues": [{"id": "san-siro", "name": "San Siro", "cluster": "milano"}]}
-{"action": "account.create", "username": "commander", "role": "host_commander", "agency": "questura-milano"}
 {"action": "account.create", "username": "operator", "role": "host_operator", "agency": "questura-milano"}
 {"action": "account.create", "username": "analyst", "role": "host_analyst", "agency": "questura-milano"}
 EOF
+# The first commander (made by `admin init`) confirms the admin's proposals
+# (four eyes); the accounts work with the tokens below, no password needed.
 c exec --as commander - >>"$setup_log" 2>&1 <<'EOF' || failed
+{"action": "account.confirm", "proposal": "prop-operator"}
+{"action": "account.confirm", "proposal": "prop-analyst"}
 {"action": "room.create", "id": "milano-joc", "name": "JOC Milano", "kind": "host_cluster", "cluster": "milano"}
 EOF
 analyst_token="$(c admin token --user analyst --purpose "load benchmark" | tail -n 1)"

@@ -12,7 +12,7 @@ export async function run(h) {
     await analyst.page.goto("/screening");
     await analyst.page.fill("input[name=name]", "Viktor Bout");
     await analyst.page.fill("input[name=purpose]", "oversight browser test AC-99");
-    await Promise.all([analyst.page.waitForLoadState("load"), analyst.page.click("form button[type=submit]")]);
+    await Promise.all([analyst.page.waitForLoadState("load"), analyst.page.click("#screen-form button[type=submit]")]);
 
     const s = await open();
     await login(s, "oversight");

@@ -413,6 +413,11 @@ impl RequestState {
         }
     }
 
+    /// The stored names ([`RequestState::as_str`]) of the terminal states,
+    /// those [`RequestState::is_terminal`] is true of: boards of open
+    /// requests leave them out in the query.
+    pub const TERMINAL_NAMES: [&'static str; 3] = ["refused", "closed", "cancelled"];
+
     /// Whether the request is finished for good.
     pub fn is_terminal(&self) -> bool {
         matches!(

@@ -243,21 +243,54 @@ pub(crate) async fn visible_in<A: Aggregate + serde::de::DeserializeOwned>(
     actions: &[Action],
     resource: impl Fn(&A, &Record) -> Resource,
 ) -> Result<Vec<(A, Record)>, ApiError> {
+    let filter = Filter {
+        room,
+        state: query.state.clone(),
+        limit: Some(query.limit.unwrap_or(1000).clamp(1, 1000)),
+        ..Filter::default()
+    };
+    visible_where(state, caller, filter, actions, resource).await
+}
+
+/// The open requests (none in a terminal state) the caller may read, all of
+/// them: the home sorts them by time left, so a cap on the most recently
+/// changed would hide an old, overdue one.
+pub(crate) async fn open_requests(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<Vec<(Request, Record)>, ApiError> {
+    let filter = Filter {
+        except_states: domain::request::RequestState::TERMINAL_NAMES
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
+        limit: Some(i64::MAX),
+        ..Filter::default()
+    };
+    visible_where(state, caller, filter, &[Action::RfiRead], |r, _| {
+        service::facts::request(r)
+    })
+    .await
+}
+
+/// The records of `A::KIND` matching `filter` the caller may act on under
+/// any of `actions`; a foreign caller's filter is narrowed to its
+/// delegation.
+async fn visible_where<A: Aggregate + serde::de::DeserializeOwned>(
+    state: &AppState,
+    caller: &Caller,
+    mut filter: Filter,
+    actions: &[Action],
+    resource: impl Fn(&A, &Record) -> Resource,
+) -> Result<Vec<(A, Record)>, ApiError> {
     let username = caller.username()?;
     let svc = state.svc();
     let principal = svc.principal(username).await?;
     // A delegation's members see only its records; the query says so, and
     // the policy below checks every record anyway.
-    let filter = Filter {
-        delegation: if principal.is_host() {
-            None
-        } else {
-            principal.delegation.clone()
-        },
-        room,
-        state: query.state.clone(),
-        limit: Some(query.limit.unwrap_or(1000).clamp(1, 1000)),
-    };
+    if !principal.is_host() {
+        filter.delegation = principal.delegation.clone();
+    }
     let rows = records::list(svc.store().pool(), A::KIND, &filter).await?;
     // Records with the same facts (one delegation's open requests) are
     // decided once: a board of a thousand rows takes a handful of decisions.

@@ -776,6 +776,7 @@ pub(crate) async fn movements(
         room: None,
         state: query.state.clone(),
         limit: Some(query.limit.unwrap_or(1000).clamp(1, 1000)),
+        ..store::records::Filter::default()
     };
     let mut out = Vec::new();
     for record in store::records::list(

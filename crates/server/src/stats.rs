@@ -41,11 +41,7 @@ pub fn service_query(q: &StatsQuery) -> Result<service::stats::Query, ApiError> 
         Some("week") => Period::Week,
         Some(other) => return Err(bad(format!("period must be day or week, not {other:?}"))),
     };
-    if let (Some(f), Some(u)) = (q.from, q.until)
-        && f >= u
-    {
-        return Err(bad("from must come before until".to_owned()));
-    }
+    // `from` at or after `until` is an empty range: no period, no count.
     Ok(service::stats::Query {
         period: Some(period),
         from: q.from,
@@ -96,18 +92,7 @@ fn field(s: &str) -> String {
 
 /// The date (UTC) of a period's first day.
 pub fn date(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    // Civil date from days since the epoch (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    domain::time::Timestamp::from_millis(ms).date().to_string()
 }
 
 /// The statistics as CSV: one line per figure, hidden ones as `<5`.

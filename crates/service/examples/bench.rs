@@ -86,6 +86,18 @@ async fn setup(svc: &Service, user: &str, command: Value) -> Result<service::Don
         .map_err(|e| format!("setup: {user} {text}: {e}"))
 }
 
+/// An account made as cortina makes them: the admin proposes, the
+/// commander confirms.
+async fn account(svc: &Service, create: Value) -> Result<service::Done, String> {
+    let proposal = setup(svc, "admin", create).await?;
+    setup(
+        svc,
+        "commander",
+        json!({"action": "account.confirm", "proposal": proposal.id}),
+    )
+    .await
+}
+
 fn window() -> Value {
     // The Games and a margin: 2026-01-25 .. 2026-03-20 (UTC), in ms.
     json!({"from": 1_769_299_200_000i64, "until": 1_773_964_800_000i64})
@@ -154,18 +166,17 @@ async fn build_world(svc: &Service, liaisons: usize) -> Result<Vec<String>, Stri
                "venues": [{"id": "san-siro", "name": "San Siro", "cluster": "milano"}]}),
     )
     .await?;
-    for (user, role) in [
-        ("commander", "host_commander"),
-        ("operator", "host_operator"),
-    ] {
-        setup(
-            svc,
-            "admin",
-            json!({"action": "account.create", "username": user, "role": role,
-            "agency": "questura-milano", "password": "bench-password-1"}),
-        )
-        .await?;
-    }
+    // The first commander is the bootstrap's; the operator is proposed by
+    // the admin and confirmed by the commander (four eyes).
+    svc.bootstrap_commander("commander", "questura-milano")
+        .await
+        .map_err(|e| format!("the first commander: {e}"))?;
+    account(
+        svc,
+        json!({"action": "account.create", "username": "operator", "role": "host_operator",
+        "agency": "questura-milano"}),
+    )
+    .await?;
     setup(
         svc,
         "admin",
@@ -191,8 +202,12 @@ async fn build_world(svc: &Service, liaisons: usize) -> Result<Vec<String>, Stri
         )
         .await?;
         let user = format!("liaison-{k}");
-        setup(svc, "admin", json!({"action": "account.create", "username": user, "role": "foreign_liaison",
-            "agency": "us-hsi", "delegation": "us", "declaration": line, "password": "bench-password-1"})).await?;
+        account(
+            svc,
+            json!({"action": "account.create", "username": user, "role": "foreign_liaison",
+            "agency": "us-hsi", "delegation": "us", "declaration": line}),
+        )
+        .await?;
         users.push(user);
     }
     Ok(users)
@@ -271,7 +286,14 @@ impl Client {
                     .push(format!("{user} {text}: allowed, expected a denial"));
                 false
             }
-            Err(ServiceError::Denied { .. }) => {
+            // A denial: the host is told (Denied); a foreign caller learns
+            // only that there is nothing for it (Withheld, Refused). Each is
+            // a ledger entry.
+            Err(
+                ServiceError::Denied { .. }
+                | ServiceError::Withheld { .. }
+                | ServiceError::Refused { .. },
+            ) => {
                 self.tally.denials += 1;
                 if !expect_denial {
                     self.tally.unexpected_denials += 1;

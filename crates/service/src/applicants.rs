@@ -606,23 +606,7 @@ impl crate::Service {
             return Err(crate::ServiceError::Refused { seq: 0 });
         }
         filter.limit = filter.limit.clamp(1, 500);
-        // The queue holds intake cases only, whose facts for the policy do
-        // not differ from row to row (no delegation, no share; the id is
-        // opaque): one decision for the page, as for the figures.
-        let allowed = self
-            .authority()
-            .decide(
-                &principal,
-                domain::Action::VettingRead,
-                &authority::Resource::VettingCase {
-                    id: "*".into(),
-                    delegation: None,
-                    organiser: None,
-                    shared_with: Vec::new(),
-                },
-            )
-            .allowed;
-        if !allowed {
+        if !self.may_read_intake_cases(&principal) {
             return Err(crate::ServiceError::Refused { seq: 0 });
         }
         Ok(store::applicants::queue_page(self.store().pool(), &filter).await?)
@@ -635,24 +619,29 @@ impl crate::Service {
         username: &str,
     ) -> Result<store::applicants::QueueStats, crate::ServiceError> {
         let principal = self.principal(username).await?;
-        let allowed = principal.is_host()
-            && self
-                .authority()
-                .decide(
-                    &principal,
-                    domain::Action::VettingRead,
-                    &authority::Resource::VettingCase {
-                        id: "*".into(),
-                        delegation: None,
-                        organiser: None,
-                        shared_with: Vec::new(),
-                    },
-                )
-                .allowed;
-        if !allowed {
+        if !principal.is_host() || !self.may_read_intake_cases(&principal) {
             return Err(crate::ServiceError::Refused { seq: 0 });
         }
         Ok(store::applicants::queue_stats(self.store().pool()).await?)
+    }
+
+    /// Whether `principal` may read intake cases. The queue holds intake
+    /// cases only, whose facts for the policy do not differ from row to row
+    /// (no delegation, no share; the id is opaque): one decision for a
+    /// page, and one for the figures.
+    fn may_read_intake_cases(&self, principal: &authority::Principal) -> bool {
+        self.authority()
+            .decide(
+                principal,
+                domain::Action::VettingRead,
+                &authority::Resource::VettingCase {
+                    id: "*".into(),
+                    delegation: None,
+                    organiser: None,
+                    shared_with: Vec::new(),
+                },
+            )
+            .allowed
     }
 }
 

@@ -263,15 +263,6 @@ impl Service {
     /// catches up and answers.
     pub async fn stats(&self, actor: &Actor, query: &Query) -> Result<Stats, ServiceError> {
         let period = query.period.unwrap_or_default();
-        let from_day = query.from.map_or(i64::MIN / 2, |t| t.div_euclid(DAY_MS));
-        let until_day = query
-            .until
-            .map_or(i64::MAX / 2, |t| (t + DAY_MS - 1).div_euclid(DAY_MS));
-        if from_day >= until_day {
-            return Err(ServiceError::BadCommand(
-                "from must come before until".to_owned(),
-            ));
-        }
         let payload = serde_json::to_vec(query)
             .map_err(|e| ServiceError::BadCommand(format!("query: {e}")))?;
         let done = self
@@ -300,9 +291,9 @@ impl Service {
     ) -> Result<(Vec<Cell>, Vec<DecisionTime>), ServiceError> {
         let period = query.period.unwrap_or_default();
         let from_day = query.from.map_or(i64::MIN / 2, |t| t.div_euclid(DAY_MS));
-        let until_day = query
-            .until
-            .map_or(i64::MAX / 2, |t| (t + DAY_MS - 1).div_euclid(DAY_MS));
+        let until_day = query.until.map_or(i64::MAX / 2, |t| {
+            t.saturating_add(DAY_MS - 1).div_euclid(DAY_MS)
+        });
         self.stats_catch_up().await?;
         let mut raw: BTreeMap<(i64, String, String, String), i64> = BTreeMap::new();
         let bucket_day = |day: i64| match period {

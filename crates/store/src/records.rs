@@ -162,6 +162,9 @@ pub struct Filter {
     pub room: Option<String>,
     /// Only those in this state.
     pub state: Option<String>,
+    /// None of those in these states (a board of open records leaves the
+    /// finished ones out in the query, however many there are).
+    pub except_states: Vec<String>,
     /// At most this many (newest first); default 1,000.
     pub limit: Option<i64>,
 }
@@ -184,6 +187,11 @@ where
             sql.push_str(&format!(" AND {column} = ${n}"));
             binds.push(v);
         }
+    }
+    for state in &filter.except_states {
+        n += 1;
+        sql.push_str(&format!(" AND state <> ${n}"));
+        binds.push(state);
     }
     sql.push_str(&format!(" ORDER BY updated_seq DESC LIMIT ${}", n + 1));
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(kind);

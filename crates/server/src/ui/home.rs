@@ -11,7 +11,6 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use domain::Action;
-use domain::request::Request;
 use domain::task::Task;
 use serde::Deserialize;
 
@@ -144,10 +143,7 @@ pub async fn page(
 
     let mut requests = Vec::new();
     let mut approvals = Vec::new();
-    let rows = api::visible::<Request>(&state, &viewer.caller, &all, Action::RfiRead, |r, _| {
-        service::facts::request(r)
-    })
-    .await?;
+    let rows = api::open_requests(&state, &viewer.caller).await?;
     // Time left, least first; those without a deadline last. Only the most
     // urgent are shown (and have their offers worked out: each is a few
     // policy decisions), and every answer awaiting the commander's

@@ -128,13 +128,21 @@ fn statistics_hide_small_cells_and_are_for_oversight_only() {
                 "{line}"
             );
         }
-        // Bad parameters.
+        // An empty range (from at or after until) is no figure, not an error.
+        for q in ["?from=5&until=5", "?from=86400000&until=0"] {
+            let r = w.get(&format!("/api/v1/stats{q}"), &o);
+            assert_eq!(r.status, 200, "{q}: {}", r.text());
+            assert_eq!(r.json()["cells"], json!([]), "{q}");
+        }
+        // The ends of time are ranges like any other.
         for q in [
-            "?period=month",
-            "?format=xml",
-            "?from=5&until=5",
-            "?colour=red",
+            "?until=9223372036854775807",
+            "?from=-9223372036854775808&until=9223372036854775807",
         ] {
+            assert_eq!(w.get(&format!("/api/v1/stats{q}"), &o).status, 200, "{q}");
+        }
+        // Bad parameters.
+        for q in ["?period=month", "?format=xml", "?colour=red"] {
             assert_eq!(w.get(&format!("/api/v1/stats{q}"), &o).status, 400, "{q}");
         }
         // Nobody else: refused, recorded, no figure given.

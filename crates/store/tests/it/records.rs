@@ -85,6 +85,19 @@ async fn records_upsert_list_and_keep_their_creation_stamp() {
         .await
         .unwrap();
         assert_eq!(submitted.len(), 2);
+        // Leaving states out: rfi-2 is the only draft left.
+        let not_submitted = records::list(
+            store.pool(),
+            "request",
+            &Filter {
+                except_states: vec!["submitted".into(), "closed".into()],
+                ..Filter::default()
+            },
+        )
+        .await
+        .unwrap();
+        let ids: Vec<&str> = not_submitted.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["rfi-2"], "{}", db.name);
         assert!(
             records::get(store.pool(), "request", "nope")
                 .await
