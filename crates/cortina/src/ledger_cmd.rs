@@ -381,6 +381,11 @@ async fn verify(
         ),
         _ => None,
     };
+    // What purges removed, by the purge entry that removed it.
+    let purged = match &result {
+        Ok(_) => store::purge::purged_by_entry(&s).await.unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
     s.close().await;
     let verdict = match (result, witnessed) {
         (Ok(_), Some(Err(message))) => Err((None, message)),
@@ -402,6 +407,7 @@ async fn verify(
                 ));
             }
             line.push_str(&format!("; {rows} rows stamped by their entries"));
+            line.push_str(&purged_summary(&purged));
             if let Some(Ok(w)) = witnessed {
                 line.push_str(&w);
             }
@@ -410,6 +416,24 @@ async fn verify(
         (Err(f), _) => Err((f.index, f.message)),
     };
     Ok(print_verdict(verdict))
+}
+
+/// `; N records purged: purged-by-entry-E (n), …` (the first eight
+/// purge entries), or nothing when nothing was purged.
+fn purged_summary(purged: &[(u64, u64)]) -> String {
+    if purged.is_empty() {
+        return String::new();
+    }
+    let total: u64 = purged.iter().map(|(_, n)| n).sum();
+    let mut by: Vec<String> = purged
+        .iter()
+        .take(8)
+        .map(|(seq, n)| format!("purged-by-entry-{seq} ({n})"))
+        .collect();
+    if purged.len() > 8 {
+        by.push(format!("… {} more entries", purged.len() - 8));
+    }
+    format!("; {total} records purged: {}", by.join(", "))
 }
 
 /// The stored witnessed checkpoint: signed by the log's key, cosigned by

@@ -206,6 +206,16 @@ actions! {
     /// Read the consultation log: who consulted what personal data, when,
     /// through which channel and why (itself a consultation, recorded).
     ConsultationsRead = "consultations.read", false;
+
+    // Retention after the Games.
+    /// Propose purging the personal data of a kind of record once its
+    /// retention has run out (the rule: event end + N days); nothing is
+    /// purged until a second host commander confirms.
+    RetentionProposePurge = "retention.propose_purge", true;
+    /// Confirm another commander's purge proposal and purge, in batches:
+    /// each batch one entry listing the records whose documents and salts
+    /// it removed (four eyes: never the proposer).
+    RetentionPurge = "retention.purge", true;
 }
 
 impl fmt::Display for Action {

@@ -399,6 +399,9 @@ pub const ROUTES: &[Route] = &[
     // Applicants for accreditation (the organiser).
     create("/api/v1/applicants", "applicant.submit", "Submit up to 10,000 applicants (screened at intake; bad rows reported)"),
     list("/api/v1/applicants", List::Applicants, "The organiser's applicants and their opinions (keyset pages; format=csv for the export)"),
+    // Retention (issue 14, item 4): one commander proposes a purge, a second confirms it.
+    create("/api/v1/retention/purges", "retention.propose_purge", "Propose purging a kind of record after its retention (event end + N days); a second commander confirms"),
+    post_with("/api/v1/retention/purges/{proposal}/confirm", "retention.purge", PROPOSAL, "Confirm another commander's purge proposal: purge the due records in batches, one ledger entry each"),
     // The ledger, for oversight.
     ledger("/api/v1/ledger/checkpoint", LedgerRead::Checkpoint, "The ledger's latest signed checkpoint"),
     ledger("/api/v1/ledger/entries", LedgerRead::Entries, "Decoded ledger entries (?from=&limit=)"),

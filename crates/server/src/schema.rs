@@ -456,6 +456,41 @@ fn fields(action: &str) -> Option<Vec<(&'static str, Value, bool)>> {
             true,
         )],
         "account.disable" => vec![("username", r("Name"), true)],
+        // Retention (issue 14, item 4).
+        "retention.propose_purge" => vec![
+            ("id", id(), false),
+            (
+                "kind",
+                enumeration(
+                    &["applicant"],
+                    "Which records: applicants, with their intake cases",
+                ),
+                true,
+            ),
+            ("event_end", r("Timestamp"), true),
+            (
+                "after_days",
+                int(
+                    0,
+                    i64::from(service::command::MAX_RETENTION_DAYS),
+                    "Days after the event's end the records are kept",
+                ),
+                true,
+            ),
+            ("reason", r("Reason"), true),
+        ],
+        "retention.purge" => vec![
+            ("proposal", id(), true),
+            (
+                "batch",
+                int(
+                    1,
+                    i64::from(service::command::MAX_PURGE_BATCH),
+                    "Records per batch (one ledger entry each); 10,000 when absent",
+                ),
+                false,
+            ),
+        ],
         "accreditation.suspend" | "accreditation.reinstate" | "accreditation.revoke" => vec![
             ("id", id(), true),
             (

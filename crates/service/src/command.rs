@@ -166,6 +166,11 @@ pub enum Command {
     // Applicants for accreditation (the organiser).
     #[serde(rename = "applicant.submit")]
     ApplicantSubmit(ApplicantSubmit),
+    // Retention after the Games (two host commanders).
+    #[serde(rename = "retention.propose_purge")]
+    RetentionProposePurge(RetentionProposePurge),
+    #[serde(rename = "retention.purge")]
+    RetentionPurge(RetentionPurge),
 }
 
 /// A command that names one record.
@@ -790,6 +795,66 @@ pub struct ApplicantRow {
     pub valid_until: Option<String>,
 }
 
+/// The kinds of record a retention rule can purge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetentionKind {
+    /// Applicants for accreditation (the organiser's), with the vetting
+    /// cases their intake screening opened.
+    Applicant,
+}
+
+impl RetentionKind {
+    /// The stored record kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RetentionKind::Applicant => "applicant",
+        }
+    }
+}
+
+/// `retention.propose_purge`: a host commander proposes the retention
+/// rule "records of `kind` are due `after_days` days after the event's end
+/// (`event_end`, Unix ms)"; nothing is purged until another commander
+/// confirms it with `retention.purge`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionProposePurge {
+    /// The proposal's id (made when absent).
+    #[serde(default)]
+    pub id: Option<Name>,
+    /// Which records.
+    pub kind: RetentionKind,
+    /// When the event ended (Unix ms).
+    pub event_end: Timestamp,
+    /// Days after the end of the event the records are kept.
+    pub after_days: u32,
+    /// Why (the legal basis of the retention period).
+    pub reason: Reason,
+}
+
+/// The longest retention a rule may name, in days (ten years).
+pub const MAX_RETENTION_DAYS: u32 = 3653;
+
+/// `retention.purge`: a second host commander confirms a purge proposal,
+/// and the due records are purged in batches of `batch` (default
+/// [`PURGE_BATCH`]), each batch one ledger entry. Interrupted, it is
+/// confirmed again and goes on where it stopped.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionPurge {
+    /// The proposal (`retention.propose_purge`'s id).
+    pub proposal: Name,
+    /// Records per batch (one entry each), 1 to [`MAX_PURGE_BATCH`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<u32>,
+}
+
+/// Records per purge entry unless the command says otherwise.
+pub const PURGE_BATCH: u32 = 10_000;
+/// The most records one purge entry may list.
+pub const MAX_PURGE_BATCH: u32 = 50_000;
+
 /// The most applicants one `applicant.submit` may carry.
 pub const MAX_APPLICANTS: usize = 10_000;
 /// The most cases one `vetting.clear_bulk` may clear.
@@ -847,6 +912,15 @@ impl Command {
                 check_len("applicants", c.applicants.len(), MAX_APPLICANTS)
             }
             Command::VettingClearBulk(c) => check_len("ids", c.ids.len(), MAX_BULK),
+            Command::RetentionProposePurge(c) if c.after_days > MAX_RETENTION_DAYS => Err(format!(
+                "after_days: {} is more than {MAX_RETENTION_DAYS}",
+                c.after_days
+            )),
+            Command::RetentionPurge(RetentionPurge {
+                batch: Some(batch), ..
+            }) if !(1..=MAX_PURGE_BATCH).contains(batch) => Err(format!(
+                "batch: {batch} is not between 1 and {MAX_PURGE_BATCH}"
+            )),
             _ => Ok(()),
         }
     }
@@ -919,6 +993,8 @@ impl Command {
             Command::VettingClaim(_) => A::VettingClaim,
             Command::VettingRelease(_) => A::VettingRelease,
             Command::ApplicantSubmit(_) => A::ApplicantSubmit,
+            Command::RetentionProposePurge(_) => A::RetentionProposePurge,
+            Command::RetentionPurge(_) => A::RetentionPurge,
         }
     }
 }

@@ -30,6 +30,7 @@ mod handlers;
 mod opaque;
 pub mod passes;
 mod principal;
+pub mod retention;
 pub mod screening_lists;
 pub mod stats;
 pub mod views;
@@ -149,6 +150,13 @@ impl Service {
         *self.inner.lists.write().unwrap_or_else(|p| p.into_inner()) = Some(lists);
     }
 
+    /// The keyed digest under which `applicant_refs` keeps an organiser's
+    /// reference (for tools that write applicants straight into the
+    /// store, like the purge benchmark).
+    pub fn reference_digest(&self, organiser: &str, reference: &str) -> String {
+        handlers::ref_digest_of(&self.inner.ref_key, organiser, reference)
+    }
+
     /// Whether the policy lets `username` submit applicants (for its own
     /// organiser), decided before the batch is screened.
     async fn may_submit_applicants(&self, username: &str) -> bool {
@@ -172,6 +180,11 @@ impl Service {
     /// the host can learn which records exist.
     pub async fn execute(&self, actor: &Actor, command: Command) -> Result<Done, ServiceError> {
         command.check_limits().map_err(ServiceError::BadCommand)?;
+        // A purge is many transactions, one per batch (`retention`).
+        let command = match command {
+            Command::RetentionPurge(c) => return self.purge(actor, c).await,
+            other => other,
+        };
         let action = command.action();
         // An applicant batch is read and screened before the transaction,
         // on all cores, so that the single writer only stores it — once
@@ -367,8 +380,9 @@ pub fn stamp_rules() -> store::StampRules {
             .iter()
             .map(|(action, kind)| (action.as_str().to_owned(), (*kind).to_owned()))
             .collect(),
-        // No purge exists yet; its action will be `retention.purge`.
-        purges: vec!["retention.purge".to_owned()],
+        // A purge entry removes the documents and salts of the records
+        // its row writes list (`retention`).
+        purges: vec![domain::Action::RetentionPurge.as_str().to_owned()],
         // Entries of these actions write rows but, before the stamp epoch,
         // committed to nothing (none of their rows holds personal data).
         row_actions: [

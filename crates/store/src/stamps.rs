@@ -92,8 +92,9 @@ pub struct StampRules {
     /// `kind` besides the row it names.
     pub side_creations: Vec<(String, String)>,
     /// Actions that purge personal data (a record's document and salt, and
-    /// the payload salts of entries about it). None exists yet; a purge
-    /// action listed here makes its removals legitimate.
+    /// the payload salts of entries about it): a purge entry makes these
+    /// removals legitimate for the record it names and for every record
+    /// its row writes list (a purge batch), from its own entry on.
     pub purges: Vec<String>,
     /// Actions whose allowed entries always write rows (so always commit to
     /// them from the epoch on, and never did before it).
@@ -442,7 +443,8 @@ async fn load_epoch(conn: &mut AnyConnection, size: u64) -> Result<u64, VerifyFa
 struct Seen {
     /// The action of every entry that wrote rows or stamps a row.
     actions: HashMap<u64, String>,
-    /// The last purge of each `kind/id`.
+    /// The last purge of each `kind/id` (named by a purge entry, or listed
+    /// in its row writes).
     purged: HashMap<(String, String), u64>,
     /// Entries from the epoch on without their salt: `(seq, action, kind, id)`.
     unsalted: Vec<(u64, String, String, String)>,
@@ -554,6 +556,15 @@ async fn check(conn: &mut AnyConnection, rules: &StampRules) -> Result<usize, Ve
                     (entry.resource.kind.clone(), entry.resource.id.clone()),
                     next,
                 );
+                // A purge purges in batches: besides the record it names,
+                // every record its row writes list (`kind/id`) is purged.
+                for w in writes.by_seq.get(&next).into_iter().flatten() {
+                    if w.table == "records"
+                        && let Some((kind, id)) = w.key.split_once('/')
+                    {
+                        seen.purged.insert((kind.to_owned(), id.to_owned()), next);
+                    }
+                }
             }
             if rules.salted_entries && next >= epoch && !salts.contains(&next) {
                 seen.unsalted.push((

@@ -116,6 +116,14 @@ pub(crate) fn fixtures(w: &World) -> String {
         json!({"action": "account.create", "username": "m-pending", "role": "host_operator",
                "agency": "questura-milano"}),
     );
+    // Retention (issue 14, item 4): a second commander's proposal whose
+    // time has not come, for retention.purge (confirmed, it purges nothing).
+    w.account("commander-2", "host_commander", "polizia-di-stato", None);
+    w.ok(
+        "commander-2",
+        json!({"action": "retention.propose_purge", "id": "m-purge-pending", "kind": "applicant",
+               "event_end": UNTIL, "after_days": 3650, "reason": "Kept ten years"}),
+    );
     let cases = w
         .block_on(records::list(
             w.svc.store().pool(),
@@ -263,6 +271,12 @@ fn sample(action: &str, case: &str) -> Sample {
             {"reference": "M-1", "name": "Mario Rossi", "birth_date": "1980-01-01",
              "nationality": "IT", "document_type": "passport", "document_number": "YA1",
              "category": "media"}]})),
+        "retention.propose_purge" => new(json!({"id": "m-purge", "kind": "applicant",
+                   "event_end": UNTIL, "after_days": 3650, "reason": "Kept ten years"})),
+        "retention.purge" => Sample {
+            params: vec![("proposal", "m-purge-pending".to_owned())],
+            body: json!({}),
+        },
         other => panic!("no sample for {other}: add one to matrix.rs"),
     }
 }
@@ -460,6 +474,7 @@ fn facts_of(w: &World, command: &Command, principal: &Principal) -> Option<Resou
             id: "batch".to_owned(),
             organiser: principal.agency_id.clone(),
         },
+        Command::RetentionProposePurge(_) | Command::RetentionPurge(_) => Resource::Ledger,
     })
 }
 

@@ -185,6 +185,13 @@ pub(crate) async fn run(
         C::VettingClaim(c) => vetting::claim(ctx, c).await?,
         C::VettingRelease(c) => vetting::release(ctx, c).await?,
         C::ApplicantSubmit(c) => applicants::submit(ctx, c).await?,
+        C::RetentionProposePurge(c) => crate::retention::propose(ctx, c).await?,
+        // Many transactions, one per batch: `Service::execute` runs it.
+        C::RetentionPurge(_) => {
+            return Err(ServiceError::BadCommand(
+                "retention.purge runs in batches outside one transaction".into(),
+            ));
+        }
     };
     Ok(outcome.into_result())
 }

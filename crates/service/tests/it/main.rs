@@ -3,6 +3,7 @@
 
 mod applicants;
 mod changes;
+mod purge;
 mod rooms;
 mod scenario;
 mod tamper;
