@@ -471,3 +471,37 @@ fn the_analyst_screens_from_the_page_and_a_liaison_cannot() {
         assert_eq!(w.last_entry().decision, ledger::Decision::Deny);
     }
 }
+
+#[test]
+fn the_home_lists_open_requests_and_leaves_finished_ones_out() {
+    for db in backends() {
+        let w = World::start(db, config());
+        for (id, subject) in [
+            ("us-open", "Vehicle still in question"),
+            ("us-gone", "Vehicle no longer in question"),
+        ] {
+            w.ok(
+                "us-liaison",
+                json!({"action": "rfi.draft", "id": id, "kind": "information", "priority": "urgent",
+                       "subject": subject, "body": "Who is the registered keeper?"}),
+            );
+            w.ok("us-liaison", json!({"action": "rfi.submit", "id": id}));
+        }
+        w.ok(
+            "us-liaison",
+            json!({"action": "rfi.cancel", "id": "us-gone", "reason": "found it ourselves"}),
+        );
+        let commander = page_login(&w, "commander");
+        let home = w.get("/home", &Auth::Cookie(&commander)).text();
+        assert!(
+            home.contains("Vehicle still in question"),
+            "{}: the open request is not on the home",
+            w.name
+        );
+        assert!(
+            !home.contains("Vehicle no longer in question"),
+            "{}: a cancelled request is on the home",
+            w.name
+        );
+    }
+}
