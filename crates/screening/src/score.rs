@@ -296,7 +296,7 @@ impl Index {
                     });
                     sims.push(s.clone());
                 }
-                forms.push(self.prepared_form(tokens, sims));
+                forms.push(self.prepared_form(tokens, sims, arabic));
             }
             out.push(PreparedName {
                 name: name.clone(),
@@ -307,11 +307,16 @@ impl Index {
     }
 
     /// A query form with its tokens' similar dictionary tokens, weights and abbreviations.
-    fn prepared_form(&self, tokens: Vec<String>, sims: Vec<Vec<(TokenId, f32)>>) -> PreparedForm {
+    fn prepared_form(
+        &self,
+        tokens: Vec<String>,
+        sims: Vec<Vec<(TokenId, f32)>>,
+        arabic: bool,
+    ) -> PreparedForm {
         let weights: Vec<f32> = tokens
             .iter()
             .zip(&sims)
-            .map(|(t, s)| self.query_token_weight(t, s))
+            .map(|(t, s)| self.query_token_weight(t, s, arabic))
             .collect();
         let abbrev: Vec<f32> = tokens
             .iter()
@@ -343,12 +348,21 @@ impl Index {
 
     /// A query token's weight: its own when it is in the dictionary, else that of its most
     /// similar dictionary token (ties to the lower id), else 1 (an unknown token is rare);
-    /// at most the cap of initials and particles.
-    fn query_token_weight(&self, token: &str, sims: &[(TokenId, f32)]) -> f32 {
-        let w = self
+    /// at most the cap of initials and particles. The dictionary is the whole snapshot's for a
+    /// [subset](Index::subset), whose own similar tokens are only some of the whole's.
+    fn query_token_weight(&self, token: &str, sims: &[(TokenId, f32)], arabic: bool) -> f32 {
+        if let Some(whole) = &self.whole
+            && !whole.token_ids.contains_key(token)
+        {
+            let mut sims = Vec::new();
+            whole.similar_tokens(token, arabic, &mut sims);
+            return whole.query_token_weight(token, &sims, arabic);
+        }
+        let dictionary = self.dictionary();
+        let w = dictionary
             .token_ids
             .get(token)
-            .map(|&id| self.weights[id as usize])
+            .map(|&id| dictionary.weights[id as usize])
             .or_else(|| {
                 sims.iter()
                     .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
@@ -906,7 +920,7 @@ impl Index {
                     }
                     sims.push(v);
                 }
-                let form = self.prepared_form(tokens, sims);
+                let form = self.prepared_form(tokens, sims, arabic);
                 for (f, list_form) in self.forms.iter().enumerate() {
                     if list_form.kind == NameKind::Weak {
                         continue;

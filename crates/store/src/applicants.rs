@@ -445,3 +445,38 @@ where
     }
     Ok(stats)
 }
+
+/// A page of every record of `kind`, whoever owns it, in id order after
+/// `after` (a re-screen walks a whole population this way).
+pub async fn page_by_id<'e, E>(
+    exec: E,
+    kind: &str,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<Record>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(
+        "SELECT kind, id, delegation, room, state, doc, salt, created_seq, updated_seq
+         FROM records WHERE kind = $1 AND id > $2 ORDER BY id LIMIT $3",
+    )
+    .bind(kind)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(exec)
+    .await?;
+    rows.iter().map(crate::records::from_row).collect()
+}
+
+/// The ids of the cases in the analysts' queue that are not decided yet.
+pub async fn open_case_ids<'e, E>(exec: E) -> Result<Vec<String>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(
+        sqlx::query_scalar("SELECT id FROM vetting_queue WHERE decided_ms IS NULL ORDER BY id")
+            .fetch_all(exec)
+            .await?,
+    )
+}

@@ -4,6 +4,7 @@
 mod applicants;
 mod changes;
 mod purge;
+mod rescreen;
 mod rooms;
 mod scenario;
 mod tamper;
