@@ -363,11 +363,15 @@ pub fn run(args: &UpdateArgs) -> Result<Outcome, Failure> {
     )?;
     let data_dir = &args.data.data_dir;
     let previous = snapshot::current(data_dir).ok();
+    let before = previous.as_ref().map(|p| p.snapshot.clone());
     let downloads = data_dir.join("downloads");
     let result = update(args, &plans, &downloads);
     prune_downloads(&downloads, KEEP_DOWNLOADS);
     match result {
-        Ok(()) => Ok(Outcome::Ok),
+        Ok(()) => {
+            crate::rescreen::after_store(&args.data, args.acting.actor.as_deref(), before)?;
+            Ok(Outcome::Ok)
+        }
         Err(e) => {
             let kept = match previous {
                 Some(p) => format!(

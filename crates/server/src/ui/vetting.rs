@@ -652,7 +652,7 @@ pub async fn case(
     // The candidates, explained against the lists now loaded.
     let candidates_at_intake: Vec<domain::vetting::Candidate> =
         triage.map(|t| t.candidates.clone()).unwrap_or_default();
-    let index = state.index().cloned();
+    let index = state.index();
     let query = applicant.as_ref().map(|a| {
         let f = a.facts();
         let mut names = vec![f.name.as_str().to_owned()];
