@@ -156,7 +156,7 @@ impl Service {
                 let target = target.clone();
                 let (screened, hits) = tokio::task::spawn_blocking(move || {
                     let applicants: Vec<Applicant> = page
-                        .iter()
+                        .par_iter()
                         .filter(|r| r.state == Opinion::NoObjection.as_str())
                         .filter_map(|r| r.doc.as_deref())
                         .filter_map(|d| serde_json::from_str(d).ok())
