@@ -200,6 +200,10 @@ pub struct ServeArgs {
     /// like a downloads/<timestamp>/ folder (as `cortina lists update --base-url`).
     #[arg(long, value_name = "URL", env = "CORTINA_LISTS_BASE_URL")]
     pub lists_base_url: Option<String>,
+    /// The sources the server's updates download (repeatable or comma-separated; default as
+    /// `cortina lists update`).
+    #[arg(long = "lists-source", value_name = "NAME", value_delimiter = ',')]
+    pub lists_sources: Vec<String>,
     #[command(flatten)]
     pub store: StoreArgs,
 }

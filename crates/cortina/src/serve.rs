@@ -125,6 +125,13 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, Failure> {
             .transpose()
             .map_err(|e| anyhow::anyhow!("--update-every {e}"))?;
         watch_lists(svc.clone(), args.store.data_dir.clone());
+        let lists = ListsRunner {
+            store: args.store.clone(),
+            base_url: args.lists_base_url.clone(),
+            sources: args.lists_sources.clone(),
+            every,
+            running: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        };
         if let (Some(every), Some(actor)) = (every, args.update_as.clone()) {
             println!(
                 "lists updated every {} s as {actor}{}",
@@ -134,13 +141,12 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, Failure> {
                     .map(|u| format!(" from {u}"))
                     .unwrap_or_default()
             );
-            schedule_updates(
-                every,
-                actor,
-                args.lists_base_url.clone(),
-                args.store.clone(),
-            );
+            schedule_updates(lists.clone(), every, actor);
         }
+        let config = server::Config {
+            lists: Some(server::watchlists::Lists(Arc::new(lists))),
+            ..config
+        };
         let state = server::AppState::new(svc, index, config);
         match tls {
             Some(tls) => server::tls::serve_tls(listener, tls, state, shutdown_signal()).await,
@@ -193,35 +199,106 @@ fn watch_lists(svc: service::Service, data_dir: std::path::PathBuf) {
     });
 }
 
-/// Runs `cortina lists update` every `every`, as `actor`, on a thread of
-/// its own (the download and import block; the update records and
-/// re-screens through its own connection, as the command does). The new
-/// snapshot is then swapped in by [`watch_lists`].
-fn schedule_updates(
-    every: std::time::Duration,
-    actor: String,
-    base_url: Option<String>,
+/// What runs list updates for the server: the schedule and the admin's
+/// update now (one at a time), each as `cortina lists update` does it, on
+/// a thread of its own (the download and import block; the update records
+/// and re-screens through its own connection, as the command does). The
+/// new snapshot is then swapped in by [`watch_lists`].
+#[derive(Clone)]
+struct ListsRunner {
     store: crate::cli::StoreArgs,
-) {
+    base_url: Option<String>,
+    sources: Vec<String>,
+    every: Option<std::time::Duration>,
+    running: Arc<std::sync::atomic::AtomicBool>,
+}
+
+const RUNNING: &str = "a list update is running already; try again when it is done";
+
+impl ListsRunner {
+    fn args(&self, actor: &str) -> crate::cli::UpdateArgs {
+        crate::cli::UpdateArgs {
+            sources: self.sources.clone(),
+            url_overrides: Vec::new(),
+            base_url: self.base_url.clone(),
+            timeout: 300,
+            lenient: false,
+            list_sources: false,
+            data: self.store.clone(),
+            acting: crate::cli::Acting {
+                actor: Some(actor.to_owned()),
+                purpose: None,
+            },
+        }
+    }
+
+    /// Runs one update (the caller holds `running`); `recorded`: the
+    /// server has already decided and recorded it.
+    fn update(&self, actor: &str, recorded: bool) {
+        let args = self.args(actor);
+        let result = if recorded {
+            crate::update::run_recorded(&args)
+        } else {
+            crate::update::run(&args)
+        };
+        self.running
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        match result {
+            Ok(_) => tracing::info!(actor, "list update done"),
+            Err(Failure(e)) => {
+                tracing::error!(
+                    actor,
+                    "list update failed, the snapshot in force is kept: {e:#}"
+                )
+            }
+        }
+    }
+
+    /// Takes the one update slot.
+    fn claim(&self) -> bool {
+        !self.running.swap(true, std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl server::watchlists::ListsControl for ListsRunner {
+    fn status(&self) -> server::watchlists::ListsStatus {
+        let dir = &self.store.data_dir;
+        let current = crate::snapshot::current(dir).ok();
+        server::watchlists::ListsStatus {
+            entities: current.as_ref().map(|c| c.entities as u64),
+            imported_at: current.as_ref().map(|c| c.imported_at),
+            origin: current.as_ref().map(|c| c.origin.clone()),
+            previous: current.and_then(|c| c.previous),
+            last: crate::update::last_attempt(dir).map(|a| server::watchlists::Attempt {
+                at: a.at,
+                ok: a.ok,
+                message: a.message,
+            }),
+            running: self.running.load(std::sync::atomic::Ordering::SeqCst),
+            every_secs: self.every.map(|e| e.as_secs()),
+        }
+    }
+
+    fn start_update(&self, username: &str) -> Result<(), String> {
+        if !self.claim() {
+            return Err(RUNNING.into());
+        }
+        let runner = self.clone();
+        let username = username.to_owned();
+        std::thread::spawn(move || runner.update(&username, true));
+        Ok(())
+    }
+}
+
+/// Runs the scheduled updates as `actor` (a tick while one runs is skipped).
+fn schedule_updates(runner: ListsRunner, every: std::time::Duration, actor: String) {
     std::thread::spawn(move || {
         loop {
             std::thread::sleep(every);
-            let args = crate::cli::UpdateArgs {
-                sources: Vec::new(),
-                url_overrides: Vec::new(),
-                base_url: base_url.clone(),
-                timeout: 300,
-                lenient: false,
-                list_sources: false,
-                data: store.clone(),
-                acting: crate::cli::Acting {
-                    actor: Some(actor.clone()),
-                    purpose: Some("scheduled list update".into()),
-                },
-            };
-            match crate::update::run(&args) {
-                Ok(_) => tracing::info!("scheduled list update done"),
-                Err(Failure(e)) => tracing::error!("scheduled list update failed: {e:#}"),
+            if runner.claim() {
+                runner.update(&actor, false);
+            } else {
+                tracing::warn!("{RUNNING}: the scheduled one is skipped");
             }
         }
     });

@@ -341,8 +341,13 @@ pub fn open_hash(data_dir: &Path, hash: &str) -> anyhow::Result<Index> {
 /// `cortina lists status`.
 pub fn status(data_dir: &Path, json: bool) -> Result<Outcome, Failure> {
     let current = current(data_dir)?;
+    let attempt = crate::update::last_attempt(data_dir);
     if json {
-        println!("{}", serde_json::to_string_pretty(&current)?);
+        let mut value = serde_json::to_value(&current)?;
+        if let (Some(a), Some(map)) = (&attempt, value.as_object_mut()) {
+            map.insert("last_update".into(), serde_json::to_value(a)?);
+        }
+        println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(Outcome::Ok);
     }
     println!("snapshot   {}", current.snapshot);
@@ -350,6 +355,17 @@ pub fn status(data_dir: &Path, json: bool) -> Result<Outcome, Failure> {
         "imported   {} (unix time) from {}",
         current.imported_at, current.origin
     );
+    if let Some(p) = &current.previous {
+        println!("previous   {p}");
+    }
+    if let Some(a) = &attempt {
+        println!(
+            "last update {} at {} (unix time): {}",
+            if a.ok { "succeeded" } else { "FAILED" },
+            a.at,
+            a.message
+        );
+    }
     println!("entities   {}", current.entities);
     println!("names      {}", current.names);
     for s in &current.sources {

@@ -51,6 +51,7 @@ pub mod schema;
 pub mod stats;
 pub mod tls;
 pub mod ui;
+pub mod watchlists;
 pub mod witness;
 pub mod witnessing;
 pub mod yente;
@@ -99,6 +100,9 @@ pub struct Config {
     pub witnesses: Vec<witnessing::WitnessConfig>,
     /// How often the newest checkpoint is submitted to the witnesses.
     pub witness_interval: Duration,
+    /// What runs list updates (`cortina serve`'s): the lists page, the
+    /// admin's on-demand update, the warning of a failed update.
+    pub lists: Option<watchlists::Lists>,
 }
 
 impl Default for Config {
@@ -113,6 +117,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             witnesses: Vec::new(),
             witness_interval: Duration::from_secs(2),
+            lists: None,
         }
     }
 }

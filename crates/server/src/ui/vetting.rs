@@ -36,7 +36,7 @@ use crate::applicants::{QueueItem, QueueQuery};
 use crate::auth::Caller;
 use crate::error::ApiError;
 
-fn no_such_page() -> PageError {
+pub(crate) fn no_such_page() -> PageError {
     PageError::Api(ApiError::new(
         StatusCode::NOT_FOUND,
         "not_found",
