@@ -16,13 +16,15 @@
 //! recorded first (`Service::record`, naming both snapshots), so that a
 //! caller the policy refuses makes the host screen nothing.
 //!
-//! Declared personnel are not re-screened here yet: a delegation's lines
-//! are screened when declared and when the host re-screens a line.
+//! Declared personnel are re-screened the same way: each line screened
+//! clear whose review is open or accredited (a line with a case is under
+//! review already).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use domain::applicant::Applicant;
+use domain::declaration::{DeclarationLine, Review, ScreeningStatus};
 use domain::vetting::Opinion;
 use rayon::prelude::*;
 use screening::Index;
@@ -51,7 +53,10 @@ pub struct RescreenReport {
     pub removed_entities: u64,
     /// Applicants searched (those holding "no objection").
     pub screened: u64,
-    /// Applicants with at least one hit.
+    /// Declared persons searched (screened clear, their line open or
+    /// accredited).
+    pub screened_declared: u64,
+    /// Applicants and declared persons with at least one hit.
     pub hits: u64,
     /// Cases opened (each also proposes to suspend the accreditation).
     pub cases_opened: u64,
@@ -184,6 +189,67 @@ impl Service {
             }
         }
 
+        // The declared personnel, a page at a time: those screened clear
+        // whose line is still open or accredited.
+        let mut lines: Vec<Found> = Vec::new();
+        if let Some(target) = &target {
+            let mut after = String::new();
+            loop {
+                let page = store::applicants::page_by_id(
+                    self.store().pool(),
+                    crate::handlers::DECLARATION_KIND,
+                    &after,
+                    PAGE,
+                )
+                .await?;
+                let Some(last) = page.last() else { break };
+                after = last.id.clone();
+                let full = (page.len() as i64) == PAGE;
+                let target = target.clone();
+                let (screened, hits) = tokio::task::spawn_blocking(move || {
+                    let open: Vec<DeclarationLine> = page
+                        .par_iter()
+                        .filter_map(|r| r.doc.as_deref())
+                        .filter_map(|d| serde_json::from_str::<DeclarationLine>(d).ok())
+                        .filter(|l| {
+                            matches!(l.screening(), ScreeningStatus::Clear { .. })
+                                && matches!(
+                                    l.review(),
+                                    Review::Pending
+                                        | Review::InformationRequested { .. }
+                                        | Review::Accredited { .. }
+                                )
+                        })
+                        .collect();
+                    let hits: Vec<Found> = open
+                        .par_iter()
+                        .filter_map(|l| {
+                            let p = l.person();
+                            let b = p.birth_date();
+                            let hits = target.screen_person(
+                                p.name().as_str(),
+                                Some((b.year() as u16, b.month() as u8, b.day() as u8)),
+                                p.nationality().as_str(),
+                            );
+                            (!hits.is_empty()).then(|| Found {
+                                id: l.id().to_string(),
+                                hits,
+                            })
+                        })
+                        .collect();
+                    (open.len() as u64, hits)
+                })
+                .await
+                .map_err(|e| ServiceError::BadCommand(format!("re-screen: {e}")))?;
+                report.screened_declared += screened;
+                report.hits += hits.len() as u64;
+                lines.extend(hits);
+                if !full {
+                    break;
+                }
+            }
+        }
+
         // Open cases whose candidates left the lists.
         let mut flag: Vec<(String, Vec<String>)> = Vec::new();
         if !removed.is_empty() {
@@ -227,18 +293,26 @@ impl Service {
         // The writes, a chunk per transaction.
         let snapshot = report.snapshot.clone();
         let mut flag = flag.into_iter();
-        let mut found = found.into_iter().peekable();
+        let mut found = found.into_iter();
+        let mut lines = lines.into_iter();
         loop {
             let part: Vec<Found> = found.by_ref().take(CHUNK).collect();
-            let flags: Vec<(String, Vec<String>)> = if part.is_empty() {
+            let declared: Vec<Found> = if part.is_empty() {
+                lines.by_ref().take(CHUNK).collect()
+            } else {
+                Vec::new()
+            };
+            let flags: Vec<(String, Vec<String>)> = if part.is_empty() && declared.is_empty() {
                 flag.by_ref().take(CHUNK).collect()
             } else {
                 Vec::new()
             };
-            if part.is_empty() && flags.is_empty() {
+            if part.is_empty() && declared.is_empty() && flags.is_empty() {
                 break;
             }
-            let tally = self.rescreen_chunk(actor, &snapshot, part, flags).await?;
+            let tally = self
+                .rescreen_chunk(actor, &snapshot, part, declared, flags)
+                .await?;
             report.cases_opened += tally.cases_opened;
             report.under_review += tally.under_review;
             report.suspensions_proposed += tally.suspensions_proposed;
@@ -255,6 +329,7 @@ impl Service {
         actor: &Actor,
         snapshot: &str,
         found: Vec<Found>,
+        lines: Vec<Found>,
         flags: Vec<(String, Vec<String>)>,
     ) -> Result<Tally, ServiceError> {
         let inner = self.inner.clone();
@@ -268,7 +343,7 @@ impl Service {
                     let principal = principal::load(tx, &inner, &username).await?;
                     let mut ctx =
                         crate::context::Ctx::new(tx, &inner, principal, &channel, payload)?;
-                    crate::handlers::rescreen::chunk(&mut ctx, &snapshot, found, flags).await
+                    crate::handlers::rescreen::chunk(&mut ctx, &snapshot, found, lines, flags).await
                 })
             })
             .await?

@@ -19,7 +19,9 @@ use authority::Resource;
 use domain::Action;
 use domain::applicant::Applicant;
 use domain::codes::SnapshotHash;
+use domain::declaration::{DeclarationLine, ScreeningStatus};
 use domain::ids::{AgencyId, VettingCaseId};
+use domain::side::Side;
 use domain::text::LongText;
 use domain::vetting::Opinion;
 use domain::vetting::{AuthorSide, RiskNote, Subject, Triage, VettingCase};
@@ -57,6 +59,7 @@ pub(crate) async fn chunk(
     ctx: &mut Ctx<'_>,
     snapshot: &str,
     found: Vec<Found>,
+    lines: Vec<Found>,
     flag: Vec<(String, Vec<String>)>,
 ) -> Result<Result<Tally, ServiceError>, ServiceError> {
     if let Some(denied) = ctx.authorize(Action::ListsUpdate, &Resource::Lists).await? {
@@ -128,6 +131,60 @@ pub(crate) async fn chunk(
         )?;
         tally.cases_opened += 1;
         tally.suspensions_proposed += 1;
+    }
+    // Declared personnel: a hit after a clear screening opens a case; on an
+    // accredited line the accreditation stays in force for a commander to
+    // suspend. The delegation sees its line as before.
+    for f in lines {
+        let (line, record) = ctx.load::<DeclarationLine>(&f.id).await?;
+        let id = line.id().clone();
+        screened.push(id.to_string());
+        subjects.insert(consultations::subject_key(&key, 'r', id.as_str()));
+        for form in consultations::name_forms(&key, line.person().name().as_str()) {
+            subjects.extend(form);
+        }
+        if !matches!(line.screening(), ScreeningStatus::Clear { .. }) {
+            tally.under_review += 1;
+            continue;
+        }
+        let accredited = line.accreditation().is_some();
+        let case_id: VettingCaseId = new_id("case")?;
+        let mut summary = vec![format!(
+            "A list change (snapshot {short}) hit this declared person{}",
+            if accredited {
+                ", who is accredited: the accreditation stays in force while this case is open; \
+                 its suspension is proposed to a commander (accreditation.suspend)."
+            } else {
+                ", whose line awaits the host's decision."
+            }
+        )];
+        summary.extend(f.hits.iter().map(|h| {
+            format!(
+                "{} ({}, {}): score {:.2}",
+                h.caption, h.entity_id, h.list, h.score
+            )
+        }));
+        let case = VettingCase::open(
+            case_id.clone(),
+            Subject::Declaration(id.clone()),
+            snapshot_hash,
+            LongText::parse("summary", &summary.join("\n"))?,
+            ctx.now,
+        );
+        let next = line.rescreen_hit(Side::Host, case_id, ctx.now)?;
+        let owner = Some(line.delegation().to_string());
+        records.push(ctx.stage(&case, owner.clone(), None)?);
+        records.push(ctx.stage(&next, owner, Some(&record))?);
+        ctx.record_item(
+            Action::ListsUpdate,
+            super::DECLARATION_KIND,
+            id.as_str(),
+            format!("rescreen\0{snapshot}").as_bytes(),
+        )?;
+        tally.cases_opened += 1;
+        if accredited {
+            tally.suspensions_proposed += 1;
+        }
     }
     let author = ctx.account_id()?;
     for (case_id, removed) in flag {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use service::{Actor, ScreeningLists, ServiceError};
 use store::testing::backends;
 
-use crate::world::World;
+use crate::world::{World, games_window, person};
 
 fn row(reference: &str, name: &str, birth: &str) -> Value {
     json!({"reference": reference, "name": name, "birth_date": birth, "nationality": "IT",
@@ -65,6 +65,39 @@ async fn a_list_change_rescreens_the_accredited_and_flags_removed_entries() {
         .await;
         assert_eq!(opinion_of(&w, "R-3").await, "no_objection");
         assert_eq!(opinion_of(&w, "R-4").await, "pending");
+        // A delegation, and a declared person of the same name, accredited.
+        w.delegation_with_liaison(
+            "us",
+            "us-dss",
+            "us-head",
+            person(
+                "John Carter",
+                "1975-03-02",
+                "US",
+                "P1234567",
+                json!("liaison"),
+            ),
+            "us-liaison",
+        )
+        .await;
+        w.ok(
+            "us-liaison",
+            json!({"action": "declaration.submit", "id": "us-verdi",
+                   "person": person("Paolo Verdi", "1985-11-30", "US", "P5550001", json!("investigative_support"))}),
+        )
+        .await;
+        w.ok(
+            "commander",
+            json!({"action": "declaration.accredit", "id": "us-verdi", "window": games_window()}),
+        )
+        .await;
+        let seen_before = w
+            .ok(
+                "us-liaison",
+                json!({"action": "declaration.read", "id": "us-verdi", "purpose": "own line"}),
+            )
+            .await
+            .data;
         let previous = w.svc.lists().unwrap().index().clone();
 
         // The organiser may not re-screen: refused, and nothing searched.
@@ -91,9 +124,10 @@ async fn a_list_change_rescreens_the_accredited_and_flags_removed_entries() {
         assert_eq!(report.changed_entities, 1, "{report:?}");
         assert_eq!(report.removed_entities, 1, "{report:?}");
         assert_eq!(report.screened, 3, "R-1, R-3 and R-7 hold no objection");
-        assert_eq!(report.hits, 1, "{report:?}");
-        assert_eq!(report.cases_opened, 1, "{report:?}");
-        assert_eq!(report.suspensions_proposed, 1, "{report:?}");
+        assert_eq!(report.screened_declared, 2, "the head and us-verdi");
+        assert_eq!(report.hits, 2, "{report:?}");
+        assert_eq!(report.cases_opened, 2, "{report:?}");
+        assert_eq!(report.suspensions_proposed, 2, "{report:?}");
         assert_eq!(report.cases_flagged, 1, "the Guzman case: {report:?}");
         assert_eq!(opinion_of(&w, "R-3").await, "pending");
         assert_eq!(opinion_of(&w, "R-1").await, "no_objection");
@@ -137,6 +171,24 @@ async fn a_list_change_rescreens_the_accredited_and_flags_removed_entries() {
             .unwrap_or_else(|| panic!("subject of {verdi_case}"))
             .to_owned();
 
+        // The delegation sees its line exactly as before: nothing of the
+        // hit or the case.
+        let seen_after = w
+            .ok(
+                "us-liaison",
+                json!({"action": "declaration.read", "id": "us-verdi", "purpose": "own line"}),
+            )
+            .await
+            .data;
+        assert_eq!(seen_after, seen_before, "{}", w.db.name);
+        // The commander may suspend the declared person's accreditation.
+        w.ok(
+            "commander",
+            json!({"action": "accreditation.suspend", "kind": "declaration", "id": "us-verdi",
+                   "reason": "listed since the last update"}),
+        )
+        .await;
+
         // The commander confirms the suspension: the accreditation was still
         // in force.
         w.ok(
@@ -154,6 +206,10 @@ async fn a_list_change_rescreens_the_accredited_and_flags_removed_entries() {
             .await
             .expect("again");
         assert_eq!((again.screened, again.cases_opened), (2, 0), "{again:?}");
+        assert_eq!(
+            again.screened_declared, 1,
+            "us-verdi has a case now: {again:?}"
+        );
 
         // A full re-screen searches the two with no objection against all.
         let full = w
