@@ -130,6 +130,65 @@ pub struct Index {
     /// whose dictionary weighs query tokens and tells which may be abbreviations, so that a
     /// score against the part is the score against the whole.
     pub(crate) whole: Option<std::sync::Arc<Index>>,
+    /// For a part: what preparing a query token costs, remembered per token (its similar
+    /// tokens in the part, and its weight from the whole when the whole does not know it). A
+    /// population searched against a list change repeats its given names and surnames over and
+    /// over; this makes each distinct token cost one search of the whole, not one per person.
+    pub(crate) token_memo: Option<TokenMemo>,
+}
+
+/// Per query token and script: the similar tokens in a part, and the whole's weight.
+type Prepared = (Vec<(TokenId, f32)>, Option<f32>);
+
+/// A bounded, sharded, thread-safe memo of prepared query tokens ([`Index::token_memo`]),
+/// looked up without allocating: by the hash of the token and script, the token compared.
+pub(crate) struct TokenMemo {
+    shards: Vec<std::sync::Mutex<MemoShard>>,
+}
+
+type MemoShard = HashMap<u64, Vec<(Box<str>, bool, std::sync::Arc<Prepared>)>, FixedState>;
+
+impl TokenMemo {
+    const SHARDS: usize = 16;
+    /// Tokens kept per shard (about a million in all): beyond, tokens are prepared each time.
+    const PER_SHARD: usize = 1 << 16;
+
+    fn new() -> TokenMemo {
+        TokenMemo {
+            shards: (0..Self::SHARDS)
+                .map(|_| std::sync::Mutex::new(HashMap::with_hasher(hasher())))
+                .collect(),
+        }
+    }
+
+    /// The prepared token, computed by `make` the first time.
+    pub(crate) fn get(
+        &self,
+        token: &str,
+        arabic: bool,
+        make: impl FnOnce() -> Prepared,
+    ) -> std::sync::Arc<Prepared> {
+        let h = hash_bytes(token.as_bytes()) ^ u64::from(arabic);
+        let shard = &self.shards[(h as usize) % Self::SHARDS];
+        let find = |map: &MemoShard| {
+            map.get(&h).and_then(|v| {
+                v.iter()
+                    .find(|(t, a, _)| &**t == token && *a == arabic)
+                    .map(|(_, _, p)| p.clone())
+            })
+        };
+        if let Some(found) = find(&shard.lock().unwrap_or_else(|p| p.into_inner())) {
+            return found;
+        }
+        let made = std::sync::Arc::new(make());
+        let mut map = shard.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() < Self::PER_SHARD && find(&map).is_none() {
+            map.entry(h)
+                .or_default()
+                .push((token.into(), arabic, made.clone()));
+        }
+        made
+    }
 }
 
 pub(crate) fn hasher() -> FixedState {
@@ -465,6 +524,7 @@ impl Index {
             prefixes,
             ofac_names: Default::default(),
             whole: None,
+            token_memo: None,
         }
     }
 
@@ -488,6 +548,7 @@ impl Index {
             form.weight = form.tokens.iter().map(|&t| part.weights[t as usize]).sum();
         }
         part.whole = Some(whole.clone());
+        part.token_memo = Some(TokenMemo::new());
         part
     }
 
