@@ -23,7 +23,6 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use domain::applicant::Applicant;
 use domain::declaration::{DeclarationLine, Review, ScreeningStatus};
 use domain::vetting::Opinion;
 use rayon::prelude::*;
@@ -147,9 +146,12 @@ impl Service {
             }
         };
 
-        // The applicants, a page at a time, searched on all cores.
+        // The applicants with no objection, a page at a time, each page
+        // decoded and searched on all cores while the next one is read.
         let mut found: Vec<Found> = Vec::new();
         if let Some(target) = &target {
+            type Searched = (u64, Vec<Found>, u64);
+            let mut pending: Option<tokio::task::JoinHandle<Searched>> = None;
             let mut after = String::new();
             loop {
                 let read = std::time::Instant::now();
@@ -162,37 +164,37 @@ impl Service {
                 )
                 .await?;
                 report.read_ms += read.elapsed().as_millis() as u64;
-                let searching = std::time::Instant::now();
+                if let Some(searching) = pending.take() {
+                    let (screened, hits, ms) = searching
+                        .await
+                        .map_err(|e| ServiceError::BadCommand(format!("re-screen: {e}")))?;
+                    report.search_ms += ms;
+                    report.screened += screened;
+                    report.hits += hits.len() as u64;
+                    found.extend(hits);
+                }
                 let Some(last) = page.last() else { break };
                 after = last.0.clone();
-                let full = (page.len() as i64) == PAGE;
                 let target = target.clone();
-                let (screened, hits) = tokio::task::spawn_blocking(move || {
-                    let applicants: Vec<Applicant> = page
+                pending = Some(tokio::task::spawn_blocking(move || {
+                    let searching = std::time::Instant::now();
+                    let applicants: Vec<crate::applicants::Screenable> = page
                         .par_iter()
                         .filter_map(|(_, d)| serde_json::from_str(d).ok())
                         .collect();
                     let hits: Vec<Found> = applicants
                         .par_iter()
                         .filter_map(|a| {
-                            let hits = crate::applicants::screen(&target, a.facts());
+                            let hits = a.screen(&target);
                             (!hits.is_empty()).then(|| Found {
-                                id: a.id().to_string(),
+                                id: a.id.clone(),
                                 hits,
                             })
                         })
                         .collect();
-                    (applicants.len() as u64, hits)
-                })
-                .await
-                .map_err(|e| ServiceError::BadCommand(format!("re-screen: {e}")))?;
-                report.search_ms += searching.elapsed().as_millis() as u64;
-                report.screened += screened;
-                report.hits += hits.len() as u64;
-                found.extend(hits);
-                if !full {
-                    break;
-                }
+                    let ms = searching.elapsed().as_millis() as u64;
+                    (applicants.len() as u64, hits, ms)
+                }));
             }
         }
 
