@@ -235,20 +235,11 @@ impl Applicant {
     /// The case on the applicant was decided: its opinion becomes the
     /// applicant's. Refused unless the applicant is screened with a hit.
     pub fn decide(&self, opinion: Opinion, at: Timestamp) -> Result<Self, DomainError> {
-        if !matches!(self.screening, ScreeningStatus::Hit { .. }) {
-            return Err(DomainError::InvalidTransition {
-                entity: ENTITY,
-                state: self.state_name(),
-                transition: "decide",
-            });
-        }
-        if at < self.updated_at {
-            return Err(DomainError::TimeWentBackwards {
-                entity: ENTITY,
-                at: at.as_millis(),
-                last: self.updated_at.as_millis(),
-            });
-        }
+        self.transition(
+            matches!(self.screening, ScreeningStatus::Hit { .. }),
+            "decide",
+            at,
+        )?;
         let mut next = self.clone();
         next.opinion = opinion;
         next.decided_at = (opinion != Opinion::Pending).then_some(at);
@@ -266,16 +257,34 @@ impl Applicant {
     /// for a commander to suspend or not. Refused while a case is open or
     /// after an objection: there is nothing in force to put in question.
     pub fn rescreen_hit(&self, case: VettingCaseId, at: Timestamp) -> Result<Self, DomainError> {
-        let Some(accredited) = self
+        let accredited = self
             .decided_at
-            .filter(|_| self.opinion == Opinion::NoObjection)
-        else {
+            .filter(|_| self.opinion == Opinion::NoObjection);
+        self.transition(accredited.is_some(), "rescreen_hit", at)?;
+        let mut next = self.clone();
+        next.screening = ScreeningStatus::Hit { case };
+        next.opinion = Opinion::Pending;
+        next.decided_at = None;
+        next.accredited_at = accredited;
+        next.updated_at = at;
+        Ok(next)
+    }
+
+    /// Refuses a transition unless `allowed`, or if `at` is earlier than the
+    /// last change.
+    fn transition(
+        &self,
+        allowed: bool,
+        transition: &'static str,
+        at: Timestamp,
+    ) -> Result<(), DomainError> {
+        if !allowed {
             return Err(DomainError::InvalidTransition {
                 entity: ENTITY,
                 state: self.state_name(),
-                transition: "rescreen_hit",
+                transition,
             });
-        };
+        }
         if at < self.updated_at {
             return Err(DomainError::TimeWentBackwards {
                 entity: ENTITY,
@@ -283,13 +292,7 @@ impl Applicant {
                 last: self.updated_at.as_millis(),
             });
         }
-        let mut next = self.clone();
-        next.screening = ScreeningStatus::Hit { case };
-        next.opinion = Opinion::Pending;
-        next.decided_at = None;
-        next.accredited_at = Some(accredited);
-        next.updated_at = at;
-        Ok(next)
+        Ok(())
     }
 
     /// When a list change put an accreditation in question: the time of the

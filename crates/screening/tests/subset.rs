@@ -3,7 +3,8 @@
 //! found by searching the whole, with the same scores. This is what lets a list change be
 //! screened against a population by searching only the changed entities.
 
-use std::path::PathBuf;
+mod common;
+
 use std::sync::Arc;
 
 use screening::{Index, Params, Query, TOKEN_FLOOR};
@@ -104,30 +105,11 @@ fn a_part_of_a_small_snapshot_scores_as_the_whole() {
 
 #[test]
 fn a_part_of_the_sdn_list_scores_as_the_whole() {
-    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if !d.join("eval/sdn_queries.csv").exists() {
+    let Some(d) = common::shared() else {
         eprintln!("shared data not found: skipped the SDN comparison");
         return;
-    }
-    let dir = d.join("lists/ofac-sdn-2021");
-    let files: Vec<(String, Vec<u8>)> = ["sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv"]
-        .iter()
-        .map(|f| {
-            (
-                dir.join(f).display().to_string(),
-                std::fs::read(dir.join(f)).unwrap(),
-            )
-        })
-        .collect();
-    let sources: Vec<watchlist::SourceFile<'_>> = files
-        .iter()
-        .map(|(n, b)| watchlist::SourceFile::new(n, b))
-        .collect();
-    let entities: Vec<Entity> = watchlist::import_files(&sources, None, Default::default())
-        .unwrap()
-        .into_iter()
-        .flat_map(|i| i.entities)
-        .collect();
+    };
+    let entities = common::sdn_entities(&d);
     let whole = Arc::new(Index::build(entities));
     // About 500 entities, as a list update changes.
     let step = (whole.entities().len() / 500).max(1);

@@ -4,10 +4,10 @@
 //! --full` searches everyone again, and the ledger verifies. On SQLite, and
 //! on PostgreSQL when `CORTINA_TEST_DATABASE_URL` is set.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use store::testing::backends;
 
-use crate::crash::{cortina, exec_all};
+use crate::crash::{cortina, organiser_store};
 
 const BEFORE: &str = r#"{"id":"t-bout","schema":"Person","properties":{"name":["Viktor Anatolyevich Bout"]},"datasets":["test"]}
 "#;
@@ -33,11 +33,7 @@ fn a_new_snapshot_rescreens_the_applicants() {
         .expect("runtime");
     for db in rt.block_on(backends()) {
         let dir = db.location.data_dir.clone();
-        ok(
-            &cortina(&db, &["admin", "init", "--origin", "cortina.test/rescreen"])
-                .output()
-                .expect("admin init"),
-        );
+        organiser_store(&db, "cortina.test/rescreen", BEFORE);
         let import = |body: &str, name: &str| {
             let list = dir.join(name);
             std::fs::write(&list, body).expect("list");
@@ -49,20 +45,6 @@ fn a_new_snapshot_rescreens_the_applicants() {
             .output()
             .expect("lists import")
         };
-        ok(&import(BEFORE, "before.json"));
-        exec_all(
-            &db,
-            "admin",
-            &[
-                json!({"action": "agency.register", "id": "toroc", "name": "Accreditation", "kind": "organiser", "country": "IT"}),
-                json!({"action": "account.create", "username": "organiser", "role": "organiser", "agency": "toroc"}),
-            ],
-        );
-        exec_all(
-            &db,
-            "commander",
-            &[json!({"action": "account.confirm", "proposal": "prop-organiser"})],
-        );
         let csv = dir.join("applicants.csv");
         std::fs::write(
             &csv,
