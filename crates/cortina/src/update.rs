@@ -373,8 +373,9 @@ pub fn run_recorded(args: &UpdateArgs) -> Result<Outcome, Failure> {
     perform(args, &plans)
 }
 
-/// The last update attempt, kept in `lists/update-status.json` for `cortina
-/// lists status` and the server's pages.
+/// The last update attempt, kept in `<data-dir>/lists-update.json` for
+/// `cortina lists status` and the server's pages (beside the snapshots, not
+/// among them: a failed update leaves `lists/` exactly as it was).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Attempt {
     /// When it ended (unix seconds).
@@ -387,7 +388,7 @@ pub struct Attempt {
 
 /// Where the last attempt is kept.
 pub fn attempt_file(data_dir: &Path) -> PathBuf {
-    data_dir.join("lists").join("update-status.json")
+    data_dir.join("lists-update.json")
 }
 
 /// Reads the last attempt, if any.
@@ -403,7 +404,7 @@ fn note_attempt(data_dir: &Path, ok: bool, message: String) {
         ok,
         message,
     };
-    let written = fs::create_dir_all(data_dir.join("lists"))
+    let written = fs::create_dir_all(data_dir)
         .map_err(anyhow::Error::from)
         .and_then(|()| Ok(serde_json::to_vec_pretty(&attempt)?))
         .and_then(|bytes| snapshot::write_atomic(&attempt_file(data_dir), &bytes));
