@@ -298,7 +298,7 @@ pub(crate) async fn awaiting_approval(
 /// delegation.
 pub(crate) async fn open_request_count(
     state: &AppState,
-    caller: &Caller,
+    principal: &authority::Principal,
 ) -> Result<usize, ApiError> {
     let filter = Filter {
         open: true,
@@ -306,7 +306,7 @@ pub(crate) async fn open_request_count(
     };
     let tallies = counted(
         state,
-        caller,
+        principal,
         Request::KIND,
         filter,
         records::CountBy::Delegation,
@@ -322,28 +322,26 @@ pub(crate) async fn open_request_count(
 }
 
 /// The tallies of the records of `kind` matching `filter` (counted by the
-/// database `by` a column) whose records the caller may act on under
-/// `action`. A foreign caller's filter is narrowed to its delegation, as
+/// database `by` a column) whose records `principal` may act on under
+/// `action`. A foreign principal's filter is narrowed to its delegation, as
 /// for a listing; every tally is decided on the facts `facts` gives it
 /// (`None`: no facts, not counted), which must be all the policy knows of
 /// each record it counts besides its id.
 pub(crate) async fn counted(
     state: &AppState,
-    caller: &Caller,
+    principal: &authority::Principal,
     kind: &str,
     mut filter: Filter,
     by: records::CountBy,
     action: Action,
     facts: impl Fn(&records::Tally) -> Option<Resource>,
 ) -> Result<Vec<records::Tally>, ApiError> {
-    let username = caller.username()?;
     let svc = state.svc();
-    let principal = svc.principal(username).await?;
     if !principal.is_host() {
         filter.delegation = principal.delegation.clone();
     }
     let tallies = records::count(svc.store().pool(), kind, &filter, by).await?;
-    let mut decisions = authority::Memo::new(svc.authority(), &principal);
+    let mut decisions = authority::Memo::new(svc.authority(), principal);
     Ok(tallies
         .into_iter()
         .filter(|t| facts(t).is_some_and(|f| decisions.allowed(action, &f)))
@@ -464,17 +462,21 @@ pub(crate) async fn tasks(
         service::facts::task(t)
     })
     .await?;
-    let items = rows
-        .into_iter()
-        .map(|(t, record)| TaskSummary {
-            id: t.id().to_string(),
-            title: t.title().to_string(),
-            unit_agency: t.assignee().agency().to_string(),
-            state: t.state_name().to_owned(),
-            updated_seq: record.updated_seq,
-        })
-        .collect();
-    Ok(items)
+    Ok(rows
+        .iter()
+        .map(|(t, record)| task_summary(t, record))
+        .collect())
+}
+
+/// A task as the boards show it.
+pub(crate) fn task_summary(t: &Task, record: &Record) -> TaskSummary {
+    TaskSummary {
+        id: t.id().to_string(),
+        title: t.title().to_string(),
+        unit_agency: t.assignee().agency().to_string(),
+        state: t.state_name().to_owned(),
+        updated_seq: record.updated_seq,
+    }
 }
 
 /// Declaration lines the caller may see, without personal data.

@@ -23,9 +23,13 @@ ALTER TABLE records ADD COLUMN category TEXT;
 ALTER TABLE records ADD COLUMN severity BIGINT;
 ALTER TABLE records ADD COLUMN awaiting TEXT;
 
--- Open records, soonest due first (the home's requests by time left), and
--- their count by owning delegation, from the index alone.
-CREATE INDEX records_open_by_due ON records (kind, open_due_at, updated_seq DESC, delegation)
+-- Open records, soonest due first (the home's requests by time left)...
+CREATE INDEX records_open_by_due ON records (kind, open_due_at, updated_seq DESC)
+    WHERE open_due_at IS NOT NULL;
+-- ... and a delegation's (a foreign viewer's board), and their count by
+-- owning delegation from the index alone (without it SQLite counts them
+-- through `records_by_owner_seq`, reading every request's row).
+CREATE INDEX records_open_by_owner ON records (kind, delegation, open_due_at, updated_seq DESC)
     WHERE open_due_at IS NOT NULL;
 -- A room's open incidents by severity, from the index alone.
 CREATE INDEX records_by_category ON records (kind, room, state, category, severity)

@@ -132,10 +132,10 @@ pub async fn page(
     let units = offers::host_units(&state).await;
 
     let mut rooms = Vec::new();
-    for room in crate::lists::rooms(&state, &viewer.caller, &all).await? {
-        let (incidents, serious) = super::room::open_incidents(&state, &viewer, &room.id).await?;
+    for (room, record) in crate::lists::visible_rooms(&state, &viewer.caller, &all).await? {
+        let (incidents, serious) = super::room::open_incidents(&state, &viewer, &room).await?;
         rooms.push(RoomRow {
-            room,
+            room: crate::lists::room_summary(&room, &record),
             incidents,
             serious,
         });
@@ -143,20 +143,18 @@ pub async fn page(
 
     let (requests, approvals, more_requests) = request_boards(&state, &viewer, now, &units).await?;
 
-    let mut tasks = Vec::new();
-    let task_rows = api::visible::<Task>(&state, &viewer.caller, &all, Action::TaskRead, |t, _| {
+    // The tasks are read once: each row's summary and offers come from the
+    // same document.
+    let tasks = api::visible::<Task>(&state, &viewer.caller, &all, Action::TaskRead, |t, _| {
         service::facts::task(t)
     })
-    .await?;
-    let task_summaries = api::tasks(&state, &viewer.caller, &all).await?;
-    for t in task_summaries {
-        let offers = task_rows
-            .iter()
-            .find(|(task, _)| task.id().as_str() == t.id)
-            .map(|(task, _)| offers::task(&state, &viewer, task, now))
-            .unwrap_or_default();
-        tasks.push(TaskRow { t, offers });
-    }
+    .await?
+    .iter()
+    .map(|(task, record)| TaskRow {
+        t: api::task_summary(task, record),
+        offers: offers::task(&state, &viewer, task, now),
+    })
+    .collect();
 
     let declarations = api::declarations(&state, &viewer.caller, &all).await?;
     let cases = crate::lists::vetting_cases(&state, &viewer.caller, &all).await?;
@@ -262,7 +260,7 @@ async fn request_boards(
         }
         limit = limit.saturating_mul(4);
     }
-    let open = api::open_request_count(state, &viewer.caller).await?;
+    let open = api::open_request_count(state, &viewer.principal).await?;
     let more_requests = open.saturating_sub(requests.len() + approvals.len());
     Ok((requests, approvals, more_requests))
 }

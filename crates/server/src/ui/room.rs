@@ -69,7 +69,7 @@ async fn load(state: &AppState, id: &str) -> Result<Option<Room>, ApiError> {
         .map_err(|e| ApiError::internal(&e))
 }
 
-/// The open incidents of room `id` the viewer may read, by severity
+/// The open incidents of `room` the viewer may read, by severity
 /// ("S5 ×1, S3 ×2", highest first), and whether any is severity 4 or 5:
 /// counted by the database (the entries' `category` and `severity`
 /// columns), however many, and decided once for the room — a log entry's
@@ -77,25 +77,22 @@ async fn load(state: &AppState, id: &str) -> Result<Option<Room>, ApiError> {
 pub async fn open_incidents(
     state: &AppState,
     viewer: &Viewer,
-    id: &str,
+    room: &Room,
 ) -> Result<(String, bool), ApiError> {
-    let Some(room) = load(state, id).await? else {
-        return Ok((String::new(), false));
-    };
     let filter = store::records::Filter {
-        room: Some(id.to_owned()),
+        room: Some(room.id().to_string()),
         state: Some(domain::room::LogStatus::Open.as_str().to_owned()),
         category: Some(domain::room::Category::Incident.as_str().to_owned()),
         ..store::records::Filter::default()
     };
     let tallies = api::counted(
         state,
-        &viewer.caller,
+        &viewer.principal,
         LogEntry::KIND,
         filter,
         store::records::CountBy::Severity,
         Action::LogRead,
-        |_| Some(service::facts::log_entry("", &room)),
+        |_| Some(service::facts::log_entry("", room)),
     )
     .await?;
     let mut by_severity = [0usize; 6];
