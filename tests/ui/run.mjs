@@ -22,6 +22,7 @@ import { chromium } from "playwright-core";
 import { run as gateTests } from "./gate.mjs";
 import { run as vettingPages } from "./vetting.mjs";
 import * as oversightTests from "./oversight.mjs";
+import { run as listsPage } from "./lists.mjs";
 
 const require = createRequire(import.meta.url);
 const axeSource = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -487,6 +488,7 @@ await test("a new commander enrols with the admin's secret, sets up TOTP and log
 await gateTests({ test, session, login, check, server, assert, cli });
 await vettingPages({ test, session, login, check, server, assert, foreignWords });
 await oversightTests.run({ test, session, login, check, assert, server, cli });
+await listsPage({ test, session, login, check, assert });
 
 // --- the end ---------------------------------------------------------------
 

@@ -271,3 +271,133 @@ pub fn bench_applicants(rows: usize) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `bench-rescreen [--rows N]`: issue 12's list-change benchmark. On the
+/// store `bench-applicants` builds (built first when missing), a new
+/// snapshot adds 500 entities to the full list set — 100 of them named
+/// after accredited applicants (so cases open), 400 invented — and
+/// `cortina lists import` re-screens the applicants against the change;
+/// then `cortina lists rescreen --since` runs the same delta again (the 100
+/// are under review by then: searching without opening), and `cortina
+/// lists rescreen --full` searches every applicant against every list.
+pub fn bench_rescreen(rows: usize) -> anyhow::Result<()> {
+    let d = shared()?;
+    let bin = cortina_bin()?;
+    let work = work_dir()?;
+    let data = work.join("bench-applicants");
+    let marker = data.join("bench-rows");
+    if fs::read_to_string(&marker).ok().as_deref() != Some(&rows.to_string()) {
+        bench_applicants(rows)?;
+        fs::write(&marker, rows.to_string())?;
+    }
+    let input = work.join(format!("applicants-{rows}.csv"));
+    let status = |data: &Path| -> anyhow::Result<String> {
+        let out = run(&bin, &["lists", "status", "--json"], data)?;
+        let v: serde_json::Value = serde_json::from_str(&out)?;
+        Ok(v["snapshot"].as_str().unwrap_or_default().to_owned())
+    };
+    // The snapshot the store was built on: the delta re-screens compare with it.
+    let base_file = data.join("bench-base-snapshot");
+    let base = match fs::read_to_string(&base_file) {
+        Ok(b) => b.trim().to_owned(),
+        Err(_) => {
+            let b = status(&data)?;
+            fs::write(&base_file, &b)?;
+            b
+        }
+    };
+    let first = status(&data)? == base;
+    // The change: 100 applicants (evenly spread) and 400 invented people.
+    let mut reader = csv::Reader::from_path(&input)?;
+    let step = (rows / 100).max(1);
+    let mut change = String::new();
+    let mut picked = 0;
+    for (i, rec) in reader.records().enumerate() {
+        let rec = rec?;
+        if i % step != 0 || picked == 100 {
+            continue;
+        }
+        let (name, dob) = (rec.get(1).unwrap_or(""), rec.get(2).unwrap_or(""));
+        change.push_str(
+            &serde_json::json!({
+                "id": format!("bench-change-{picked}"), "schema": "Person",
+                "properties": {"name": [name], "birthDate": [dob]}, "datasets": ["bench_change"]
+            })
+            .to_string(),
+        );
+        change.push('\n');
+        picked += 1;
+    }
+    let mut rng = Rng(7);
+    for i in 0..400 {
+        let name = format!(
+            "Zq{}x Vombrelli{}",
+            rng.below(1_000_000),
+            ["son", "ova", "ez", "ini"][rng.below(4)]
+        );
+        change.push_str(
+            &serde_json::json!({
+                "id": format!("bench-change-new-{i}"), "schema": "Person",
+                "properties": {"name": [name]}, "datasets": ["bench_change"]
+            })
+            .to_string(),
+        );
+        change.push('\n');
+    }
+    let change_file = work.join("rescreen-change.json");
+    fs::write(&change_file, change)?;
+
+    if first {
+        let t = Instant::now();
+        let out = Command::new(&bin)
+            .args(["lists", "import", "--as", "admin"])
+            .args(full_set(&d))
+            .arg(&change_file)
+            .arg("--data-dir")
+            .arg(&data)
+            .stderr(Stdio::null())
+            .output()?;
+        if !out.status.success() {
+            bail!("lists import of the change failed: {}", out.status);
+        }
+        println!(
+            "lists import of the full set + 500 changed entities, with its delta re-screen: {:.1} s\n  {}",
+            t.elapsed().as_secs_f64(),
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter(|l| l.contains("re-screen"))
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        );
+    } else {
+        println!("the change is in the store already (an earlier run): only the re-runs follow");
+    }
+    for (label, args) in [
+        (
+            "delta again (lists rescreen --since)",
+            vec!["--since", base.as_str()],
+        ),
+        ("full (lists rescreen --full)", vec!["--full"]),
+    ] {
+        for _ in 0..3 {
+            let t = Instant::now();
+            let mut all = vec!["lists", "rescreen", "--as", "admin", "--json"];
+            all.extend(&args);
+            let out = run(&bin, &all, &data)?;
+            let r: serde_json::Value = serde_json::from_str(&out)?;
+            println!(
+                "{label}: {:.1} s wall (loading both snapshots included), re-screen {} ms (read {}, search {}, write {}): {} searched, {} hits, {} cases opened, {} under review",
+                t.elapsed().as_secs_f64(),
+                r["total_ms"],
+                r["read_ms"],
+                r["search_ms"],
+                r["write_ms"],
+                r["screened"],
+                r["hits"],
+                r["cases_opened"],
+                r["under_review"]
+            );
+        }
+    }
+    Ok(())
+}

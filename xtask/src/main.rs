@@ -75,11 +75,15 @@ fn main() -> anyhow::Result<()> {
             let rows: usize = flag("--rows").unwrap_or_else(|| "1000000".into()).parse()?;
             applicants::bench_applicants(rows)
         }
+        Some("bench-rescreen") => {
+            let rows: usize = flag("--rows").unwrap_or_else(|| "1000000".into()).parse()?;
+            applicants::bench_rescreen(rows)
+        }
         Some("variants") => variants::run(&args[1..]),
         Some("pairs") => pairs::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask (eval | gen-queries --rows N --seed S --out FILE | bench-batch [--rows N] | gen-applicants --rows N [--seed S] [--planted P] --out FILE | bench-applicants [--rows N] | bench-engine | bench-match --url URL [--rate R] [--seconds S] | variants [--split tuning|heldout|both] | pairs [--split tuning|heldout|both])"
+                "usage: cargo xtask (eval | gen-queries --rows N --seed S --out FILE | bench-batch [--rows N] | gen-applicants --rows N [--seed S] [--planted P] --out FILE | bench-applicants [--rows N] | bench-rescreen [--rows N] | bench-engine | bench-match --url URL [--rate R] [--seconds S] | variants [--split tuning|heldout|both] | pairs [--split tuning|heldout|both])"
             );
             std::process::exit(2);
         }

@@ -185,6 +185,25 @@ pub struct ServeArgs {
     /// How often (milliseconds) the newest checkpoint is submitted to the witnesses.
     #[arg(long, value_name = "MS", default_value_t = 2000)]
     pub witness_interval_ms: u64,
+    /// Update the lists every DURATION (e.g. 6h, 30m, 1d) as `cortina lists update` does, as the
+    /// account --update-as: download, import, store the snapshot, re-screen the applicants
+    /// against what changed. A failed update keeps the snapshot in force and says so in the log
+    /// and in `cortina lists status`. Whatever stores a new snapshot (this, or `cortina lists
+    /// update`/`import` in another process), the server swaps it in within seconds, without a
+    /// restart.
+    #[arg(long, value_name = "DURATION", requires = "update_as")]
+    pub update_every: Option<String>,
+    /// The account the scheduled list updates act as (the policy's lists.update: an admin).
+    #[arg(long, value_name = "USER")]
+    pub update_as: Option<String>,
+    /// Where the scheduled updates download from instead of the publishers: a mirror laid out
+    /// like a downloads/<timestamp>/ folder (as `cortina lists update --base-url`).
+    #[arg(long, value_name = "URL", env = "CORTINA_LISTS_BASE_URL")]
+    pub lists_base_url: Option<String>,
+    /// The sources the server's updates download (repeatable or comma-separated; default as
+    /// `cortina lists update`).
+    #[arg(long = "lists-source", value_name = "NAME", value_delimiter = ',')]
+    pub lists_sources: Vec<String>,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -429,6 +448,12 @@ pub enum ListsCommand {
     /// snapshot; on any failure keep the previous snapshot untouched.
     #[command(after_help = crate::update::HELP)]
     Update(UpdateArgs),
+    /// Re-screen the applicants against the current snapshot: what changed since the snapshot
+    /// before it (default), since --since HASH, or everything (--full). A hit on an applicant
+    /// with no objection opens a case and proposes to suspend the accreditation; an open case
+    /// whose list entry is gone is flagged for review. Recorded as lists.update. `lists update`
+    /// and `lists import` run the delta re-screen by themselves.
+    Rescreen(RescreenArgs),
     /// Show what is loaded, from when, and how many entities and names.
     Status {
         #[command(flatten)]
@@ -437,6 +462,25 @@ pub enum ListsCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `cortina lists rescreen ...`
+#[derive(Debug, Args)]
+pub struct RescreenArgs {
+    /// Search every applicant against the whole snapshot, not only against what changed.
+    #[arg(long, conflicts_with = "since")]
+    pub full: bool,
+    /// Compare with this stored snapshot (its hash) instead of the one before the current.
+    #[arg(long, value_name = "HASH")]
+    pub since: Option<String>,
+    /// The account acting (the policy's lists.update: the admin).
+    #[arg(long = "as", value_name = "USER")]
+    pub actor: String,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub data: DataDir,
 }
 
 /// `cortina lists update ...`

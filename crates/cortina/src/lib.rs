@@ -16,6 +16,7 @@ mod ledger_remote;
 mod output;
 mod pass_cmd;
 mod recorded;
+mod rescreen;
 mod screen;
 mod serve;
 mod snapshot;
@@ -101,9 +102,13 @@ fn dispatch(cli: Cli) -> Result<Outcome, Failure> {
                     command: "cortina lists import",
                 },
             )?;
-            snapshot::finish_import(prepared, &data.data_dir)
+            let before = rescreen::in_force(&data);
+            let outcome = snapshot::finish_import(prepared, &data.data_dir)?;
+            rescreen::after_store(&data, acting.actor.as_deref(), before)?;
+            Ok(outcome)
         }
         Command::Lists(ListsCommand::Update(args)) => update::run(&args),
+        Command::Lists(ListsCommand::Rescreen(args)) => rescreen::run(&args),
         Command::Lists(ListsCommand::Status { data, json }) => {
             snapshot::status(&data.data_dir, json)
         }

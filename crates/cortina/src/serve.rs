@@ -118,6 +118,35 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, Failure> {
             witness_interval: std::time::Duration::from_millis(args.witness_interval_ms.max(100)),
             ..server::Config::default()
         };
+        let every = args
+            .update_every
+            .as_deref()
+            .map(parse_duration)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--update-every {e}"))?;
+        watch_lists(svc.clone(), args.store.data_dir.clone());
+        let lists = ListsRunner {
+            store: args.store.clone(),
+            base_url: args.lists_base_url.clone(),
+            sources: args.lists_sources.clone(),
+            every,
+            running: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        };
+        if let (Some(every), Some(actor)) = (every, args.update_as.clone()) {
+            println!(
+                "lists updated every {} s as {actor}{}",
+                every.as_secs(),
+                args.lists_base_url
+                    .as_deref()
+                    .map(|u| format!(" from {u}"))
+                    .unwrap_or_default()
+            );
+            schedule_updates(lists.clone(), every, actor);
+        }
+        let config = server::Config {
+            lists: Some(server::watchlists::Lists(Arc::new(lists))),
+            ..config
+        };
         let state = server::AppState::new(svc, index, config);
         match tls {
             Some(tls) => server::tls::serve_tls(listener, tls, state, shutdown_signal()).await,
@@ -127,6 +156,175 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, Failure> {
         println!("cortina stopped");
         Ok(Outcome::Ok)
     })
+}
+
+/// How often the data directory is checked for a new snapshot.
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Swaps in every new snapshot stored in `data_dir` (by a scheduled update,
+/// or `cortina lists update`/`import` in another process): the service's
+/// lists change at once for every following request, the index loaded off
+/// the request path. A snapshot that fails to load is logged and the one in
+/// force kept.
+fn watch_lists(svc: service::Service, data_dir: std::path::PathBuf) {
+    tokio::spawn(async move {
+        let mut failed: Option<String> = None;
+        loop {
+            tokio::time::sleep(WATCH_EVERY).await;
+            let Ok(current) = crate::snapshot::current(&data_dir) else {
+                continue;
+            };
+            let in_force = svc.lists().map(|l| l.snapshot().to_owned());
+            if in_force.as_deref() == Some(current.snapshot.as_str())
+                || failed.as_deref() == Some(current.snapshot.as_str())
+            {
+                continue;
+            }
+            let dir = data_dir.clone();
+            let hash = current.snapshot.clone();
+            match tokio::task::spawn_blocking(move || crate::snapshot::open_hash(&dir, &hash)).await
+            {
+                Ok(Ok(index)) => {
+                    svc.set_lists(Arc::new(service::ScreeningLists::new(index)));
+                    tracing::info!(snapshot = %current.snapshot, entities = current.entities, "new list snapshot in force");
+                    failed = None;
+                }
+                Ok(Err(e)) => {
+                    tracing::error!(snapshot = %current.snapshot, "the new list snapshot did not load, the one in force is kept: {e:#}");
+                    failed = Some(current.snapshot);
+                }
+                Err(e) => tracing::error!("loading the new list snapshot: {e}"),
+            }
+        }
+    });
+}
+
+/// What runs list updates for the server: the schedule and the admin's
+/// update now (one at a time), each as `cortina lists update` does it, on
+/// a thread of its own (the download and import block; the update records
+/// and re-screens through its own connection, as the command does). The
+/// new snapshot is then swapped in by [`watch_lists`].
+#[derive(Clone)]
+struct ListsRunner {
+    store: crate::cli::StoreArgs,
+    base_url: Option<String>,
+    sources: Vec<String>,
+    every: Option<std::time::Duration>,
+    running: Arc<std::sync::atomic::AtomicBool>,
+}
+
+const RUNNING: &str = "a list update is running already; try again when it is done";
+
+impl ListsRunner {
+    fn args(&self, actor: &str) -> crate::cli::UpdateArgs {
+        crate::cli::UpdateArgs {
+            sources: self.sources.clone(),
+            url_overrides: Vec::new(),
+            base_url: self.base_url.clone(),
+            timeout: 300,
+            lenient: false,
+            list_sources: false,
+            data: self.store.clone(),
+            acting: crate::cli::Acting {
+                actor: Some(actor.to_owned()),
+                purpose: None,
+            },
+        }
+    }
+
+    /// Runs one update (the caller holds `running`); `recorded`: the
+    /// server has already decided and recorded it.
+    fn update(&self, actor: &str, recorded: bool) {
+        let args = self.args(actor);
+        let result = if recorded {
+            crate::update::run_recorded(&args)
+        } else {
+            crate::update::run(&args)
+        };
+        self.running
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        match result {
+            Ok(_) => tracing::info!(actor, "list update done"),
+            Err(Failure(e)) => {
+                tracing::error!(
+                    actor,
+                    "list update failed, the snapshot in force is kept: {e:#}"
+                )
+            }
+        }
+    }
+
+    /// Takes the one update slot.
+    fn claim(&self) -> bool {
+        !self.running.swap(true, std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl server::watchlists::ListsControl for ListsRunner {
+    fn status(&self) -> server::watchlists::ListsStatus {
+        let dir = &self.store.data_dir;
+        let current = crate::snapshot::current(dir).ok();
+        server::watchlists::ListsStatus {
+            entities: current.as_ref().map(|c| c.entities as u64),
+            imported_at: current.as_ref().map(|c| c.imported_at),
+            origin: current.as_ref().map(|c| c.origin.clone()),
+            previous: current.and_then(|c| c.previous),
+            last: crate::update::last_attempt(dir).map(|a| server::watchlists::Attempt {
+                at: a.at,
+                ok: a.ok,
+                message: a.message,
+            }),
+            running: self.running.load(std::sync::atomic::Ordering::SeqCst),
+            every_secs: self.every.map(|e| e.as_secs()),
+        }
+    }
+
+    fn start_update(&self, username: &str) -> Result<(), String> {
+        if !self.claim() {
+            return Err(RUNNING.into());
+        }
+        let runner = self.clone();
+        let username = username.to_owned();
+        std::thread::spawn(move || runner.update(&username, true));
+        Ok(())
+    }
+}
+
+/// Runs the scheduled updates as `actor` (a tick while one runs is skipped).
+fn schedule_updates(runner: ListsRunner, every: std::time::Duration, actor: String) {
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(every);
+            if runner.claim() {
+                runner.update(&actor, false);
+            } else {
+                tracing::warn!("{RUNNING}: the scheduled one is skipped");
+            }
+        }
+    });
+}
+
+/// Reads a duration such as `6h`, `30m`, `45s` or `1d` (at least a second).
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?}: expected a number and a unit (s, m, h, d), e.g. 6h"))?;
+    let seconds = match unit {
+        "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        "d" => n.saturating_mul(86_400),
+        other => return Err(format!("{text:?}: unknown unit {other:?} (s, m, h, d)")),
+    };
+    if seconds == 0 {
+        return Err(format!("{text:?}: must be at least one second"));
+    }
+    Ok(std::time::Duration::from_secs(seconds))
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

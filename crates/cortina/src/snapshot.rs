@@ -206,6 +206,10 @@ pub struct Current {
     pub names: usize,
     /// Per list.
     pub sources: Vec<SourceInfo>,
+    /// The snapshot in force before this one, if any (what a delta
+    /// re-screen compares with; its file is kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
 }
 
 /// One imported list.
@@ -241,6 +245,12 @@ pub fn store(
     }
     let file = dir.join(format!("{}.jsonl", index.snapshot_hash()));
     write_atomic(&file, &body)?;
+    let before = current(data_dir).ok();
+    let previous = match before {
+        Some(b) if b.snapshot != index.snapshot_hash() => Some(b.snapshot),
+        Some(b) => b.previous,
+        None => None,
+    };
     let current = Current {
         snapshot: index.snapshot_hash().to_owned(),
         imported_at: SystemTime::now()
@@ -250,6 +260,7 @@ pub fn store(
         entities: index.entities().len(),
         names: index.entities().iter().map(|e| e.names.len()).sum(),
         sources,
+        previous,
     };
     write_atomic(
         &dir.join("current.json"),
@@ -292,9 +303,18 @@ pub fn current(data_dir: &Path) -> anyhow::Result<Current> {
 /// Loads the current snapshot and checks its content hash.
 pub fn open(data_dir: &Path) -> anyhow::Result<Index> {
     let current = current(data_dir)?;
-    let file = lists_dir(data_dir).join(format!("{}.jsonl", current.snapshot));
+    open_hash(data_dir, &current.snapshot)
+}
+
+/// Loads the stored snapshot `hash` (the current one or an earlier one)
+/// and checks its content hash.
+pub fn open_hash(data_dir: &Path, hash: &str) -> anyhow::Result<Index> {
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!("{hash:?} is not a snapshot hash (64 hex digits, as `cortina lists status` shows)");
+    }
+    let file = lists_dir(data_dir).join(format!("{hash}.jsonl"));
     let bytes = fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-    let mut entities = Vec::with_capacity(current.entities);
+    let mut entities = Vec::new();
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
         if line.is_empty() {
             continue;
@@ -308,12 +328,11 @@ pub fn open(data_dir: &Path) -> anyhow::Result<Index> {
         );
     }
     let index = Index::build(entities);
-    if index.snapshot_hash() != current.snapshot {
+    if index.snapshot_hash() != hash {
         bail!(
-            "{} is corrupt: its content hash is {}, not {}; import the lists again",
+            "{} is corrupt: its content hash is {}, not {hash}; import the lists again",
             file.display(),
             index.snapshot_hash(),
-            current.snapshot
         );
     }
     Ok(index)
@@ -322,8 +341,13 @@ pub fn open(data_dir: &Path) -> anyhow::Result<Index> {
 /// `cortina lists status`.
 pub fn status(data_dir: &Path, json: bool) -> Result<Outcome, Failure> {
     let current = current(data_dir)?;
+    let attempt = crate::update::last_attempt(data_dir);
     if json {
-        println!("{}", serde_json::to_string_pretty(&current)?);
+        let mut value = serde_json::to_value(&current)?;
+        if let (Some(a), Some(map)) = (&attempt, value.as_object_mut()) {
+            map.insert("last_update".into(), serde_json::to_value(a)?);
+        }
+        println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(Outcome::Ok);
     }
     println!("snapshot   {}", current.snapshot);
@@ -331,6 +355,17 @@ pub fn status(data_dir: &Path, json: bool) -> Result<Outcome, Failure> {
         "imported   {} (unix time) from {}",
         current.imported_at, current.origin
     );
+    if let Some(p) = &current.previous {
+        println!("previous   {p}");
+    }
+    if let Some(a) = &attempt {
+        println!(
+            "last update {} at {} (unix time): {}",
+            if a.ok { "succeeded" } else { "FAILED" },
+            a.at,
+            a.message
+        );
+    }
     println!("entities   {}", current.entities);
     println!("names      {}", current.names);
     for s in &current.sources {

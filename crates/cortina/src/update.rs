@@ -361,13 +361,85 @@ pub fn run(args: &UpdateArgs) -> Result<Outcome, Failure> {
             command: "cortina lists update",
         },
     )?;
+    perform(args, &plans)
+}
+
+/// An update the policy already allowed and the ledger recorded (the admin's
+/// on-demand update from the server's page): download, import, store,
+/// re-screen, as `args.acting` says.
+pub fn run_recorded(args: &UpdateArgs) -> Result<Outcome, Failure> {
+    let sources = select_sources(&args.sources)?;
+    let plans = plan(&sources, &args.url_overrides, args.base_url.as_deref())?;
+    perform(args, &plans)
+}
+
+/// The last update attempt, kept in `lists/update-status.json` for `cortina
+/// lists status` and the server's pages.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Attempt {
+    /// When it ended (unix seconds).
+    pub at: u64,
+    /// Whether a new snapshot was stored.
+    pub ok: bool,
+    /// What happened, in a sentence.
+    pub message: String,
+}
+
+/// Where the last attempt is kept.
+pub fn attempt_file(data_dir: &Path) -> PathBuf {
+    data_dir.join("lists").join("update-status.json")
+}
+
+/// Reads the last attempt, if any.
+pub fn last_attempt(data_dir: &Path) -> Option<Attempt> {
+    serde_json::from_slice(&fs::read(attempt_file(data_dir)).ok()?).ok()
+}
+
+fn note_attempt(data_dir: &Path, ok: bool, message: String) {
+    let attempt = Attempt {
+        at: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        ok,
+        message,
+    };
+    let written = fs::create_dir_all(data_dir.join("lists"))
+        .map_err(anyhow::Error::from)
+        .and_then(|()| Ok(serde_json::to_vec_pretty(&attempt)?))
+        .and_then(|bytes| snapshot::write_atomic(&attempt_file(data_dir), &bytes));
+    if let Err(e) = written {
+        eprintln!("note: the update's outcome was not kept: {e:#}");
+    }
+}
+
+fn perform(args: &UpdateArgs, plans: &[Plan]) -> Result<Outcome, Failure> {
     let data_dir = &args.data.data_dir;
     let previous = snapshot::current(data_dir).ok();
+    let before = previous.as_ref().map(|p| p.snapshot.clone());
     let downloads = data_dir.join("downloads");
-    let result = update(args, &plans, &downloads);
+    let result = update(args, plans, &downloads);
     prune_downloads(&downloads, KEEP_DOWNLOADS);
     match result {
-        Ok(()) => Ok(Outcome::Ok),
+        Ok(()) => {
+            let now = snapshot::current(data_dir).ok();
+            note_attempt(
+                data_dir,
+                true,
+                match now {
+                    Some(c) if Some(&c.snapshot) == before.as_ref() => {
+                        "the lists had not changed".to_owned()
+                    }
+                    Some(c) => format!(
+                        "snapshot {} stored ({} entities)",
+                        &c.snapshot[..16.min(c.snapshot.len())],
+                        c.entities
+                    ),
+                    None => "stored".to_owned(),
+                },
+            );
+            crate::rescreen::after_store(&args.data, args.acting.actor.as_deref(), before)?;
+            Ok(Outcome::Ok)
+        }
         Err(e) => {
             let kept = match previous {
                 Some(p) => format!(
@@ -376,6 +448,7 @@ pub fn run(args: &UpdateArgs) -> Result<Outcome, Failure> {
                 ),
                 None => "no snapshot was stored".to_owned(),
             };
+            note_attempt(data_dir, false, format!("{e:#}"));
             Err(Failure(anyhow!(
                 "{e:#}\nlists update failed and stored nothing: {kept}"
             )))

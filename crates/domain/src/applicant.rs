@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::codes::{CountryCode, DocumentNumber, SnapshotHash};
 use crate::declaration::ScreeningStatus;
 use crate::error::DomainError;
-use crate::ids::{AgencyId, ApplicantId};
+use crate::ids::{AgencyId, ApplicantId, VettingCaseId};
 use crate::storage::{Span, aggregate, inconsistent};
 use crate::text::{PersonName, Text};
 use crate::time::{Date, Timestamp};
@@ -162,6 +162,10 @@ pub struct Applicant {
     screening: ScreeningStatus,
     opinion: Opinion,
     decided_at: Option<Timestamp>,
+    /// The "no objection" a later list change put in question
+    /// ([`Applicant::rescreen_hit`]): the accreditation stays in force, and
+    /// can be suspended, while the new case is open.
+    accredited_at: Option<Timestamp>,
 }
 
 impl Applicant {
@@ -185,6 +189,7 @@ impl Applicant {
             screening,
             opinion,
             decided_at,
+            accredited_at: None,
         }
     }
 
@@ -230,11 +235,54 @@ impl Applicant {
     /// The case on the applicant was decided: its opinion becomes the
     /// applicant's. Refused unless the applicant is screened with a hit.
     pub fn decide(&self, opinion: Opinion, at: Timestamp) -> Result<Self, DomainError> {
-        if !matches!(self.screening, ScreeningStatus::Hit { .. }) {
+        self.transition(
+            matches!(self.screening, ScreeningStatus::Hit { .. }),
+            "decide",
+            at,
+        )?;
+        let mut next = self.clone();
+        next.opinion = opinion;
+        next.decided_at = (opinion != Opinion::Pending).then_some(at);
+        if opinion != Opinion::Pending {
+            next.accredited_at = None;
+        }
+        next.updated_at = at;
+        Ok(next)
+    }
+
+    /// A list change made a hit on an applicant with "no objection" (a
+    /// re-screen against new list entries): `case` examines it, and the
+    /// opinion is pending until the case is decided. The accreditation the
+    /// opinion gave stays in force meanwhile ([`Applicant::accredited_at`]),
+    /// for a commander to suspend or not. Refused while a case is open or
+    /// after an objection: there is nothing in force to put in question.
+    pub fn rescreen_hit(&self, case: VettingCaseId, at: Timestamp) -> Result<Self, DomainError> {
+        let accredited = self
+            .decided_at
+            .filter(|_| self.opinion == Opinion::NoObjection);
+        self.transition(accredited.is_some(), "rescreen_hit", at)?;
+        let mut next = self.clone();
+        next.screening = ScreeningStatus::Hit { case };
+        next.opinion = Opinion::Pending;
+        next.decided_at = None;
+        next.accredited_at = accredited;
+        next.updated_at = at;
+        Ok(next)
+    }
+
+    /// Refuses a transition unless `allowed`, or if `at` is earlier than the
+    /// last change.
+    fn transition(
+        &self,
+        allowed: bool,
+        transition: &'static str,
+        at: Timestamp,
+    ) -> Result<(), DomainError> {
+        if !allowed {
             return Err(DomainError::InvalidTransition {
                 entity: ENTITY,
                 state: self.state_name(),
-                transition: "decide",
+                transition,
             });
         }
         if at < self.updated_at {
@@ -244,11 +292,13 @@ impl Applicant {
                 last: self.updated_at.as_millis(),
             });
         }
-        let mut next = self.clone();
-        next.opinion = opinion;
-        next.decided_at = (opinion != Opinion::Pending).then_some(at);
-        next.updated_at = at;
-        Ok(next)
+        Ok(())
+    }
+
+    /// When a list change put an accreditation in question: the time of the
+    /// "no objection" that granted it, while the new case is open.
+    pub fn accredited_at(&self) -> Option<Timestamp> {
+        self.accredited_at
     }
 
     /// The server-assigned, opaque id.
@@ -312,6 +362,8 @@ struct StoredApplicant {
     opinion: Opinion,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     decided_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    accredited_at: Option<Timestamp>,
 }
 
 impl From<Applicant> for StoredApplicant {
@@ -325,6 +377,7 @@ impl From<Applicant> for StoredApplicant {
             screening: a.screening,
             opinion: a.opinion,
             decided_at: a.decided_at,
+            accredited_at: a.accredited_at,
         }
     }
 }
@@ -335,6 +388,13 @@ impl TryFrom<StoredApplicant> for Applicant {
     fn try_from(s: StoredApplicant) -> Result<Self, Self::Error> {
         let span = Span::new(ENTITY, s.submitted_at, s.updated_at)?;
         span.contains(s.decided_at)?;
+        span.contains(s.accredited_at)?;
+        if s.accredited_at.is_some() && s.opinion != Opinion::Pending {
+            return Err(inconsistent(
+                ENTITY,
+                "an accreditation is in question only while the opinion is pending",
+            ));
+        }
         let fits = matches!(
             (&s.screening, s.opinion, s.decided_at),
             (ScreeningStatus::Clear { .. }, Opinion::NoObjection, Some(_))
@@ -361,6 +421,7 @@ impl TryFrom<StoredApplicant> for Applicant {
             screening: s.screening,
             opinion: s.opinion,
             decided_at: s.decided_at,
+            accredited_at: s.accredited_at,
         })
     }
 }

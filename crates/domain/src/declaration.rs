@@ -822,6 +822,35 @@ impl DeclarationLine {
         Ok(next)
     }
 
+    /// A list change made a hit on the line's person after a clear
+    /// screening (a re-screen: the host's side): `case` examines it. Before
+    /// a decision the case decides, as a first hit's would; on an
+    /// accredited line the accreditation stays in force — the host may
+    /// suspend it while the case is open — and the delegation is told
+    /// nothing, not even that the line changed. Refused when the line
+    /// already has a case, or is refused, withdrawn or never screened.
+    pub fn rescreen_hit(
+        &self,
+        side: Side,
+        case: VettingCaseId,
+        at: Timestamp,
+    ) -> Result<Self, DomainError> {
+        self.check(side, Side::Host, "rescreen hit", at)?;
+        let open = matches!(
+            self.review,
+            Review::Pending | Review::InformationRequested { .. } | Review::Accredited { .. }
+        );
+        if !open || !matches!(self.screening, ScreeningStatus::Clear { .. }) {
+            return Err(self.invalid("rescreen hit"));
+        }
+        // The line's last-change time is what the delegation sees change: a
+        // hit it must not learn of leaves it as it was (the case and the
+        // ledger entry keep the time).
+        let mut next = self.clone();
+        next.screening = ScreeningStatus::Hit { case };
+        Ok(next)
+    }
+
     /// Asks the delegation a question about the line (the host's side).
     pub fn request_information(
         &self,

@@ -126,6 +126,69 @@ pub struct Index {
     pub(crate) prefixes: HashMap<u64, (), FixedState>,
     /// Names prepared for the OFAC algorithm, built on first use.
     pub(crate) ofac_names: crate::ofac::OfacNames,
+    /// For an index over part of a snapshot ([`Index::subset`]): the whole snapshot's index,
+    /// whose dictionary weighs query tokens and tells which may be abbreviations, so that a
+    /// score against the part is the score against the whole.
+    pub(crate) whole: Option<std::sync::Arc<Index>>,
+    /// For a part: what preparing a query token costs, remembered per token (its similar
+    /// tokens in the part, and its weight from the whole when the whole does not know it). A
+    /// population searched against a list change repeats its given names and surnames over and
+    /// over; this makes each distinct token cost one search of the whole, not one per person.
+    pub(crate) token_memo: Option<TokenMemo>,
+}
+
+/// Per query token and script: the similar tokens in a part, and the whole's weight.
+type Prepared = (Vec<(TokenId, f32)>, Option<f32>);
+
+/// A bounded, sharded, thread-safe memo of prepared query tokens ([`Index::token_memo`]),
+/// looked up without allocating: by the hash of the token and script, the token compared.
+pub(crate) struct TokenMemo {
+    shards: Vec<std::sync::Mutex<MemoShard>>,
+}
+
+type MemoShard = HashMap<u64, Vec<(Box<str>, bool, std::sync::Arc<Prepared>)>, FixedState>;
+
+impl TokenMemo {
+    const SHARDS: usize = 16;
+    /// Tokens kept per shard (about a million in all): beyond, tokens are prepared each time.
+    const PER_SHARD: usize = 1 << 16;
+
+    fn new() -> TokenMemo {
+        TokenMemo {
+            shards: (0..Self::SHARDS)
+                .map(|_| std::sync::Mutex::new(HashMap::with_hasher(hasher())))
+                .collect(),
+        }
+    }
+
+    /// The prepared token, computed by `make` the first time.
+    pub(crate) fn get(
+        &self,
+        token: &str,
+        arabic: bool,
+        make: impl FnOnce() -> Prepared,
+    ) -> std::sync::Arc<Prepared> {
+        let h = hash_bytes(token.as_bytes()) ^ u64::from(arabic);
+        let shard = &self.shards[(h as usize) % Self::SHARDS];
+        let find = |map: &MemoShard| {
+            map.get(&h).and_then(|v| {
+                v.iter()
+                    .find(|(t, a, _)| &**t == token && *a == arabic)
+                    .map(|(_, _, p)| p.clone())
+            })
+        };
+        if let Some(found) = find(&shard.lock().unwrap_or_else(|p| p.into_inner())) {
+            return found;
+        }
+        let made = std::sync::Arc::new(make());
+        let mut map = shard.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() < Self::PER_SHARD && find(&map).is_none() {
+            map.entry(h)
+                .or_default()
+                .push((token.into(), arabic, made.clone()));
+        }
+        made
+    }
 }
 
 pub(crate) fn hasher() -> FixedState {
@@ -460,17 +523,52 @@ impl Index {
             id_numbers,
             prefixes,
             ofac_names: Default::default(),
+            whole: None,
+            token_memo: None,
         }
+    }
+
+    /// An index over the entities of `whole` that `keep` selects, which scores every query as
+    /// `whole` does: its tokens carry the whole snapshot's weights (a weight is a frequency over
+    /// all the lists, not over the part), and the whole dictionary decides a query token's own
+    /// weight and whether it may abbreviate a longer name. Searching the part finds what
+    /// searching the whole finds among those entities, with the same scores (one bounded
+    /// exception: a query token in no list name takes the weight of its most similar token in
+    /// the part, where the whole may know a more similar one). Cost follows the part's size:
+    /// this is how a list change is screened against a population (the changed entities only).
+    pub fn subset(whole: &std::sync::Arc<Index>, keep: impl Fn(&Entity) -> bool) -> Index {
+        let entities: Vec<Entity> = whole.entities.iter().filter(|e| keep(e)).cloned().collect();
+        let mut part = Index::build(entities);
+        for (i, token) in part.tokens.iter().enumerate() {
+            if let Some(&id) = whole.token_ids.get(token) {
+                part.weights[i] = whole.weights[id as usize];
+            }
+        }
+        for form in &mut part.forms {
+            form.weight = form.tokens.iter().map(|&t| part.weights[t as usize]).sum();
+        }
+        part.whole = Some(whole.clone());
+        part.token_memo = Some(TokenMemo::new());
+        part
+    }
+
+    /// The dictionary that decides a query token's weight and whether it may abbreviate: this
+    /// index's own, or the whole snapshot's for a [subset](Index::subset).
+    pub(crate) fn dictionary(&self) -> &Index {
+        self.whole.as_deref().unwrap_or(self)
     }
 
     /// True when `token` (not itself in the dictionary) is a proper prefix of a dictionary token
     /// of a strong name, or is a single letter: it may stand for a longer name (an initial, a
     /// truncated given name).
     pub(crate) fn may_abbreviate(&self, token: &str) -> bool {
+        let dictionary = self.dictionary();
         token.len() == 1
             || (token.len() >= 3
-                && !self.token_ids.contains_key(token)
-                && self.prefixes.contains_key(&hash_bytes(token.as_bytes())))
+                && !dictionary.token_ids.contains_key(token)
+                && dictionary
+                    .prefixes
+                    .contains_key(&hash_bytes(token.as_bytes())))
     }
 
     /// True when the dictionary token is used by a strong name (weak aliases are matched only

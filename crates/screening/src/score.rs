@@ -236,6 +236,16 @@ struct PreparedName {
     forms: Vec<PreparedForm>,
 }
 
+/// A query form's tokens and each token's similar dictionary tokens.
+type FormSims = (Vec<String>, Vec<Vec<(TokenId, f32)>>);
+
+/// A query name's forms and their tokens' similar dictionary tokens, before weighting.
+struct NameSims {
+    name: String,
+    arabic: bool,
+    forms: Vec<FormSims>,
+}
+
 struct PreparedForm {
     tokens: Vec<String>,
     /// For each token: similar dictionary tokens with their similarity.
@@ -280,7 +290,9 @@ impl Index {
         }
     }
 
-    fn prepare(&self, query: &Query) -> Vec<PreparedName> {
+    /// Each name's forms with their tokens' similar dictionary tokens (the retrieval's part of
+    /// preparing a query; the weights come in [`Index::finish`]).
+    fn prepare_sims(&self, query: &Query) -> Vec<NameSims> {
         let mut cache: HashMap<(String, bool), Vec<(TokenId, f32)>> = HashMap::new();
         let mut out = Vec::with_capacity(query.names.len());
         for name in &query.names {
@@ -289,6 +301,14 @@ impl Index {
             for tokens in self.query_forms(name) {
                 let mut sims = Vec::with_capacity(tokens.len());
                 for t in &tokens {
+                    if let Some(memo) = &self.token_memo {
+                        sims.push(
+                            memo.get(t, arabic, || self.prepare_token(t, arabic))
+                                .0
+                                .clone(),
+                        );
+                        continue;
+                    }
                     let s = cache.entry((t.clone(), arabic)).or_insert_with(|| {
                         let mut v = Vec::new();
                         self.similar_tokens(t, arabic, &mut v);
@@ -296,22 +316,53 @@ impl Index {
                     });
                     sims.push(s.clone());
                 }
-                forms.push(self.prepared_form(tokens, sims));
+                forms.push((tokens, sims));
             }
-            out.push(PreparedName {
+            out.push(NameSims {
                 name: name.clone(),
+                arabic,
                 forms,
             });
         }
         out
     }
 
+    fn finish(&self, names: Vec<NameSims>) -> Vec<PreparedName> {
+        names
+            .into_iter()
+            .map(|n| PreparedName {
+                forms: n
+                    .forms
+                    .into_iter()
+                    .map(|(tokens, sims)| self.prepared_form(tokens, sims, n.arabic))
+                    .collect(),
+                name: n.name,
+            })
+            .collect()
+    }
+
+    /// Whether a query whose retrieval found `names` and asks for `ids` can reach any entity:
+    /// through a similar token's postings, a weak alias's exact tokens, or an identifier.
+    fn reaches_anything(&self, names: &[NameSims], ids: &[String]) -> bool {
+        names.iter().any(|n| {
+            n.forms.iter().any(|(tokens, sims)| {
+                sims.iter().flatten().any(|&(t, _)| self.in_strong(t))
+                    || self.weak.contains_key(&sorted_key(tokens))
+            })
+        }) || ids.iter().any(|n| self.id_numbers.contains_key(n))
+    }
+
     /// A query form with its tokens' similar dictionary tokens, weights and abbreviations.
-    fn prepared_form(&self, tokens: Vec<String>, sims: Vec<Vec<(TokenId, f32)>>) -> PreparedForm {
+    fn prepared_form(
+        &self,
+        tokens: Vec<String>,
+        sims: Vec<Vec<(TokenId, f32)>>,
+        arabic: bool,
+    ) -> PreparedForm {
         let weights: Vec<f32> = tokens
             .iter()
             .zip(&sims)
-            .map(|(t, s)| self.query_token_weight(t, s))
+            .map(|(t, s)| self.query_token_weight(t, s, arabic))
             .collect();
         let abbrev: Vec<f32> = tokens
             .iter()
@@ -343,12 +394,25 @@ impl Index {
 
     /// A query token's weight: its own when it is in the dictionary, else that of its most
     /// similar dictionary token (ties to the lower id), else 1 (an unknown token is rare);
-    /// at most the cap of initials and particles.
-    fn query_token_weight(&self, token: &str, sims: &[(TokenId, f32)]) -> f32 {
-        let w = self
+    /// at most the cap of initials and particles. The dictionary is the whole snapshot's for a
+    /// [subset](Index::subset), whose own similar tokens are only some of the whole's.
+    fn query_token_weight(&self, token: &str, sims: &[(TokenId, f32)], arabic: bool) -> f32 {
+        if let Some(whole) = &self.whole
+            && !whole.token_ids.contains_key(token)
+        {
+            return match &self.token_memo {
+                Some(memo) => memo
+                    .get(token, arabic, || self.prepare_token(token, arabic))
+                    .1
+                    .unwrap_or_else(|| whole.unknown_token_weight(token, arabic)),
+                None => whole.unknown_token_weight(token, arabic),
+            };
+        }
+        let dictionary = self.dictionary();
+        let w = dictionary
             .token_ids
             .get(token)
-            .map(|&id| self.weights[id as usize])
+            .map(|&id| dictionary.weights[id as usize])
             .or_else(|| {
                 sims.iter()
                     .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
@@ -358,14 +422,42 @@ impl Index {
         cap_weight(token, w)
     }
 
+    /// A query token unknown to this index: the weight of its most similar token.
+    fn unknown_token_weight(&self, token: &str, arabic: bool) -> f32 {
+        let mut sims = Vec::new();
+        self.similar_tokens(token, arabic, &mut sims);
+        self.query_token_weight(token, &sims, arabic)
+    }
+
+    /// What a part remembers of a query token: its similar tokens here, and its weight from
+    /// the whole when the whole does not know it.
+    fn prepare_token(&self, token: &str, arabic: bool) -> (Vec<(TokenId, f32)>, Option<f32>) {
+        let mut sims = Vec::new();
+        self.similar_tokens(token, arabic, &mut sims);
+        let weight = self
+            .whole
+            .as_ref()
+            .filter(|w| !w.token_ids.contains_key(token))
+            .map(|w| w.unknown_token_weight(token, arabic));
+        (sims, weight)
+    }
+
     fn search_cortina(&self, query: &Query, params: &Params) -> Vec<Match<'_>> {
-        let prepared = self.prepare(query);
         let query_ids: Vec<String> = query
             .id_numbers
             .iter()
             .map(|n| normalize_id(n))
             .filter(|n| n.len() >= 4)
             .collect();
+        let sims = self.prepare_sims(query);
+        // A part of a snapshot weighs query tokens with the whole's dictionary, which costs a
+        // search of the whole for tokens it does not know: skipped when nothing in the part
+        // can be reached anyway — the usual case when a population is searched against a
+        // list change.
+        if self.whole.is_some() && !self.reaches_anything(&sims, &query_ids) {
+            return Vec::new();
+        }
+        let prepared = self.finish(sims);
         SCRATCH.with(|cell| {
             let mut scratch = cell.borrow_mut();
             let scratch = &mut *scratch;
@@ -906,7 +998,7 @@ impl Index {
                     }
                     sims.push(v);
                 }
-                let form = self.prepared_form(tokens, sims);
+                let form = self.prepared_form(tokens, sims, arabic);
                 for (f, list_form) in self.forms.iter().enumerate() {
                     if list_form.kind == NameKind::Weak {
                         continue;

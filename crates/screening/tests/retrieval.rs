@@ -2,7 +2,7 @@
 //! over all names) reaches the retrieval floor is among the engine's results, with the same score.
 //! Runs on the project's own fixture always, and on the shared evaluation set when it is present.
 
-use std::path::PathBuf;
+mod common;
 
 use screening::{Index, Params, Query, TOKEN_FLOOR};
 use watchlist::{Entity, NameKind, Schema};
@@ -89,36 +89,13 @@ fn retrieval_is_exact_on_the_fixture() {
     check(&index, &queries);
 }
 
-fn shared() -> Option<PathBuf> {
-    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    d.join("eval/sdn_queries.csv").exists().then_some(d)
-}
-
 #[test]
 fn retrieval_is_exact_on_the_sdn_evaluation_set() {
-    let Some(d) = shared() else {
+    let Some(d) = common::shared() else {
         eprintln!("shared data not found: skipped the evaluation-set comparison");
         return;
     };
-    let dir = d.join("lists/ofac-sdn-2021");
-    let files: Vec<(String, Vec<u8>)> = ["sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv"]
-        .iter()
-        .map(|f| {
-            (
-                dir.join(f).display().to_string(),
-                std::fs::read(dir.join(f)).unwrap(),
-            )
-        })
-        .collect();
-    let sources: Vec<watchlist::SourceFile<'_>> = files
-        .iter()
-        .map(|(n, b)| watchlist::SourceFile::new(n, b))
-        .collect();
-    let entities: Vec<Entity> = watchlist::import_files(&sources, None, Default::default())
-        .unwrap()
-        .into_iter()
-        .flat_map(|i| i.entities)
-        .collect();
+    let entities = common::sdn_entities(&d);
     let index = Index::build(entities);
     let mut reader = csv::Reader::from_path(d.join("eval/sdn_queries.csv")).unwrap();
     // Every 15th query of every kind: about 300 queries, each against all 30,000 tokens.

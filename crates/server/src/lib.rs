@@ -51,6 +51,7 @@ pub mod schema;
 pub mod stats;
 pub mod tls;
 pub mod ui;
+pub mod watchlists;
 pub mod witness;
 pub mod witnessing;
 pub mod yente;
@@ -99,6 +100,9 @@ pub struct Config {
     pub witnesses: Vec<witnessing::WitnessConfig>,
     /// How often the newest checkpoint is submitted to the witnesses.
     pub witness_interval: Duration,
+    /// What runs list updates (`cortina serve`'s): the lists page, the
+    /// admin's on-demand update, the warning of a failed update.
+    pub lists: Option<watchlists::Lists>,
 }
 
 impl Default for Config {
@@ -113,6 +117,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             witnesses: Vec::new(),
             witness_interval: Duration::from_secs(2),
+            lists: None,
         }
     }
 }
@@ -126,7 +131,6 @@ pub struct AppState {
 
 struct Shared {
     svc: Service,
-    index: Option<Arc<Index>>,
     config: Config,
     /// Set when the server shuts down: live event streams end ([`events`]).
     closing: tokio::sync::watch::Sender<bool>,
@@ -138,22 +142,24 @@ impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
             .field("svc", &self.inner.svc)
-            .field(
-                "lists",
-                &self.inner.index.as_ref().map(|i| i.snapshot_hash()),
-            )
+            .field("lists", &self.index().map(|i| i.snapshot_hash().to_owned()))
             .finish_non_exhaustive()
     }
 }
 
 impl AppState {
     /// The state for a server over `svc`, screening against `index` (none
-    /// when no lists were imported: the screening routes then answer 503).
+    /// when no lists were imported: the screening routes then answer 503)
+    /// unless the service has lists already. The lists are the service's:
+    /// a new snapshot set there ([`Service::set_lists`]) is what every
+    /// following request screens against, without a restart.
     pub fn new(svc: Service, index: Option<Arc<Index>>, config: Config) -> AppState {
+        if let (Some(index), None) = (index, svc.lists()) {
+            svc.set_lists(Arc::new(service::ScreeningLists::shared(index)));
+        }
         AppState {
             inner: Arc::new(Shared {
                 svc,
-                index,
                 config,
                 closing: tokio::sync::watch::Sender::new(false),
                 streams: events::StreamCount::default(),
@@ -166,9 +172,10 @@ impl AppState {
         &self.inner.svc
     }
 
-    /// The screening index, if lists are loaded.
-    pub fn index(&self) -> Option<&Arc<Index>> {
-        self.inner.index.as_ref()
+    /// The screening index in force, if lists are loaded (a request keeps
+    /// the one it took, even if a new snapshot is swapped in meanwhile).
+    pub fn index(&self) -> Option<Arc<Index>> {
+        self.inner.svc.lists().map(|l| l.index().clone())
     }
 
     /// The open live event streams, per account.

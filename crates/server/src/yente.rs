@@ -369,11 +369,11 @@ pub struct DataCatalogModel {
 }
 
 /// The loaded index, or 503.
-fn index(state: &AppState) -> Result<&Arc<Index>, YenteError> {
+fn index(state: &AppState) -> Result<Arc<Index>, YenteError> {
     state.index().ok_or_else(|| {
         YenteError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "No watchlists are loaded: import lists with `cortina lists import` and restart the server.",
+            "No watchlists are loaded: import lists with `cortina lists import`; a running server takes them up within seconds.",
         )
     })
 }

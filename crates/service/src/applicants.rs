@@ -307,15 +307,61 @@ pub(crate) fn prepare(rows: &[ApplicantRow], lists: Option<&ScreeningLists>) -> 
 
 /// Screens one applicant's facts.
 pub(crate) fn screen(lists: &ScreeningLists, facts: &ApplicantFacts) -> Vec<Hit> {
-    let mut names = vec![facts.name.as_str().to_owned()];
-    if let Some(original) = &facts.original_name {
+    screen_parts(
+        lists,
+        &facts.name,
+        facts.original_name.as_ref(),
+        facts.birth_date,
+        facts.nationality.as_ref(),
+    )
+}
+
+/// What a screening reads of a stored applicant, and nothing else (a
+/// re-screen decodes a whole population): its id and the facts searched.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct Screenable {
+    pub(crate) id: String,
+    facts: ScreenableFacts,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ScreenableFacts {
+    name: PersonName,
+    #[serde(default)]
+    original_name: Option<PersonName>,
+    #[serde(default)]
+    birth_date: Option<Date>,
+    #[serde(default)]
+    nationality: Option<CountryCode>,
+}
+
+impl Screenable {
+    /// Screens it as intake does ([`screen`]).
+    pub(crate) fn screen(&self, lists: &ScreeningLists) -> Vec<Hit> {
+        let f = &self.facts;
+        screen_parts(
+            lists,
+            &f.name,
+            f.original_name.as_ref(),
+            f.birth_date,
+            f.nationality.as_ref(),
+        )
+    }
+}
+
+fn screen_parts(
+    lists: &ScreeningLists,
+    name: &PersonName,
+    original: Option<&PersonName>,
+    birth: Option<Date>,
+    nationality: Option<&CountryCode>,
+) -> Vec<Hit> {
+    let mut names = vec![name.as_str().to_owned()];
+    if let Some(original) = original {
         names.push(original.as_str().to_owned());
     }
-    let birth = facts
-        .birth_date
-        .map(|d| (d.year() as u16, d.month() as u8, d.day() as u8));
-    let country = facts.nationality.as_ref().map(|c| c.as_str().to_owned());
-    lists.screen_applicant(names, birth, country.as_deref())
+    let birth = birth.map(|d| (d.year() as u16, d.month() as u8, d.day() as u8));
+    lists.screen_applicant(names, birth, nationality.map(CountryCode::as_str))
 }
 
 /// How much a list weighs in a case's priority: UN Security Council and

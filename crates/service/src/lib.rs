@@ -30,6 +30,7 @@ mod handlers;
 mod opaque;
 pub mod passes;
 mod principal;
+pub mod rescreen;
 pub mod retention;
 pub mod screening_lists;
 pub mod stats;

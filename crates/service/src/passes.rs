@@ -85,6 +85,9 @@ pub fn declaration_accredited_at(line: &DeclarationLine) -> Result<Timestamp, St
 pub fn applicant_accredited_at(a: &Applicant) -> Result<Timestamp, String> {
     match (a.opinion(), a.decided_at()) {
         (Opinion::NoObjection, Some(at)) => Ok(at),
+        // A list change put the accreditation in question: it stays in
+        // force (and can be suspended) while the new case is open.
+        (Opinion::Pending, None) if let Some(at) = a.accredited_at() => Ok(at),
         _ => Err(format!(
             "applicant {} has no \"no objection\" (it is {})",
             a.facts().reference,
@@ -133,6 +136,13 @@ pub fn declaration_claims(
 
 /// The claims of an applicant with no objection, or why there are none.
 pub fn applicant_claims(signer: &pass::PassSigner, a: &Applicant) -> Result<Claims, String> {
+    if a.accredited_at().is_some() {
+        return Err(format!(
+            "applicant {}: a list change put the accreditation in question; no pass is \
+             printed until its case is decided",
+            a.facts().reference
+        ));
+    }
     let at = applicant_accredited_at(a)?;
     let facts = a.facts();
     let (Some(from), Some(until)) = (facts.valid_from, facts.valid_until) else {

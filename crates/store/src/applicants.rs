@@ -435,3 +435,45 @@ where
     }
     Ok(stats)
 }
+
+/// A page of the documents of every record of `kind` (in `state`, when
+/// given), whoever owns it, in id order after `after`, skipping purged
+/// ones: `(id, document)` (a re-screen walks a whole population this way,
+/// and reads nothing else).
+pub async fn docs_page<'e, E>(
+    exec: E,
+    kind: &str,
+    state: Option<&str>,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<(String, String)>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(
+        "SELECT id, doc FROM records
+         WHERE kind = $1 AND id > $2 AND doc IS NOT NULL AND ($3 = '' OR state = $3)
+         ORDER BY id LIMIT $4",
+    )
+    .bind(kind)
+    .bind(after)
+    .bind(state.unwrap_or(""))
+    .bind(limit)
+    .fetch_all(exec)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("doc")?)))
+        .collect()
+}
+
+/// The ids of the cases in the analysts' queue that are not decided yet.
+pub async fn open_case_ids<'e, E>(exec: E) -> Result<Vec<String>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(
+        sqlx::query_scalar("SELECT id FROM vetting_queue WHERE decided_ms IS NULL ORDER BY id")
+            .fetch_all(exec)
+            .await?,
+    )
+}

@@ -7,10 +7,10 @@ use std::fmt::Write as _;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use store::testing::backends;
 
-use crate::crash::{cortina, exec_all};
+use crate::crash::{cortina, organiser_store};
 
 const ROWS: usize = 20_000;
 
@@ -66,45 +66,11 @@ fn a_killed_import_resumes_without_duplicates() {
         .build()
         .expect("runtime");
     for db in rt.block_on(backends()) {
-        let out = cortina(
+        organiser_store(
             &db,
-            &["admin", "init", "--origin", "cortina.test/applicants"],
-        )
-        .output()
-        .expect("admin init");
-        assert!(out.status.success());
-        let list = db.location.data_dir.join("test-list.json");
-        std::fs::write(
-            &list,
+            "cortina.test/applicants",
             r#"{"id":"t-bout","schema":"Person","properties":{"name":["Viktor Anatolyevich Bout"]},"datasets":["test"]}
 "#,
-        )
-        .expect("list");
-        let out = cortina(
-            &db,
-            &["lists", "import", "--as", "admin", "--format", "ftm-json"],
-        )
-        .arg(&list)
-        .output()
-        .expect("lists import");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        exec_all(
-            &db,
-            "admin",
-            &[
-                json!({"action": "agency.register", "id": "toroc", "name": "Accreditation", "kind": "organiser", "country": "IT"}),
-                json!({"action": "account.create", "username": "organiser", "role": "organiser", "agency": "toroc"}),
-            ],
-        );
-        // `cortina admin init` made the first commander; it confirms (four eyes).
-        exec_all(
-            &db,
-            "commander",
-            &[json!({"action": "account.confirm", "proposal": "prop-organiser"})],
         );
         let file = csv(&db.location.data_dir);
         let file = file.to_str().expect("path");

@@ -357,3 +357,44 @@ fn kill_9_mid_stream_loses_no_acknowledged_command() {
         );
     }
 }
+
+/// A new store with an organiser agency and its account `organiser`
+/// (proposed by the admin, confirmed by `admin init`'s commander: four
+/// eyes), the lists in `list` (FollowTheMoney JSON) imported by the admin.
+pub fn organiser_store(db: &store::testing::TestDb, origin: &str, list: &str) {
+    let out = cortina(db, &["admin", "init", "--origin", origin])
+        .output()
+        .expect("admin init");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = db.location.data_dir.join("test-list.json");
+    std::fs::write(&path, list).expect("list");
+    let out = cortina(
+        db,
+        &["lists", "import", "--as", "admin", "--format", "ftm-json"],
+    )
+    .arg(&path)
+    .output()
+    .expect("lists import");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exec_all(
+        db,
+        "admin",
+        &[
+            serde_json::json!({"action": "agency.register", "id": "toroc", "name": "Accreditation", "kind": "organiser", "country": "IT"}),
+            serde_json::json!({"action": "account.create", "username": "organiser", "role": "organiser", "agency": "toroc"}),
+        ],
+    );
+    exec_all(
+        db,
+        "commander",
+        &[serde_json::json!({"action": "account.confirm", "proposal": "prop-organiser"})],
+    );
+}

@@ -60,7 +60,12 @@ struct Served {
 
 impl Served {
     fn start(db: &TestDb) -> Served {
+        Served::start_with(db, &[])
+    }
+
+    fn start_with(db: &TestDb, extra: &[&str]) -> Served {
         let mut child = cortina(db, &["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -526,4 +531,179 @@ fn serve_demo_refuses_a_real_deployment_and_a_non_empty_directory() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names, ["notes.txt"]);
+}
+
+/// `GET url` with a cookie; (status, body).
+fn get(url: &str, cookie: &str) -> (u16, String) {
+    let mut response = agent()
+        .get(url)
+        .header("Cookie", cookie)
+        .call()
+        .expect("request");
+    let status = response.status().as_u16();
+    (status, response.body_mut().read_to_string().expect("body"))
+}
+
+/// Polls `/lists` as `cookie` until the last update says `word`.
+fn wait_for_update(url: &str, cookie: &str, word: &str, name: &str) -> String {
+    let start = std::time::Instant::now();
+    loop {
+        let (status, page) = get(&format!("{url}/lists"), cookie);
+        assert_eq!(status, 200, "{name}: {page}");
+        if page.contains(&format!("{word} at")) && !page.contains("an update is running") {
+            return page;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(120),
+            "{name}: no update {word} after 2 min: {page}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+}
+
+#[test]
+fn the_admin_updates_the_lists_from_the_page_and_a_failure_stays_visible() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    for db in rt.block_on(backends()) {
+        let name = db.name;
+        // A mirror of the OFAC SDN publication: the demo's sample list and
+        // one new entry naming an applicant the demo accredited.
+        let samples = tempfile::tempdir().expect("tempdir");
+        let out = Command::new(env!("CARGO_BIN_EXE_cortina"))
+            .args(["demo", "--dir"])
+            .arg(samples.path())
+            .output()
+            .expect("cortina demo");
+        assert!(out.status.success());
+        let ofac = samples.path().join("lists").join("ofac");
+        let mut routes = HashMap::new();
+        for file in ["sdn.csv", "alt.csv", "add.csv"] {
+            let mut body = std::fs::read(ofac.join(file)).expect("sample");
+            if file == "sdn.csv" {
+                body.extend_from_slice(
+                    b"99901,\"ROSSI, Giulia\",\"individual\",\"SDGT\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"DOB 01 Jan 1960.\"\n",
+                );
+            }
+            routes.insert(format!("/mirror/ofac-sdn/{file}"), body);
+        }
+        routes.insert(
+            "/mirror/ofac-sdn/sdn_comments.csv".to_owned(),
+            b"99901,\"Added for the test.\"\n".to_vec(),
+        );
+        let mirror = crate::http::Server::start(routes);
+        let base = mirror.url("/mirror");
+        let served = Served::start_with(
+            &db,
+            &["--lists-base-url", &base, "--lists-source", "ofac-sdn"],
+        );
+        let url = served.url.clone();
+        let accounts = read_accounts(&db.location.data_dir);
+        let login = |user: &str| {
+            let (status, body, cookie) = post(
+                &format!("{url}/api/v1/session"),
+                &[],
+                &json!({"username": user, "password": accounts[user].0}),
+            );
+            assert_eq!(status, 200, "{name}: {body}");
+            cookie.expect("cookie")
+        };
+        let admin = login("admin");
+        let commander = login("commander");
+        let organiser = login("organiser");
+        let (_, page) = get(&format!("{url}/lists"), &admin);
+        assert!(page.contains("id=\"update-now\""), "{name}: {page}");
+        // The commander sees the lists, but may not update them.
+        let (_, page) = get(&format!("{url}/lists"), &commander);
+        assert!(!page.contains("id=\"update-now\""), "{name}: {page}");
+        // A foreign liaison does not even learn the page exists.
+        let liaison = login("us-liaison");
+        assert_eq!(get(&format!("{url}/lists"), &liaison).0, 404);
+
+        let no_redirects: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build()
+            .into();
+        let update_now = |cookie: &str| {
+            let response = no_redirects
+                .post(&format!("{url}/lists/update"))
+                .header("Cookie", cookie)
+                .header("Origin", &url)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .send("")
+                .expect("post");
+            response.status().as_u16()
+        };
+        assert_eq!(
+            update_now(&commander),
+            403,
+            "{name}: the commander does not update lists"
+        );
+        assert_eq!(update_now(&admin), 303, "{name}");
+        let page = wait_for_update(&url, &admin, "succeeded", name);
+        assert!(page.contains("Before it"), "{name}: {page}");
+
+        // Swapped in without a restart (within seconds): the new entry is
+        // screened.
+        let analyst_cookie = login("analyst");
+        let started = std::time::Instant::now();
+        loop {
+            let (status, body, _) = post(
+                &format!("{url}/match/default"),
+                &[
+                    ("Cookie", &analyst_cookie),
+                    ("X-Purpose", "list change check"),
+                ],
+                &json!({"queries": {"q": {"schema": "Person", "properties": {"name": ["Giulia Rossi"]}}}}),
+            );
+            assert_eq!(status, 200, "{name}: {body}");
+            if body.to_string().contains("ROSSI") {
+                break;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "{name}: the new snapshot is not in force after 20 s: {body}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+        // The re-screen turned the accredited Giulia Rossi's opinion to pending.
+        let (_, body) = get(&format!("{url}/api/v1/applicants?limit=1"), &organiser);
+        let first: Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(
+            first["items"][0]["reference"], "MC26-00000",
+            "{name}: {first}"
+        );
+        assert_eq!(first["items"][0]["opinion"], "pending", "{name}: {first}");
+
+        // The mirror goes away: the next update fails, the snapshot in
+        // force stays, and every host page says so.
+        drop(mirror);
+        assert_eq!(update_now(&admin), 303);
+        wait_for_update(&url, &admin, "failed", name);
+        let (_, home) = get(&format!("{url}/home"), &commander);
+        assert!(
+            home.contains("The last list update failed"),
+            "{name}: {home}"
+        );
+        let (_, home) = get(&format!("{url}/home"), &liaison);
+        assert!(!home.contains("list update"), "{name}: {home}");
+        let (status, body, _) = post(
+            &format!("{url}/match/default"),
+            &[
+                ("Cookie", &analyst_cookie),
+                ("X-Purpose", "list change check"),
+            ],
+            &json!({"queries": {"q": {"schema": "Person", "properties": {"name": ["Giulia Rossi"]}}}}),
+        );
+        assert_eq!(status, 200);
+        assert!(
+            body.to_string().contains("ROSSI"),
+            "{name}: the snapshot in force was kept"
+        );
+        served.stop();
+        let out = cortina(&db, &["ledger", "verify"])
+            .output()
+            .expect("verify");
+        succeeded(&out);
+    }
 }

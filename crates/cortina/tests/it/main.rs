@@ -9,6 +9,7 @@ mod http;
 mod ledger;
 mod permissions;
 mod recorded;
+mod rescreen;
 mod screen;
 mod serve;
 mod update;

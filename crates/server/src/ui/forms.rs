@@ -179,10 +179,10 @@ fn safe_return(back: &str) -> String {
 /// The page that shows a refusal, or a result with data.
 #[derive(Template)]
 #[template(path = "outcome.html")]
-struct OutcomePage {
-    chrome: Chrome,
-    back: String,
-    data: Option<String>,
+pub(crate) struct OutcomePage {
+    pub(crate) chrome: Chrome,
+    pub(crate) back: String,
+    pub(crate) data: Option<String>,
 }
 
 /// `POST /do/{action}`.

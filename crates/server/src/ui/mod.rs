@@ -10,6 +10,7 @@
 //! GET  /screening        the screening form; POST runs one (recorded first)
 //! GET  /vetting          the analysts' queue; /vetting/{id} a case ([`vetting`])
 //! GET  /opinions         the organiser's applicants and opinions ([`vetting`])
+//! GET  /lists            the watchlists in force, the last update; POST /lists/update ([`lists`])
 //! GET  /static/{file}     the stylesheet, htmx (vendored), the page script
 //! ```
 //!
@@ -34,6 +35,7 @@ pub mod disclosures;
 pub mod forms;
 pub mod home;
 pub mod ledger;
+pub mod lists;
 pub mod offers;
 pub mod room;
 pub mod screen;
@@ -93,6 +95,9 @@ pub fn routes() -> Router<crate::AppState> {
         .route("/vetting", get(vetting::queue))
         .route("/vetting/{id}", get(vetting::case))
         .route("/opinions", get(vetting::opinions))
+        // Lists that change (issue 12): the snapshot in force, the admin's update now.
+        .route("/lists", get(lists::page))
+        .route("/lists/update", post(lists::update))
         .route("/do/{action}", post(forms::submit))
         .route("/static/{file}", get(static_files::serve))
 }
@@ -108,6 +113,8 @@ pub struct Chrome {
     pub user: Option<UserBar>,
     /// An outcome to announce (a command done or refused).
     pub flash: Option<Flash>,
+    /// For the host: the last list update failed ([`lists::warning`]).
+    pub lists_warning: Option<String>,
 }
 
 /// The logged-in user, as the page header shows it.
@@ -147,6 +154,9 @@ impl Chrome {
                 agency: v.principal.agency_id.clone(),
             }),
             flash: None,
+            lists_warning: viewer
+                .filter(|v| v.principal.is_host())
+                .and_then(|_| lists::warning(state)),
         }
     }
 }

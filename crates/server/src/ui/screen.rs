@@ -160,7 +160,7 @@ pub async fn run(
         let text = "Give a name and the purpose of the screening (at most 500 characters): it is kept in the ledger".to_owned();
         return Ok(again(form, text, None, StatusCode::BAD_REQUEST));
     }
-    let Some(index) = state.index().cloned() else {
+    let Some(index) = state.index() else {
         let text = "No watchlists are loaded: import them with `cortina lists import`".to_owned();
         return Ok(again(form, text, None, StatusCode::SERVICE_UNAVAILABLE));
     };

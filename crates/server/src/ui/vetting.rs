@@ -36,7 +36,7 @@ use crate::applicants::{QueueItem, QueueQuery};
 use crate::auth::Caller;
 use crate::error::ApiError;
 
-fn no_such_page() -> PageError {
+pub(crate) fn no_such_page() -> PageError {
     PageError::Api(ApiError::new(
         StatusCode::NOT_FOUND,
         "not_found",
@@ -399,6 +399,21 @@ pub struct CasePage {
     decisions: Vec<DecisionForm>,
     bulk: bool,
     back: String,
+    in_question: Option<InQuestion>,
+}
+
+/// An accreditation a list change put in question: in force while the case
+/// is open, its suspension proposed to a commander.
+#[derive(Debug)]
+pub struct InQuestion {
+    /// The applicant's id (the form's `id`).
+    pub applicant: String,
+    /// Since when the accreditation is in force, readable.
+    pub since: String,
+    /// `suspended` or `revoked` once a commander acted, else `None`.
+    pub state: Option<String>,
+    /// Whether the viewer may suspend it (the policy decides).
+    pub may_suspend: bool,
 }
 
 /// The purpose recorded with a case read from this page.
@@ -652,7 +667,7 @@ pub async fn case(
     // The candidates, explained against the lists now loaded.
     let candidates_at_intake: Vec<domain::vetting::Candidate> =
         triage.map(|t| t.candidates.clone()).unwrap_or_default();
-    let index = state.index().cloned();
+    let index = state.index();
     let query = applicant.as_ref().map(|a| {
         let f = a.facts();
         let mut names = vec![f.name.as_str().to_owned()];
@@ -772,6 +787,27 @@ pub async fn case(
         prompt,
     })
     .collect();
+    // A list change put an accreditation in question: the commander sees
+    // the proposal to suspend it, and the form when the policy allows.
+    let in_question = match applicant.as_ref() {
+        Some(a) if a.accredited_at().is_some() && !case.state().is_final() => {
+            let id = a.id().to_string();
+            let pass = store::passes::of_subject(state.svc().store().pool(), "applicant", &id)
+                .await
+                .map_err(|e| ApiError::internal(&e))?;
+            let suspend = authority::Resource::Applicant {
+                id: id.clone(),
+                organiser: a.organiser().to_string(),
+            };
+            Some(InQuestion {
+                since: time_text(a.accredited_at().map_or(0, |t| t.as_millis())),
+                state: pass.map(|p| p.state),
+                may_suspend: viewer.may(&state, Action::AccreditationSuspend, &suspend),
+                applicant: id,
+            })
+        }
+        _ => None,
+    };
     let (history, delegation_notes) = history(&case);
     let back = q
         .back
@@ -809,6 +845,7 @@ pub async fn case(
         decisions,
         bulk: case.cleared_in_bulk(),
         back,
+        in_question,
     }))
 }
 

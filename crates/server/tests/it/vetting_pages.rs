@@ -187,3 +187,105 @@ fn queue_case_view_and_opinions_pages() {
         }
     }
 }
+
+/// The lists after a change: the test lists and one new entry naming an
+/// applicant accredited before it.
+fn changed_lists(w: &World) -> std::sync::Arc<service::ScreeningLists> {
+    let before = w.svc.lists().expect("lists");
+    let mut entities: Vec<watchlist::Entity> = before.index().entities().to_vec();
+    let mut verdi = watchlist::Entity::new("t-verdi", watchlist::Schema::Person, "test_sanctions");
+    verdi.add_name("VERDI, Paolo", watchlist::NameKind::Primary);
+    entities.push(verdi);
+    std::sync::Arc::new(service::ScreeningLists::new(screening::Index::build(
+        entities,
+    )))
+}
+
+#[test]
+fn a_list_change_shows_in_the_screening_and_the_commander_suspends_from_the_case() {
+    for db in backends() {
+        let w = World::start(db, config());
+        w.add_every_role();
+        let organiser = w.login("organiser");
+        let org = Auth::Cookie(&organiser);
+        let r = w.post(
+            "/api/v1/applicants",
+            &org,
+            &json!({"applicants": [applicant("V-1", "Paolo Verdi"), applicant("V-2", "Anna Colombo")]}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        let analyst = w.login("analyst");
+        let an = Auth::Cookie(&analyst);
+        assert!(case_ids(&w.get("/vetting", &an).text()).is_empty());
+
+        // The new snapshot is in force for the next request, no restart.
+        let previous = w.svc.lists().unwrap().index().clone();
+        w.svc.set_lists(changed_lists(&w));
+        let query =
+            json!({"queries": {"q": {"schema": "Person", "properties": {"name": "Paolo Verdi"}}}});
+        let r = w.send(
+            "POST",
+            "/match/default",
+            &an,
+            &[("X-Purpose", "accreditation check after a list change")],
+            Some(&query.to_string()),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert!(r.text().contains("t-verdi"), "{}", r.text());
+
+        let report = w
+            .block_on(
+                w.svc
+                    .rescreen(&service::Actor::session("admin"), Some(previous)),
+            )
+            .expect("re-screen");
+        assert_eq!(report.cases_opened, 1, "{report:?}");
+        let ids = case_ids(&w.get("/vetting", &an).text());
+        assert_eq!(ids.len(), 1);
+        let view = format!("/vetting/{}", ids[0]);
+
+        // The analyst sees the proposal, not the form; the commander both.
+        let text = w.get(&view, &an).text();
+        assert!(text.contains("Accreditation in question"), "{text}");
+        assert!(!text.contains("/do/accreditation.suspend"), "{text}");
+        let commander = w.login("commander");
+        let text = w.get(&view, &Auth::Cookie(&commander)).text();
+        assert!(
+            text.contains("action=\"/do/accreditation.suspend\""),
+            "{text}"
+        );
+        let applicant_id = {
+            let at = text
+                .find("name=\"id\" value=\"app-")
+                .expect("the applicant's id");
+            let rest = &text[at + "name=\"id\" value=\"".len()..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        };
+        let r = form(
+            &w,
+            "/do/accreditation.suspend",
+            Some(&commander),
+            &[
+                ("id", &applicant_id),
+                ("kind", "applicant"),
+                ("reason", "listed since the update"),
+                ("return", &view),
+            ],
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert!(
+            r.text().contains("accreditation.suspend done"),
+            "{}",
+            r.text()
+        );
+        let text = w.get(&view, &Auth::Cookie(&commander)).text();
+        assert!(text.contains("Accreditation suspended."), "{text}");
+
+        // The organiser sees a pending opinion, nothing of why.
+        let opinions = w.get("/opinions", &org).text();
+        assert!(opinions.contains("pending"), "{opinions}");
+        for word in ["t-verdi", "suspen", "case-", "score", "test_sanctions"] {
+            assert!(!opinions.contains(word), "{word} on the opinions page");
+        }
+    }
+}

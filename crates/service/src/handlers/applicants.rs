@@ -86,7 +86,7 @@ pub(crate) fn queue_row(case: &VettingCase) -> Option<QueueRow> {
     })
 }
 
-fn candidates(hits: &[Hit]) -> Result<Vec<Candidate>, ServiceError> {
+pub(crate) fn candidates(hits: &[Hit]) -> Result<Vec<Candidate>, ServiceError> {
     hits.iter()
         .map(|h| {
             Ok(Candidate {

@@ -9,6 +9,7 @@ pub(crate) mod declarations;
 mod movements;
 pub(crate) mod registry;
 mod requests;
+pub(crate) mod rescreen;
 mod rooms;
 mod tasks;
 mod vetting;
@@ -32,10 +33,13 @@ pub(crate) const SIDE_CREATIONS: &[(Action, &str)] = &[
     (Action::DeclarationSubmit, vetting::VETTING),
     (Action::LiaisonReportTriage, rooms::LOG_ENTRY),
     (Action::ApplicantSubmit, vetting::VETTING),
+    (Action::ListsUpdate, vetting::VETTING),
 ];
 
 /// The record kind of applicants.
 pub(crate) const APPLICANT_KIND: &str = applicants::APPLICANT;
+/// The record kind of vetting cases.
+pub(crate) const VETTING_KIND: &str = vetting::VETTING;
 /// The keyed digest under which an organiser's reference is kept.
 pub(crate) fn ref_digest_of(key: &[u8; 32], organiser: &str, reference: &str) -> String {
     applicants::ref_digest(key, organiser, reference)

@@ -5,6 +5,7 @@ mod applicants;
 mod board;
 mod changes;
 mod purge;
+mod rescreen;
 mod rooms;
 mod scenario;
 mod tamper;

@@ -1,0 +1,365 @@
+//! Re-screening after a list change (issue 12, item 5).
+//!
+//! A **delta** re-screen compares the snapshot in force with the one before
+//! it: the entities added or changed form a small index
+//! ([`screening::Index::subset`], which scores exactly as the whole snapshot
+//! does), and every applicant holding "no objection" is searched against it
+//! — the same search as at intake, so a hit here is the hit intake would
+//! have found. The expensive part of screening (retrieval among all list
+//! names) then costs what the change costs; what remains per applicant is
+//! preparing its query, which is cheap and runs on all cores. A **full**
+//! re-screen searches the same applicants against the whole snapshot.
+//!
+//! What a hit does, and what a removed entry does to the open cases, is the
+//! write half (`handlers::rescreen`): one transaction per chunk, each
+//! applicant its own entry, under `lists.update`. The re-screen itself is
+//! recorded first (`Service::record`, naming both snapshots), so that a
+//! caller the policy refuses makes the host screen nothing.
+//!
+//! Declared personnel are re-screened the same way: each line screened
+//! clear whose review is open or accredited (a line with a case is under
+//! review already).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use domain::declaration::{DeclarationLine, Review, ScreeningStatus};
+use domain::vetting::Opinion;
+use rayon::prelude::*;
+use screening::Index;
+use serde::Serialize;
+
+use crate::handlers::rescreen::{Found, Tally};
+use crate::screening_lists::ScreeningLists;
+use crate::{Actor, Service, ServiceError, principal};
+
+/// Applicants read per page, and applicants written per transaction.
+const PAGE: i64 = 20_000;
+const CHUNK: usize = 500;
+
+/// What a re-screen did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RescreenReport {
+    /// `delta` or `full`.
+    pub mode: &'static str,
+    /// The snapshot in force (screened against).
+    pub snapshot: String,
+    /// The snapshot before it (a delta re-screen).
+    pub previous: Option<String>,
+    /// List entities added or changed since `previous` (all, for a full one).
+    pub changed_entities: u64,
+    /// List entities in `previous` that are gone.
+    pub removed_entities: u64,
+    /// Applicants searched (those holding "no objection").
+    pub screened: u64,
+    /// Declared persons searched (screened clear, their line open or
+    /// accredited).
+    pub screened_declared: u64,
+    /// Applicants and declared persons with at least one hit.
+    pub hits: u64,
+    /// Cases opened (each also proposes to suspend the accreditation).
+    pub cases_opened: u64,
+    /// Hits on applicants already under review (a case open, or an objection).
+    pub under_review: u64,
+    /// Accreditations whose suspension a case proposes.
+    pub suspensions_proposed: u64,
+    /// Open cases noted for review because a candidate left the lists.
+    pub cases_flagged: u64,
+    /// The ledger entry recording the re-screen.
+    pub entry: u64,
+    /// The last entry it wrote.
+    pub last_entry: u64,
+    /// Time reading the applicants and declared persons from the store, in ms.
+    pub read_ms: u64,
+    /// Time decoding and searching them (on all cores), in ms.
+    pub search_ms: u64,
+    /// Time writing cases, applicants, lines and notes, in ms.
+    pub write_ms: u64,
+    /// Time in all, in ms.
+    pub total_ms: u64,
+}
+
+impl Service {
+    /// Re-screens the applicants after a list change: against what changed
+    /// since `previous` (a delta), or against the whole snapshot in force
+    /// (`previous` = `None`). See the [module docs](self).
+    pub async fn rescreen(
+        &self,
+        actor: &Actor,
+        previous: Option<Arc<Index>>,
+    ) -> Result<RescreenReport, ServiceError> {
+        let started = std::time::Instant::now();
+        let lists = self.lists().ok_or_else(|| {
+            ServiceError::Conflict("no lists are loaded: nothing to re-screen against".into())
+        })?;
+        let current = lists.index().clone();
+        let mut report = RescreenReport {
+            mode: if previous.is_some() { "delta" } else { "full" },
+            snapshot: current.snapshot_hash().to_owned(),
+            previous: previous.as_ref().map(|p| p.snapshot_hash().to_owned()),
+            ..RescreenReport::default()
+        };
+        let payload = serde_json::json!({
+            "rescreen": report.mode,
+            "snapshot": report.snapshot,
+            "previous": report.previous,
+        });
+        let done = self
+            .record(
+                actor,
+                domain::Action::ListsUpdate,
+                authority::Resource::Lists,
+                serde_json::to_vec(&payload).unwrap_or_default(),
+            )
+            .await?;
+        report.entry = done.seq;
+        report.last_entry = done.seq;
+
+        // What changed, and the lists to search.
+        let (target, removed): (Option<Arc<ScreeningLists>>, HashSet<String>) = match &previous {
+            None => {
+                report.changed_entities = current.entities().len() as u64;
+                (Some(lists.clone()), HashSet::new())
+            }
+            Some(prev) => {
+                let before: HashMap<&str, &watchlist::Entity> =
+                    prev.entities().iter().map(|e| (e.id.as_str(), e)).collect();
+                let changed: HashSet<&str> = current
+                    .entities()
+                    .iter()
+                    .filter(|e| before.get(e.id.as_str()).is_none_or(|b| *b != *e))
+                    .map(|e| e.id.as_str())
+                    .collect();
+                let removed: HashSet<String> = prev
+                    .entities()
+                    .iter()
+                    .filter(|e| current.entity(&e.id).is_none())
+                    .map(|e| e.id.clone())
+                    .collect();
+                report.changed_entities = changed.len() as u64;
+                report.removed_entities = removed.len() as u64;
+                let target = (!changed.is_empty()).then(|| {
+                    let part = Index::subset(&current, |e| changed.contains(e.id.as_str()));
+                    Arc::new(ScreeningLists::new(part))
+                });
+                (target, removed)
+            }
+        };
+
+        // The applicants with no objection, a page at a time, each page
+        // decoded and searched on all cores while the next one is read.
+        let mut found: Vec<Found> = Vec::new();
+        if let Some(target) = &target {
+            type Searched = (u64, Vec<Found>, u64);
+            let mut pending: Option<tokio::task::JoinHandle<Searched>> = None;
+            let mut after = String::new();
+            loop {
+                let read = std::time::Instant::now();
+                let page = store::applicants::docs_page(
+                    self.store().pool(),
+                    crate::handlers::APPLICANT_KIND,
+                    Some(Opinion::NoObjection.as_str()),
+                    &after,
+                    PAGE,
+                )
+                .await?;
+                report.read_ms += read.elapsed().as_millis() as u64;
+                if let Some(searching) = pending.take() {
+                    let (screened, hits, ms) = searching
+                        .await
+                        .map_err(|e| ServiceError::BadCommand(format!("re-screen: {e}")))?;
+                    report.search_ms += ms;
+                    report.screened += screened;
+                    report.hits += hits.len() as u64;
+                    found.extend(hits);
+                }
+                let Some(last) = page.last() else { break };
+                after = last.0.clone();
+                let target = target.clone();
+                pending = Some(tokio::task::spawn_blocking(move || {
+                    let searching = std::time::Instant::now();
+                    let applicants: Vec<crate::applicants::Screenable> = page
+                        .par_iter()
+                        .filter_map(|(_, d)| serde_json::from_str(d).ok())
+                        .collect();
+                    let hits: Vec<Found> = applicants
+                        .par_iter()
+                        .filter_map(|a| {
+                            let hits = a.screen(&target);
+                            (!hits.is_empty()).then(|| Found {
+                                id: a.id.clone(),
+                                hits,
+                            })
+                        })
+                        .collect();
+                    let ms = searching.elapsed().as_millis() as u64;
+                    (applicants.len() as u64, hits, ms)
+                }));
+            }
+        }
+
+        // The declared personnel, a page at a time: those screened clear
+        // whose line is still open or accredited.
+        let mut lines: Vec<Found> = Vec::new();
+        if let Some(target) = &target {
+            let mut after = String::new();
+            loop {
+                let read = std::time::Instant::now();
+                let page = store::applicants::docs_page(
+                    self.store().pool(),
+                    crate::handlers::DECLARATION_KIND,
+                    None,
+                    &after,
+                    PAGE,
+                )
+                .await?;
+                report.read_ms += read.elapsed().as_millis() as u64;
+                let searching = std::time::Instant::now();
+                let Some(last) = page.last() else { break };
+                after = last.0.clone();
+                let full = (page.len() as i64) == PAGE;
+                let target = target.clone();
+                let (screened, hits) = tokio::task::spawn_blocking(move || {
+                    let open: Vec<DeclarationLine> = page
+                        .par_iter()
+                        .filter_map(|(_, d)| serde_json::from_str::<DeclarationLine>(d).ok())
+                        .filter(|l| {
+                            matches!(l.screening(), ScreeningStatus::Clear { .. })
+                                && matches!(
+                                    l.review(),
+                                    Review::Pending
+                                        | Review::InformationRequested { .. }
+                                        | Review::Accredited { .. }
+                                )
+                        })
+                        .collect();
+                    let hits: Vec<Found> = open
+                        .par_iter()
+                        .filter_map(|l| {
+                            let p = l.person();
+                            let b = p.birth_date();
+                            let hits = target.screen_person(
+                                p.name().as_str(),
+                                Some((b.year() as u16, b.month() as u8, b.day() as u8)),
+                                p.nationality().as_str(),
+                            );
+                            (!hits.is_empty()).then(|| Found {
+                                id: l.id().to_string(),
+                                hits,
+                            })
+                        })
+                        .collect();
+                    (open.len() as u64, hits)
+                })
+                .await
+                .map_err(|e| ServiceError::BadCommand(format!("re-screen: {e}")))?;
+                report.search_ms += searching.elapsed().as_millis() as u64;
+                report.screened_declared += screened;
+                report.hits += hits.len() as u64;
+                lines.extend(hits);
+                if !full {
+                    break;
+                }
+            }
+        }
+
+        // Open cases whose candidates left the lists.
+        let mut flag: Vec<(String, Vec<String>)> = Vec::new();
+        if !removed.is_empty() {
+            let ids = store::applicants::open_case_ids(self.store().pool()).await?;
+            for ids in ids.chunks(1_000) {
+                let mut conn = self
+                    .store()
+                    .pool()
+                    .acquire()
+                    .await
+                    .map_err(store::StoreError::from)?;
+                let cases =
+                    store::applicants::get_records(&mut conn, crate::handlers::VETTING_KIND, ids)
+                        .await?;
+                for (id, record) in cases {
+                    let Some(case) = record
+                        .doc
+                        .as_deref()
+                        .and_then(|d| serde_json::from_str::<domain::vetting::VettingCase>(d).ok())
+                    else {
+                        continue;
+                    };
+                    let gone: Vec<String> = case
+                        .triage()
+                        .map(|t| {
+                            t.candidates
+                                .iter()
+                                .filter(|c| removed.contains(c.entity.as_str()))
+                                .map(|c| c.entity.as_str().to_owned())
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    if !gone.is_empty() {
+                        flag.push((id, gone));
+                    }
+                }
+            }
+            flag.sort();
+        }
+
+        // The writes, a chunk per transaction.
+        let writing = std::time::Instant::now();
+        let snapshot = report.snapshot.clone();
+        let mut flag = flag.into_iter();
+        let mut found = found.into_iter();
+        let mut lines = lines.into_iter();
+        loop {
+            let part: Vec<Found> = found.by_ref().take(CHUNK).collect();
+            let declared: Vec<Found> = if part.is_empty() {
+                lines.by_ref().take(CHUNK).collect()
+            } else {
+                Vec::new()
+            };
+            let flags: Vec<(String, Vec<String>)> = if part.is_empty() && declared.is_empty() {
+                flag.by_ref().take(CHUNK).collect()
+            } else {
+                Vec::new()
+            };
+            if part.is_empty() && declared.is_empty() && flags.is_empty() {
+                break;
+            }
+            let tally = self
+                .rescreen_chunk(actor, &snapshot, part, declared, flags)
+                .await?;
+            report.cases_opened += tally.cases_opened;
+            report.under_review += tally.under_review;
+            report.suspensions_proposed += tally.suspensions_proposed;
+            report.cases_flagged += tally.cases_flagged;
+            report.last_entry = tally.last_seq;
+        }
+        report.write_ms = writing.elapsed().as_millis() as u64;
+        report.total_ms = started.elapsed().as_millis() as u64;
+        Ok(report)
+    }
+
+    async fn rescreen_chunk(
+        &self,
+        actor: &Actor,
+        snapshot: &str,
+        found: Vec<Found>,
+        lines: Vec<Found>,
+        flags: Vec<(String, Vec<String>)>,
+    ) -> Result<Tally, ServiceError> {
+        let inner = self.inner.clone();
+        let username = actor.username.clone();
+        let channel = actor.channel.clone();
+        let snapshot = snapshot.to_owned();
+        let payload = format!("rescreen\0{snapshot}").into_bytes();
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let principal = principal::load(tx, &inner, &username).await?;
+                    let mut ctx =
+                        crate::context::Ctx::new(tx, &inner, principal, &channel, payload)?;
+                    crate::handlers::rescreen::chunk(&mut ctx, &snapshot, found, lines, flags).await
+                })
+            })
+            .await?
+    }
+}
