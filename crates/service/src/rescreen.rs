@@ -152,18 +152,33 @@ impl Service {
         if let Some(target) = &target {
             type Searched = (u64, Vec<Found>, u64);
             let mut pending: Option<tokio::task::JoinHandle<Searched>> = None;
-            let mut after = String::new();
+            let owners =
+                store::applicants::owners(self.store().pool(), crate::handlers::APPLICANT_KIND)
+                    .await?;
+            let mut pages = owners
+                .iter()
+                .map(|o| (o, -1i64))
+                .collect::<Vec<_>>()
+                .into_iter();
+            let mut current = pages.next();
             loop {
-                let read = std::time::Instant::now();
-                let page = store::applicants::docs_page(
-                    self.store().pool(),
-                    crate::handlers::APPLICANT_KIND,
-                    Some(Opinion::NoObjection.as_str()),
-                    &after,
-                    PAGE,
-                )
-                .await?;
-                report.read_ms += read.elapsed().as_millis() as u64;
+                let page = match &current {
+                    Some((owner, after)) => {
+                        let read = std::time::Instant::now();
+                        let page = store::applicants::docs_page(
+                            self.store().pool(),
+                            crate::handlers::APPLICANT_KIND,
+                            owner,
+                            Some(Opinion::NoObjection.as_str()),
+                            *after,
+                            PAGE,
+                        )
+                        .await?;
+                        report.read_ms += read.elapsed().as_millis() as u64;
+                        page
+                    }
+                    None => Vec::new(),
+                };
                 if let Some(searching) = pending.take() {
                     let (screened, hits, ms) = searching
                         .await
@@ -173,8 +188,14 @@ impl Service {
                     report.hits += hits.len() as u64;
                     found.extend(hits);
                 }
-                let Some(last) = page.last() else { break };
-                after = last.0.clone();
+                let Some((owner, _)) = current else { break };
+                current = match page.last() {
+                    Some(&(seq, _)) if page.len() as i64 == PAGE => Some((owner, seq)),
+                    _ => pages.next(),
+                };
+                if page.is_empty() {
+                    continue;
+                }
                 let target = target.clone();
                 pending = Some(tokio::task::spawn_blocking(move || {
                     let searching = std::time::Instant::now();
@@ -202,63 +223,69 @@ impl Service {
         // whose line is still open or accredited.
         let mut lines: Vec<Found> = Vec::new();
         if let Some(target) = &target {
-            let mut after = String::new();
-            loop {
-                let read = std::time::Instant::now();
-                let page = store::applicants::docs_page(
-                    self.store().pool(),
-                    crate::handlers::DECLARATION_KIND,
-                    None,
-                    &after,
-                    PAGE,
-                )
-                .await?;
-                report.read_ms += read.elapsed().as_millis() as u64;
-                let searching = std::time::Instant::now();
-                let Some(last) = page.last() else { break };
-                after = last.0.clone();
-                let full = (page.len() as i64) == PAGE;
-                let target = target.clone();
-                let (screened, hits) = tokio::task::spawn_blocking(move || {
-                    let open: Vec<DeclarationLine> = page
-                        .par_iter()
-                        .filter_map(|(_, d)| serde_json::from_str::<DeclarationLine>(d).ok())
-                        .filter(|l| {
-                            matches!(l.screening(), ScreeningStatus::Clear { .. })
-                                && matches!(
-                                    l.review(),
-                                    Review::Pending
-                                        | Review::InformationRequested { .. }
-                                        | Review::Accredited { .. }
-                                )
-                        })
-                        .collect();
-                    let hits: Vec<Found> = open
-                        .par_iter()
-                        .filter_map(|l| {
-                            let p = l.person();
-                            let b = p.birth_date();
-                            let hits = target.screen_person(
-                                p.name().as_str(),
-                                Some((b.year() as u16, b.month() as u8, b.day() as u8)),
-                                p.nationality().as_str(),
-                            );
-                            (!hits.is_empty()).then(|| Found {
-                                id: l.id().to_string(),
-                                hits,
+            let owners =
+                store::applicants::owners(self.store().pool(), crate::handlers::DECLARATION_KIND)
+                    .await?;
+            for owner in &owners {
+                let mut after = -1i64;
+                loop {
+                    let read = std::time::Instant::now();
+                    let page = store::applicants::docs_page(
+                        self.store().pool(),
+                        crate::handlers::DECLARATION_KIND,
+                        owner,
+                        None,
+                        after,
+                        PAGE,
+                    )
+                    .await?;
+                    report.read_ms += read.elapsed().as_millis() as u64;
+                    let Some(&(last, _)) = page.last() else { break };
+                    after = last;
+                    let full = (page.len() as i64) == PAGE;
+                    let target = target.clone();
+                    let searching = std::time::Instant::now();
+                    let (screened, hits) = tokio::task::spawn_blocking(move || {
+                        let open: Vec<DeclarationLine> = page
+                            .par_iter()
+                            .filter_map(|(_, d)| serde_json::from_str::<DeclarationLine>(d).ok())
+                            .filter(|l| {
+                                matches!(l.screening(), ScreeningStatus::Clear { .. })
+                                    && matches!(
+                                        l.review(),
+                                        Review::Pending
+                                            | Review::InformationRequested { .. }
+                                            | Review::Accredited { .. }
+                                    )
                             })
-                        })
-                        .collect();
-                    (open.len() as u64, hits)
-                })
-                .await
-                .map_err(|e| ServiceError::BadCommand(format!("re-screen: {e}")))?;
-                report.search_ms += searching.elapsed().as_millis() as u64;
-                report.screened_declared += screened;
-                report.hits += hits.len() as u64;
-                lines.extend(hits);
-                if !full {
-                    break;
+                            .collect();
+                        let hits: Vec<Found> = open
+                            .par_iter()
+                            .filter_map(|l| {
+                                let p = l.person();
+                                let b = p.birth_date();
+                                let hits = target.screen_person(
+                                    p.name().as_str(),
+                                    Some((b.year() as u16, b.month() as u8, b.day() as u8)),
+                                    p.nationality().as_str(),
+                                );
+                                (!hits.is_empty()).then(|| Found {
+                                    id: l.id().to_string(),
+                                    hits,
+                                })
+                            })
+                            .collect();
+                        (open.len() as u64, hits)
+                    })
+                    .await
+                    .map_err(|e| ServiceError::BadCommand(format!("re-screen: {e}")))?;
+                    report.search_ms += searching.elapsed().as_millis() as u64;
+                    report.screened_declared += screened;
+                    report.hits += hits.len() as u64;
+                    lines.extend(hits);
+                    if !full {
+                        break;
+                    }
                 }
             }
         }

@@ -436,33 +436,53 @@ where
     Ok(stats)
 }
 
-/// A page of the documents of every record of `kind` (in `state`, when
-/// given), whoever owns it, in id order after `after`, skipping purged
-/// ones: `(id, document)` (a re-screen walks a whole population this way,
-/// and reads nothing else).
+/// Who owns records of `kind` (the owner column: an applicant's organiser,
+/// a line's delegation).
+pub async fn owners<'e, E>(exec: E, kind: &str) -> Result<Vec<String>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT delegation FROM records WHERE kind = $1 AND delegation IS NOT NULL
+         ORDER BY delegation",
+    )
+    .bind(kind)
+    .fetch_all(exec)
+    .await?)
+}
+
+/// A page of the documents of `owner`'s records of `kind` (in `state`,
+/// when given) in the order they were created, after the one created by
+/// entry `after_seq`, skipping purged ones: `(created_seq, document)`. A
+/// re-screen walks a whole population this way, reading nothing else, in
+/// about the order the rows were written (`records_by_owner_seq`), which
+/// keeps the reads close to sequential.
 pub async fn docs_page<'e, E>(
     exec: E,
     kind: &str,
+    owner: &str,
     state: Option<&str>,
-    after: &str,
+    after_seq: i64,
     limit: i64,
-) -> Result<Vec<(String, String)>, StoreError>
+) -> Result<Vec<(i64, String)>, StoreError>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
     let rows = sqlx::query(
-        "SELECT id, doc FROM records
-         WHERE kind = $1 AND id > $2 AND doc IS NOT NULL AND ($3 = '' OR state = $3)
-         ORDER BY id LIMIT $4",
+        "SELECT created_seq, doc FROM records
+         WHERE kind = $1 AND delegation = $2 AND created_seq > $3 AND doc IS NOT NULL
+           AND ($4 = '' OR state = $4)
+         ORDER BY created_seq LIMIT $5",
     )
     .bind(kind)
-    .bind(after)
+    .bind(owner)
+    .bind(after_seq)
     .bind(state.unwrap_or(""))
     .bind(limit)
     .fetch_all(exec)
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("doc")?)))
+        .map(|r| Ok((r.try_get("created_seq")?, r.try_get("doc")?)))
         .collect()
 }
 
