@@ -539,6 +539,27 @@ impl Request {
         self.state.as_str()
     }
 
+    /// What boards order and pick requests by: while open (not terminal),
+    /// the deadline (none yet: after every deadline); whether the answer
+    /// awaits the approval of its disclosure.
+    pub fn board_attributes(&self) -> crate::storage::BoardAttributes {
+        crate::storage::BoardAttributes {
+            open_due_at: (!self.state.is_terminal()).then(|| {
+                self.due_at.map_or(
+                    crate::storage::BoardAttributes::NO_DEADLINE,
+                    Timestamp::as_millis,
+                )
+            }),
+            awaiting: match &self.state {
+                RequestState::Answered { answer } if !answer.is_releasable() => {
+                    Some("disclosure_approval")
+                }
+                _ => None,
+            },
+            ..crate::storage::BoardAttributes::default()
+        }
+    }
+
     /// Whether the deadline has passed (`now >= due_at`) while the request is
     /// still waiting for the host: never for a draft, nor once answered,
     /// closed, refused or cancelled.
@@ -791,7 +812,8 @@ impl Request {
     }
 }
 
-aggregate!(Request, "request", delegation: |r| Some(r.requester()), room: |_| None);
+aggregate!(Request, "request", delegation: |r| Some(r.requester()), room: |_| None,
+    board: |r| r.board_attributes());
 
 /// The stored form of a [`Request`], checked on loading as the module
 /// documentation describes.

@@ -611,7 +611,12 @@ impl LiaisonReport {
 }
 
 aggregate!(Room, "room", delegation: |r| r.delegation(), room: |r| Some(r.id()));
-aggregate!(LogEntry, "log_entry", delegation: |_| None, room: |e| Some(e.room()));
+aggregate!(LogEntry, "log_entry", delegation: |_| None, room: |e| Some(e.room()),
+board: |e| crate::storage::BoardAttributes {
+    category: Some(e.category().as_str()),
+    severity: Some(e.severity().get()),
+    ..crate::storage::BoardAttributes::default()
+});
 aggregate!(LiaisonReport, "liaison_report", delegation: |r| Some(r.delegation()), room: |_| None);
 
 /// The stored form of a [`LogEntry`], checked on loading as the module

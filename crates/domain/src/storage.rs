@@ -71,6 +71,14 @@
 //! | `liaison_report` | id | reporting delegation | – | report state |
 //! | `sitrep` | `room/number` | – | its room | `issued` |
 //!
+//! Besides these, an aggregate names what boards order, limit and count its
+//! records by ([`Aggregate::board`], [`BoardAttributes`]): an open request's
+//! deadline and whether its answer awaits a disclosure approval, a log
+//! entry's category and severity. A database keeps them in columns of their
+//! own so that it sorts and counts ten thousand records without decoding
+//! their documents; they are a function of the document, so a check can
+//! recompute them.
+//!
 //! A vetting case names no delegation: its subject is a declaration line
 //! ([`crate::vetting::VettingCase::declaration`]) or an organiser's applicant,
 //! and the line's record names the delegation.
@@ -107,12 +115,48 @@ pub trait Aggregate: Serialize + DeserializeOwned {
     /// The stable `snake_case` name of the aggregate's state: the state tag of
     /// its document, or a fixed name for an aggregate without a state machine.
     fn state_name(&self) -> &'static str;
+
+    /// What boards order, limit and count the aggregate's records by; none
+    /// unless the aggregate says.
+    fn board(&self) -> BoardAttributes {
+        BoardAttributes::default()
+    }
+}
+
+/// What boards order, limit and count an aggregate's records by, besides
+/// its state: a function of the document, which a database keeps in
+/// columns of its own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BoardAttributes {
+    /// A record still open on a board (a request neither refused, closed
+    /// nor cancelled): when it is due, Unix ms, or [`BoardAttributes::NO_DEADLINE`]
+    /// while it has none (a draft); `None` once finished. Soonest due first
+    /// is the order of time left, those without a deadline last.
+    pub open_due_at: Option<i64>,
+    /// A log entry's category (`incident`, …).
+    pub category: Option<&'static str>,
+    /// A log entry's severity, 1 to 5.
+    pub severity: Option<u8>,
+    /// The host's decision the record waits for: `disclosure_approval` for
+    /// an answer with personal data not yet approved.
+    pub awaiting: Option<&'static str>,
+}
+
+impl BoardAttributes {
+    /// The `open_due_at` of an open record without a deadline: after every
+    /// deadline.
+    pub const NO_DEADLINE: i64 = i64::MAX;
 }
 
 /// Implements [`Aggregate`] for a type that has `id()` and `state_name()`
-/// methods, with the given kind and accessors for delegation and room.
+/// methods, with the given kind and accessors for delegation and room (and
+/// its board attributes, when it has any).
 macro_rules! aggregate {
     ($ty:ty, $kind:literal, delegation: |$d:pat_param| $delegation:expr, room: |$r:pat_param| $room:expr) => {
+        $crate::storage::aggregate!($ty, $kind, delegation: |$d| $delegation, room: |$r| $room,
+            board: |_| $crate::storage::BoardAttributes::default());
+    };
+    ($ty:ty, $kind:literal, delegation: |$d:pat_param| $delegation:expr, room: |$r:pat_param| $room:expr, board: |$b:pat_param| $board:expr) => {
         impl $crate::storage::Aggregate for $ty {
             const KIND: &'static str = $kind;
 
@@ -132,6 +176,11 @@ macro_rules! aggregate {
 
             fn state_name(&self) -> &'static str {
                 <$ty>::state_name(self)
+            }
+
+            fn board(&self) -> $crate::storage::BoardAttributes {
+                let $b = self;
+                $board
             }
         }
     };

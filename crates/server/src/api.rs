@@ -252,18 +252,37 @@ pub(crate) async fn visible_in<A: Aggregate + serde::de::DeserializeOwned>(
     visible_where(state, caller, filter, actions, resource).await
 }
 
-/// The open requests (none in a terminal state) the caller may read, all of
-/// them: the home sorts them by time left, so a cap on the most recently
-/// changed would hide an old, overdue one.
+/// The open requests (none in a terminal state) the caller may read, soonest
+/// due first (those without a deadline last; then the most recently
+/// changed), the first `limit` of them in the database's order: the
+/// database orders and limits by the record's `open_due_at` column, so only
+/// these documents are decoded. Also whether the database had more (the
+/// limit was reached before the policy's check).
 pub(crate) async fn open_requests(
+    state: &AppState,
+    caller: &Caller,
+    limit: i64,
+) -> Result<(Vec<(Request, Record)>, bool), ApiError> {
+    let filter = Filter {
+        order: records::Order::Due,
+        limit: Some(limit),
+        ..Filter::default()
+    };
+    let (rows, fetched) = visible_counted(state, caller, filter, &[Action::RfiRead], |r, _| {
+        service::facts::request(r)
+    })
+    .await?;
+    Ok((rows, fetched >= limit.max(0) as usize))
+}
+
+/// The requests the caller may read whose answer awaits the approval of
+/// its disclosure (the approvals queue), all of them.
+pub(crate) async fn awaiting_approval(
     state: &AppState,
     caller: &Caller,
 ) -> Result<Vec<(Request, Record)>, ApiError> {
     let filter = Filter {
-        except_states: domain::request::RequestState::TERMINAL_NAMES
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect(),
+        awaiting: Some("disclosure_approval".to_owned()),
         limit: Some(i64::MAX),
         ..Filter::default()
     };
@@ -273,16 +292,86 @@ pub(crate) async fn open_requests(
     .await
 }
 
+/// How many open requests the caller may read, counted by the database by
+/// requesting delegation — all the policy knows of a request besides its
+/// id ([`service::facts::request_owned_by`]) — and decided once per
+/// delegation.
+pub(crate) async fn open_request_count(
+    state: &AppState,
+    principal: &authority::Principal,
+) -> Result<usize, ApiError> {
+    let filter = Filter {
+        open: true,
+        ..Filter::default()
+    };
+    let tallies = counted(
+        state,
+        principal,
+        Request::KIND,
+        filter,
+        records::CountBy::Delegation,
+        Action::RfiRead,
+        |t| {
+            t.delegation
+                .as_deref()
+                .map(|d| service::facts::request_owned_by("", d))
+        },
+    )
+    .await?;
+    Ok(tallies.iter().map(|t| t.count.max(0) as usize).sum())
+}
+
+/// The tallies of the records of `kind` matching `filter` (counted by the
+/// database `by` a column) whose records `principal` may act on under
+/// `action`. A foreign principal's filter is narrowed to its delegation, as
+/// for a listing; every tally is decided on the facts `facts` gives it
+/// (`None`: no facts, not counted), which must be all the policy knows of
+/// each record it counts besides its id.
+pub(crate) async fn counted(
+    state: &AppState,
+    principal: &authority::Principal,
+    kind: &str,
+    mut filter: Filter,
+    by: records::CountBy,
+    action: Action,
+    facts: impl Fn(&records::Tally) -> Option<Resource>,
+) -> Result<Vec<records::Tally>, ApiError> {
+    let svc = state.svc();
+    if !principal.is_host() {
+        filter.delegation = principal.delegation.clone();
+    }
+    let tallies = records::count(svc.store().pool(), kind, &filter, by).await?;
+    let mut decisions = authority::Memo::new(svc.authority(), principal);
+    Ok(tallies
+        .into_iter()
+        .filter(|t| facts(t).is_some_and(|f| decisions.allowed(action, &f)))
+        .collect())
+}
+
 /// The records of `A::KIND` matching `filter` the caller may act on under
 /// any of `actions`; a foreign caller's filter is narrowed to its
 /// delegation.
 async fn visible_where<A: Aggregate + serde::de::DeserializeOwned>(
     state: &AppState,
     caller: &Caller,
-    mut filter: Filter,
+    filter: Filter,
     actions: &[Action],
     resource: impl Fn(&A, &Record) -> Resource,
 ) -> Result<Vec<(A, Record)>, ApiError> {
+    Ok(visible_counted(state, caller, filter, actions, resource)
+        .await?
+        .0)
+}
+
+/// [`visible_where`], and how many records the database returned before
+/// the policy's check.
+async fn visible_counted<A: Aggregate + serde::de::DeserializeOwned>(
+    state: &AppState,
+    caller: &Caller,
+    mut filter: Filter,
+    actions: &[Action],
+    resource: impl Fn(&A, &Record) -> Resource,
+) -> Result<(Vec<(A, Record)>, usize), ApiError> {
     let username = caller.username()?;
     let svc = state.svc();
     let principal = svc.principal(username).await?;
@@ -292,6 +381,7 @@ async fn visible_where<A: Aggregate + serde::de::DeserializeOwned>(
         filter.delegation = principal.delegation.clone();
     }
     let rows = records::list(svc.store().pool(), A::KIND, &filter).await?;
+    let fetched = rows.len();
     // Records with the same facts (one delegation's open requests) are
     // decided once: a board of a thousand rows takes a handful of decisions.
     let mut decisions = authority::Memo::new(svc.authority(), &principal);
@@ -312,7 +402,7 @@ async fn visible_where<A: Aggregate + serde::de::DeserializeOwned>(
             out.push((value, record));
         }
     }
-    Ok(out)
+    Ok((out, fetched))
 }
 
 /// Requests for information and assistance the caller may see.
@@ -372,17 +462,21 @@ pub(crate) async fn tasks(
         service::facts::task(t)
     })
     .await?;
-    let items = rows
-        .into_iter()
-        .map(|(t, record)| TaskSummary {
-            id: t.id().to_string(),
-            title: t.title().to_string(),
-            unit_agency: t.assignee().agency().to_string(),
-            state: t.state_name().to_owned(),
-            updated_seq: record.updated_seq,
-        })
-        .collect();
-    Ok(items)
+    Ok(rows
+        .iter()
+        .map(|(t, record)| task_summary(t, record))
+        .collect())
+}
+
+/// A task as the boards show it.
+pub(crate) fn task_summary(t: &Task, record: &Record) -> TaskSummary {
+    TaskSummary {
+        id: t.id().to_string(),
+        title: t.title().to_string(),
+        unit_agency: t.assignee().agency().to_string(),
+        state: t.state_name().to_owned(),
+        updated_seq: record.updated_seq,
+    }
 }
 
 /// Declaration lines the caller may see, without personal data.

@@ -18,25 +18,39 @@ pub(crate) async fn rooms(
     caller: &Caller,
     query: &BoardQuery,
 ) -> Result<Vec<RoomSummary>, ApiError> {
-    let rows = api::visible::<Room>(state, caller, query, Action::RoomRead, |r, _| {
+    Ok(visible_rooms(state, caller, query)
+        .await?
+        .iter()
+        .map(|(r, record)| room_summary(r, record))
+        .collect())
+}
+
+/// The rooms the caller may read, with their records.
+pub(crate) async fn visible_rooms(
+    state: &AppState,
+    caller: &Caller,
+    query: &BoardQuery,
+) -> Result<Vec<(Room, store::records::Record)>, ApiError> {
+    api::visible::<Room>(state, caller, query, Action::RoomRead, |r, _| {
         service::facts::room(r)
     })
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(r, record)| RoomSummary {
-            id: r.id().to_string(),
-            name: r.name().to_string(),
-            kind: match r.kind() {
-                RoomKind::HostNational => "host_national",
-                RoomKind::HostCluster { .. } => "host_cluster",
-                RoomKind::DelegationLiaison { .. } => "delegation_liaison",
-            },
-            delegation: r.delegation().map(ToString::to_string),
-            state: r.state_name().to_owned(),
-            updated_seq: record.updated_seq,
-        })
-        .collect())
+    .await
+}
+
+/// A room as the boards show it.
+pub(crate) fn room_summary(r: &Room, record: &store::records::Record) -> RoomSummary {
+    RoomSummary {
+        id: r.id().to_string(),
+        name: r.name().to_string(),
+        kind: match r.kind() {
+            RoomKind::HostNational => "host_national",
+            RoomKind::HostCluster { .. } => "host_cluster",
+            RoomKind::DelegationLiaison { .. } => "delegation_liaison",
+        },
+        delegation: r.delegation().map(ToString::to_string),
+        state: r.state_name().to_owned(),
+        updated_seq: record.updated_seq,
+    }
 }
 
 /// The vetting cases the caller may see: the host's analysts and

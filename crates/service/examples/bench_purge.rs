@@ -189,6 +189,7 @@ async fn seed(
                         salt: Some(salt.to_vec()),
                         created_seq: seq,
                         updated_seq: seq,
+                        board: store::records::Board::default(),
                     };
                     let mut payload_salt = [0u8; 32];
                     getrandom::fill(&mut payload_salt)

@@ -352,6 +352,7 @@ impl<'t> Ctx<'t> {
             salt: Some(salt),
             created_seq: previous.map_or(seq, |p| p.created_seq),
             updated_seq: seq,
+            board: crate::board_columns(value),
         };
         self.rows.push(record.row_write());
         Ok(record)
@@ -503,7 +504,7 @@ impl<'t> Ctx<'t> {
     }
 
     /// Stores `value`, stamped with this command's entry, with the indexed
-    /// attributes the aggregate reports. `previous` is the stored record
+    /// attributes the aggregate reports (its board columns included). `previous` is the stored record
     /// when changing one. Records holding personal data (`personal`) get a
     /// salt, which keys the entry's commitment to the row.
     pub(crate) async fn save<A: Aggregate>(
@@ -545,6 +546,7 @@ impl<'t> Ctx<'t> {
             salt,
             created_seq: previous.map_or(seq, |p| p.created_seq),
             updated_seq: seq,
+            board: crate::board_columns(value),
         };
         records::put(self.tx.conn().await?, &record).await?;
         self.rows.push(record.row_write());

@@ -10,9 +10,17 @@ use domain::task::Task;
 
 /// A request belongs to the delegation that filed it.
 pub fn request(r: &Request) -> Resource {
+    request_owned_by(r.id().as_str(), r.requester().as_str())
+}
+
+/// A request's facts from its record's columns: its id and the requesting
+/// delegation (the record's `delegation`), all the policy knows of it —
+/// so that a board can count requests by delegation in the database and
+/// decide once per delegation.
+pub fn request_owned_by(id: &str, delegation: &str) -> Resource {
     Resource::Request {
-        id: r.id().to_string(),
-        delegation: r.requester().to_string(),
+        id: id.to_owned(),
+        delegation: delegation.to_owned(),
     }
 }
 

@@ -368,8 +368,9 @@ impl Service {
 /// What the ledger's row-stamp check ([`store::Store::verify_stamps`]) must
 /// know about this service's commands: which actions only read (their
 /// entries change no row), which create rows besides the one their entry
-/// names, which purge, which always write rows; and that every entry keeps
-/// its payload salt.
+/// names, which purge, which always write rows; that every entry keeps
+/// its payload salt; and how a record's board columns follow from its
+/// document ([`board_of`]).
 pub fn stamp_rules() -> store::StampRules {
     store::StampRules {
         reads: domain::Action::ALL
@@ -399,6 +400,7 @@ pub fn stamp_rules() -> store::StampRules {
         .map(str::to_owned)
         .to_vec(),
         salted_entries: true,
+        board_of: Some(board_of),
     }
 }
 
@@ -413,4 +415,32 @@ pub struct Bootstrap {
     pub country: String,
     /// The admin's username.
     pub username: String,
+}
+
+/// The board columns a record of `kind` holds given its document `doc`
+/// ([`domain::storage::Aggregate::board`]), as the writer fills them
+/// ([`board_columns`]). Only requests and log entries have any: the
+/// documents of the other kinds are not decoded.
+pub fn board_of(kind: &str, doc: &str) -> Result<store::records::Board, String> {
+    use domain::storage::Aggregate;
+    fn decoded<A: Aggregate>(doc: &str) -> Result<store::records::Board, String> {
+        let value: A = serde_json::from_str(doc).map_err(|e| e.to_string())?;
+        Ok(board_columns(&value))
+    }
+    match kind {
+        domain::request::Request::KIND => decoded::<domain::request::Request>(doc),
+        domain::room::LogEntry::KIND => decoded::<domain::room::LogEntry>(doc),
+        _ => Ok(store::records::Board::default()),
+    }
+}
+
+/// The board columns of `value`'s record.
+pub fn board_columns<A: domain::storage::Aggregate>(value: &A) -> store::records::Board {
+    let b = value.board();
+    store::records::Board {
+        open_due_at: b.open_due_at,
+        category: b.category.map(str::to_owned),
+        severity: b.severity.map(i64::from),
+        awaiting: b.awaiting.map(str::to_owned),
+    }
 }

@@ -110,6 +110,7 @@ impl Proposal {
             salt: None,
             created_seq,
             updated_seq: seq,
+            board: store::records::Board::default(),
         })
     }
 

@@ -39,27 +39,17 @@ fn placeholders(columns: usize, rows: usize, first: usize) -> String {
 /// Inserts or replaces many records (`created_seq` kept on replace), as
 /// [`crate::records::put`] does one. A key must not appear twice.
 pub async fn put_records(conn: &mut AnyConnection, records: &[Record]) -> Result<(), StoreError> {
+    use crate::records::{COLUMN_COUNT, COLUMNS, ON_CONFLICT, bind_record};
     for chunk in records.chunks(CHUNK) {
         let sql = format!(
-            "INSERT INTO records (kind, id, delegation, room, state, doc, salt, created_seq, updated_seq)
+            "INSERT INTO records ({COLUMNS})
              VALUES {}
-             ON CONFLICT (kind, id) DO UPDATE SET
-                delegation = excluded.delegation, room = excluded.room, state = excluded.state,
-                doc = excluded.doc, salt = excluded.salt, updated_seq = excluded.updated_seq",
-            placeholders(9, chunk.len(), 1)
+             {ON_CONFLICT}",
+            placeholders(COLUMN_COUNT, chunk.len(), 1)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for r in chunk {
-            q = q
-                .bind(&r.kind)
-                .bind(&r.id)
-                .bind(&r.delegation)
-                .bind(&r.room)
-                .bind(&r.state)
-                .bind(&r.doc)
-                .bind(&r.salt)
-                .bind(r.created_seq)
-                .bind(r.updated_seq);
+            q = bind_record(q, r);
         }
         q.execute(&mut *conn).await?;
     }
@@ -75,8 +65,8 @@ pub async fn get_records(
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
         let sql = format!(
-            "SELECT kind, id, delegation, room, state, doc, salt, created_seq, updated_seq
-             FROM records WHERE kind = $1 AND id IN ({})",
+            "SELECT {} FROM records WHERE kind = $1 AND id IN ({})",
+            crate::records::COLUMNS,
             (0..chunk.len())
                 .map(|i| format!("${}", i + 2))
                 .collect::<Vec<_>>()
@@ -175,11 +165,11 @@ pub async fn owned_page<'e, E>(
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    let rows = sqlx::query(
-        "SELECT kind, id, delegation, room, state, doc, salt, created_seq, updated_seq
-         FROM records WHERE kind = $1 AND delegation = $2 AND created_seq > $3
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {} FROM records WHERE kind = $1 AND delegation = $2 AND created_seq > $3
          ORDER BY created_seq LIMIT $4",
-    )
+        crate::records::COLUMNS
+    )))
     .bind(kind)
     .bind(owner)
     .bind(after_seq)

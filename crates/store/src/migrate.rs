@@ -107,6 +107,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 14,
+        name: "board_columns",
+        common: include_str!("../migrations/0014_board_columns.sql"),
+        sqlite: include_str!("../migrations/0014_board_columns.sqlite.sql"),
+        postgres: include_str!("../migrations/0014_board_columns.postgres.sql"),
+    },
 ];
 
 impl Migration {

@@ -40,11 +40,11 @@ pub async fn due(
     after: &str,
     limit: i64,
 ) -> Result<Vec<Record>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT kind, id, delegation, room, state, doc, salt, created_seq, updated_seq
-         FROM records WHERE kind = $1 AND id > $2 AND doc IS NOT NULL
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {} FROM records WHERE kind = $1 AND id > $2 AND doc IS NOT NULL
          ORDER BY id LIMIT $3",
-    )
+        crate::records::COLUMNS
+    )))
     .bind(kind)
     .bind(after)
     .bind(limit)
@@ -53,7 +53,7 @@ pub async fn due(
     rows.iter().map(crate::records::from_row).collect()
 }
 
-/// Empties `records` (document and salt gone, stamped with entry `seq`)
+/// Empties `records` (document, salt and board columns gone, stamped with entry `seq`)
 /// and returns them as stored now, for the entry's `row_writes`: one
 /// `UPDATE … WHERE kind = … AND id IN (…)` per [`CHUNK`] records of a kind.
 pub async fn empty(
@@ -67,6 +67,7 @@ pub async fn empty(
             doc: None,
             salt: None,
             updated_seq: seq,
+            board: crate::records::Board::default(),
             ..r
         })
         .collect();
@@ -81,7 +82,8 @@ pub async fn empty(
             .collect();
         for chunk in ids.chunks(CHUNK) {
             let sql = format!(
-                "UPDATE records SET doc = NULL, salt = NULL, updated_seq = $1
+                "UPDATE records SET doc = NULL, salt = NULL, updated_seq = $1,
+                    open_due_at = NULL, category = NULL, severity = NULL, awaiting = NULL
                  WHERE kind = $2 AND id IN ({})",
                 list(3, chunk.len())
             );

@@ -33,9 +33,31 @@ pub struct Record {
     pub created_seq: i64,
     /// The ledger entry that last changed it.
     pub updated_seq: i64,
+    /// What boards order, limit and count it by, derived from the document.
+    pub board: Board,
 }
 
-/// A `records` row as a [`Record`] (all its columns selected).
+/// A record's board columns (migration `0014_board_columns`): what the
+/// boards order, limit and count records by besides the state, so that SQL
+/// does it and a page decodes only the rows it shows. The writer derives
+/// them from the document (the domain's `BoardAttributes`); they are not
+/// part of the row's commitment, and the ledger's verification recomputes
+/// them from the document ([`crate::StampRules::board_of`]). A record
+/// without a document has none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Board {
+    /// A record still open on a board: when it is due (Unix ms), or
+    /// `i64::MAX` while it has no deadline; `None` once finished.
+    pub open_due_at: Option<i64>,
+    /// A log entry's category.
+    pub category: Option<String>,
+    /// A log entry's severity.
+    pub severity: Option<i64>,
+    /// The host's decision the record waits for (`disclosure_approval`).
+    pub awaiting: Option<String>,
+}
+
+/// A `records` row as a [`Record`] (all its columns, [`COLUMNS`], selected).
 pub fn from_row(row: &AnyRow) -> Result<Record, StoreError> {
     Ok(Record {
         kind: row.try_get("kind")?,
@@ -47,6 +69,12 @@ pub fn from_row(row: &AnyRow) -> Result<Record, StoreError> {
         salt: row.try_get("salt")?,
         created_seq: row.try_get("created_seq")?,
         updated_seq: row.try_get("updated_seq")?,
+        board: Board {
+            open_due_at: row.try_get("open_due_at")?,
+            category: row.try_get("category")?,
+            severity: row.try_get("severity")?,
+            awaiting: row.try_get("awaiting")?,
+        },
     })
 }
 
@@ -72,8 +100,9 @@ impl Record {
     }
 }
 
-const RECORD_COLUMNS: &str =
-    "kind, id, delegation, room, state, doc, salt, created_seq, updated_seq";
+/// Every column of `records`, as [`from_row`] reads them.
+pub const COLUMNS: &str = "kind, id, delegation, room, state, doc, salt, created_seq, updated_seq, \
+     open_due_at, category, severity, awaiting";
 
 /// The record `kind`/`id`, if it exists.
 pub async fn get<'e, E>(exec: E, kind: &str, id: &str) -> Result<Option<Record>, StoreError>
@@ -81,7 +110,7 @@ where
     E: Executor<'e, Database = sqlx::Any>,
 {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {RECORD_COLUMNS} FROM records WHERE kind = $1 AND id = $2"
+        "SELECT {COLUMNS} FROM records WHERE kind = $1 AND id = $2"
     )))
     .bind(kind)
     .bind(id)
@@ -106,7 +135,8 @@ where
     let rows = sqlx::query(
         "SELECT kind, id, delegation, room, state,
                 CASE WHEN kind = $3 THEN doc ELSE NULL END AS doc,
-                CAST(NULL AS BYTEA) AS salt, created_seq, updated_seq
+                CAST(NULL AS BYTEA) AS salt, created_seq, updated_seq,
+                open_due_at, category, severity, awaiting
          FROM records WHERE updated_seq >= $1 AND updated_seq < $2
          ORDER BY updated_seq, kind, id",
     )
@@ -130,30 +160,51 @@ where
     Ok(size.map_or(0, |s| s.max(0) as u64))
 }
 
+/// What an upsert of records sets on conflict: every column but the key
+/// and `created_seq`.
+pub(crate) const ON_CONFLICT: &str = "ON CONFLICT (kind, id) DO UPDATE SET
+    delegation = excluded.delegation, room = excluded.room, state = excluded.state,
+    doc = excluded.doc, salt = excluded.salt, updated_seq = excluded.updated_seq,
+    open_due_at = excluded.open_due_at, category = excluded.category,
+    severity = excluded.severity, awaiting = excluded.awaiting";
+
+/// Binds `r`'s columns in the order of [`COLUMNS`].
+pub(crate) fn bind_record<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    r: &'q Record,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    q.bind(&r.kind)
+        .bind(&r.id)
+        .bind(&r.delegation)
+        .bind(&r.room)
+        .bind(&r.state)
+        .bind(&r.doc)
+        .bind(&r.salt)
+        .bind(r.created_seq)
+        .bind(r.updated_seq)
+        .bind(r.board.open_due_at)
+        .bind(&r.board.category)
+        .bind(r.board.severity)
+        .bind(&r.board.awaiting)
+}
+
+/// How many columns [`COLUMNS`] names.
+pub(crate) const COLUMN_COUNT: usize = 13;
+
 /// Inserts or replaces a record (`created_seq` is kept on replace).
 pub async fn put(conn: &mut AnyConnection, r: &Record) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO records (kind, id, delegation, room, state, doc, salt, created_seq, updated_seq)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (kind, id) DO UPDATE SET
-            delegation = excluded.delegation, room = excluded.room, state = excluded.state,
-            doc = excluded.doc, salt = excluded.salt, updated_seq = excluded.updated_seq",
-    )
-    .bind(&r.kind)
-    .bind(&r.id)
-    .bind(&r.delegation)
-    .bind(&r.room)
-    .bind(&r.state)
-    .bind(&r.doc)
-    .bind(&r.salt)
-    .bind(r.created_seq)
-    .bind(r.updated_seq)
-    .execute(conn)
-    .await?;
+    let sql = format!(
+        "INSERT INTO records ({COLUMNS})
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         {ON_CONFLICT}"
+    );
+    bind_record(sqlx::query(sqlx::AssertSqlSafe(sql)), r)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-/// Which records of a kind to list.
+/// Which records of a kind to list or count.
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
     /// Only those owned by this delegation.
@@ -165,41 +216,132 @@ pub struct Filter {
     /// None of those in these states (a board of open records leaves the
     /// finished ones out in the query, however many there are).
     pub except_states: Vec<String>,
-    /// At most this many (newest first); default 1,000.
+    /// Only those still open on a board (with an `open_due_at`).
+    pub open: bool,
+    /// Only those of this category (log entries).
+    pub category: Option<String>,
+    /// Only those waiting for this decision of the host.
+    pub awaiting: Option<String>,
+    /// In which order [`list`] returns them.
+    pub order: Order,
+    /// At most this many; default 1,000.
     pub limit: Option<i64>,
 }
 
-/// Records of `kind` matching `filter`, most recently changed first.
-pub async fn list<'e, E>(exec: E, kind: &str, filter: &Filter) -> Result<Vec<Record>, StoreError>
-where
-    E: Executor<'e, Database = sqlx::Any>,
-{
-    let mut sql = format!("SELECT {RECORD_COLUMNS} FROM records WHERE kind = $1");
-    let mut n = 1;
+/// The order of a listing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Order {
+    /// Most recently changed first.
+    #[default]
+    Recent,
+    /// Soonest due first, then most recently changed: only open records
+    /// (those without an `open_due_at` are left out).
+    Due,
+}
+
+/// `filter` as SQL conditions on `records` after `kind = $1`, and the
+/// values they bind from `$2` on.
+fn conditions(filter: &Filter) -> (String, Vec<&str>) {
+    let mut sql = String::new();
     let mut binds: Vec<&str> = Vec::new();
     for (column, value) in [
         ("delegation", &filter.delegation),
         ("room", &filter.room),
         ("state", &filter.state),
+        ("category", &filter.category),
+        ("awaiting", &filter.awaiting),
     ] {
         if let Some(v) = value {
-            n += 1;
-            sql.push_str(&format!(" AND {column} = ${n}"));
             binds.push(v);
+            sql.push_str(&format!(" AND {column} = ${}", binds.len() + 1));
         }
     }
     for state in &filter.except_states {
-        n += 1;
-        sql.push_str(&format!(" AND state <> ${n}"));
         binds.push(state);
+        sql.push_str(&format!(" AND state <> ${}", binds.len() + 1));
     }
-    sql.push_str(&format!(" ORDER BY updated_seq DESC LIMIT ${}", n + 1));
+    if filter.open || filter.order == Order::Due {
+        sql.push_str(" AND open_due_at IS NOT NULL");
+    }
+    (sql, binds)
+}
+
+/// Records of `kind` matching `filter`, in its order.
+pub async fn list<'e, E>(exec: E, kind: &str, filter: &Filter) -> Result<Vec<Record>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let (conditions, binds) = conditions(filter);
+    let order = match filter.order {
+        Order::Recent => "updated_seq DESC",
+        Order::Due => "open_due_at, updated_seq DESC",
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM records WHERE kind = $1{conditions} ORDER BY {order} LIMIT ${}",
+        binds.len() + 2
+    );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(kind);
     for b in binds {
         q = q.bind(b);
     }
     let rows = q.bind(filter.limit.unwrap_or(1000)).fetch_all(exec).await?;
     rows.iter().map(from_row).collect()
+}
+
+/// What [`count`] counts records by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CountBy {
+    /// The owning delegation (what a request's policy facts hold).
+    Delegation,
+    /// The severity (a room's incidents).
+    Severity,
+}
+
+/// How many records share a value of the column counted by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tally {
+    /// The delegation, when counting by delegation.
+    pub delegation: Option<String>,
+    /// The severity, when counting by severity.
+    pub severity: Option<i64>,
+    /// How many.
+    pub count: i64,
+}
+
+/// How many records of `kind` match `filter` (its order and limit aside),
+/// by delegation or by severity: counted by the database, however many.
+pub async fn count<'e, E>(
+    exec: E,
+    kind: &str,
+    filter: &Filter,
+    by: CountBy,
+) -> Result<Vec<Tally>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let (conditions, binds) = conditions(filter);
+    let (columns, group) = match by {
+        CountBy::Delegation => ("delegation, CAST(NULL AS BIGINT) AS severity", "delegation"),
+        CountBy::Severity => ("CAST(NULL AS TEXT) AS delegation, severity", "severity"),
+    };
+    let sql = format!(
+        "SELECT {columns}, COUNT(*) AS n FROM records WHERE kind = $1{conditions}
+         GROUP BY {group} ORDER BY {group}"
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(kind);
+    for b in binds {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(exec).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Tally {
+                delegation: r.try_get("delegation")?,
+                severity: r.try_get("severity")?,
+                count: r.try_get("n")?,
+            })
+        })
+        .collect()
 }
 
 /// An agency row.

@@ -58,6 +58,11 @@
 //!    rule 5 checks every row written since, column by column, which
 //!    covers what rules 2 and 3 check by names.
 //!
+//! 6. Every record's board columns (migration `0014_board_columns`: what
+//!    the boards order, limit and count by) are what its document says
+//!    ([`StampRules::board_of`]), and a record without a document has none:
+//!    they are not committed to, so they are recomputed.
+//!
 //! A failure names the table, the row's key and the entry, and the entry's
 //! index when there is one; of several row problems the one at the lowest
 //! entry is reported.
@@ -72,7 +77,7 @@ use sqlx::{AnyConnection, Row as _};
 
 use crate::auth;
 use crate::read::VerifyFailure;
-use crate::records::{self, Record};
+use crate::records::{self, Board, Record};
 use crate::rows::{RowWrite, rows_commitment};
 use crate::{Backend, Store, StoreError, exec};
 
@@ -102,7 +107,14 @@ pub struct StampRules {
     /// Whether every entry keeps its payload-digest salt in `entry_salts`
     /// (the service salts every entry it appends).
     pub salted_entries: bool,
+    /// The board columns a record of a kind should hold given its document
+    /// (`kind`, `doc`), or why the document does not load: rule 6. `None`
+    /// leaves the board columns unchecked.
+    pub board_of: Option<BoardOf>,
 }
+
+/// Derives a record's board columns from its kind and document.
+pub type BoardOf = fn(&str, &str) -> Result<Board, String>;
 
 /// One stamped row, as the check keeps it.
 struct Row {
@@ -780,11 +792,12 @@ async fn check_records(
     let purges: HashSet<&str> = rules.purges.iter().map(String::as_str).collect();
     let mut after = (String::new(), String::new());
     loop {
-        let chunk = sqlx::query(
-            "SELECT kind, id, delegation, room, state, doc, salt, created_seq, updated_seq FROM records
+        let chunk = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM records
              WHERE kind > $1 OR (kind = $1 AND id > $2)
              ORDER BY kind, id LIMIT $3",
-        )
+            records::COLUMNS
+        )))
         .bind(&after.0)
         .bind(&after.1)
         .bind(DOC_CHUNK)
@@ -796,17 +809,10 @@ async fn check_records(
         };
         after = (last.try_get(0).map_err(db)?, last.try_get(1).map_err(db)?);
         for row in &chunk {
-            let rec = Record {
-                kind: row.try_get(0).map_err(db)?,
-                id: row.try_get(1).map_err(db)?,
-                delegation: row.try_get(2).map_err(db)?,
-                room: row.try_get(3).map_err(db)?,
-                state: row.try_get(4).map_err(db)?,
-                doc: row.try_get(5).map_err(db)?,
-                salt: row.try_get(6).map_err(db)?,
-                created_seq: row.try_get(7).map_err(db)?,
-                updated_seq: row.try_get(8).map_err(db)?,
-            };
+            let rec = records::from_row(row).map_err(db)?;
+            if let Some(board_of) = rules.board_of {
+                board_columns(&rec, board_of, problems);
+            }
             // `load_rows` checked that both stamps are in the log.
             let updated = rec.updated_seq as u64;
             if updated < epoch {
@@ -825,6 +831,60 @@ async fn check_records(
         if (chunk.len() as i64) < DOC_CHUNK {
             return Ok(());
         }
+    }
+}
+
+/// Rule 6 for one record: its board columns are what its document says.
+fn board_columns(rec: &Record, board_of: BoardOf, problems: &mut Problems) {
+    let seq = rec.updated_seq as u64;
+    let key = rec.key();
+    let expected = match rec.doc.as_deref() {
+        None => Board::default(),
+        Some(doc) => match board_of(&rec.kind, doc) {
+            Ok(b) => b,
+            Err(e) => {
+                problems.add(
+                    seq,
+                    format!("records row {key}: its document does not load ({e})"),
+                );
+                return;
+            }
+        },
+    };
+    if rec.board != expected {
+        let b = &rec.board;
+        let differ: Vec<String> = [
+            (
+                "open_due_at",
+                b.open_due_at.map(|v| v.to_string()),
+                expected.open_due_at.map(|v| v.to_string()),
+            ),
+            ("category", b.category.clone(), expected.category.clone()),
+            (
+                "severity",
+                b.severity.map(|v| v.to_string()),
+                expected.severity.map(|v| v.to_string()),
+            ),
+            ("awaiting", b.awaiting.clone(), expected.awaiting.clone()),
+        ]
+        .into_iter()
+        .filter(|(_, stored, derived)| stored != derived)
+        .map(|(column, stored, derived)| {
+            let show = |v: Option<String>| v.unwrap_or_else(|| "NULL".into());
+            format!(
+                "{column} is {} where the document says {}",
+                show(stored),
+                show(derived)
+            )
+        })
+        .collect();
+        problems.add(
+            seq,
+            format!(
+                "records row {key}: board column {} (last written by entry {seq})",
+                differ.join(", ")
+            ),
+        );
     }
 }
 

@@ -132,76 +132,29 @@ pub async fn page(
     let units = offers::host_units(&state).await;
 
     let mut rooms = Vec::new();
-    for room in crate::lists::rooms(&state, &viewer.caller, &all).await? {
-        let (incidents, serious) = super::room::open_incidents(&state, &viewer, &room.id).await?;
+    for (room, record) in crate::lists::visible_rooms(&state, &viewer.caller, &all).await? {
+        let (incidents, serious) = super::room::open_incidents(&state, &viewer, &room).await?;
         rooms.push(RoomRow {
-            room,
+            room: crate::lists::room_summary(&room, &record),
             incidents,
             serious,
         });
     }
 
-    let mut requests = Vec::new();
-    let mut approvals = Vec::new();
-    let rows = api::open_requests(&state, &viewer.caller).await?;
-    // Time left, least first; those without a deadline last. Only the most
-    // urgent are shown (and have their offers worked out: each is a few
-    // policy decisions), and every answer awaiting the commander's
-    // approval, so that a store with ten thousand requests renders fast.
-    let mut rows: Vec<_> = rows
-        .iter()
-        .map(|(r, record)| (r, api::request_summary(r, record, now)))
-        .collect();
-    rows.sort_by_key(|(_, s)| (s.due_at.is_none(), s.due_at));
-    let mut more_requests = 0usize;
-    for (r, summary) in rows {
-        let awaiting_approval = matches!(r.state(), domain::request::RequestState::Answered { .. });
-        if requests.len() >= HOME_ROWS && !awaiting_approval {
-            more_requests += 1;
-            continue;
-        }
-        let left = match summary.due_at {
-            Some(due) if summary.overdue => {
-                format!("overdue by {}", duration_text(now.as_millis() - due))
-            }
-            Some(due) if !r.state().is_terminal() => {
-                format!("{} left", duration_text(due - now.as_millis()))
-            }
-            _ => String::new(),
-        };
-        let offers = offers::request(&state, &viewer, r, now, &units);
-        let row = RequestRow {
-            r: summary,
-            left,
-            offers,
-        };
-        if row
-            .offers
-            .iter()
-            .any(|o| o.action == "rfi.approve_disclosure")
-        {
-            approvals.push(row);
-        } else if requests.len() < HOME_ROWS {
-            requests.push(row);
-        } else {
-            more_requests += 1;
-        }
-    }
+    let (requests, approvals, more_requests) = request_boards(&state, &viewer, now, &units).await?;
 
-    let mut tasks = Vec::new();
-    let task_rows = api::visible::<Task>(&state, &viewer.caller, &all, Action::TaskRead, |t, _| {
+    // The tasks are read once: each row's summary and offers come from the
+    // same document.
+    let tasks = api::visible::<Task>(&state, &viewer.caller, &all, Action::TaskRead, |t, _| {
         service::facts::task(t)
     })
-    .await?;
-    let task_summaries = api::tasks(&state, &viewer.caller, &all).await?;
-    for t in task_summaries {
-        let offers = task_rows
-            .iter()
-            .find(|(task, _)| task.id().as_str() == t.id)
-            .map(|(task, _)| offers::task(&state, &viewer, task, now))
-            .unwrap_or_default();
-        tasks.push(TaskRow { t, offers });
-    }
+    .await?
+    .iter()
+    .map(|(task, record)| TaskRow {
+        t: api::task_summary(task, record),
+        offers: offers::task(&state, &viewer, task, now),
+    })
+    .collect();
 
     let declarations = api::declarations(&state, &viewer.caller, &all).await?;
     let cases = crate::lists::vetting_cases(&state, &viewer.caller, &all).await?;
@@ -239,6 +192,77 @@ pub async fn page(
         opinions: super::vetting::may_read_opinions(&state, &viewer),
     };
     Ok(html(&page))
+}
+
+/// The requests board (the [`HOME_ROWS`] open requests with the least time
+/// left, those without a deadline last), the approvals queue (every answer
+/// whose disclosure the viewer may approve) and how many open requests the
+/// board leaves out. The database orders, limits and counts (the records'
+/// board columns): only the rows shown are decoded and have their offers
+/// worked out (a few policy decisions each), so that a store with ten
+/// thousand open requests renders fast.
+async fn request_boards(
+    state: &AppState,
+    viewer: &Viewer,
+    now: domain::time::Timestamp,
+    units: &[(String, String)],
+) -> Result<(Vec<RequestRow>, Vec<RequestRow>, usize), ApiError> {
+    let row = |r: &domain::request::Request, record: &store::records::Record| {
+        let summary = api::request_summary(r, record, now);
+        let left = match summary.due_at {
+            Some(due) if summary.overdue => {
+                format!("overdue by {}", duration_text(now.as_millis() - due))
+            }
+            Some(due) if !r.state().is_terminal() => {
+                format!("{} left", duration_text(due - now.as_millis()))
+            }
+            _ => String::new(),
+        };
+        RequestRow {
+            r: summary,
+            left,
+            offers: offers::request(state, viewer, r, now, units),
+        }
+    };
+    // Every answer awaiting approval that the viewer may approve goes to the
+    // approvals queue; one the viewer may not approve stays on the board.
+    let mut approvals = Vec::new();
+    let mut approving = std::collections::HashSet::new();
+    for (r, record) in api::awaiting_approval(state, &viewer.caller).await? {
+        let row = row(&r, &record);
+        if row
+            .offers
+            .iter()
+            .any(|o| o.action == "rfi.approve_disclosure")
+        {
+            approving.insert(record.id.clone());
+            approvals.push(row);
+        }
+    }
+    approvals.sort_by_key(|a| (a.r.due_at.is_none(), a.r.due_at));
+    // The most urgent open requests not in the approvals queue: ask the
+    // database for as many more as the queue holds, and for more again in
+    // the rare case that the policy kept too many of them from the viewer.
+    let mut requests = Vec::new();
+    let mut limit = (HOME_ROWS + approving.len()) as i64;
+    loop {
+        let (rows, more) = api::open_requests(state, &viewer.caller, limit).await?;
+        requests.clear();
+        for (r, record) in rows
+            .iter()
+            .filter(|(_, record)| !approving.contains(&record.id))
+            .take(HOME_ROWS)
+        {
+            requests.push(row(r, record));
+        }
+        if requests.len() >= HOME_ROWS || !more {
+            break;
+        }
+        limit = limit.saturating_mul(4);
+    }
+    let open = api::open_request_count(state, &viewer.principal).await?;
+    let more_requests = open.saturating_sub(requests.len() + approvals.len());
+    Ok((requests, approvals, more_requests))
 }
 
 /// Whether the viewer may see screening outcomes: those the policy lets

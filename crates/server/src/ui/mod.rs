@@ -175,6 +175,12 @@ pub struct Viewer {
     pub username: String,
     /// The registry facts the policy decides on.
     pub principal: authority::Principal,
+    /// The decisions taken for this page so far, by action and anonymous
+    /// facts (what a decision depends on, as for [`authority::Memo`]): a
+    /// board of fifty requests of one delegation asks Cedar a handful of
+    /// times, not once per offered form.
+    decisions:
+        std::sync::Mutex<std::collections::HashMap<(domain::Action, authority::Resource), bool>>,
 }
 
 impl Viewer {
@@ -190,11 +196,21 @@ impl Viewer {
         action: domain::Action,
         resource: &authority::Resource,
     ) -> bool {
-        state
+        let key = (action, resource.anonymous());
+        let mut decisions = self
+            .decisions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(allowed) = decisions.get(&key) {
+            return *allowed;
+        }
+        let allowed = state
             .svc()
             .authority()
             .decide(&self.principal, action, resource)
-            .allowed
+            .allowed;
+        decisions.insert(key, allowed);
+        allowed
     }
 }
 
@@ -220,6 +236,7 @@ pub async fn viewer(
         caller,
         username,
         principal,
+        decisions: std::sync::Mutex::default(),
     })
 }
 

@@ -8,13 +8,14 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use domain::Action;
 use domain::room::{LogEntry, Room};
+use domain::storage::Aggregate;
 use service::Command;
 use service::command::LogRead;
 
 use super::home::DoneQuery;
 use super::{Chrome, PageError, Viewer, html, time_text, viewer};
 use crate::AppState;
-use crate::api::{self, BoardQuery};
+use crate::api;
 use crate::auth::Caller;
 use crate::error::ApiError;
 
@@ -68,34 +69,36 @@ async fn load(state: &AppState, id: &str) -> Result<Option<Room>, ApiError> {
         .map_err(|e| ApiError::internal(&e))
 }
 
-/// The open incidents of room `id` the viewer may read, by severity
-/// ("S5 ×1, S3 ×2", highest first), and whether any is severity 4 or 5.
+/// The open incidents of `room` the viewer may read, by severity
+/// ("S5 ×1, S3 ×2", highest first), and whether any is severity 4 or 5:
+/// counted by the database (the entries' `category` and `severity`
+/// columns), however many, and decided once for the room — a log entry's
+/// facts for the policy are its room's, whatever the entry.
 pub async fn open_incidents(
     state: &AppState,
     viewer: &Viewer,
-    id: &str,
+    room: &Room,
 ) -> Result<(String, bool), ApiError> {
-    let Some(room) = load(state, id).await? else {
-        return Ok((String::new(), false));
+    let filter = store::records::Filter {
+        room: Some(room.id().to_string()),
+        state: Some(domain::room::LogStatus::Open.as_str().to_owned()),
+        category: Some(domain::room::Category::Incident.as_str().to_owned()),
+        ..store::records::Filter::default()
     };
-    let query = BoardQuery {
-        state: Some("open".into()),
-        limit: None,
-    };
-    let rows = api::visible_in::<LogEntry>(
+    let tallies = api::counted(
         state,
-        &viewer.caller,
-        &query,
-        Some(id.to_owned()),
-        &[Action::LogRead],
-        |e, _| service::facts::log_entry(e.id().as_str(), &room),
+        &viewer.principal,
+        LogEntry::KIND,
+        filter,
+        store::records::CountBy::Severity,
+        Action::LogRead,
+        |_| Some(service::facts::log_entry("", room)),
     )
     .await?;
     let mut by_severity = [0usize; 6];
-    for (e, _) in &rows {
-        if e.category() == domain::room::Category::Incident {
-            by_severity[usize::from(e.severity().get()).min(5)] += 1;
-        }
+    for t in &tallies {
+        let severity = t.severity.unwrap_or(0).clamp(0, 5) as usize;
+        by_severity[severity] += t.count.max(0) as usize;
     }
     let text = (1..=5)
         .rev()

@@ -9,6 +9,7 @@ mod auth;
 mod consultations;
 mod disclosures;
 mod events;
+mod home_board;
 mod ledger;
 mod limits;
 mod matrix;

@@ -26,7 +26,7 @@ pub(crate) fn form(w: &World, path: &str, cookie: Option<&str>, fields: &[(&str,
 
 /// Logs in through the page; the cookie.
 #[track_caller]
-fn page_login(w: &World, user: &str) -> String {
+pub(crate) fn page_login(w: &World, user: &str) -> String {
     let r = form(
         w,
         "/login",

@@ -2,6 +2,7 @@
 //! configured, PostgreSQL; every one ends with the ledger verifying.
 
 mod applicants;
+mod board;
 mod changes;
 mod purge;
 mod rescreen;

@@ -26,6 +26,7 @@ async fn records_upsert_list_and_keep_their_creation_stamp() {
                             salt: Some(vec![i as u8; 32]),
                             created_seq: seq,
                             updated_seq: seq,
+                            board: records::Board::default(),
                         };
                         records::put(tx.conn().await?, &r).await?;
                         Ok::<_, StoreError>(())

@@ -72,6 +72,7 @@ async fn change(
                         salt: personal.then(|| SALT.to_vec()),
                         created_seq: previous.map_or(seq, |p| p.created_seq),
                         updated_seq: seq,
+                        board: records::Board::default(),
                     };
                     records::put(conn, &record).await?;
                     written.push(record.row_write());
