@@ -124,14 +124,16 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, Failure> {
             .map(parse_duration)
             .transpose()
             .map_err(|e| anyhow::anyhow!("--update-every {e}"))?;
-        watch_lists(svc.clone(), args.store.data_dir.clone());
         let lists = ListsRunner {
             store: args.store.clone(),
             base_url: args.lists_base_url.clone(),
             sources: args.lists_sources.clone(),
             every,
             running: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            seen: Arc::default(),
         };
+        lists.refresh();
+        watch_lists(svc.clone(), lists.clone());
         if let (Some(every), Some(actor)) = (every, args.update_as.clone()) {
             println!(
                 "lists updated every {} s as {actor}{}",
@@ -161,17 +163,19 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, Failure> {
 /// How often the data directory is checked for a new snapshot.
 const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// Swaps in every new snapshot stored in `data_dir` (by a scheduled update,
-/// or `cortina lists update`/`import` in another process): the service's
-/// lists change at once for every following request, the index loaded off
-/// the request path. A snapshot that fails to load is logged and the one in
-/// force kept.
-fn watch_lists(svc: service::Service, data_dir: std::path::PathBuf) {
+/// Swaps in every new snapshot stored in the data directory (by a scheduled
+/// update, or `cortina lists update`/`import` in another process): the
+/// service's lists change at once for every following request, the index
+/// loaded off the request path. A snapshot that fails to load is logged and
+/// the one in force kept. Each tick also refreshes what the pages show of
+/// the lists ([`ListsRunner::refresh`]), so that no page reads a file.
+fn watch_lists(svc: service::Service, runner: ListsRunner) {
+    let data_dir = runner.store.data_dir.clone();
     tokio::spawn(async move {
         let mut failed: Option<String> = None;
         loop {
             tokio::time::sleep(WATCH_EVERY).await;
-            let Ok(current) = crate::snapshot::current(&data_dir) else {
+            let Some(current) = runner.refresh() else {
                 continue;
             };
             let in_force = svc.lists().map(|l| l.snapshot().to_owned());
@@ -211,6 +215,9 @@ struct ListsRunner {
     sources: Vec<String>,
     every: Option<std::time::Duration>,
     running: Arc<std::sync::atomic::AtomicBool>,
+    /// What the files say (the snapshot in force, the last attempt), read
+    /// by [`ListsRunner::refresh`].
+    seen: Arc<std::sync::RwLock<server::watchlists::ListsStatus>>,
 }
 
 const RUNNING: &str = "a list update is running already; try again when it is done";
@@ -241,6 +248,7 @@ impl ListsRunner {
         } else {
             crate::update::run(&args)
         };
+        self.refresh();
         self.running
             .store(false, std::sync::atomic::Ordering::SeqCst);
         match result {
@@ -254,6 +262,29 @@ impl ListsRunner {
         }
     }
 
+    /// Reads the snapshot in force and the last attempt from the data
+    /// directory into what [`status`](server::watchlists::ListsControl::status)
+    /// answers; returns the snapshot.
+    fn refresh(&self) -> Option<crate::snapshot::Current> {
+        let dir = &self.store.data_dir;
+        let current = crate::snapshot::current(dir).ok();
+        let seen = server::watchlists::ListsStatus {
+            entities: current.as_ref().map(|c| c.entities as u64),
+            imported_at: current.as_ref().map(|c| c.imported_at),
+            origin: current.as_ref().map(|c| c.origin.clone()),
+            previous: current.as_ref().and_then(|c| c.previous.clone()),
+            last: crate::update::last_attempt(dir).map(|a| server::watchlists::Attempt {
+                at: a.at,
+                ok: a.ok,
+                message: a.message,
+            }),
+            running: false,
+            every_secs: self.every.map(|e| e.as_secs()),
+        };
+        *self.seen.write().unwrap_or_else(|p| p.into_inner()) = seen;
+        current
+    }
+
     /// Takes the one update slot.
     fn claim(&self) -> bool {
         !self.running.swap(true, std::sync::atomic::Ordering::SeqCst)
@@ -262,21 +293,9 @@ impl ListsRunner {
 
 impl server::watchlists::ListsControl for ListsRunner {
     fn status(&self) -> server::watchlists::ListsStatus {
-        let dir = &self.store.data_dir;
-        let current = crate::snapshot::current(dir).ok();
-        server::watchlists::ListsStatus {
-            entities: current.as_ref().map(|c| c.entities as u64),
-            imported_at: current.as_ref().map(|c| c.imported_at),
-            origin: current.as_ref().map(|c| c.origin.clone()),
-            previous: current.and_then(|c| c.previous),
-            last: crate::update::last_attempt(dir).map(|a| server::watchlists::Attempt {
-                at: a.at,
-                ok: a.ok,
-                message: a.message,
-            }),
-            running: self.running.load(std::sync::atomic::Ordering::SeqCst),
-            every_secs: self.every.map(|e| e.as_secs()),
-        }
+        let mut status = self.seen.read().unwrap_or_else(|p| p.into_inner()).clone();
+        status.running = self.running.load(std::sync::atomic::Ordering::SeqCst);
+        status
     }
 
     fn start_update(&self, username: &str) -> Result<(), String> {

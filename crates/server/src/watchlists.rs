@@ -43,7 +43,7 @@ pub struct Attempt {
 
 /// What runs list updates for the server.
 pub trait ListsControl: Send + Sync {
-    /// The lists' state now (cheap: called on every page of a host user).
+    /// The lists' state now (called on every page of a host user: no I/O).
     fn status(&self) -> ListsStatus;
     /// Starts an update as `username`, already allowed and recorded by the
     /// server; refused (with why) while one runs.

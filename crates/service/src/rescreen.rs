@@ -146,148 +146,60 @@ impl Service {
             }
         };
 
-        // The applicants with no objection, a page at a time, each page
-        // decoded and searched on all cores while the next one is read.
-        let mut found: Vec<Found> = Vec::new();
+        // The applicants with no objection, then the declared persons
+        // screened clear whose line is open or accredited.
+        let (mut found, mut lines) = (Vec::new(), Vec::new());
         if let Some(target) = &target {
-            type Searched = (u64, Vec<Found>, u64);
-            let mut pending: Option<tokio::task::JoinHandle<Searched>> = None;
-            let owners =
-                store::applicants::owners(self.store().pool(), crate::handlers::APPLICANT_KIND)
-                    .await?;
-            let mut pages = owners
-                .iter()
-                .map(|o| (o, -1i64))
-                .collect::<Vec<_>>()
-                .into_iter();
-            let mut current = pages.next();
-            loop {
-                let page = match &current {
-                    Some((owner, after)) => {
-                        let read = std::time::Instant::now();
-                        let page = store::applicants::docs_page(
-                            self.store().pool(),
-                            crate::handlers::APPLICANT_KIND,
-                            owner,
-                            Some(Opinion::NoObjection.as_str()),
-                            *after,
-                            PAGE,
-                        )
-                        .await?;
-                        report.read_ms += read.elapsed().as_millis() as u64;
-                        page
-                    }
-                    None => Vec::new(),
-                };
-                if let Some(searching) = pending.take() {
-                    let (screened, hits, ms) = searching
-                        .await
-                        .map_err(|e| ServiceError::BadCommand(format!("re-screen: {e}")))?;
-                    report.search_ms += ms;
-                    report.screened += screened;
-                    report.hits += hits.len() as u64;
-                    found.extend(hits);
-                }
-                let Some((owner, _)) = current else { break };
-                current = match page.last() {
-                    Some(&(seq, _)) if page.len() as i64 == PAGE => Some((owner, seq)),
-                    _ => pages.next(),
-                };
-                if page.is_empty() {
-                    continue;
-                }
-                let target = target.clone();
-                pending = Some(tokio::task::spawn_blocking(move || {
-                    let searching = std::time::Instant::now();
-                    let applicants: Vec<crate::applicants::Screenable> = page
-                        .par_iter()
-                        .filter_map(|(_, d)| serde_json::from_str(d).ok())
-                        .collect();
-                    let hits: Vec<Found> = applicants
-                        .par_iter()
-                        .filter_map(|a| {
-                            let hits = a.screen(&target);
-                            (!hits.is_empty()).then(|| Found {
-                                id: a.id.clone(),
-                                hits,
-                            })
-                        })
-                        .collect();
-                    let ms = searching.elapsed().as_millis() as u64;
-                    (applicants.len() as u64, hits, ms)
-                }));
-            }
-        }
-
-        // The declared personnel, a page at a time: those screened clear
-        // whose line is still open or accredited.
-        let mut lines: Vec<Found> = Vec::new();
-        if let Some(target) = &target {
-            let owners =
-                store::applicants::owners(self.store().pool(), crate::handlers::DECLARATION_KIND)
-                    .await?;
-            for owner in &owners {
-                let mut after = -1i64;
-                loop {
-                    let read = std::time::Instant::now();
-                    let page = store::applicants::docs_page(
-                        self.store().pool(),
-                        crate::handlers::DECLARATION_KIND,
-                        owner,
-                        None,
-                        after,
-                        PAGE,
-                    )
-                    .await?;
-                    report.read_ms += read.elapsed().as_millis() as u64;
-                    let Some(&(last, _)) = page.last() else { break };
-                    after = last;
-                    let full = (page.len() as i64) == PAGE;
-                    let target = target.clone();
-                    let searching = std::time::Instant::now();
-                    let (screened, hits) = tokio::task::spawn_blocking(move || {
-                        let open: Vec<DeclarationLine> = page
-                            .par_iter()
-                            .filter_map(|(_, d)| serde_json::from_str::<DeclarationLine>(d).ok())
-                            .filter(|l| {
-                                matches!(l.screening(), ScreeningStatus::Clear { .. })
-                                    && matches!(
-                                        l.review(),
-                                        Review::Pending
-                                            | Review::InformationRequested { .. }
-                                            | Review::Accredited { .. }
-                                    )
-                            })
-                            .collect();
-                        let hits: Vec<Found> = open
-                            .par_iter()
-                            .filter_map(|l| {
-                                let p = l.person();
-                                let b = p.birth_date();
-                                let hits = target.screen_person(
-                                    p.name().as_str(),
-                                    Some((b.year() as u16, b.month() as u8, b.day() as u8)),
-                                    p.nationality().as_str(),
-                                );
-                                (!hits.is_empty()).then(|| Found {
-                                    id: l.id().to_string(),
-                                    hits,
-                                })
-                            })
-                            .collect();
-                        (open.len() as u64, hits)
-                    })
-                    .await
-                    .map_err(|e| ServiceError::BadCommand(format!("re-screen: {e}")))?;
-                    report.search_ms += searching.elapsed().as_millis() as u64;
-                    report.screened_declared += screened;
-                    report.hits += hits.len() as u64;
-                    lines.extend(hits);
-                    if !full {
-                        break;
-                    }
-                }
-            }
+            let lists = target.clone();
+            let (screened, hits) = self
+                .search_population(
+                    crate::handlers::APPLICANT_KIND,
+                    Some(Opinion::NoObjection.as_str()),
+                    move |doc| {
+                        let a: crate::applicants::Screenable = serde_json::from_str(doc).ok()?;
+                        let hits = a.screen(&lists);
+                        Some((!hits.is_empty()).then_some(Found { id: a.id, hits }))
+                    },
+                    &mut report,
+                )
+                .await?;
+            report.screened = screened;
+            found = hits;
+            let lists = target.clone();
+            let (screened, hits) = self
+                .search_population(
+                    crate::handlers::DECLARATION_KIND,
+                    None,
+                    move |doc| {
+                        let line: DeclarationLine = serde_json::from_str(doc).ok()?;
+                        let open = matches!(line.screening(), ScreeningStatus::Clear { .. })
+                            && matches!(
+                                line.review(),
+                                Review::Pending
+                                    | Review::InformationRequested { .. }
+                                    | Review::Accredited { .. }
+                            );
+                        if !open {
+                            return None;
+                        }
+                        let p = line.person();
+                        let b = p.birth_date();
+                        let hits = lists.screen_person(
+                            p.name().as_str(),
+                            Some((b.year() as u16, b.month() as u8, b.day() as u8)),
+                            p.nationality().as_str(),
+                        );
+                        Some((!hits.is_empty()).then(|| Found {
+                            id: line.id().to_string(),
+                            hits,
+                        }))
+                    },
+                    &mut report,
+                )
+                .await?;
+            report.screened_declared = screened;
+            lines = hits;
+            report.hits = (found.len() + lines.len()) as u64;
         }
 
         // Open cases whose candidates left the lists.
@@ -333,24 +245,12 @@ impl Service {
         // The writes, a chunk per transaction.
         let writing = std::time::Instant::now();
         let snapshot = report.snapshot.clone();
-        let mut flag = flag.into_iter();
-        let mut found = found.into_iter();
-        let mut lines = lines.into_iter();
-        loop {
-            let part: Vec<Found> = found.by_ref().take(CHUNK).collect();
-            let declared: Vec<Found> = if part.is_empty() {
-                lines.by_ref().take(CHUNK).collect()
-            } else {
-                Vec::new()
-            };
-            let flags: Vec<(String, Vec<String>)> = if part.is_empty() && declared.is_empty() {
-                flag.by_ref().take(CHUNK).collect()
-            } else {
-                Vec::new()
-            };
-            if part.is_empty() && declared.is_empty() && flags.is_empty() {
-                break;
-            }
+        type Batch = (Vec<Found>, Vec<Found>, Vec<(String, Vec<String>)>);
+        let batches = chunked(found)
+            .map(|f| -> Batch { (f, Vec::new(), Vec::new()) })
+            .chain(chunked(lines).map(|l| -> Batch { (Vec::new(), l, Vec::new()) }))
+            .chain(chunked(flag).map(|g| -> Batch { (Vec::new(), Vec::new(), g) }));
+        for (part, declared, flags) in batches {
             let tally = self
                 .rescreen_chunk(actor, &snapshot, part, declared, flags)
                 .await?;
@@ -363,6 +263,75 @@ impl Service {
         report.write_ms = writing.elapsed().as_millis() as u64;
         report.total_ms = started.elapsed().as_millis() as u64;
         Ok(report)
+    }
+
+    /// Walks every record of `kind` (in `state`, when given), owner by
+    /// owner in creation order, a page at a time; each page is decoded and
+    /// searched on all cores by `search` while the next one is read.
+    /// `search` answers `None` for a record not to search, `Some(None)` for
+    /// one searched without a hit. Returns how many were searched, and the
+    /// hits.
+    async fn search_population<F>(
+        &self,
+        kind: &'static str,
+        state: Option<&'static str>,
+        search: F,
+        report: &mut RescreenReport,
+    ) -> Result<(u64, Vec<Found>), ServiceError>
+    where
+        F: Fn(&str) -> Option<Option<Found>> + Send + Sync + Clone + 'static,
+    {
+        type Searched = (u64, Vec<Found>, u64);
+        let (mut screened, mut found) = (0u64, Vec::new());
+        let mut pending: Option<tokio::task::JoinHandle<Searched>> = None;
+        let owners = store::applicants::owners(self.store().pool(), kind).await?;
+        let mut owners = owners.into_iter();
+        let mut current = owners.next().map(|o| (o, -1i64));
+        loop {
+            let page = match &current {
+                Some((owner, after)) => {
+                    let read = std::time::Instant::now();
+                    let page = store::applicants::docs_page(
+                        self.store().pool(),
+                        kind,
+                        owner,
+                        state,
+                        *after,
+                        PAGE,
+                    )
+                    .await?;
+                    report.read_ms += read.elapsed().as_millis() as u64;
+                    page
+                }
+                None => Vec::new(),
+            };
+            if let Some(searching) = pending.take() {
+                let (n, hits, ms) = searching
+                    .await
+                    .map_err(|e| ServiceError::BadCommand(format!("re-screen: {e}")))?;
+                report.search_ms += ms;
+                screened += n;
+                found.extend(hits);
+            }
+            let Some((owner, _)) = current else { break };
+            current = match page.last() {
+                Some(&(seq, _)) if page.len() as i64 == PAGE => Some((owner, seq)),
+                _ => owners.next().map(|o| (o, -1)),
+            };
+            if page.is_empty() {
+                continue;
+            }
+            let search = search.clone();
+            pending = Some(tokio::task::spawn_blocking(move || {
+                let searching = std::time::Instant::now();
+                let results: Vec<Option<Found>> =
+                    page.par_iter().filter_map(|(_, doc)| search(doc)).collect();
+                let n = results.len() as u64;
+                let hits: Vec<Found> = results.into_iter().flatten().collect();
+                (n, hits, searching.elapsed().as_millis() as u64)
+            }));
+        }
+        Ok((screened, found))
     }
 
     async fn rescreen_chunk(
@@ -389,4 +358,13 @@ impl Service {
             })
             .await?
     }
+}
+
+/// `items` in vectors of at most [`CHUNK`].
+fn chunked<T>(items: Vec<T>) -> impl Iterator<Item = Vec<T>> {
+    let mut items = items.into_iter().peekable();
+    std::iter::from_fn(move || {
+        items.peek()?;
+        Some(items.by_ref().take(CHUNK).collect())
+    })
 }

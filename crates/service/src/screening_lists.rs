@@ -38,6 +38,16 @@ pub struct Hit {
     pub list: String,
 }
 
+impl Hit {
+    /// The hit as a case summary lists it: who, which entry, which list, the score.
+    pub fn summary_line(&self) -> String {
+        format!(
+            "{} ({}, {}): score {:.2}",
+            self.caption, self.entity_id, self.list, self.score
+        )
+    }
+}
+
 impl ScreeningLists {
     /// Lists from a built index (which knows its snapshot's content hash).
     pub fn new(index: Index) -> Self {

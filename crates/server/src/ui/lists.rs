@@ -7,8 +7,7 @@
 use std::net::SocketAddr;
 
 use askama::Template;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, ExtensionRejection};
+use axum::extract::rejection::ExtensionRejection;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -112,7 +111,6 @@ pub async fn update(
     peer: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
     headers: HeaderMap,
     caller: Result<Caller, ApiError>,
-    _body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
     same_site_form(&state, peer.as_ref().ok(), &headers)?;
     let viewer = viewer(&state, caller).await?;

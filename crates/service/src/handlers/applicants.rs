@@ -228,15 +228,7 @@ pub(crate) async fn submit(ctx: &mut Ctx<'_>, c: ApplicantSubmit) -> Result<Outc
                 } else {
                     let case_id = new_id("case")?;
                     let (priority, due_at) = crate::applicants::priority(&facts, hits, ctx.now);
-                    let summary: Vec<String> = hits
-                        .iter()
-                        .map(|h| {
-                            format!(
-                                "{} ({}, {}): score {:.2}",
-                                h.caption, h.entity_id, h.list, h.score
-                            )
-                        })
-                        .collect();
+                    let summary: Vec<String> = hits.iter().map(Hit::summary_line).collect();
                     let case = VettingCase::open_triaged(
                         case_id.clone(),
                         Subject::Applicant(id.clone()),

@@ -97,12 +97,7 @@ pub(crate) async fn chunk(
              to a commander (accreditation.suspend).",
             accredited.as_millis()
         )];
-        summary.extend(f.hits.iter().map(|h| {
-            format!(
-                "{} ({}, {}): score {:.2}",
-                h.caption, h.entity_id, h.list, h.score
-            )
-        }));
+        summary.extend(f.hits.iter().map(Hit::summary_line));
         let organiser: AgencyId = applicant.organiser().clone();
         let case = VettingCase::open_triaged(
             case_id.clone(),
@@ -158,12 +153,7 @@ pub(crate) async fn chunk(
                 ", whose line awaits the host's decision."
             }
         )];
-        summary.extend(f.hits.iter().map(|h| {
-            format!(
-                "{} ({}, {}): score {:.2}",
-                h.caption, h.entity_id, h.list, h.score
-            )
-        }));
+        summary.extend(f.hits.iter().map(Hit::summary_line));
         let case = VettingCase::open(
             case_id.clone(),
             Subject::Declaration(id.clone()),
@@ -194,14 +184,16 @@ pub(crate) async fn chunk(
              still stands.",
             removed.join(", ")
         );
-        let Ok(next) = case.add_note(RiskNote::new(
+        // Decided since it was listed as open: nothing left to review.
+        if case.state().is_final() {
+            continue;
+        }
+        let next = case.add_note(RiskNote::new(
             author.clone(),
             AuthorSide::Host,
             LongText::parse("note", &text)?,
             ctx.now,
-        )) else {
-            continue;
-        };
+        ))?;
         records.push(ctx.stage(&next, None, Some(&record))?);
         ctx.record_item(
             Action::ListsUpdate,

@@ -41,7 +41,8 @@ async fn opinions(w: &World) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn open_cases(w: &World) -> Vec<String> {
+/// The ids of the cases in the analysts' queue (the first 50).
+pub(crate) async fn open_cases(w: &World) -> Vec<String> {
     let rows = w
         .svc
         .vetting_queue(

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use service::{Actor, ScreeningLists, ServiceError};
 use store::testing::backends;
 
+use crate::applicants::open_cases;
 use crate::world::{World, games_window, person};
 
 fn row(reference: &str, name: &str, birth: &str) -> Value {
@@ -134,23 +135,13 @@ async fn a_list_change_rescreens_the_accredited_and_flags_removed_entries() {
 
         // The new case is in the queue, naming the change; the Guzman case
         // carries a note asking for review.
-        let queue = w
-            .svc
-            .vetting_queue(
-                "analyst",
-                store::applicants::QueueFilter {
-                    limit: 50,
-                    ..Default::default()
-                },
-            )
-            .await
-            .expect("queue");
+        let queue = open_cases(&w).await;
         assert_eq!(queue.len(), 2, "{queue:?}");
         let mut verdi_case = None;
         let mut flagged = 0;
         for row in &queue {
             let case = w
-                .ok("analyst", json!({"action": "vetting.read", "id": row.id, "purpose": "review after a list change"}))
+                .ok("analyst", json!({"action": "vetting.read", "id": row, "purpose": "review after a list change"}))
                 .await
                 .data
                 .unwrap();
