@@ -57,13 +57,15 @@ pub const OPTIONAL_FIELDS: [&str; 6] = [
 pub(crate) enum Prepared {
     /// The reference or the name could not be read.
     Refused(Vec<RowIssue>),
-    /// The row, what could not be read of it, and the screening's hits
-    /// (`None` when no lists are loaded).
+    /// The row, what could not be read of it, the screening's hits
+    /// (`None` when no lists are loaded), and its digests (`None` when
+    /// they could not be worked out before the transaction).
     Ready {
         line: u64,
         facts: Box<ApplicantFacts>,
         warnings: Vec<RowIssue>,
         hits: Option<Vec<Hit>>,
+        digests: Option<RowDigests>,
     },
 }
 
@@ -73,6 +75,62 @@ pub(crate) enum Prepared {
 pub(crate) struct PreparedBatch {
     pub(crate) rows: Vec<Prepared>,
     pub(crate) snapshot: Option<String>,
+    /// The organiser the rows' digests were worked out for (the handler
+    /// works them out again for any other).
+    pub(crate) organiser: Option<String>,
+}
+
+/// The keys a row's digests are made with, and for whom.
+#[derive(Clone, Debug)]
+pub(crate) struct DigestKeys {
+    /// The submitting organiser's agency id.
+    pub(crate) organiser: String,
+    /// Keys `applicant_refs`' reference digests.
+    pub(crate) reference: [u8; 32],
+    /// Keys the consultation log's subject digests.
+    pub(crate) subject: [u8; 32],
+}
+
+/// What the transaction needs of a row besides its facts, worked out
+/// beforehand on all cores (keyed digests cost about as much as storing
+/// the row, and the sequencer runs one batch at a time).
+#[derive(Debug)]
+pub(crate) struct RowDigests {
+    /// The keyed digest of the organiser's reference (`applicant_refs`).
+    pub(crate) reference: String,
+    /// The digest of the facts as sent.
+    pub(crate) content: String,
+    /// Whom its screening concerns, for the consultation log: its name's
+    /// forms and its document number (the record id is added once known).
+    pub(crate) subjects: Vec<String>,
+}
+
+impl RowDigests {
+    /// The digests of `facts`, sent by `keys.organiser`.
+    pub(crate) fn of(
+        facts: &ApplicantFacts,
+        keys: &DigestKeys,
+    ) -> Result<RowDigests, crate::ServiceError> {
+        use crate::consultations::{document_key, name_forms};
+        let reference = crate::handlers::applicants::ref_digest(
+            &keys.reference,
+            &keys.organiser,
+            facts.reference.as_str(),
+        );
+        let content = crate::handlers::applicants::content_digest(facts)?;
+        let mut subjects: Vec<String> = name_forms(&keys.subject, facts.name.as_str())
+            .into_iter()
+            .flatten()
+            .collect();
+        if let Some(doc) = &facts.document_number {
+            subjects.extend(document_key(&keys.subject, doc.as_str()));
+        }
+        Ok(RowDigests {
+            reference,
+            content,
+            subjects,
+        })
+    }
 }
 
 fn issue(line: u64, field: &str, reason: impl Into<String>) -> RowIssue {
@@ -281,8 +339,13 @@ fn truncate(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
-/// Reads and screens the rows of one request (on all cores).
-pub(crate) fn prepare(rows: &[ApplicantRow], lists: Option<&ScreeningLists>) -> PreparedBatch {
+/// Reads and screens the rows of one request, and works out their
+/// digests for the organiser `keys` names (on all cores).
+pub(crate) fn prepare(
+    rows: &[ApplicantRow],
+    lists: Option<&ScreeningLists>,
+    keys: Option<&DigestKeys>,
+) -> PreparedBatch {
     let prepared = rows
         .par_iter()
         .enumerate()
@@ -290,11 +353,13 @@ pub(crate) fn prepare(rows: &[ApplicantRow], lists: Option<&ScreeningLists>) -> 
             Err(issues) => Prepared::Refused(issues),
             Ok((facts, warnings)) => {
                 let hits = lists.map(|lists| screen(lists, &facts));
+                let digests = keys.and_then(|k| RowDigests::of(&facts, k).ok());
                 Prepared::Ready {
                     line: row.line.unwrap_or(i as u64 + 1),
                     facts: Box::new(facts),
                     warnings,
                     hits,
+                    digests,
                 }
             }
         })
@@ -302,6 +367,7 @@ pub(crate) fn prepare(rows: &[ApplicantRow], lists: Option<&ScreeningLists>) -> 
     PreparedBatch {
         rows: prepared,
         snapshot: lists.map(|l| l.snapshot().to_owned()),
+        organiser: keys.map(|k| k.organiser.clone()),
     }
 }
 

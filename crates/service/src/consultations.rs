@@ -52,8 +52,7 @@ pub fn is_consultation(action: Action) -> bool {
 /// (a document number) or `r` (a record id).
 pub(crate) fn subject_key(key: &[u8; 32], kind: char, value: &str) -> String {
     let mac = hmac(key, format!("cortina.subject\0{kind}\0{value}").as_bytes());
-    let hex: String = mac[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("{kind}:{hex}")
+    format!("{kind}:{}", crate::context::hex(&mac[..16]))
 }
 
 /// The name's comparison forms as the screening engine builds them, each

@@ -158,12 +158,11 @@ impl Service {
         handlers::ref_digest_of(&self.inner.ref_key, organiser, reference)
     }
 
-    /// Whether the policy lets `username` submit applicants (for its own
-    /// organiser), decided before the batch is screened.
-    async fn may_submit_applicants(&self, username: &str) -> bool {
-        let Ok(principal) = self.principal(username).await else {
-            return false;
-        };
+    /// The organiser `username` submits applicants for, when the policy
+    /// lets it (for its own organiser), decided before the batch is
+    /// screened.
+    async fn may_submit_applicants(&self, username: &str) -> Option<String> {
+        let principal = self.principal(username).await.ok()?;
         let resource = authority::Resource::Applicant {
             id: "batch".to_owned(),
             organiser: principal.agency_id.clone(),
@@ -171,6 +170,7 @@ impl Service {
         self.authority()
             .decide(&principal, domain::Action::ApplicantSubmit, &resource)
             .allowed
+            .then_some(principal.agency_id)
     }
 
     /// Runs `command` as the account `username`: authenticate, authorize,
@@ -187,19 +187,29 @@ impl Service {
             other => other,
         };
         let action = command.action();
-        // An applicant batch is read and screened before the transaction,
-        // on all cores, so that the single writer only stores it — once
+        // An applicant batch is read and screened, and its rows' digests
+        // worked out, before the transaction, on all cores, so that the
+        // single writer only stores it — once
         // the policy has allowed it: a refused caller must not make the
         // host screen up to 10,000 rows. The handler decides again inside
         // the transaction (and records the refusal); a batch the policy
         // refuses here reaches it unprepared.
-        let mut prepared = match &command {
-            Command::ApplicantSubmit(c) if self.may_submit_applicants(&actor.username).await => {
+        let organiser = match &command {
+            Command::ApplicantSubmit(_) => self.may_submit_applicants(&actor.username).await,
+            _ => None,
+        };
+        let mut prepared = match (&command, organiser) {
+            (Command::ApplicantSubmit(c), Some(organiser)) => {
                 let rows = c.applicants.clone();
                 let lists = self.lists();
+                let keys = applicants::DigestKeys {
+                    organiser,
+                    reference: self.inner.ref_key,
+                    subject: self.inner.subject_key,
+                };
                 Some(
                     tokio::task::spawn_blocking(move || {
-                        applicants::prepare(&rows, lists.as_deref())
+                        applicants::prepare(&rows, lists.as_deref(), Some(&keys))
                     })
                     .await
                     .map_err(|e| ServiceError::BadCommand(format!("screening: {e}")))?,

@@ -13,40 +13,42 @@ use sqlx::{AnyConnection, Executor, Row as _};
 
 use crate::StoreError;
 use crate::records::Record;
+use crate::sql::Placeholders;
 
-/// Rows per multi-row statement (9 columns × 200 stays far below the
+/// Rows per multi-row statement (13 columns × 200 stays far below the
 /// parameter limits of SQLite and PostgreSQL).
 const CHUNK: usize = 200;
-
-fn placeholders(columns: usize, rows: usize, first: usize) -> String {
-    let mut sql = String::with_capacity(rows * columns * 5);
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for c in 0..columns {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", first + r * columns + c));
-        }
-        sql.push(')');
-    }
-    sql
-}
 
 /// Inserts or replaces many records (`created_seq` kept on replace), as
 /// [`crate::records::put`] does one. A key must not appear twice.
 pub async fn put_records(conn: &mut AnyConnection, records: &[Record]) -> Result<(), StoreError> {
     use crate::records::{COLUMN_COUNT, COLUMNS, ON_CONFLICT, bind_record};
     for chunk in records.chunks(CHUNK) {
-        let sql = format!(
-            "INSERT INTO records ({COLUMNS})
-             VALUES {}
-             {ON_CONFLICT}",
-            placeholders(COLUMN_COUNT, chunk.len(), 1)
-        );
+        let mut sql = format!("INSERT INTO records ({COLUMNS}) VALUES ");
+        Placeholders::for_conn(conn).rows(&mut sql, COLUMN_COUNT, chunk.len());
+        sql.push(' ');
+        sql.push_str(ON_CONFLICT);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in chunk {
+            q = bind_record(q, r);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Inserts many records that must all be new (a key that exists fails the
+/// statement): cheaper than [`put_records`] on SQLite
+/// ([`crate::sql::Placeholders::insert_into`]).
+pub async fn insert_records(
+    conn: &mut AnyConnection,
+    records: &[Record],
+) -> Result<(), StoreError> {
+    use crate::records::{COLUMN_COUNT, COLUMNS, bind_record};
+    for chunk in records.chunks(CHUNK) {
+        let mut p = Placeholders::for_conn(conn);
+        let mut sql = format!("{} records ({COLUMNS}) VALUES ", p.insert_into());
+        p.rows(&mut sql, COLUMN_COUNT, chunk.len());
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for r in chunk {
             q = bind_record(q, r);
@@ -64,14 +66,15 @@ pub async fn get_records(
 ) -> Result<HashMap<String, Record>, StoreError> {
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
-        let sql = format!(
-            "SELECT {} FROM records WHERE kind = $1 AND id IN ({})",
-            crate::records::COLUMNS,
-            (0..chunk.len())
-                .map(|i| format!("${}", i + 2))
-                .collect::<Vec<_>>()
-                .join(", ")
+        let mut p = Placeholders::for_conn(conn);
+        let mut sql = format!(
+            "SELECT {} FROM records WHERE kind = ",
+            crate::records::COLUMNS
         );
+        p.one(&mut sql);
+        sql.push_str(" AND id IN (");
+        p.list(&mut sql, chunk.len());
+        sql.push(')');
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(kind);
         for id in chunk {
             q = q.bind(id);
@@ -106,14 +109,14 @@ pub async fn find_refs(
 ) -> Result<HashMap<String, RefRow>, StoreError> {
     let mut out = HashMap::with_capacity(digests.len());
     for chunk in digests.chunks(CHUNK) {
-        let sql = format!(
-            "SELECT organiser, ref_digest, id, content FROM applicant_refs
-             WHERE organiser = $1 AND ref_digest IN ({})",
-            (0..chunk.len())
-                .map(|i| format!("${}", i + 2))
-                .collect::<Vec<_>>()
-                .join(", ")
+        let mut p = Placeholders::for_conn(conn);
+        let mut sql = String::from(
+            "SELECT organiser, ref_digest, id, content FROM applicant_refs WHERE organiser = ",
         );
+        p.one(&mut sql);
+        sql.push_str(" AND ref_digest IN (");
+        p.list(&mut sql, chunk.len());
+        sql.push(')');
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organiser);
         for d in chunk {
             q = q.bind(d);
@@ -134,12 +137,35 @@ pub async fn find_refs(
 /// Inserts or replaces reference rows. A key must not appear twice.
 pub async fn put_refs(conn: &mut AnyConnection, rows: &[RefRow]) -> Result<(), StoreError> {
     for chunk in rows.chunks(CHUNK) {
-        let sql = format!(
-            "INSERT INTO applicant_refs (organiser, ref_digest, id, content) VALUES {}
-             ON CONFLICT (organiser, ref_digest) DO UPDATE SET
+        let mut sql =
+            String::from("INSERT INTO applicant_refs (organiser, ref_digest, id, content) VALUES ");
+        Placeholders::for_conn(conn).rows(&mut sql, 4, chunk.len());
+        sql.push_str(
+            " ON CONFLICT (organiser, ref_digest) DO UPDATE SET
                 id = excluded.id, content = excluded.content",
-            placeholders(4, chunk.len(), 1)
         );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in chunk {
+            q = q
+                .bind(&r.organiser)
+                .bind(&r.ref_digest)
+                .bind(&r.id)
+                .bind(&r.content);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Inserts reference rows that must all be new (see [`insert_records`]).
+pub async fn insert_refs(conn: &mut AnyConnection, rows: &[RefRow]) -> Result<(), StoreError> {
+    for chunk in rows.chunks(CHUNK) {
+        let mut p = Placeholders::for_conn(conn);
+        let mut sql = format!(
+            "{} applicant_refs (organiser, ref_digest, id, content) VALUES ",
+            p.insert_into()
+        );
+        p.rows(&mut sql, 4, chunk.len());
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for r in chunk {
             q = q
@@ -255,15 +281,15 @@ fn queue_row(row: &sqlx::any::AnyRow) -> Result<QueueRow, StoreError> {
 /// Inserts or replaces queue rows. A key must not appear twice.
 pub async fn put_queue(conn: &mut AnyConnection, rows: &[QueueRow]) -> Result<(), StoreError> {
     for chunk in rows.chunks(CHUNK) {
-        let sql = format!(
-            "INSERT INTO vetting_queue ({QUEUE_COLUMNS}) VALUES {}
-             ON CONFLICT (id) DO UPDATE SET
+        let mut sql = format!("INSERT INTO vetting_queue ({QUEUE_COLUMNS}) VALUES ");
+        Placeholders::for_conn(conn).rows(&mut sql, 13, chunk.len());
+        sql.push_str(
+            " ON CONFLICT (id) DO UPDATE SET
                 state = excluded.state, priority = excluded.priority, due_ms = excluded.due_ms,
                 category = excluded.category, venue = excluded.venue, list = excluded.list,
                 score = excluded.score, assignee = excluded.assignee,
                 claim_until = excluded.claim_until, bulk = excluded.bulk,
                 opened_ms = excluded.opened_ms, decided_ms = excluded.decided_ms",
-            placeholders(13, chunk.len(), 1)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for r in chunk {

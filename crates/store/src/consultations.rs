@@ -74,35 +74,19 @@ pub struct Filter {
     pub limit: i64,
 }
 
-fn placeholders(columns: usize, rows: usize) -> String {
-    let mut sql = String::with_capacity(rows * columns * 5);
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for c in 0..columns {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", r * columns + c + 1));
-        }
-        sql.push(')');
-    }
-    sql
-}
-
 /// Inserts `rows` and their subjects (inside the writer's transaction).
 pub(crate) async fn insert(
     conn: &mut AnyConnection,
     rows: &[Consultation],
 ) -> Result<(), StoreError> {
     for chunk in rows.chunks(CHUNK) {
-        let sql = format!(
-            "INSERT INTO consultations (seq, at_ms, account, agency, channel, action, record_kind, \
-             record_id, allowed, purpose, payload, result_size) VALUES {}",
-            placeholders(12, chunk.len())
+        let mut p = crate::sql::Placeholders::for_conn(conn);
+        let mut sql = format!(
+            "{} consultations (seq, at_ms, account, agency, channel, action, record_kind, \
+             record_id, allowed, purpose, payload, result_size) VALUES ",
+            p.insert_into()
         );
+        p.rows(&mut sql, 12, chunk.len());
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for c in chunk {
             q = q
@@ -128,10 +112,12 @@ pub(crate) async fn insert(
     subjects.sort_unstable();
     subjects.dedup();
     for chunk in subjects.chunks(CHUNK * 4) {
-        let sql = format!(
-            "INSERT INTO consultation_subjects (subject, seq) VALUES {}",
-            placeholders(2, chunk.len())
+        let mut p = crate::sql::Placeholders::for_conn(conn);
+        let mut sql = format!(
+            "{} consultation_subjects (subject, seq) VALUES ",
+            p.insert_into()
         );
+        p.rows(&mut sql, 2, chunk.len());
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (s, seq) in chunk {
             q = q.bind(*s).bind(*seq);

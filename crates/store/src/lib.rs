@@ -28,6 +28,7 @@ pub mod purge;
 pub mod read;
 pub mod records;
 pub mod rows;
+mod sql;
 pub mod stamps;
 pub mod stats;
 pub mod testing;
@@ -313,6 +314,7 @@ impl Store {
         check_key(&mut setup, &verifier, &origin).await?;
         let pass_signer = keys::load_or_create_pass_key(dir)?;
         let committed = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        writer_settings(&mut setup).await?;
         let writer = writer::spawn(setup, backend, signer.clone(), committed.clone()).await?;
         // A SQLite connection is a file handle in this process: pinging it
         // before each use (sqlx's default) costs a hop to its worker thread
@@ -480,6 +482,38 @@ async fn session_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
              PRAGMA cache_size = -32768;
              PRAGMA mmap_size = 1073741824;
              PRAGMA secure_delete = ON;",
+        )
+        .execute(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// What the writer's SQLite connection changes on top of
+/// [`session_settings`], for batches of thousands of rows (an applicant
+/// import writes ten thousand applicants in one transaction, into indexes
+/// keyed by digests, so all over them — near the end of a million, some
+/// 30,000 changed pages a batch):
+///
+/// * a 256 MiB page cache: a batch's changed pages stay in memory until
+///   the commit writes them to the WAL once, instead of being spilled to
+///   it midway when the cache fills, and the indexes' pages stay there
+///   from one batch to the next instead of being read back from the WAL;
+/// * a checkpoint once the WAL holds 65,536 pages (256 MiB) rather than
+///   SQLite's 1,000: a checkpoint copies each page's last version into the
+///   database file, so a page that every batch changes is copied once per
+///   checkpoint, not once per batch. Durability is the WAL's, unchanged
+///   (`synchronous = FULL` syncs it at every commit); a crash only leaves a
+///   longer WAL to read back on the next open.
+///
+/// (Not `temp_store = MEMORY`: SQLite's in-memory statement journal walks
+/// its whole chunk list each time a statement's savepoint is released,
+/// which made a batch quadratic.)
+async fn writer_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+        sqlx::raw_sql(
+            "PRAGMA cache_size = -262144;
+             PRAGMA wal_autocheckpoint = 65536;",
         )
         .execute(conn)
         .await?;

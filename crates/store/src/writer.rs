@@ -7,8 +7,11 @@
 //! under its own savepoint: a closure that fails is rolled back to its
 //! savepoint (its entries too) without disturbing the others. A succeeding
 //! closure's savepoint is released together with the next one's opening (or
-//! by the commit), so a savepoint costs one round trip, not two. Then the
-//! writer stores the new signed checkpoint in the same transaction, commits,
+//! before the batch's entries are inserted), so a savepoint costs one round
+//! trip, not two. A closure alone in its batch gets no savepoint: if it
+//! fails, the whole transaction is rolled back. Then the writer inserts the
+//! batch's entries, stores the new signed checkpoint in the same
+//! transaction, commits,
 //! and only after the commit answers each caller. So an acknowledged write is
 //! durable with its entries, and a crash at any point leaves either the
 //! whole batch or none of it.
@@ -52,6 +55,13 @@ pub struct WriteTx {
     pending_consultations: Vec<crate::consultations::Consultation>,
     /// Whether the running closure has opened its savepoint.
     in_savepoint: bool,
+    /// Whether the running closure needs a savepoint at all: not when it is
+    /// alone in its batch, whose transaction then stands for it (rolled
+    /// back whole if it fails). A savepoint makes SQLite copy every page
+    /// the closure changes into its statement journal, which for a batch
+    /// of thousands of applicants written into digest-keyed indexes is
+    /// most of the pages it touches.
+    savepoints: bool,
     /// Whether an earlier closure of this batch succeeded and left its
     /// savepoint open: the next savepoint releases it in the same round
     /// trip, and the commit releases the last one.
@@ -73,7 +83,7 @@ impl WriteTx {
     /// entries (denials, screenings, consultations) cost no statements of
     /// their own.
     pub async fn conn(&mut self) -> Result<&mut AnyConnection, StoreError> {
-        if !self.in_savepoint {
+        if !self.in_savepoint && self.savepoints {
             if self.held_savepoint {
                 // Two statements, one round trip.
                 exec(&mut self.conn, "RELEASE SAVEPOINT job; SAVEPOINT job").await?;
@@ -167,7 +177,12 @@ impl WriteTx {
     async fn flush(&mut self) -> Result<(), StoreError> {
         let pending = std::mem::take(&mut self.pending);
         for chunk in pending.chunks(INSERT_CHUNK) {
-            let sql = insert_sql("ledger_entries (seq, entry, hashes)", 3, chunk.len());
+            let sql = insert_sql(
+                &self.conn,
+                "ledger_entries (seq, entry, hashes)",
+                3,
+                chunk.len(),
+            );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (seq, entry, hashes) in chunk {
                 q = q.bind(*seq).bind(entry.as_slice()).bind(hashes.as_slice());
@@ -176,7 +191,7 @@ impl WriteTx {
         }
         let salts = std::mem::take(&mut self.pending_salts);
         for chunk in salts.chunks(INSERT_CHUNK) {
-            let sql = insert_sql("entry_salts (seq, salt)", 2, chunk.len());
+            let sql = insert_sql(&self.conn, "entry_salts (seq, salt)", 2, chunk.len());
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (seq, salt) in chunk {
                 q = q.bind(*seq).bind(salt.as_slice());
@@ -186,6 +201,7 @@ impl WriteTx {
         let rows = std::mem::take(&mut self.pending_rows);
         for chunk in rows.chunks(INSERT_CHUNK) {
             let sql = insert_sql(
+                &self.conn,
                 "row_writes (seq, tbl, row_key, salted, commitment)",
                 5,
                 chunk.len(),
@@ -214,23 +230,13 @@ impl WriteTx {
     }
 }
 
-/// `INSERT INTO {table} VALUES ($1, …), …` for `rows` rows of `columns`
-/// placeholders each.
-fn insert_sql(table: &str, columns: usize, rows: usize) -> String {
-    let mut sql = format!("INSERT INTO {table} VALUES ");
-    for row in 0..rows {
-        if row > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for column in 0..columns {
-            if column > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", columns * row + column + 1));
-        }
-        sql.push(')');
-    }
+/// `INSERT INTO {table} VALUES (…), …` for `rows` rows of `columns`
+/// placeholders each, rows that must all be new
+/// ([`crate::sql::Placeholders::insert_into`]).
+fn insert_sql(conn: &AnyConnection, table: &str, columns: usize, rows: usize) -> String {
+    let mut p = crate::sql::Placeholders::for_conn(conn);
+    let mut sql = format!("{} {table} VALUES ", p.insert_into());
+    p.rows(&mut sql, columns, rows);
     sql
 }
 
@@ -424,6 +430,7 @@ pub(crate) async fn spawn(
             pending_rows: Vec::new(),
             pending_consultations: Vec::new(),
             in_savepoint: false,
+            savepoints: true,
             held_savepoint: false,
         }),
         backend,
@@ -534,6 +541,10 @@ async fn batch(
         .unwrap_or(0);
     tx.now_ms = now.max(*last_time);
     tx.held_savepoint = false;
+    // A closure alone in its batch runs without a savepoint: if it fails,
+    // the transaction is rolled back whole, which undoes exactly it.
+    let alone = jobs.len() == 1;
+    tx.savepoints = !alone;
     for job in jobs.iter_mut() {
         let before = (
             tx.log.clone(),
@@ -563,7 +574,20 @@ async fn batch(
             tx.pending_salts.truncate(before.2);
             tx.pending_rows.truncate(before.3);
             tx.pending_consultations.truncate(before.4);
+            if alone {
+                // Nothing else is in the transaction: undo it all.
+                tx.savepoints = true;
+                return exec(&mut tx.conn, "ROLLBACK").await;
+            }
         }
+    }
+    tx.savepoints = true;
+    if tx.held_savepoint {
+        // The last closure's savepoint, released before the batch's own
+        // inserts: left open, every page those change would be copied
+        // into its statement journal for nothing.
+        exec(&mut tx.conn, "RELEASE SAVEPOINT job").await?;
+        tx.held_savepoint = false;
     }
     tx.flush().await?;
     if tx.log.size != start {

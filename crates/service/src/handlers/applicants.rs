@@ -27,10 +27,10 @@ use store::records::Record;
 
 use super::{authorize, new_id};
 use crate::ServiceError;
-use crate::applicants::{Prepared, RowIssue};
+use crate::applicants::{Prepared, RowDigests, RowIssue};
 use crate::command::ApplicantSubmit;
 use crate::consultations;
-use crate::context::{Ctx, Outcome, hmac};
+use crate::context::{Ctx, Outcome, hex, hmac};
 use crate::screening_lists::Hit;
 
 /// The record kind of applicants.
@@ -45,13 +45,9 @@ pub(crate) fn ref_digest(key: &[u8; 32], organiser: &str, reference: &str) -> St
     ))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The digest of the facts as sent (to tell a resubmission that changes
 /// nothing).
-fn content_digest(facts: &ApplicantFacts) -> Result<String, ServiceError> {
+pub(crate) fn content_digest(facts: &ApplicantFacts) -> Result<String, ServiceError> {
     use sha2::Digest as _;
     let json = serde_json::to_vec(facts).map_err(|e| ServiceError::BadCommand(e.to_string()))?;
     Ok(hex(&sha2::Sha256::digest(&json)))
@@ -136,6 +132,14 @@ pub(crate) async fn submit(ctx: &mut Ctx<'_>, c: ApplicantSubmit) -> Result<Outc
     let mut warnings: Vec<RowIssue> = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut ready = Vec::new();
+    // The digests worked out before the transaction, when for this
+    // organiser (the account's agency could have changed meanwhile).
+    let keys = crate::applicants::DigestKeys {
+        organiser: organiser.clone(),
+        reference: key,
+        subject: ctx.inner.subject_key,
+    };
+    let same_organiser = batch.organiser.as_deref() == Some(organiser.as_str());
     for row in batch.rows {
         match row {
             Prepared::Refused(issues) => refused.extend(issues),
@@ -144,8 +148,13 @@ pub(crate) async fn submit(ctx: &mut Ctx<'_>, c: ApplicantSubmit) -> Result<Outc
                 facts,
                 warnings: w,
                 hits,
+                digests,
             } => {
-                let digest = ref_digest(&key, &organiser, facts.reference.as_str());
+                let digests = match digests {
+                    Some(d) if same_organiser => d,
+                    _ => RowDigests::of(&facts, &keys)?,
+                };
+                let digest = digests.reference.clone();
                 if let Some(first) = seen.get(&digest) {
                     refused.push(RowIssue {
                         line,
@@ -154,28 +163,34 @@ pub(crate) async fn submit(ctx: &mut Ctx<'_>, c: ApplicantSubmit) -> Result<Outc
                     });
                     continue;
                 }
-                seen.insert(digest.clone(), line);
+                seen.insert(digest, line);
                 warnings.extend(w);
-                ready.push((line, digest, facts, hits));
+                ready.push((line, digests, facts, hits));
             }
         }
     }
-    let digests: Vec<String> = ready.iter().map(|r| r.1.clone()).collect();
+    let digests: Vec<String> = ready.iter().map(|r| r.1.reference.clone()).collect();
     let conn = ctx.tx.conn().await?;
     let known = store::applicants::find_refs(conn, &organiser, &digests).await?;
     let known_ids: Vec<String> = known.values().map(|r| r.id.clone()).collect();
     let existing = store::applicants::get_records(conn, APPLICANT, &known_ids).await?;
 
     let (mut created, mut updated, mut unchanged) = (0u64, 0u64, 0u64);
-    let mut records: Vec<Record> = Vec::new();
-    let mut refs: Vec<RefRow> = Vec::new();
+    // New rows (applicants seen for the first time, cases) are inserted;
+    // the rows of applicants sent again replace theirs.
+    let (mut records, mut changed_records): (Vec<Record>, Vec<Record>) = Default::default();
+    let (mut refs, mut changed_refs): (Vec<RefRow>, Vec<RefRow>) = Default::default();
     let mut queue: Vec<QueueRow> = Vec::new();
     let mut screened: Vec<String> = Vec::new();
     // Whom the batch's screening concerned, for the consultation log.
     let mut subjects: std::collections::BTreeSet<String> = Default::default();
     let key = &ctx.inner.subject_key.clone();
-    for (line, digest, facts, hits) in ready {
-        let content = content_digest(&facts)?;
+    for (line, digests, facts, hits) in ready {
+        let RowDigests {
+            reference: digest,
+            content,
+            subjects: row_subjects,
+        } = digests;
         let previous = known.get(&digest);
         if let Some(prev) = previous
             && prev.content == content
@@ -217,12 +232,7 @@ pub(crate) async fn submit(ctx: &mut Ctx<'_>, c: ApplicantSubmit) -> Result<Outc
             (Some(hits), Some(snapshot)) => {
                 screened.push(id.to_string());
                 subjects.insert(consultations::subject_key(key, 'r', id.as_str()));
-                for form in consultations::name_forms(key, facts.name.as_str()) {
-                    subjects.extend(form);
-                }
-                if let Some(doc) = &facts.document_number {
-                    subjects.extend(consultations::document_key(key, doc.as_str()));
-                }
+                subjects.extend(row_subjects);
                 if hits.is_empty() || had_case {
                     ScreeningStatus::Clear { snapshot }
                 } else {
@@ -262,7 +272,11 @@ pub(crate) async fn submit(ctx: &mut Ctx<'_>, c: ApplicantSubmit) -> Result<Outc
             None => Applicant::submit(id.clone(), organiser_id.clone(), *facts, screening, ctx.now),
         };
         let record = ctx.stage(&applicant, Some(organiser.clone()), prior.map(|p| p.1))?;
-        records.push(record);
+        if previous.is_some() {
+            changed_records.push(record);
+        } else {
+            records.push(record);
+        }
         // The item's payload: the line and the facts' digest (the facts
         // themselves are personal data, committed to by the row).
         ctx.record_item(
@@ -271,21 +285,25 @@ pub(crate) async fn submit(ctx: &mut Ctx<'_>, c: ApplicantSubmit) -> Result<Outc
             id.as_str(),
             format!("line {line}\0{content}").as_bytes(),
         )?;
-        if previous.is_some() {
-            updated += 1;
-        } else {
-            created += 1;
-        }
-        refs.push(RefRow {
+        let row = RefRow {
             organiser: organiser.clone(),
             ref_digest: digest,
             id: id.to_string(),
             content,
-        });
+        };
+        if previous.is_some() {
+            updated += 1;
+            changed_refs.push(row);
+        } else {
+            created += 1;
+            refs.push(row);
+        }
     }
     let conn = ctx.tx.conn().await?;
-    store::applicants::put_records(conn, &records).await?;
-    store::applicants::put_refs(conn, &refs).await?;
+    store::applicants::insert_records(conn, &records).await?;
+    store::applicants::put_records(conn, &changed_records).await?;
+    store::applicants::insert_refs(conn, &refs).await?;
+    store::applicants::put_refs(conn, &changed_refs).await?;
     store::applicants::put_queue(conn, &queue).await?;
     // The batch's screening: one consultation naming its snapshot and
     // committing to the applicants screened.

@@ -4,7 +4,7 @@
 //! allowing entry.
 
 mod accreditations;
-mod applicants;
+pub(crate) mod applicants;
 pub(crate) mod declarations;
 mod movements;
 pub(crate) mod registry;
@@ -63,8 +63,7 @@ pub(crate) fn new_id<K: domain::ids::IdKind>(
 ) -> Result<domain::ids::Id<K>, ServiceError> {
     let mut bytes = [0u8; 12];
     getrandom::fill(&mut bytes).map_err(|e| store::StoreError::Random(e.to_string()))?;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!("{prefix}-{hex}").parse()?)
+    Ok(format!("{prefix}-{}", crate::context::hex(&bytes)).parse()?)
 }
 
 /// An id a delegation chooses for a record of its own must start with the
