@@ -167,6 +167,19 @@ async fn upsert(conn: &mut AnyConnection, chunk: &[(CellKey, i64)]) -> Result<()
     Ok(())
 }
 
+/// The cursor and every cell, as of one moment: the cursor is read
+/// before and after the cells, and equal readings mean no catch-up
+/// committed in between (each one moves it forward).
+pub async fn snapshot(store: &Store) -> Result<(i64, Vec<(CellKey, i64)>), StoreError> {
+    loop {
+        let before = cursor(store).await?;
+        let all = cells(store, i64::MIN, i64::MAX).await?;
+        if cursor(store).await? == before {
+            return Ok((before, all));
+        }
+    }
+}
+
 /// Every cell of the days `from..until`.
 pub async fn cells(
     store: &Store,
