@@ -404,6 +404,7 @@ pub fn stamp_rules() -> store::StampRules {
         .to_vec(),
         salted_entries: true,
         board_of: Some(board_of),
+        consultation_of: Some(consultations::is_consultation_entry),
     }
 }
 

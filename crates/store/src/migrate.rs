@@ -114,6 +114,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0014_board_columns.sqlite.sql"),
         postgres: include_str!("../migrations/0014_board_columns.postgres.sql"),
     },
+    Migration {
+        version: 15,
+        name: "consultation_epoch",
+        common: include_str!("../migrations/0015_consultation_epoch.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

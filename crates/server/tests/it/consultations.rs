@@ -196,6 +196,29 @@ fn consultations_are_logged_and_only_oversight_reads_them() {
             .block_on(w.svc.store().verify_stamps(&service::stamp_rules()))
             .expect_err("a changed purpose is caught");
         assert_eq!(e.index, Some(read_seq), "{e:?}");
+        // A consultation taken out of the log is caught too…
+        w.block_on(
+            sqlx::query("DELETE FROM consultations WHERE seq = $1")
+                .bind(read_seq as i64)
+                .execute(pool),
+        )
+        .unwrap();
+        let e = w
+            .block_on(w.svc.store().verify_stamps(&service::stamp_rules()))
+            .expect_err("a deleted consultation is caught");
+        assert_eq!(e.index, Some(read_seq), "{e:?}");
+        assert!(e.message.contains("no row"), "{e:?}");
+        // …and so is moving the log's epoch past it to hide that.
+        w.block_on(
+            sqlx::query("UPDATE consultation_epoch SET seq = $1")
+                .bind(read_seq as i64 + 1)
+                .execute(pool),
+        )
+        .unwrap();
+        let e = w
+            .block_on(w.svc.store().verify_stamps(&service::stamp_rules()))
+            .expect_err("a moved epoch is caught");
+        assert!(e.message.contains("epoch"), "{e:?}");
         // No name in clear among the subject digests.
         let subjects: Vec<String> = w
             .block_on(
