@@ -90,7 +90,11 @@ fn classify(e: &ledger::Entry) -> Vec<(&'static str, String)> {
     }
     let metric = match e.action.as_str() {
         "screening.run" => "screening",
-        "applicant.submit" if e.resource.kind == "lists" => "screening",
+        "applicant.submit" | "declaration.submit" | "delegation.register"
+            if e.resource.kind == "lists" =>
+        {
+            "screening"
+        }
         "vetting.clear" => "case_cleared",
         "vetting.confirm_refusal" => "case_refused",
         "vetting.confirm_referral" => "case_referred",
@@ -99,11 +103,13 @@ fn classify(e: &ledger::Entry) -> Vec<(&'static str, String)> {
         "rfi.refuse" => "request_refused",
         _ => return Vec::new(),
     };
-    let key = if e.action == "applicant.submit" {
-        "intake".to_owned()
-    } else {
-        String::new()
-    };
+    // A screening's channel: an intake batch, a declaration, or asked.
+    let key = match e.action.as_str() {
+        "applicant.submit" => "intake",
+        "declaration.submit" | "delegation.register" => "declaration",
+        _ => "",
+    }
+    .to_owned();
     vec![(metric, key)]
 }
 
