@@ -2,8 +2,10 @@
 //! (`stats.read`): per day or week and per agency — screenings, alerts
 //! (vetting cases opened), cases cleared, refused and referred, the time
 //! to a decision (median and 90th percentile), requests submitted,
-//! answered and refused, disclosures by category and legal basis, denials
-//! by policy id, failed logins.
+//! answered and refused by kind (information, assistance) and whether an
+//! answer or refusal kept the request's deadline (`request_deadline`:
+//! `kept`, `missed`), disclosures by category and legal basis, denials by
+//! policy id, failed logins.
 //!
 //! **Pre-aggregation.** The counts come from the ledger's entries (and,
 //! for cases opened and decision times, the records' creating entries),
@@ -68,6 +70,7 @@ pub const METRICS: &[&str] = &[
     "request_submitted",
     "request_answered",
     "request_refused",
+    "request_deadline",
     "disclosure_category",
     "disclosure_legal_basis",
     "denial",
@@ -98,9 +101,6 @@ fn classify(e: &ledger::Entry) -> Vec<(&'static str, String)> {
         "vetting.clear" => "case_cleared",
         "vetting.confirm_refusal" => "case_refused",
         "vetting.confirm_referral" => "case_referred",
-        "rfi.submit" => "request_submitted",
-        "rfi.answer" => "request_answered",
-        "rfi.refuse" => "request_refused",
         _ => return Vec::new(),
     };
     // A screening's channel: an intake batch, a declaration, or asked.
@@ -119,6 +119,20 @@ fn is_decision(action: &str) -> bool {
         "vetting.clear" | "vetting.confirm_refusal" | "vetting.confirm_referral"
     )
 }
+
+/// The request metric an allowed entry on a request counts as (by the
+/// request's kind, once its document is read).
+fn request_metric(action: &str) -> Option<&'static str> {
+    match action {
+        "rfi.submit" => Some("request_submitted"),
+        "rfi.answer" => Some("request_answered"),
+        "rfi.refuse" => Some("request_refused"),
+        _ => None,
+    }
+}
+
+/// The kind of request records.
+const REQUEST_KIND: &str = "request";
 
 /// Entries read per catch-up step.
 const STEP: i64 = 20_000;
@@ -304,6 +318,7 @@ impl Service {
             };
             let mut cells: HashMap<CellKey, i64> = HashMap::new();
             let mut decided: Vec<(String, i64, String)> = Vec::new();
+            let mut requests: Vec<(String, &'static str, i64, String)> = Vec::new();
             let mut at: HashMap<i64, (i64, String)> = HashMap::new();
             for (seq, bytes) in &entries {
                 let e = ledger::Entry::decode(bytes)
@@ -321,6 +336,17 @@ impl Service {
                 }
                 if e.decision == ledger::Decision::Allow && is_decision(&e.action) {
                     decided.push((e.resource.id.clone(), e.time_ms, e.actor_agency.clone()));
+                }
+                if e.decision == ledger::Decision::Allow
+                    && e.resource.kind == REQUEST_KIND
+                    && let Some(metric) = request_metric(&e.action)
+                {
+                    requests.push((
+                        e.resource.id.clone(),
+                        metric,
+                        e.time_ms,
+                        e.actor_agency.clone(),
+                    ));
                 }
                 at.insert(*seq, (day, e.actor_agency));
             }
@@ -351,6 +377,39 @@ impl Service {
                             key: bucket_of(minutes).to_string(),
                         })
                         .or_default() += 1;
+                }
+            }
+            // Requests: by kind, and whether the end kept the deadline,
+            // from the request's document (its kind and due time).
+            let ids: Vec<String> = requests.iter().map(|r| r.0.clone()).collect();
+            let docs = store::stats::documents(store, REQUEST_KIND, &ids).await?;
+            for (id, metric, time, agency) in requests {
+                let doc: Option<serde_json::Value> =
+                    docs.get(&id).and_then(|d| serde_json::from_str(d).ok());
+                let kind = doc
+                    .as_ref()
+                    .and_then(|d| d.get("kind")?.as_str().map(str::to_owned))
+                    .unwrap_or_else(|| "unknown".to_owned());
+                let day = time.div_euclid(DAY_MS);
+                let mut count = |metric: &str, key: String| {
+                    *cells
+                        .entry(CellKey {
+                            day,
+                            agency: agency.clone(),
+                            metric: metric.to_owned(),
+                            key,
+                        })
+                        .or_default() += 1;
+                };
+                count(metric, kind);
+                if metric != "request_submitted" {
+                    let due = doc.as_ref().and_then(|d| d.get("due_at")?.as_i64());
+                    if let Some(due) = due {
+                        count(
+                            "request_deadline",
+                            if time <= due { "kept" } else { "missed" }.into(),
+                        );
+                    }
                 }
             }
             let added = store::stats::add(store, from, last + 1, cells.clone()).await?;

@@ -17,3 +17,9 @@ SELECT 1, COALESCE(
 
 -- A purge of the log deletes a range of entries' subjects at once.
 CREATE INDEX consultation_subjects_by_seq ON consultation_subjects (seq);
+
+-- The statistics now count requests by kind and by deadline kept, and
+-- declarations' screenings: the cells (derived data) are counted again
+-- from the ledger by the next read.
+DELETE FROM stats_cells;
+UPDATE stats_cursor SET seq = 0;
