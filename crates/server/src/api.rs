@@ -375,9 +375,8 @@ async fn visible_counted<A: Aggregate + serde::de::DeserializeOwned>(
     actions: &[Action],
     resource: impl Fn(&A, &Record) -> Resource,
 ) -> Result<(Vec<(A, Record)>, usize), ApiError> {
-    let username = caller.username()?;
     let svc = state.svc();
-    let principal = svc.principal(username).await?;
+    let principal = caller.principal(svc).await?;
     // A delegation's members see only its records; the query says so, and
     // the policy below checks every record anyway.
     if !principal.is_host() {
@@ -488,7 +487,7 @@ pub(crate) async fn declarations(
     caller: &Caller,
     query: &BoardQuery,
 ) -> Result<Vec<DeclarationSummary>, ApiError> {
-    let host = state.svc().principal(caller.username()?).await?.is_host();
+    let host = caller.principal(state.svc()).await?.is_host();
     // A delegation names a line's state as it sees it (`submitted`).
     let query = &BoardQuery {
         state: match query.state.as_deref() {
