@@ -116,8 +116,8 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 15,
-        name: "consultation_epoch",
-        common: include_str!("../migrations/0015_consultation_epoch.sql"),
+        name: "log_epoch_and_queue_flag",
+        common: include_str!("../migrations/0015_log_epoch_and_queue_flag.sql"),
         sqlite: "",
         postgres: "",
     },

@@ -23,3 +23,10 @@ CREATE INDEX consultation_subjects_by_seq ON consultation_subjects (seq);
 -- from the ledger by the next read.
 DELETE FROM stats_cells;
 UPDATE stats_cursor SET seq = 0;
+
+-- The analysts' queue marks the cases that put an accreditation in force
+-- in question (a list change hit an applicant accredited before it), for
+-- the commander's home and the queue's filter. Cases opened before this
+-- column are not marked.
+ALTER TABLE vetting_queue ADD COLUMN in_question BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX vetting_queue_in_question ON vetting_queue (state) WHERE in_question = 1;
