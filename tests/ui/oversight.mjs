@@ -34,8 +34,16 @@ export async function run(h) {
     assert((await s.page.locator("table#stats").count()) === 1, "no statistics table");
     assert((await s.page.locator("a[href^='/api/v1/stats?format=csv']").count()) === 1, "no CSV export link");
     for (const cell of await s.page.locator("table#stats td:nth-child(5)").allTextContents()) {
-      assert(cell === "< 5" || Number(cell) >= 5, `a small count is shown: ${cell}`);
+      assert(cell === "suppressed" || Number(cell) >= 5, `a small count is shown: ${cell}`);
     }
+    // The totals by default; every agency's figures on demand.
+    for (const agency of await s.page.locator("table#stats td:nth-child(4)").allTextContents()) {
+      assert(agency === "all", `an agency's figure among the totals: ${agency}`);
+    }
+    await s.page.selectOption("select#agency", "");
+    await Promise.all([s.page.waitForURL(/agency=&/), s.page.click("form.filters button[type=submit]")]);
+    const agencies = await s.page.locator("table#stats td:nth-child(4)").allTextContents();
+    assert(agencies.some((a) => a !== "all"), "no agency's figure when every agency is asked");
     await check(s, "stats");
 
     // Nobody else: the commander is refused both pages.

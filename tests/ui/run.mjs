@@ -488,7 +488,7 @@ await test("a new commander enrols with the admin's secret, sets up TOTP and log
 await gateTests({ test, session, login, check, server, assert, cli });
 await vettingPages({ test, session, login, check, server, assert, foreignWords });
 await oversightTests.run({ test, session, login, check, assert, server, cli });
-await listsPage({ test, session, login, check, assert });
+await listsPage({ test, session, login, check, assert, cli, server });
 
 // --- the end ---------------------------------------------------------------
 

@@ -382,9 +382,14 @@ async fn verify(
         _ => None,
     };
     // What purges removed, by the purge entry that removed it.
-    let purged = match &result {
-        Ok(_) => store::purge::purged_by_entry(&s).await.unwrap_or_default(),
-        Err(_) => Vec::new(),
+    let (purged, log) = match &result {
+        Ok(_) => (
+            store::purge::purged_by_entry(&s).await.unwrap_or_default(),
+            store::purge::purged_consultations(&s)
+                .await
+                .unwrap_or_default(),
+        ),
+        Err(_) => (Vec::new(), Default::default()),
     };
     s.close().await;
     let verdict = match (result, witnessed) {
@@ -408,6 +413,7 @@ async fn verify(
             }
             line.push_str(&format!("; {rows} rows stamped by their entries"));
             line.push_str(&purged_summary(&purged));
+            line.push_str(&log_summary(&log));
             if let Some(Ok(w)) = witnessed {
                 line.push_str(&w);
             }
@@ -434,6 +440,30 @@ fn purged_summary(purged: &[(u64, u64)]) -> String {
         by.push(format!("… {} more entries", purged.len() - 8));
     }
     format!("; {total} records purged: {}", by.join(", "))
+}
+
+/// `; the consultation log is complete from entry E` when it did not
+/// start with the ledger, and `; consultations of entries a-b purged by
+/// entry N, …` (the first eight ranges).
+fn log_summary((ranges, epoch): &(Vec<(u64, u64, u64)>, u64)) -> String {
+    let mut out = String::new();
+    if *epoch > 0 {
+        out.push_str(&format!(
+            "; the consultation log is complete from entry {epoch} (older entries predate it)"
+        ));
+    }
+    if !ranges.is_empty() {
+        let mut by: Vec<String> = ranges
+            .iter()
+            .take(8)
+            .map(|(seq, a, b)| format!("entries {a}-{} purged by entry {seq}", b - 1))
+            .collect();
+        if ranges.len() > 8 {
+            by.push(format!("… {} more ranges", ranges.len() - 8));
+        }
+        out.push_str(&format!("; consultations of {}", by.join(", ")));
+    }
+    out
 }
 
 /// The stored witnessed checkpoint: signed by the log's key, cosigned by

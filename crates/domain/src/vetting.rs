@@ -433,6 +433,11 @@ pub struct Triage {
     pub venue: Option<Text<64>>,
     /// The candidates, best first (at least one).
     pub candidates: Vec<Candidate>,
+    /// When a list change opened the case on an applicant accredited
+    /// before it: the time of the "no objection" that accredited them,
+    /// whose accreditation the case puts in question.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accredited_since: Option<Timestamp>,
 }
 
 impl Triage {

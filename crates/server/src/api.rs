@@ -324,7 +324,7 @@ pub(crate) async fn open_request_count(
 /// The tallies of the records of `kind` matching `filter` (counted by the
 /// database `by` a column) whose records `principal` may act on under
 /// `action`. A foreign principal's filter is narrowed to its delegation, as
-/// for a listing; every tally is decided on the facts `facts` gives it
+/// for a listing (unless it names a room); every tally is decided on the facts `facts` gives it
 /// (`None`: no facts, not counted), which must be all the policy knows of
 /// each record it counts besides its id.
 pub(crate) async fn counted(
@@ -337,7 +337,10 @@ pub(crate) async fn counted(
     facts: impl Fn(&records::Tally) -> Option<Resource>,
 ) -> Result<Vec<records::Tally>, ApiError> {
     let svc = state.svc();
-    if !principal.is_host() {
+    // A count within one room is not narrowed: a room's records (its log)
+    // carry the room, not a delegation, and `facts` decides by the room's
+    // owner.
+    if !principal.is_host() && filter.room.is_none() {
         filter.delegation = principal.delegation.clone();
     }
     let tallies = records::count(svc.store().pool(), kind, &filter, by).await?;
@@ -372,9 +375,8 @@ async fn visible_counted<A: Aggregate + serde::de::DeserializeOwned>(
     actions: &[Action],
     resource: impl Fn(&A, &Record) -> Resource,
 ) -> Result<(Vec<(A, Record)>, usize), ApiError> {
-    let username = caller.username()?;
     let svc = state.svc();
-    let principal = svc.principal(username).await?;
+    let principal = caller.principal(svc).await?;
     // A delegation's members see only its records; the query says so, and
     // the policy below checks every record anyway.
     if !principal.is_host() {
@@ -485,7 +487,7 @@ pub(crate) async fn declarations(
     caller: &Caller,
     query: &BoardQuery,
 ) -> Result<Vec<DeclarationSummary>, ApiError> {
-    let host = state.svc().principal(caller.username()?).await?.is_host();
+    let host = caller.principal(state.svc()).await?.is_host();
     // A delegation names a line's state as it sees it (`submitted`).
     let query = &BoardQuery {
         state: match query.state.as_deref() {

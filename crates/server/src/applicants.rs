@@ -175,6 +175,8 @@ pub struct QueueQuery {
     pub assignee: Option<String>,
     /// Due before this time (Unix ms).
     pub due_before: Option<i64>,
+    /// Only the cases that put an accreditation in force in question.
+    pub in_question: Option<bool>,
     /// The `next` of the previous page.
     pub after: Option<String>,
     /// At most this many (default 50, at most 500).
@@ -264,6 +266,7 @@ pub(crate) async fn queue_body(
         assignee: q.assignee.clone().filter(|a| a != "none"),
         unassigned: q.assignee.as_deref() == Some("none"),
         due_before: q.due_before,
+        in_question: q.in_question.unwrap_or(false),
         now,
         after: q.after.as_deref().map(cursor).transpose()?,
         limit: limit + 1,

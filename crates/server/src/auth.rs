@@ -63,6 +63,8 @@ pub enum Caller {
         account_id: String,
         /// How it authenticated.
         via: Via,
+        /// Its principal, read once per request ([`Caller::principal`]).
+        principal: PrincipalOnce,
     },
     /// A witness token: may read the ledger, nothing else.
     Witness {
@@ -73,7 +75,56 @@ pub enum Caller {
     },
 }
 
+/// A caller's principal, read from the store the first time a request
+/// needs it and shared by whatever else in the same request asks (a page
+/// lists several kinds of record, each checked for this principal). It
+/// lives as long as the request's `Caller`.
+#[derive(Clone, Default)]
+pub struct PrincipalOnce(std::sync::Arc<tokio::sync::OnceCell<authority::Principal>>);
+
+impl std::fmt::Debug for PrincipalOnce {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.initialized() {
+            "PrincipalOnce(read)"
+        } else {
+            "PrincipalOnce(not read)"
+        })
+    }
+}
+
+/// A cache says nothing about who the caller is: two callers compare equal
+/// whatever their caches hold.
+impl PartialEq for PrincipalOnce {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for PrincipalOnce {}
+
 impl Caller {
+    /// The account's principal (its role, agency, delegation, accreditation
+    /// in force), read once per request; 403 for a witness.
+    pub async fn principal(
+        &self,
+        svc: &service::Service,
+    ) -> Result<authority::Principal, ApiError> {
+        match self {
+            Caller::Account {
+                username,
+                principal,
+                ..
+            } => Ok(principal
+                .0
+                .get_or_try_init(|| svc.principal(username))
+                .await?
+                .clone()),
+            Caller::Witness { .. } => Err(ApiError::forbidden(
+                "a witness token may only read the ledger (/ledger/…)",
+            )),
+        }
+    }
+
     /// The account's login name, or 403 for a witness.
     pub fn username(&self) -> Result<&str, ApiError> {
         match self {
@@ -183,6 +234,7 @@ impl FromRequestParts<AppState> for Caller {
                     username,
                     account_id,
                     via: Via::Token { token_id, purpose },
+                    principal: PrincipalOnce::default(),
                 }),
                 Some(Bearer::Witness { token_id, name }) => Ok(Caller::Witness { token_id, name }),
                 None => Err(ApiError::unauthenticated()),
@@ -207,6 +259,7 @@ impl FromRequestParts<AppState> for Caller {
                 via: Via::Session {
                     session_id: s.session_id,
                 },
+                principal: PrincipalOnce::default(),
             });
         }
         Err(ApiError::unauthenticated())
@@ -656,7 +709,7 @@ pub async fn whoami(
     caller: Caller,
 ) -> Result<Json<SessionInfo>, ApiError> {
     let username = caller.username()?.to_owned();
-    let principal = state.svc().principal(&username).await?;
+    let principal = caller.principal(state.svc()).await?;
     let Caller::Account {
         account_id, via, ..
     } = caller

@@ -44,11 +44,10 @@ pub fn routes() -> Router<AppState> {
 /// recorded (a verifier polling the log must not make it grow); a refused
 /// one is a denial like any other, recorded with the policies that decided.
 pub(crate) async fn may_read(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
-    let username = match caller {
-        Caller::Witness { .. } => return Ok(()),
-        Caller::Account { username, .. } => username,
-    };
-    let principal = state.svc().principal(username).await?;
+    if let Caller::Witness { .. } = caller {
+        return Ok(());
+    }
+    let principal = caller.principal(state.svc()).await?;
     let decision =
         state
             .svc()

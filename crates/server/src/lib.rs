@@ -368,6 +368,14 @@ async fn warm(state: &AppState) {
     if let Err(e) = state.svc().follow(FOLLOW_EVERY).await {
         tracing::warn!(error = %e, "live boards will not show other processes' changes");
     }
+    // The statistics' cells, in memory before oversight's first read (in
+    // the background: a first catch-up over a long ledger takes a while).
+    let svc = state.svc().clone();
+    tokio::spawn(async move {
+        if let Err(e) = svc.stats_load().await {
+            tracing::warn!(error = %e, "statistics not loaded; the first read will load them");
+        }
+    });
 }
 
 /// How often the live boards look for changes made by other processes.

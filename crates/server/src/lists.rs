@@ -61,7 +61,7 @@ pub(crate) async fn vetting_cases(
     caller: &Caller,
     query: &BoardQuery,
 ) -> Result<Vec<VettingCaseSummary>, ApiError> {
-    let principal = state.svc().principal(caller.username()?).await?;
+    let principal = caller.principal(state.svc()).await?;
     if principal.is_host() {
         let rows = api::visible::<VettingCase>(
             state,

@@ -763,9 +763,8 @@ pub(crate) async fn movements(
     caller: &Caller,
     query: &BoardQuery,
 ) -> Result<Vec<MovementSummary>, ApiError> {
-    let username = caller.username()?;
     let svc = state.svc();
-    let principal = svc.principal(username).await?;
+    let principal = caller.principal(svc).await?;
     let pool = svc.store().pool();
     let filter = store::records::Filter {
         delegation: if principal.is_host() {
@@ -933,9 +932,8 @@ async fn list_records(
             )
         }
         List::Agencies => {
-            let username = caller.username()?;
             let svc = state.svc();
-            let principal = svc.principal(username).await?;
+            let principal = caller.principal(svc).await?;
             let rows = store::records::agencies(svc.store().pool()).await?;
             board(
                 rows.into_iter()

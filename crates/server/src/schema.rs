@@ -462,8 +462,10 @@ fn fields(action: &str) -> Option<Vec<(&'static str, Value, bool)>> {
             (
                 "kind",
                 enumeration(
-                    &["applicant"],
-                    "Which records: applicants, with their intake cases",
+                    &["applicant", "declaration", "consultation"],
+                    "Which records: applicants, with their intake cases; declared personnel, \
+                     with their screening's cases; the consultation log (the consultations made \
+                     up to event_end)",
                 ),
                 true,
             ),

@@ -4,7 +4,8 @@
 //! would give a hidden one away.
 //!
 //! Query parameters: `period` (`day`, the default, or `week`), `from` and
-//! `until` (Unix ms), `format` (`json`, the default, or `csv`).
+//! `until` (Unix ms), `agency` (only its figures; `*`: only the totals),
+//! `format` (`json`, the default, or `csv`).
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -26,6 +27,8 @@ pub struct StatsQuery {
     pub from: Option<i64>,
     /// Until (Unix ms, exclusive).
     pub until: Option<i64>,
+    /// Only this agency's figures (`*`: only the totals).
+    pub agency: Option<String>,
     /// `json` or `csv`.
     pub format: Option<String>,
 }
@@ -46,6 +49,7 @@ pub fn service_query(q: &StatsQuery) -> Result<service::stats::Query, ApiError> 
         period: Some(period),
         from: q.from,
         until: q.until,
+        agency: q.agency.clone().filter(|a| !a.is_empty()),
     })
 }
 
@@ -95,12 +99,14 @@ pub fn date(ms: i64) -> String {
     domain::time::Timestamp::from_millis(ms).date().to_string()
 }
 
-/// The statistics as CSV: one line per figure, hidden ones as `<5`.
+/// The statistics as CSV: one line per figure, hidden ones as
+/// `suppressed` (not `<5`: a figure hidden to protect another may be
+/// larger).
 pub fn to_csv(stats: &Stats) -> String {
     let mut out = String::from("period,agency,metric,key,n\n");
     for c in &stats.cells {
         let n =
-            c.n.map_or_else(|| format!("<{}", stats.k), |n| n.to_string());
+            c.n.map_or_else(|| "suppressed".to_owned(), |n| n.to_string());
         let row = [
             date(c.period),
             c.agency.clone(),
@@ -114,9 +120,7 @@ pub fn to_csv(stats: &Stats) -> String {
     }
     for t in &stats.decision_time {
         for (what, v) in [("median", &t.median), ("p90", &t.p90)] {
-            let v = v
-                .clone()
-                .unwrap_or_else(|| format!("<{} decisions", stats.k));
+            let v = v.clone().unwrap_or_else(|| "suppressed".to_owned());
             out.push_str(&format!(
                 "{},*,decision_time,{what},{}\n",
                 date(t.period),
@@ -158,6 +162,15 @@ pub(crate) fn openapi(
         ),
         ("from", "From this time (Unix ms)", integer()),
         (
+            "agency",
+            "Only this agency's figures (`*`: only the periods' totals); what is hidden does \
+             not depend on it",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(200))
+                .build(),
+        ),
+        (
             "until",
             "Before this time (Unix ms; after `from`)",
             integer(),
@@ -182,7 +195,8 @@ pub(crate) fn openapi(
         ResponseBuilder::new()
             .description(
                 "`{\"period\", \"cells\": [{period, agency, metric, key, n}], \"decision_time\": \
-                 [{period, decisions, median, p90}], \"k\": 5, \"seq\"}` — `n` null when hidden \
+                 [{period, decisions, median, p90}], \"agencies\": [names with a figure in the \
+                 period], \"k\": 5, \"seq\"}` — `n` null when hidden \
                  (under 5, or to protect one that is); agency `*` is the period's total; or CSV",
             )
             .content(

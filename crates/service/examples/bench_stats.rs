@@ -11,10 +11,11 @@
 //! (entries per second: what a read costs per entry appended since the
 //! last one); then adds the cells a 10,000,000-entry ledger over `D` days
 //! (default 30: the Games and their run-up) leaves — every agency, metric and key on every day, the
-//! most cells such a ledger can produce — and times `Service::stats_table`
-//! (catch-up of nothing new, the cells, the suppression) for the whole
-//! period by day and by week, and for one week by day, `R` times each
-//! (median printed).
+//! most cells such a ledger can produce — and times loading them into
+//! memory (what `cortina serve` does at start) and `Service::stats_table`
+//! (catch-up of nothing new, the period's figures, the suppression) for
+//! the page's default (totals), one agency, and every figure by day, by
+//! week and for one week, `R` times each (median printed).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -200,39 +201,50 @@ async fn main() -> Result<(), String> {
     }
     println!("cells: {total_cells} ({per_cell} entries each, 10,000,000 in all)");
     let day_ms = 86_400_000i64;
+    let ask = |period, from: Option<i64>, until: Option<i64>, agency: Option<&str>| Query {
+        period: Some(period),
+        from: from.map(|d| d * day_ms),
+        until: until.map(|d| d * day_ms),
+        agency: agency.map(str::to_owned),
+    };
+    // `cortina serve` loads the cells into memory at start, in the
+    // background; every read then finds them there.
+    let t = Instant::now();
+    svc.stats_load().await.map_err(|e| e.to_string())?;
+    println!(
+        "loading the cells (at start): {:.1} ms",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    let week = Some(today - 7);
     for (label, query) in [
         (
-            "whole period by day",
-            Query {
-                period: Some(Period::Day),
-                from: None,
-                until: None,
-            },
+            "whole period by day, totals (the page's default)",
+            ask(Period::Day, None, None, Some("*")),
         ),
         (
-            "whole period by week",
-            Query {
-                period: Some(Period::Week),
-                from: None,
-                until: None,
-            },
+            "whole period by day, one agency",
+            ask(Period::Day, None, None, Some("agency-7")),
         ),
         (
-            "one week by day",
-            Query {
-                period: Some(Period::Day),
-                from: Some((today - 7) * day_ms),
-                until: Some(today * day_ms),
-            },
+            "whole period by day, every figure (the export)",
+            ask(Period::Day, None, None, None),
+        ),
+        (
+            "whole period by week, every figure",
+            ask(Period::Week, None, None, None),
+        ),
+        (
+            "one week by day, every figure",
+            ask(Period::Day, week, Some(today), None),
         ),
     ] {
         let mut times = Vec::new();
         let mut shown = 0;
         for _ in 0..runs {
             let t = Instant::now();
-            let (cells, _) = svc.stats_table(&query).await.map_err(|e| e.to_string())?;
+            let table = svc.stats_table(&query).await.map_err(|e| e.to_string())?;
             times.push(t.elapsed().as_secs_f64() * 1000.0);
-            shown = cells.len();
+            shown = table.cells.len();
         }
         println!(
             "{label}: {shown} figures, median {:.1} ms of {runs} runs",

@@ -802,13 +802,21 @@ pub enum RetentionKind {
     /// Applicants for accreditation (the organiser's), with the vetting
     /// cases their intake screening opened.
     Applicant,
+    /// The delegations' declared personnel (declaration lines, heads
+    /// included), with the vetting cases their screening opened.
+    Declaration,
+    /// The consultation log: the consultations made up to the rule's
+    /// `event_end`, each with its subjects and payload salt.
+    Consultation,
 }
 
 impl RetentionKind {
-    /// The stored record kind.
+    /// The stored record kind (the log's table for consultations).
     pub fn as_str(self) -> &'static str {
         match self {
             RetentionKind::Applicant => "applicant",
+            RetentionKind::Declaration => "declaration",
+            RetentionKind::Consultation => "consultation",
         }
     }
 }

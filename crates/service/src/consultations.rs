@@ -48,6 +48,23 @@ pub fn is_consultation(action: Action) -> bool {
     )
 }
 
+/// Whether a ledger entry is a consultation, which the log keeps a row
+/// of (`Ctx::entry` for the actions above; besides them, the screenings
+/// of intake batches, declarations, delegations' heads and re-screens,
+/// named `lists/<snapshot>` — not the list update's own entry
+/// `lists/lists`). `ledger verify` checks that each
+/// has its row (`store::StampRules::consultation_of`).
+pub fn is_consultation_entry(entry: &ledger::Entry) -> bool {
+    match entry.action.parse::<Action>() {
+        Ok(a) if is_consultation(a) => true,
+        Ok(Action::ApplicantSubmit | Action::DeclarationSubmit | Action::DelegationRegister) => {
+            entry.resource.kind == "lists"
+        }
+        Ok(Action::ListsUpdate) => entry.resource.kind == "lists" && entry.resource.id != "lists",
+        _ => false,
+    }
+}
+
 /// The keyed digest of one subject fact: `kind` is `n` (a name token), `d`
 /// (a document number) or `r` (a record id).
 pub(crate) fn subject_key(key: &[u8; 32], kind: char, value: &str) -> String {

@@ -336,6 +336,24 @@ impl<'t> Ctx<'t> {
         Ok(self.tx.append_rows(entry, salt, rows)?)
     }
 
+    /// Like [`Ctx::record_item`], for an entry noted before the command
+    /// writes anything (a screening within a command): refused once a row
+    /// is staged, since staged rows are stamped with the entry to come.
+    pub(crate) fn record_aside(
+        &mut self,
+        action: Action,
+        kind: &str,
+        id: &str,
+        payload: &[u8],
+    ) -> Result<u64, ServiceError> {
+        if !self.rows.is_empty() {
+            return Err(ServiceError::BadCommand(format!(
+                "{action}: an entry beside the command's is appended before its rows are staged"
+            )));
+        }
+        self.record_item(action, kind, id, payload)
+    }
+
     /// Builds the stored record of `value` (owned by `owner`), stamped with
     /// the next entry, and notes its row for that entry — without writing
     /// it: the caller writes many at once

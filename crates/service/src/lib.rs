@@ -80,6 +80,8 @@ pub(crate) struct Inner {
     /// Result sizes of screenings waiting to be noted in the consultation
     /// log, in one write for many (`Service::consulted`).
     pub(crate) sizes: consultations::SizeNotes,
+    /// The statistics' cells, in memory (`stats`).
+    pub(crate) stats: stats::Cache,
 }
 
 impl std::fmt::Debug for Service {
@@ -120,6 +122,7 @@ impl Service {
                 opaque_key,
                 subject_key,
                 sizes: consultations::SizeNotes::default(),
+                stats: stats::Cache::default(),
                 hashing: tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
                 ),
@@ -411,6 +414,7 @@ pub fn stamp_rules() -> store::StampRules {
         .to_vec(),
         salted_entries: true,
         board_of: Some(board_of),
+        consultation_of: Some(consultations::is_consultation_entry),
     }
 }
 

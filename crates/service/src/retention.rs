@@ -4,9 +4,13 @@
 //!
 //! **The rule.** A proposal names a kind of record (`applicant`: the
 //! organiser's applicants, with the vetting cases their intake screening
-//! opened), the end of the event (Unix ms) and how many days after it the
-//! records are kept. The records are due once that time has passed: every
-//! record of the kind that still holds a document. The rule is the
+//! opened; `declaration`: the delegations' declared personnel, with the
+//! cases their screening opened; `consultation`: the consultation log),
+//! the end of the event (Unix ms) and how many days after it the records
+//! are kept. The records are due once that time has passed: every record
+//! of the kind that still holds a document — for the log, every
+//! consultation made up to the event's end, so each is kept at least that
+//! many days (five years, say, against a few weeks for applicants). The rule is the
 //! proposal's own text, confirmed by the second commander — no
 //! configuration file another person could change in between.
 //!
@@ -29,14 +33,23 @@
 //! deleted — except those of consultations, whose log keeps its own,
 //! longer retention — and the database files are scrubbed
 //! (`store::Store::scrub`). SQLite's connections run with `secure_delete`
-//! on, so the freed bytes are zeros (`store`'s session settings). An interrupted purge is confirmed again and goes
-//! on where it stopped (the due records are those still holding a
-//! document).
+//! on, so the freed bytes are zeros (`store`'s session settings).
+//!
+//! **The consultation log** is purged by ranges of entries: each batch
+//! deletes the rows of its consultations, their subjects and their entries'
+//! payload salts (which only proved the rows), and its entry's row writes
+//! name the range (`consultations`, `first-end`, deleted), which is how
+//! `ledger verify` knows those consultations' rows were removed by a purge
+//! and not by someone hiding a lookup.
+//!
+//! An interrupted purge is confirmed again and goes on where it stopped
+//! (the due records are those still holding a document; the log's, those
+//! still in it).
 
 use authority::Resource;
 use domain::Action;
 use domain::applicant::Applicant;
-use domain::declaration::ScreeningStatus;
+use domain::declaration::{DeclarationLine, ScreeningStatus};
 use domain::storage::Aggregate;
 use domain::vetting::VettingCase;
 use serde::{Deserialize, Serialize};
@@ -49,9 +62,12 @@ use crate::{Actor, Service, ServiceError, principal};
 /// The record kind of purge proposals.
 pub const RETENTION: &str = "retention";
 
-/// The record kinds a purge of applicants empties.
+/// The record kinds a purge empties.
 const APPLICANT: &str = <Applicant as Aggregate>::KIND;
+const DECLARATION: &str = <DeclarationLine as Aggregate>::KIND;
 const CASE: &str = <VettingCase as Aggregate>::KIND;
+/// The kind a purge of the consultation log names.
+const CONSULTATION: &str = "consultation";
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -287,6 +303,9 @@ async fn batch(
             proposal.after_days
         ))));
     }
+    if proposal.kind == CONSULTATION {
+        return consultation_batch(ctx, stored.created_seq, proposal, id, limit, after).await;
+    }
     let conn = ctx.tx.conn().await?;
     let due = store::purge::due(conn, &proposal.kind, after, limit).await?;
     let last = due.last().map(|r| r.id.clone());
@@ -298,11 +317,22 @@ async fn batch(
         let Some(doc) = r.doc.as_deref() else {
             continue;
         };
-        let screened: Screened = serde_json::from_str(doc).map_err(|e| ServiceError::Corrupt {
-            kind: APPLICANT,
+        let corrupt = |kind: &'static str, e: serde_json::Error| ServiceError::Corrupt {
+            kind,
             id: r.id.clone(),
             reason: e.to_string(),
-        })?;
+        };
+        if proposal.kind == DECLARATION {
+            // Declared personnel are thousands, not millions: the whole
+            // line is read, which names the case its screening opened.
+            let line: DeclarationLine =
+                serde_json::from_str(doc).map_err(|e| corrupt(DECLARATION, e))?;
+            if let ScreeningStatus::Hit { case } = line.screening() {
+                case_ids.push(case.to_string());
+            }
+            continue;
+        }
+        let screened: Screened = serde_json::from_str(doc).map_err(|e| corrupt(APPLICANT, e))?;
         if let ScreeningStatus::Hit { case } = screened.screening {
             case_ids.push(case.to_string());
         }
@@ -362,11 +392,75 @@ async fn batch(
     }))
 }
 
+/// One batch of a confirmed purge of the consultation log (module docs):
+/// the next due consultations from entry `after` on.
+async fn consultation_batch(
+    ctx: &mut Ctx<'_>,
+    created_seq: i64,
+    mut proposal: Proposal,
+    id: &str,
+    limit: i64,
+    after: &str,
+) -> Result<Result<Step, ServiceError>, ServiceError> {
+    let from: i64 = if after.is_empty() {
+        0
+    } else {
+        after
+            .parse()
+            .map_err(|_| ServiceError::BadCommand(format!("purge position {after:?}")))?
+    };
+    let conn = ctx.tx.conn().await?;
+    let (seqs, done) =
+        store::purge::due_consultations(conn, from, proposal.event_end, limit).await?;
+    let range = seqs.first().zip(seqs.last()).map(|(f, l)| (*f, l + 1));
+    let mut purged = 0;
+    if let Some((first, end)) = range {
+        purged = store::purge::delete_consultations(conn, first, end).await?;
+        ctx.wrote(store::rows::RowWrite::deleted(
+            store::consultations::TABLE,
+            store::consultations::range_key(first, end),
+        ));
+    }
+    if proposal.confirmed_by.is_none() {
+        proposal.confirmed_by = Some(ctx.principal.id.clone());
+        proposal.confirmed_at = Some(ctx.now.as_millis());
+    }
+    proposal.purged += purged;
+    proposal.batches += 1;
+    proposal.state = if done { "done" } else { "purging" }.into();
+    let record = proposal.record(created_seq, ctx.seq())?;
+    records::put(ctx.tx.conn().await?, &record).await?;
+    ctx.wrote(record.row_write());
+    let state = proposal.state.clone();
+    let outcome = ctx
+        .done(
+            Action::RetentionPurge,
+            RETENTION,
+            id,
+            Some(&state),
+            Some(serde_json::json!({
+                "consultations": purged,
+                "entries": range.map(|(first, end)| [first, end]),
+            })),
+        )
+        .await?;
+    let seq = match outcome.into_result() {
+        Ok(d) => d.seq,
+        Err(e) => return Ok(Err(e)),
+    };
+    Ok(Ok(Step {
+        seq,
+        last: range.map(|(_, end)| end.to_string()),
+        done,
+        proposal,
+    }))
+}
+
 /// Which entries' payload salts a purge removes: entries about a record
 /// of the purged kinds (not consultations: the consultation log keeps its
 /// own retention and needs its salts to verify).
 fn salt_candidate(entry: &ledger::Entry) -> bool {
-    [APPLICANT, CASE].contains(&entry.resource.kind.as_str())
+    [APPLICANT, DECLARATION, CASE].contains(&entry.resource.kind.as_str())
         && entry
             .action
             .parse::<Action>()
@@ -430,7 +524,12 @@ impl Service {
             }
         };
         let batches_ms = started.elapsed().as_millis() as u64;
-        let salts = self.drop_purged_salts().await?;
+        // The log's batches removed their salts themselves.
+        let salts = if last.proposal.kind == CONSULTATION {
+            0
+        } else {
+            self.drop_purged_salts().await?
+        };
         let salts_ms = started.elapsed().as_millis() as u64 - batches_ms;
         let scrubbed = self.scrub().await;
         let scrub_ms = started.elapsed().as_millis() as u64 - batches_ms - salts_ms;

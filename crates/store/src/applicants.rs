@@ -256,9 +256,12 @@ pub struct QueueRow {
     pub opened_ms: i64,
     /// When decided for good, if so.
     pub decided_ms: Option<i64>,
+    /// Whether the case puts an accreditation in force in question (a list
+    /// change hit an applicant accredited before it).
+    pub in_question: bool,
 }
 
-const QUEUE_COLUMNS: &str = "id, state, priority, due_ms, category, venue, list, score, assignee, claim_until, bulk, opened_ms, decided_ms";
+const QUEUE_COLUMNS: &str = "id, state, priority, due_ms, category, venue, list, score, assignee, claim_until, bulk, opened_ms, decided_ms, in_question";
 
 fn queue_row(row: &sqlx::any::AnyRow) -> Result<QueueRow, StoreError> {
     Ok(QueueRow {
@@ -275,6 +278,7 @@ fn queue_row(row: &sqlx::any::AnyRow) -> Result<QueueRow, StoreError> {
         bulk: row.try_get::<i64, _>("bulk")? != 0,
         opened_ms: row.try_get("opened_ms")?,
         decided_ms: row.try_get("decided_ms")?,
+        in_question: row.try_get::<i64, _>("in_question")? != 0,
     })
 }
 
@@ -282,14 +286,15 @@ fn queue_row(row: &sqlx::any::AnyRow) -> Result<QueueRow, StoreError> {
 pub async fn put_queue(conn: &mut AnyConnection, rows: &[QueueRow]) -> Result<(), StoreError> {
     for chunk in rows.chunks(CHUNK) {
         let mut sql = format!("INSERT INTO vetting_queue ({QUEUE_COLUMNS}) VALUES ");
-        Placeholders::for_conn(conn).rows(&mut sql, 13, chunk.len());
+        Placeholders::for_conn(conn).rows(&mut sql, 14, chunk.len());
         sql.push_str(
             " ON CONFLICT (id) DO UPDATE SET
                 state = excluded.state, priority = excluded.priority, due_ms = excluded.due_ms,
                 category = excluded.category, venue = excluded.venue, list = excluded.list,
                 score = excluded.score, assignee = excluded.assignee,
                 claim_until = excluded.claim_until, bulk = excluded.bulk,
-                opened_ms = excluded.opened_ms, decided_ms = excluded.decided_ms",
+                opened_ms = excluded.opened_ms, decided_ms = excluded.decided_ms,
+                in_question = excluded.in_question",
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for r in chunk {
@@ -306,11 +311,21 @@ pub async fn put_queue(conn: &mut AnyConnection, rows: &[QueueRow]) -> Result<()
                 .bind(r.claim_until)
                 .bind(i64::from(r.bulk))
                 .bind(r.opened_ms)
-                .bind(r.decided_ms);
+                .bind(r.decided_ms)
+                .bind(i64::from(r.in_question));
         }
         q.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// How many open cases put an accreditation in force in question.
+pub async fn count_in_question(pool: &sqlx::AnyPool) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM vetting_queue WHERE state = 'open' AND in_question = 1",
+    )
+    .fetch_one(pool)
+    .await?)
 }
 
 /// Which cases of the queue to show, and from where.
@@ -337,6 +352,8 @@ pub struct QueueFilter {
     pub unassigned: bool,
     /// Only cases due before this time (Unix ms).
     pub due_before: Option<i64>,
+    /// Only cases that put an accreditation in force in question.
+    pub in_question: bool,
     /// The clock, for lapsed claims.
     pub now: i64,
     /// After this position (priority, due time, id) of the previous page.
@@ -387,6 +404,9 @@ where
     if let Some(d) = f.due_before {
         binds.push(Bind::Int(d));
         add(&mut sql, &mut binds, "due_ms <");
+    }
+    if f.in_question {
+        sql.push_str(" AND in_question = 1");
     }
     if f.unassigned {
         binds.push(Bind::Int(f.now));

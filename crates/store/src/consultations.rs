@@ -270,10 +270,108 @@ pub async fn between(
 /// and its payload digest is the HMAC of the row's payload under the
 /// entry's salt. A row whose salt was purged cannot be proved and must
 /// have been purged with it. Returns how many rows were checked.
+/// The consultation log's epoch (rule 7 of `crate::stamps`).
+pub(crate) async fn load_epoch(
+    conn: &mut AnyConnection,
+    size: u64,
+) -> Result<u64, crate::VerifyFailure> {
+    let epoch: Option<i64> = sqlx::query_scalar("SELECT seq FROM consultation_epoch WHERE id = 1")
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(|e| crate::VerifyFailure {
+            index: None,
+            message: format!("reading the consultation log's epoch: {e}"),
+        })?;
+    u64::try_from(epoch.unwrap_or(0))
+        .ok()
+        .filter(|e| *e <= size)
+        .ok_or_else(|| crate::VerifyFailure {
+            index: None,
+            message: format!(
+                "consultation_epoch: {} is not within the log ({size} entries)",
+                epoch.unwrap_or(0)
+            ),
+        })
+}
+
+/// The table name purges write their ranges under in `row_writes`.
+pub const TABLE: &str = "consultations";
+
+/// The row-write key of a purged range of entries.
+pub fn range_key(first: i64, end: i64) -> String {
+    format!("{first}-{end}")
+}
+
+/// The ranges of entries whose consultation rows purges deleted:
+/// `(first, end, purge entry)`, from the purge entries' row writes.
+#[derive(Debug, Default)]
+pub(crate) struct PurgedRanges(Vec<(u64, u64, u64)>);
+
+impl PurgedRanges {
+    pub(crate) fn of(
+        by_seq: &std::collections::HashMap<u64, Vec<crate::rows::RowWrite>>,
+        size: u64,
+    ) -> Result<PurgedRanges, crate::VerifyFailure> {
+        let mut out = Vec::new();
+        for (&seq, writes) in by_seq {
+            for w in writes.iter().filter(|w| w.table == TABLE) {
+                let bad = |why: &str| crate::VerifyFailure {
+                    index: Some(seq),
+                    message: format!("row_writes ({seq}, {TABLE}, {}): {why}", w.key),
+                };
+                let (first, end) = w
+                    .key
+                    .split_once('-')
+                    .and_then(|(a, b)| Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok()?)))
+                    .ok_or_else(|| bad("not a range of entries (first-end)"))?;
+                if first > end || end > seq || end > size {
+                    return Err(bad("the range does not lie before its purge entry"));
+                }
+                if !w.is_deletion() {
+                    return Err(bad("a purge of consultations deletes them"));
+                }
+                out.push((first, end, seq));
+            }
+        }
+        out.sort_unstable();
+        Ok(PurgedRanges(out))
+    }
+
+    /// The purge entry that deleted entry `seq`'s consultation row, if any.
+    pub(crate) fn by(&self, seq: u64) -> Option<u64> {
+        let i = self.0.partition_point(|&(first, _, _)| first <= seq);
+        self.0[..i]
+            .iter()
+            .rev()
+            .find(|&&(first, end, _)| first <= seq && seq < end)
+            .map(|&(_, _, purge)| purge)
+    }
+}
+
+/// Checks the consultation log against the ledger: each row says what its
+/// entry says and holds the payload it committed to; with `expected`
+/// (`(epoch, the consultation entries from it on, not purged)`), each of
+/// those has its row, and no row lies before the epoch or in a purged
+/// range.
 pub(crate) async fn verify(
     conn: &mut AnyConnection,
     size: u64,
+    expected: Option<(u64, Vec<u64>)>,
+    purged: &PurgedRanges,
 ) -> Result<usize, crate::VerifyFailure> {
+    let (log_epoch, expected) = match expected {
+        Some((epoch, seqs)) => (Some(epoch), seqs),
+        None => (None, Vec::new()),
+    };
+    // The next expected consultation not yet matched with a row.
+    let mut want = expected.iter().copied().peekable();
+    let unmatched = |seq: u64| crate::VerifyFailure {
+        index: Some(seq),
+        message: format!(
+            "consultation log: entry {seq} is a consultation but the log has no row for it, \
+             and no purge removed one"
+        ),
+    };
     use crate::VerifyFailure;
     let db = |e: sqlx::Error| VerifyFailure {
         index: None,
@@ -311,6 +409,27 @@ pub(crate) async fn verify(
             if at >= size {
                 return Err(bad(format!("no such entry ({size} entries)")));
             }
+            if let Some(epoch) = log_epoch {
+                if at < epoch {
+                    return Err(bad(format!(
+                        "the row lies before the log's epoch {epoch} (consultation_epoch was \
+                         moved past it)"
+                    )));
+                }
+                if let Some(p) = purged.by(at) {
+                    return Err(bad(format!(
+                        "purged by entry {p}, but the row is still there"
+                    )));
+                }
+                if let Some(&w) = want.peek() {
+                    if w < at {
+                        return Err(unmatched(w));
+                    }
+                    if w == at {
+                        want.next();
+                    }
+                }
+            }
             let bytes: Option<Vec<u8>> = row.try_get(12).map_err(db)?;
             let bytes = bytes.ok_or_else(|| bad("its entry is missing".into()))?;
             let entry =
@@ -344,6 +463,9 @@ pub(crate) async fn verify(
         if (n as i64) < CHUNK {
             break;
         }
+    }
+    if let Some(w) = want.next() {
+        return Err(unmatched(w));
     }
     Ok(checked)
 }

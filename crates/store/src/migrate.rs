@@ -114,6 +114,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0014_board_columns.sqlite.sql"),
         postgres: include_str!("../migrations/0014_board_columns.postgres.sql"),
     },
+    Migration {
+        version: 15,
+        name: "log_epoch_and_queue_flag",
+        common: include_str!("../migrations/0015_log_epoch_and_queue_flag.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

@@ -97,6 +97,63 @@ pub async fn empty(
     Ok(purged)
 }
 
+/// The next due consultations from entry `after` on: up to `limit` rows of
+/// the log in entry order, as long as they were made at or before `cut`
+/// (Unix ms). Returns their entries' seqs and whether the log holds no due
+/// row after them (time follows the entries, so the first row after
+/// `cut` ends the purge).
+pub async fn due_consultations(
+    conn: &mut AnyConnection,
+    after: i64,
+    cut: i64,
+    limit: i64,
+) -> Result<(Vec<i64>, bool), StoreError> {
+    let rows =
+        sqlx::query("SELECT seq, at_ms FROM consultations WHERE seq >= $1 ORDER BY seq LIMIT $2")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut seqs = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let (seq, at): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
+        if at > cut {
+            return Ok((seqs, true));
+        }
+        seqs.push(seq);
+    }
+    Ok((seqs, (rows.len() as i64) < limit))
+}
+
+/// Deletes the consultation log's rows of the entries `first..end`, their
+/// subjects and their entries' payload salts (which only proved the rows);
+/// returns how many rows.
+pub async fn delete_consultations(
+    conn: &mut AnyConnection,
+    first: i64,
+    end: i64,
+) -> Result<u64, StoreError> {
+    sqlx::query(
+        "DELETE FROM entry_salts WHERE seq >= $1 AND seq < $2
+           AND seq IN (SELECT seq FROM consultations WHERE seq >= $1 AND seq < $2)",
+    )
+    .bind(first)
+    .bind(end)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM consultation_subjects WHERE seq >= $1 AND seq < $2")
+        .bind(first)
+        .bind(end)
+        .execute(&mut *conn)
+        .await?;
+    let done = sqlx::query("DELETE FROM consultations WHERE seq >= $1 AND seq < $2")
+        .bind(first)
+        .bind(end)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// Removes the organiser-reference digests `(organiser, ref_digest)`
 /// (`applicant_refs`, an index beside the records: a purged applicant is no
 /// longer found by its reference), by their primary key.
@@ -205,6 +262,33 @@ pub async fn purged_by_entry(store: &Store) -> Result<Vec<(u64, u64)>, StoreErro
             ))
         })
         .collect()
+}
+
+/// The consultation log's purged ranges: `(purge entry, first, end)`
+/// from the purge entries' row writes, in entry order; and the log's epoch
+/// (the entry from which every consultation has its row).
+pub async fn purged_consultations(
+    store: &Store,
+) -> Result<(Vec<(u64, u64, u64)>, u64), StoreError> {
+    let rows =
+        sqlx::query("SELECT seq, row_key FROM row_writes WHERE tbl = $1 ORDER BY seq, row_key")
+            .bind(crate::consultations::TABLE)
+            .fetch_all(store.pool())
+            .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let seq: i64 = r.try_get(0)?;
+        let key: String = r.try_get(1)?;
+        if let Some((a, b)) = key.split_once('-')
+            && let (Ok(a), Ok(b)) = (a.parse(), b.parse())
+        {
+            out.push((seq as u64, a, b));
+        }
+    }
+    let epoch: Option<i64> = sqlx::query_scalar("SELECT seq FROM consultation_epoch WHERE id = 1")
+        .fetch_optional(store.pool())
+        .await?;
+    Ok((out, epoch.unwrap_or(0).max(0) as u64))
 }
 
 impl Store {

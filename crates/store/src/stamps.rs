@@ -63,6 +63,14 @@
 //!    ([`StampRules::board_of`]), and a record without a document has none:
 //!    they are not committed to, so they are recomputed.
 //!
+//! 7. From the consultation log's epoch on (`consultation_epoch`,
+//!    migration 0015), every consultation entry
+//!    ([`StampRules::consultation_of`]) has its row in `consultations`,
+//!    unless a later purge entry's row writes name a range of entries
+//!    (`consultations`, key `first-end`) that holds it — then the row is
+//!    gone, and must be, and so may its payload salt. No row lies before
+//!    the epoch (moving the epoch forward would hide deletions).
+//!
 //! A failure names the table, the row's key and the entry, and the entry's
 //! index when there is one; of several row problems the one at the lowest
 //! entry is reported.
@@ -111,6 +119,10 @@ pub struct StampRules {
     /// (`kind`, `doc`), or why the document does not load: rule 6. `None`
     /// leaves the board columns unchecked.
     pub board_of: Option<BoardOf>,
+    /// Whether an entry is a consultation, which from the consultation
+    /// log's epoch on has its row in `consultations` (rule 7). `None`
+    /// leaves missing rows unchecked.
+    pub consultation_of: Option<fn(&Entry) -> bool>,
 }
 
 /// Derives a record's board columns from its kind and document.
@@ -379,7 +391,17 @@ impl<'a> Checker<'a> {
 
 /// The tables whose rows the entries commit to, by the name `row_writes`
 /// uses, as a static name (a name that is none of them is refused).
-const TABLES: [&str; 5] = ["records", "agencies", "accounts", "api_tokens", "sessions"];
+/// `consultations` is written only by purges, one row write per batch
+/// whose key is the range of entries `first-end` whose consultation rows
+/// it deleted (rule 7).
+const TABLES: [&str; 6] = [
+    "records",
+    "agencies",
+    "accounts",
+    "api_tokens",
+    "sessions",
+    "consultations",
+];
 
 fn table_name(name: &str) -> Option<&'static str> {
     TABLES.into_iter().find(|t| *t == name)
@@ -534,6 +556,9 @@ async fn check(conn: &mut AnyConnection, rules: &StampRules) -> Result<usize, Ve
         HashSet::new()
     };
     let purges: HashSet<&str> = rules.purges.iter().map(String::as_str).collect();
+    let log_epoch = crate::consultations::load_epoch(conn, size).await?;
+    let purged_log = crate::consultations::PurgedRanges::of(&writes.by_seq, size)?;
+    let mut expected: Vec<u64> = Vec::new();
     let mut checker = Checker::new(&rows, rules, epoch);
     let stamp_seqs: HashSet<u64> = rows.iter().flat_map(|r| [r.created, r.updated]).collect();
     let mut seen = Seen::default();
@@ -578,7 +603,27 @@ async fn check(conn: &mut AnyConnection, rules: &StampRules) -> Result<usize, Ve
                     }
                 }
             }
-            if rules.salted_entries && next >= epoch && !salts.contains(&next) {
+            let purges_log = writes
+                .by_seq
+                .get(&next)
+                .is_some_and(|ws| ws.iter().any(|w| w.table == crate::consultations::TABLE));
+            if purges_log
+                && !(entry.decision == Decision::Allow && purges.contains(entry.action.as_str()))
+            {
+                return Err(VerifyFailure {
+                    index: Some(next),
+                    message: format!(
+                        "entry {next} ({}) lists purged consultations but is no allowed purge",
+                        entry.action
+                    ),
+                });
+            }
+            let consultation = rules.consultation_of.is_some_and(|f| f(&entry));
+            let purged_from_log = consultation && purged_log.by(next).is_some();
+            if consultation && next >= log_epoch && !purged_from_log {
+                expected.push(next);
+            }
+            if rules.salted_entries && next >= epoch && !salts.contains(&next) && !purged_from_log {
                 seen.unsalted.push((
                     next,
                     entry.action.clone(),
@@ -628,8 +673,10 @@ async fn check(conn: &mut AnyConnection, rules: &StampRules) -> Result<usize, Ve
     if let Some(f) = problems.first {
         return Err(f);
     }
-    // The consultation log, row by row against its entries.
-    let consulted = crate::consultations::verify(conn, size).await?;
+    // The consultation log, row by row against its entries, and every
+    // consultation from the log's epoch on with its row (rule 7).
+    let expected = rules.consultation_of.map(|_| (log_epoch, expected));
+    let consulted = crate::consultations::verify(conn, size, expected, &purged_log).await?;
     Ok(rows.len() + consulted)
 }
 

@@ -85,6 +85,37 @@ pub async fn created_times(
     Ok(out)
 }
 
+/// The stored documents of the records of `kind` among `ids` (those that
+/// still hold one).
+pub async fn documents(
+    store: &Store,
+    kind: &str,
+    ids: &[String],
+) -> Result<HashMap<String, String>, StoreError> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(100) {
+        let mut sql = String::from("SELECT id, doc FROM records WHERE kind = $1 AND id IN (");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", i + 2));
+        }
+        sql.push(')');
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(kind);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        for row in q.fetch_all(store.pool()).await? {
+            let id: String = row.try_get(0)?;
+            if let Some(doc) = row.try_get::<Option<String>, _>(1)? {
+                out.insert(id, doc);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// How many records of `kind` were created by entries in `from..until`,
 /// with the creating entry's seq.
 pub async fn created_between(
@@ -165,6 +196,19 @@ async fn upsert(conn: &mut AnyConnection, chunk: &[(CellKey, i64)]) -> Result<()
     }
     q.execute(&mut *conn).await?;
     Ok(())
+}
+
+/// The cursor and every cell, as of one moment: the cursor is read
+/// before and after the cells, and equal readings mean no catch-up
+/// committed in between (each one moves it forward).
+pub async fn snapshot(store: &Store) -> Result<(i64, Vec<(CellKey, i64)>), StoreError> {
+    loop {
+        let before = cursor(store).await?;
+        let all = cells(store, i64::MIN, i64::MAX).await?;
+        if cursor(store).await? == before {
+            return Ok((before, all));
+        }
+    }
 }
 
 /// Every cell of the days `from..until`.

@@ -111,6 +111,9 @@ pub struct HomePage {
     screening: bool,
     /// Vetting (issue 12): the analysts' queue, the organiser's opinions.
     vetting_queue: bool,
+    /// For whoever may suspend an accreditation: the open cases that put
+    /// one in question (a list change hit an applicant accredited before).
+    in_question: i64,
     opinions: bool,
 }
 
@@ -158,6 +161,21 @@ pub async fn page(
 
     let declarations = api::declarations(&state, &viewer.caller, &all).await?;
     let cases = crate::lists::vetting_cases(&state, &viewer.caller, &all).await?;
+    let may_suspend = viewer.may(
+        &state,
+        Action::AccreditationSuspend,
+        &authority::Resource::Applicant {
+            id: "*".into(),
+            organiser: "*".into(),
+        },
+    );
+    let in_question = if may_suspend && super::vetting::may_read_cases(&state, &viewer) {
+        store::applicants::count_in_question(state.svc().store().pool())
+            .await
+            .map_err(|e| ApiError::internal(&e))?
+    } else {
+        0
+    };
     let movements = crate::rest::movements(&state, &viewer.caller, &all).await?;
 
     let mut chrome = Chrome::new(&state, "Home", Some(&viewer));
@@ -189,6 +207,7 @@ pub async fn page(
         ),
         screening: may_see_screening(&state, &viewer),
         vetting_queue: super::vetting::may_read_cases(&state, &viewer),
+        in_question,
         opinions: super::vetting::may_read_opinions(&state, &viewer),
     };
     Ok(html(&page))

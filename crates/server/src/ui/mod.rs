@@ -227,11 +227,10 @@ pub async fn viewer(
         }
     })?;
     let username = caller.username().map_err(PageError::Api)?.to_owned();
-    let principal = state
-        .svc()
-        .principal(&username)
+    let principal = caller
+        .principal(state.svc())
         .await
-        .map_err(|e| PageError::Api(e.into()))?;
+        .map_err(PageError::Api)?;
     Ok(Viewer {
         caller,
         username,

@@ -1,11 +1,16 @@
 //! `GET /stats`: the statistics as a page, for oversight only — the same
-//! figures as `GET /api/v1/stats` (hidden ones shown as "< 5"), per day
-//! or week, with the CSV export link. Each reading is recorded
+//! figures as `GET /api/v1/stats` (hidden ones shown as "suppressed": under 5, or hidden so that
+//! no such count can be worked out), per day
+//! or week, between two dates, with the CSV export link of what is shown.
+//! By default the page shows the totals over all agencies; one agency's
+//! figures, or every agency's, on demand. Each reading is recorded
 //! (`stats.read`), a refused one too.
 
 use askama::Template;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
+use serde::Deserialize;
 
 use super::{Chrome, PageError, html, viewer};
 use crate::AppState;
@@ -24,7 +29,7 @@ pub struct Row {
     pub metric: String,
     /// The breakdown.
     pub key: String,
-    /// The count, or "< 5".
+    /// The count, or "suppressed".
     pub n: String,
     /// Whether this is a period's total.
     pub total: bool,
@@ -35,7 +40,7 @@ pub struct Row {
 pub struct TimeRow {
     /// The period's first day.
     pub period: String,
-    /// How many decisions, or "< 5".
+    /// How many decisions, or "suppressed".
     pub decisions: String,
     /// The median.
     pub median: String,
@@ -51,29 +56,70 @@ pub struct StatsPage {
     rows: Vec<Row>,
     times: Vec<TimeRow>,
     week: bool,
+    /// The agency asked: `*` (totals), empty (every agency) or a name.
+    agency: String,
+    /// The agencies with a figure in the period.
+    agencies: Vec<String>,
+    /// The dates asked, as typed back into the form.
+    from: String,
+    until: String,
     csv: String,
+}
+
+/// The page's query string: dates rather than Unix times.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// `day` or `week`.
+    period: Option<String>,
+    /// `*` (the default: totals), empty (every agency) or an agency.
+    agency: Option<String>,
+    /// The first day (`YYYY-MM-DD`, UTC).
+    from: Option<String>,
+    /// The last day, included.
+    until: Option<String>,
+}
+
+/// Midnight (UTC, Unix ms) of a `YYYY-MM-DD` date, `days` later.
+fn midnight(field: &str, text: &str, days: i64) -> Result<Option<i64>, ApiError> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let day = domain::time::Date::parse_iso(text).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_query",
+            format!("{field}: {e} (expected YYYY-MM-DD)"),
+        )
+    })?;
+    Ok(Some((day.days_since_epoch() + days) * 86_400_000))
 }
 
 /// `GET /stats`.
 pub async fn page(
     State(state): State<AppState>,
     caller: Result<Caller, ApiError>,
-    Query(query): Query<StatsQuery>,
+    Query(query): Query<PageQuery>,
 ) -> Result<Response, PageError> {
     let viewer = viewer(&state, caller).await?;
     let actor = viewer.actor()?;
-    let asked = service_query(&StatsQuery {
+    let from = query.from.unwrap_or_default();
+    let until = query.until.unwrap_or_default();
+    let agency = query.agency.unwrap_or_else(|| "*".to_owned());
+    let api = StatsQuery {
         period: query.period,
-        from: None,
-        until: None,
+        from: midnight("from", &from, 0)?,
+        until: midnight("until", &until, 1)?,
+        agency: Some(agency.clone()),
         format: None,
-    })?;
+    };
+    let asked = service_query(&api)?;
     let stats = state
         .svc()
         .stats(&actor, &asked)
         .await
         .map_err(ApiError::from)?;
-    let hidden = format!("< {}", stats.k);
+    let hidden = "suppressed".to_owned();
     let rows = stats
         .cells
         .iter()
@@ -103,14 +149,28 @@ pub async fn page(
         })
         .collect();
     let week = stats.period == service::stats::Period::Week;
+    let mut pairs = vec![
+        ("format", "csv".to_owned()),
+        ("period", if week { "week" } else { "day" }.to_owned()),
+        ("agency", agency.clone()),
+    ];
+    for (name, value) in [("from", api.from), ("until", api.until)] {
+        if let Some(ms) = value {
+            pairs.push((name, ms.to_string()));
+        }
+    }
     Ok(html(&StatsPage {
         chrome: Chrome::new(&state, "Statistics", Some(&viewer)),
         rows,
         times,
         week,
+        agency,
+        agencies: stats.agencies,
+        from,
+        until,
         csv: format!(
-            "/api/v1/stats?format=csv&period={}",
-            if week { "week" } else { "day" }
+            "/api/v1/stats?{}",
+            serde_urlencoded::to_string(&pairs).unwrap_or_default()
         ),
     }))
 }

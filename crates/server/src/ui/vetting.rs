@@ -105,6 +105,8 @@ pub struct QueuePageQuery {
     pub assignee: Option<String>,
     /// `overdue`, `24h`, `7d`, or empty.
     pub due: Option<String>,
+    /// `1`: only the cases that put an accreditation in force in question.
+    pub in_question: Option<String>,
     /// The cursor of the page.
     pub after: Option<String>,
     /// The ledger entry of a form just done.
@@ -188,6 +190,7 @@ fn filter_query(q: &QueuePageQuery) -> String {
         ("max_score", &q.max_score),
         ("assignee", &q.assignee),
         ("due", &q.due),
+        ("in_question", &q.in_question),
     ]
     .into_iter()
     .filter_map(|(k, v)| given(v).map(|v| (k, v)))
@@ -233,6 +236,7 @@ pub async fn queue(
         max_score: number("max_score", &q.max_score)?,
         assignee,
         due_before,
+        in_question: given(&q.in_question).map(|v| v == "1" || v == "true"),
         after: given(&q.after),
         limit: Some(50),
     };

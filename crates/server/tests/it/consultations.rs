@@ -129,15 +129,35 @@ fn consultations_are_logged_and_only_oversight_reads_them() {
         // The question itself concerns that person too: it is found first.
         let by_doc = ask("?document=r1234567");
         let found: Vec<&Value> = by_doc["items"].as_array().unwrap().iter().collect();
-        assert_eq!(found.len(), 4, "{by_doc}");
+        assert_eq!(found.len(), 5, "{by_doc}");
         assert_eq!(found[0]["seq"], by_doc["seq"]);
         assert_eq!(found[0]["action"], "consultations.read");
+        // The screening of his declaration is a consultation too: on the
+        // lists' snapshot, naming the line, with how many entries hit.
+        let declared = found
+            .iter()
+            .find(|i| i["action"] == "declaration.submit")
+            .unwrap_or_else(|| panic!("{}: the declaration's screening: {by_doc}", w.name));
+        assert_eq!(declared["record_kind"], "lists", "{declared}");
+        assert_eq!(
+            declared["query"],
+            json!(format!("declaration {bout}")),
+            "{declared}"
+        );
+        assert!(declared["result_size"].as_i64().unwrap() >= 1, "{declared}");
         // By record, by account, by time.
         // By the label the delegation chose, and by the opaque id.
+        // (The line was consulted twice: screened when declared, then read.)
         let by_record = ask("?record=us-bout");
+        let actions: Vec<&Value> = by_record["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| &i["action"])
+            .collect();
         assert_eq!(
-            by_record["items"].as_array().unwrap().len(),
-            1,
+            actions,
+            ["declaration.read", "declaration.submit"],
             "{by_record}"
         );
         let by_id = ask(&format!("?record={bout}"));
@@ -196,6 +216,29 @@ fn consultations_are_logged_and_only_oversight_reads_them() {
             .block_on(w.svc.store().verify_stamps(&service::stamp_rules()))
             .expect_err("a changed purpose is caught");
         assert_eq!(e.index, Some(read_seq), "{e:?}");
+        // A consultation taken out of the log is caught too…
+        w.block_on(
+            sqlx::query("DELETE FROM consultations WHERE seq = $1")
+                .bind(read_seq as i64)
+                .execute(pool),
+        )
+        .unwrap();
+        let e = w
+            .block_on(w.svc.store().verify_stamps(&service::stamp_rules()))
+            .expect_err("a deleted consultation is caught");
+        assert_eq!(e.index, Some(read_seq), "{e:?}");
+        assert!(e.message.contains("no row"), "{e:?}");
+        // …and so is moving the log's epoch past it to hide that.
+        w.block_on(
+            sqlx::query("UPDATE consultation_epoch SET seq = $1")
+                .bind(read_seq as i64 + 1)
+                .execute(pool),
+        )
+        .unwrap();
+        let e = w
+            .block_on(w.svc.store().verify_stamps(&service::stamp_rules()))
+            .expect_err("a moved epoch is caught");
+        assert!(e.message.contains("epoch"), "{e:?}");
         // No name in clear among the subject digests.
         let subjects: Vec<String> = w
             .block_on(

@@ -149,5 +149,38 @@ fn the_home_orders_and_counts_more_than_a_thousand_requests_and_incidents() {
             html.contains(&format!("{more} more, with more time left")),
             "{n}: {more} more for the liaison"
         );
+
+        // The delegation's liaison room: its open incidents are counted
+        // on the liaison's home too (log entries carry their room, not a
+        // delegation), and another delegation sees neither room nor count.
+        w.ok(
+            "commander",
+            json!({"action": "room.create", "id": "us-room", "name": "US liaison room",
+                   "kind": "delegation_liaison", "delegation": "us"}),
+        );
+        for (id, severity) in [("us-inc-1", 3), ("us-inc-2", 3), ("us-inc-3", 5)] {
+            w.ok(
+                "operator",
+                json!({"action": "log.record", "id": id, "room": "us-room", "category": "incident",
+                       "severity": severity, "text": "Motorcade delayed at the tunnel"}),
+            );
+        }
+        let html = w.get("/home", &Auth::Cookie(&liaison)).text();
+        let rooms = section(&html, "id=\"h-rooms\"");
+        assert!(rooms.contains("US liaison room"), "{n}: {rooms}");
+        assert!(
+            rooms.contains("S5 ×1, S3 ×2</td>"),
+            "{n}: the liaison's incidents: {rooms}"
+        );
+        assert!(
+            !rooms.contains("S2 ×1001"),
+            "{n}: no host room's count: {rooms}"
+        );
+        let fr = page_login(&w, "fr-liaison");
+        let html = w.get("/home", &Auth::Cookie(&fr)).text();
+        assert!(
+            !html.contains("US liaison room") && !html.contains("S5 ×1"),
+            "{n}: another delegation's room on the French home"
+        );
     }
 }

@@ -7,6 +7,15 @@ use serde_json::{Value, json};
 
 use crate::world::{Auth, World, backends, config};
 
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[test]
 fn statistics_hide_small_cells_and_are_for_oversight_only() {
     for db in backends() {
@@ -122,12 +131,38 @@ fn statistics_hide_small_cells_and_are_for_oversight_only() {
         for line in text.lines().skip(1) {
             let n = line.rsplit(',').next().unwrap();
             assert!(
-                n.starts_with('<')
+                n == "suppressed"
                     || n.parse::<i64>().is_ok_and(|n| n >= 5)
                     || line.contains("decision_time"),
                 "{line}"
             );
         }
+        // One agency's figures, or the totals only: the same figures as in
+        // the whole table (what is hidden does not depend on the filter).
+        let all = read("?period=week");
+        let names: Vec<&str> = all["agencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        assert!(
+            names.contains(&a1.as_str()) && names.contains(&a2.as_str()),
+            "{names:?}"
+        );
+        for only in ["*", a1.as_str()] {
+            let one = read(&format!("?period=week&agency={}", urlencode(only)));
+            let cells = one["cells"].as_array().unwrap();
+            assert!(!cells.is_empty(), "{only}");
+            assert!(cells.iter().all(|c| c["agency"] == only), "{only}: {one}");
+            for c in cells {
+                assert!(
+                    all["cells"].as_array().unwrap().contains(c),
+                    "{c} not in the whole table"
+                );
+            }
+        }
+        assert_eq!(read("?agency=nobody")["cells"], json!([]));
         // An empty range (from at or after until) is no figure, not an error.
         for q in ["?from=5&until=5", "?from=86400000&until=0"] {
             let r = w.get(&format!("/api/v1/stats{q}"), &o);
@@ -156,13 +191,58 @@ fn statistics_hide_small_cells_and_are_for_oversight_only() {
             assert_eq!(w.ledger_size(), before + 1);
             assert_eq!(w.get("/stats", &Auth::Cookie(who)).status, 403);
         }
-        // The page.
+        // The page: the totals by default, one agency on demand, between
+        // two dates (the last one included); the CSV link exports what is
+        // shown.
         let page = w.get("/stats?period=week", &o);
         assert_eq!(page.status, 200, "{}", page.text());
         let html = page.text();
         assert!(
-            html.contains("screening") && html.contains("/api/v1/stats?format=csv&#38;period=week"),
+            html.contains("screening")
+                && html.contains("/api/v1/stats?format=csv&#38;period=week&#38;agency=*"),
             "{html}"
         );
+        let rows = |html: &str| -> Vec<String> {
+            html.split("<tr")
+                .skip(2)
+                .take_while(|r| !r.contains("</table>") || r.contains("<td>"))
+                .filter(|r| r.contains("<td>"))
+                .map(|r| {
+                    r.split("<td>")
+                        .nth(4)
+                        .unwrap_or("")
+                        .split('<')
+                        .next()
+                        .unwrap()
+                        .to_owned()
+                })
+                .collect()
+        };
+        let totals = rows(&html);
+        assert!(
+            !totals.is_empty() && totals.iter().all(|a| a == "all"),
+            "{totals:?}"
+        );
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        let today = domain::time::Timestamp::from_millis(now).date().to_string();
+        let one = w.get(
+            &format!(
+                "/stats?agency={}&from={today}&until={today}",
+                urlencode(&a1)
+            ),
+            &o,
+        );
+        assert_eq!(one.status, 200, "{}", one.text());
+        let agencies = rows(&one.text());
+        assert!(
+            !agencies.is_empty() && agencies.iter().all(|a| *a == a1),
+            "{agencies:?}"
+        );
+        for bad in ["?from=2026-13-01", "?until=yesterday"] {
+            assert_eq!(w.get(&format!("/stats{bad}"), &o).status, 400, "{bad}");
+        }
     }
 }

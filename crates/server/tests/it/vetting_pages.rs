@@ -56,6 +56,8 @@ fn queue_case_view_and_opinions_pages() {
         let tco = w.get("/vetting?list=test_tco&state=open", &an).text();
         assert_eq!(case_ids(&tco).len(), 1, "{tco}");
         assert_eq!(w.get("/vetting?min_priority=x", &an).status, 400);
+        // Intake cases put no accreditation in question.
+        assert!(case_ids(&w.get("/vetting?in_question=1", &an).text()).is_empty());
 
         // The case view: a recorded consultation with the applicant, the
         // candidate, its explanation and its list entry.
@@ -243,6 +245,19 @@ fn a_list_change_shows_in_the_screening_and_the_commander_suspends_from_the_case
         let ids = case_ids(&w.get("/vetting", &an).text());
         assert_eq!(ids.len(), 1);
         let view = format!("/vetting/{}", ids[0]);
+
+        // The queue filters the cases that put an accreditation in
+        // question; the commander's home counts them, the analyst's (who
+        // may not suspend) does not.
+        assert_eq!(case_ids(&w.get("/vetting?in_question=1", &an).text()), ids);
+        let commander_cookie = w.login("commander");
+        let home = w.get("/home", &Auth::Cookie(&commander_cookie)).text();
+        assert!(
+            home.contains("id=\"in-question-count\"><strong>1</strong> accreditation in force")
+                && home.contains("href=\"/vetting?in_question=1\""),
+            "{home}"
+        );
+        assert!(!w.get("/home", &an).text().contains("in-question-count"));
 
         // The analyst sees the proposal, not the form; the commander both.
         let text = w.get(&view, &an).text();

@@ -79,6 +79,7 @@ pub(crate) fn queue_row(case: &VettingCase) -> Option<QueueRow> {
         bulk: case.cleared_in_bulk(),
         opened_ms: case.opened_at().as_millis(),
         decided_ms,
+        in_question: triage.accredited_since.is_some(),
     })
 }
 
@@ -251,6 +252,7 @@ pub(crate) async fn submit(ctx: &mut Ctx<'_>, c: ApplicantSubmit) -> Result<Outc
                             category: facts.category,
                             venue: facts.venues.first().cloned(),
                             candidates: candidates(hits)?,
+                            accredited_since: None,
                         },
                         ctx.now,
                     );

@@ -25,6 +25,7 @@ use crate::command::{
     ArmsPermitGrant, Consult, DeclarationAccredit, DeclarationAnswer, DeclarationRequestInfo,
     DeclarationSubmit, Target, WithReason,
 };
+use crate::consultations;
 use crate::context::{Ctx, Outcome};
 use crate::opaque;
 
@@ -90,9 +91,14 @@ pub(crate) async fn check_not_duplicate(
 }
 
 /// Screens the line's person against the loaded lists (the host's system
-/// acts, so on the host's side): a hit opens a vetting case.
+/// acts, so on the host's side): a hit opens a vetting case. The screening
+/// is a consultation like any other: an entry of its own on
+/// `lists/<snapshot>` under the command's `action` (before the command's
+/// entry), with its row in the consultation log naming the line, the
+/// person's name and document as keyed digests, and how many entries hit.
 pub(crate) async fn screen(
     ctx: &mut Ctx<'_>,
+    action: Action,
     line: DeclarationLine,
 ) -> Result<DeclarationLine, ServiceError> {
     let lists = ctx
@@ -112,6 +118,27 @@ pub(crate) async fn screen(
         person.nationality().as_str(),
     );
     let snapshot = SnapshotHash::parse_hex(lists.snapshot())?;
+    let key = ctx.inner.subject_key;
+    let mut subjects = std::collections::BTreeSet::new();
+    subjects.insert(consultations::subject_key(&key, 'r', line.id().as_str()));
+    for form in consultations::name_forms(&key, person.name().as_str()) {
+        subjects.extend(form);
+    }
+    subjects.extend(consultations::document_key(
+        &key,
+        person.document().as_str(),
+    ));
+    // What was screened: the line (its facts are in its salted document).
+    let payload = format!("declaration {}", line.id()).into_bytes();
+    let seq = ctx.record_aside(action, "lists", lists.snapshot(), &payload)?;
+    ctx.log_consultation(
+        seq,
+        (action, "lists", lists.snapshot()),
+        true,
+        payload,
+        subjects,
+        Some(hits.len() as i64),
+    );
     if hits.is_empty() {
         return Ok(line.record_screening(
             Side::Host,
@@ -176,7 +203,7 @@ pub(crate) async fn submit(
     // The screening's result is the host's alone: it goes into the line's
     // host-only fields (and a hit into a vetting case), never into what the
     // delegation is answered or shown (`crate::views`).
-    let line = screen(ctx, line).await?;
+    let line = screen(ctx, Action::DeclarationSubmit, line).await?;
     save_line(ctx, &line, None).await?;
     ctx.done(
         Action::DeclarationSubmit,

@@ -172,8 +172,9 @@ pub(crate) async fn delegation_register(
     )?;
     let line = line.with_reference(head_label);
     let line = declarations::check_not_duplicate(ctx, line).await?;
+    // Screened first: its entry comes before the rows this one stamps.
+    let line = declarations::screen(ctx, Action::DelegationRegister, line).await?;
     ctx.save(&delegation, false, None).await?;
-    let line = declarations::screen(ctx, line).await?;
     declarations::save_line(ctx, &line, None).await?;
     ctx.done(
         Action::DelegationRegister,

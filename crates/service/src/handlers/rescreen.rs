@@ -111,6 +111,7 @@ pub(crate) async fn chunk(
                 category: facts.category,
                 venue: facts.venues.first().cloned(),
                 candidates: candidates(&f.hits)?,
+                accredited_since: Some(accredited),
             },
             ctx.now,
         );

@@ -8,5 +8,6 @@ mod purge;
 mod rescreen;
 mod rooms;
 mod scenario;
+mod stats;
 mod tamper;
 mod world;

@@ -316,3 +316,191 @@ async fn purge_after_the_games_four_eyes_verify_and_no_name_left() {
         );
     }
 }
+
+/// Now, Unix ms.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+#[tokio::test]
+async fn declared_personnel_and_the_consultation_log_are_purged_by_their_own_rules() {
+    for db in backends().await {
+        let w = World::new(db).await;
+        let name = w.db.name;
+        let pool = w.svc.store().pool().clone();
+        w.account(json!({"action": "account.create", "username": "commander2",
+                         "role": "host_commander", "agency": "polizia-di-stato"}))
+            .await;
+        w.delegation_with_liaison(
+            "us",
+            "us-dss",
+            "us-head",
+            person(
+                "Jane Roe",
+                "1975-03-02",
+                "US",
+                "US1234567",
+                json!("liaison"),
+            ),
+            "us-liaison",
+        )
+        .await;
+        // A declared person on the lists: the screening opens a case.
+        w.ok(
+            "us-liaison",
+            json!({"action": "declaration.submit", "id": "us-bout",
+                   "person": person("Viktor Anatolyevich Bout", "1967-01-13", "RU", "P7770001",
+                                    json!("investigative_support"))}),
+        )
+        .await;
+        // A consultation whose purpose names him: the log keeps it after
+        // the declarations are purged, until its own rule.
+        for purpose in [
+            "checking Anatolyevich before the match",
+            "a second look",
+            "a third",
+        ] {
+            w.ok(
+                "analyst",
+                json!({"action": "declaration.read", "id": "us-bout", "purpose": purpose}),
+            )
+            .await;
+        }
+
+        // The declarations' rule: both lines and the case are emptied.
+        w.ok(
+            "commander",
+            json!({"action": "retention.propose_purge", "id": "declared-2026", "kind": "declaration",
+                   "event_end": EVENT_END, "after_days": 30,
+                   "reason": "declared personnel kept 30 days after the Games"}),
+        )
+        .await;
+        let done = w
+            .ok(
+                "commander2",
+                json!({"action": "retention.purge", "proposal": "declared-2026"}),
+            )
+            .await;
+        let data = done.data.unwrap();
+        assert_eq!(done.state.as_deref(), Some("done"), "{name}: {data}");
+        assert_eq!(data["purged"], 2, "{name}: {data}");
+        assert_eq!(data["cases"], 1, "{name}: {data}");
+        let left: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM records WHERE kind IN ('declaration', 'vetting_case')
+             AND (doc IS NOT NULL OR salt IS NOT NULL)",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(left, 0, "{name}");
+        w.verify().await;
+        assert_eq!(
+            sql_hits(&w, "Jane Roe").await,
+            Vec::<String>::new(),
+            "{name}"
+        );
+        assert_eq!(
+            sql_hits(&w, "Anatolyevich").await,
+            ["consultations.purpose"],
+            "{name}: only the consultation log, with its own retention, still names him"
+        );
+
+        // The log's rule: the consultations made up to its end, due at
+        // once (0 days); one made after it stays.
+        let cut = now_ms();
+        w.ok(
+            "commander",
+            json!({"action": "retention.propose_purge", "id": "log-2026", "kind": "consultation",
+                   "event_end": cut, "after_days": 0,
+                   "reason": "Legislative decree 51/2018: the log is kept for five years"}),
+        )
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        w.svc
+            .record(
+                &service::Actor::cli("analyst"),
+                domain::Action::ScreeningRun,
+                authority::Resource::Lists,
+                br#"{"purpose":"after the cut","query":"Mario Rossi"}"#.to_vec(),
+            )
+            .await
+            .unwrap();
+        let due: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM consultations WHERE at_ms <= $1")
+            .bind(cut)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM consultations WHERE at_ms > $1")
+            .bind(cut)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(due >= 3 && kept == 1, "{name}: {due} due, {kept} kept");
+        let before = w.ledger_size().await;
+        let done = w
+            .ok(
+                "commander2",
+                json!({"action": "retention.purge", "proposal": "log-2026", "batch": 2}),
+            )
+            .await;
+        let data = done.data.unwrap();
+        assert_eq!(done.state.as_deref(), Some("done"), "{name}: {data}");
+        assert_eq!(data["purged"], due, "{name}: {data}");
+        // One entry per batch, each naming the range of entries it purged.
+        let batches = w.ledger_size().await - before;
+        // (The batch that meets the consultation after the cut ends it.)
+        assert_eq!(batches as i64, due / 2 + 1, "{name}");
+        let ranges: Vec<String> = sqlx::query_scalar(
+            "SELECT row_key FROM row_writes WHERE seq >= $1 AND tbl = 'consultations' ORDER BY seq",
+        )
+        .bind(before as i64)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(ranges.len() as i64, (due + 1) / 2, "{name}: {ranges:?}");
+        let remaining: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM consultations")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(remaining, kept, "{name}: what came after the cut stays");
+        let subjects: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM consultation_subjects WHERE seq NOT IN (SELECT seq FROM consultations)",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            subjects, 0,
+            "{name}: the purged consultations' subjects are gone"
+        );
+        // The ledger still verifies: the purged rows are accounted for.
+        w.verify().await;
+        assert_eq!(
+            sql_hits(&w, "Anatolyevich").await,
+            Vec::<String>::new(),
+            "{name}"
+        );
+        if name == "sqlite" {
+            assert_eq!(
+                raw_hits(&w, "Anatolyevich"),
+                Vec::<String>::new(),
+                "{name}: on disk"
+            );
+        }
+        // A consultation row removed without a purge still fails.
+        sqlx::query("DELETE FROM consultations")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let failure = w
+            .svc
+            .store()
+            .verify_stamps(&service::stamp_rules())
+            .await
+            .expect_err("a consultation removed behind cortina's back");
+        assert!(failure.message.contains("no row"), "{name}: {failure}");
+    }
+}
