@@ -11,7 +11,8 @@
 //! - `gen-applicants --rows N [--seed S] [--planted P] --out FILE` and `bench-applicants
 //!   [--rows N]` — issue 12's intake: a deterministic applicants CSV (P per thousand planted list
 //!   entries and variants, names from the shared lists at run time) and the timed `cortina
-//!   applicants import` end to end with its peak memory ([`applicants`]);
+//!   applicants import` end to end with its peak memory ([`applicants`]); on PostgreSQL when
+//!   `CORTINA_DATABASE_URL` names an empty database;
 //! - `bench-engine` — single-query latency percentiles inside the engine (no CLI, one thread);
 //! - `bench-match --url URL --rate R --seconds S [--connections C] [--names FILE]` — an open-loop
 //!   load generator for a running server's `/match` (fixed arrival rate, latency from each
