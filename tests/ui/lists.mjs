@@ -44,7 +44,13 @@ export async function run(h) {
 
     const commander = await open();
     await login(commander, "commander");
-    await commander.page.goto("/vetting?list=uitest");
+    // The home says how many accreditations are in question and leads to
+    // those cases.
+    await commander.page.goto("/home");
+    const count = commander.page.locator("#in-question-count");
+    assert((await count.count()) === 1, "the commander's home does not count the accreditations in question");
+    await Promise.all([commander.page.waitForLoadState("load"), count.locator("a").click()]);
+    assert(commander.page.url().includes("in_question=1"), `not the filtered queue: ${commander.page.url()}`);
     const link = commander.page.locator("table a[href^='/vetting/']");
     assert((await link.count()) >= 1, "no case on the new list");
     await Promise.all([commander.page.waitForLoadState("load"), link.first().click()]);
