@@ -358,17 +358,42 @@ async fn batch(
     for r in &emptied {
         ctx.wrote(r.row_write());
     }
+    proposal.cases += n_cases;
+    let data = serde_json::json!({"records": n_records, "cases": n_cases});
+    finish_batch(
+        ctx,
+        stored.created_seq,
+        proposal,
+        id,
+        (n_records, done),
+        last,
+        data,
+    )
+    .await
+}
+
+/// Ends a batch: the proposal's progress (confirmed by this commander, if
+/// not yet; `purged` more records; done or not) saved, and the batch's
+/// `retention.purge` entry with `data`; `last` is where the next batch
+/// starts.
+async fn finish_batch(
+    ctx: &mut Ctx<'_>,
+    created_seq: i64,
+    mut proposal: Proposal,
+    id: &str,
+    (purged, done): (u64, bool),
+    last: Option<String>,
+    data: serde_json::Value,
+) -> Result<Result<Step, ServiceError>, ServiceError> {
     if proposal.confirmed_by.is_none() {
         proposal.confirmed_by = Some(ctx.principal.id.clone());
-        proposal.confirmed_at = Some(now);
+        proposal.confirmed_at = Some(ctx.now.as_millis());
     }
-    proposal.purged += n_records;
-    proposal.cases += n_cases;
+    proposal.purged += purged;
     proposal.batches += 1;
     proposal.state = if done { "done" } else { "purging" }.into();
-    let record = proposal.record(stored.created_seq, seq)?;
-    let conn = ctx.tx.conn().await?;
-    records::put(conn, &record).await?;
+    let record = proposal.record(created_seq, ctx.seq())?;
+    records::put(ctx.tx.conn().await?, &record).await?;
     ctx.wrote(record.row_write());
     let state = proposal.state.clone();
     let outcome = ctx
@@ -377,7 +402,7 @@ async fn batch(
             RETENTION,
             id,
             Some(&state),
-            Some(serde_json::json!({"records": n_records, "cases": n_cases})),
+            Some(data),
         )
         .await?;
     let seq = match outcome.into_result() {
@@ -397,7 +422,7 @@ async fn batch(
 async fn consultation_batch(
     ctx: &mut Ctx<'_>,
     created_seq: i64,
-    mut proposal: Proposal,
+    proposal: Proposal,
     id: &str,
     limit: i64,
     after: &str,
@@ -421,39 +446,12 @@ async fn consultation_batch(
             store::consultations::range_key(first, end),
         ));
     }
-    if proposal.confirmed_by.is_none() {
-        proposal.confirmed_by = Some(ctx.principal.id.clone());
-        proposal.confirmed_at = Some(ctx.now.as_millis());
-    }
-    proposal.purged += purged;
-    proposal.batches += 1;
-    proposal.state = if done { "done" } else { "purging" }.into();
-    let record = proposal.record(created_seq, ctx.seq())?;
-    records::put(ctx.tx.conn().await?, &record).await?;
-    ctx.wrote(record.row_write());
-    let state = proposal.state.clone();
-    let outcome = ctx
-        .done(
-            Action::RetentionPurge,
-            RETENTION,
-            id,
-            Some(&state),
-            Some(serde_json::json!({
-                "consultations": purged,
-                "entries": range.map(|(first, end)| [first, end]),
-            })),
-        )
-        .await?;
-    let seq = match outcome.into_result() {
-        Ok(d) => d.seq,
-        Err(e) => return Ok(Err(e)),
-    };
-    Ok(Ok(Step {
-        seq,
-        last: range.map(|(_, end)| end.to_string()),
-        done,
-        proposal,
-    }))
+    let data = serde_json::json!({
+        "consultations": purged,
+        "entries": range.map(|(first, end)| [first, end]),
+    });
+    let last = range.map(|(_, end)| end.to_string());
+    finish_batch(ctx, created_seq, proposal, id, (purged, done), last, data).await
 }
 
 /// Which entries' payload salts a purge removes: entries about a record

@@ -50,6 +50,27 @@ pub async fn entries_from(
         .collect()
 }
 
+/// The rows `select … WHERE <kind = $1> AND <id> IN (ids)` gives for the
+/// records of `kind` among `ids`, 100 ids a statement.
+async fn among(
+    store: &Store,
+    select: &str,
+    kind: &str,
+    ids: &[String],
+) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(100) {
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!("{select} IN ({})", list.join(", "));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(kind);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        rows.extend(q.fetch_all(store.pool()).await?);
+    }
+    Ok(rows)
+}
+
 /// The creation times (Unix ms, the creating entry's) of the records of
 /// `kind` among `ids`.
 pub async fn created_times(
@@ -57,29 +78,14 @@ pub async fn created_times(
     kind: &str,
     ids: &[String],
 ) -> Result<HashMap<String, i64>, StoreError> {
+    let select = "SELECT r.id, e.entry FROM records r JOIN ledger_entries e \
+                  ON e.seq = r.created_seq WHERE r.kind = $1 AND r.id";
     let mut out = HashMap::new();
-    for chunk in ids.chunks(200) {
-        let mut sql = String::from(
-            "SELECT r.id, e.entry FROM records r JOIN ledger_entries e ON e.seq = r.created_seq \
-             WHERE r.kind = $1 AND r.id IN (",
-        );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", i + 2));
-        }
-        sql.push(')');
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(kind);
-        for id in chunk {
-            q = q.bind(id);
-        }
-        for row in q.fetch_all(store.pool()).await? {
-            let id: String = row.try_get(0)?;
-            let bytes: Vec<u8> = row.try_get(1)?;
-            if let Ok(e) = ledger::Entry::decode(&bytes) {
-                out.insert(id, e.time_ms);
-            }
+    for row in among(store, select, kind, ids).await? {
+        let id: String = row.try_get(0)?;
+        let bytes: Vec<u8> = row.try_get(1)?;
+        if let Ok(e) = ledger::Entry::decode(&bytes) {
+            out.insert(id, e.time_ms);
         }
     }
     Ok(out)
@@ -92,25 +98,12 @@ pub async fn documents(
     kind: &str,
     ids: &[String],
 ) -> Result<HashMap<String, String>, StoreError> {
+    let select = "SELECT id, doc FROM records WHERE kind = $1 AND id";
     let mut out = HashMap::new();
-    for chunk in ids.chunks(100) {
-        let mut sql = String::from("SELECT id, doc FROM records WHERE kind = $1 AND id IN (");
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", i + 2));
-        }
-        sql.push(')');
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(kind);
-        for id in chunk {
-            q = q.bind(id);
-        }
-        for row in q.fetch_all(store.pool()).await? {
-            let id: String = row.try_get(0)?;
-            if let Some(doc) = row.try_get::<Option<String>, _>(1)? {
-                out.insert(id, doc);
-            }
+    for row in among(store, select, kind, ids).await? {
+        let id: String = row.try_get(0)?;
+        if let Some(doc) = row.try_get::<Option<String>, _>(1)? {
+            out.insert(id, doc);
         }
     }
     Ok(out)

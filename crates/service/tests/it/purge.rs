@@ -106,23 +106,7 @@ async fn purge_after_the_games_four_eyes_verify_and_no_name_left() {
     for db in backends().await {
         let w = World::new(db).await;
         let name = w.db.name;
-        w.account(json!({"action": "account.create", "username": "commander2",
-                         "role": "host_commander", "agency": "polizia-di-stato"}))
-            .await;
-        w.delegation_with_liaison(
-            "us",
-            "us-dss",
-            "us-head",
-            person(
-                "Jane Roe",
-                "1975-03-02",
-                "US",
-                "US1234567",
-                json!("liaison"),
-            ),
-            "us-liaison",
-        )
-        .await;
+        w.second_commander_and_us_liaison().await;
         let submitted = w
             .ok(
                 "organiser",
@@ -331,23 +315,7 @@ async fn declared_personnel_and_the_consultation_log_are_purged_by_their_own_rul
         let w = World::new(db).await;
         let name = w.db.name;
         let pool = w.svc.store().pool().clone();
-        w.account(json!({"action": "account.create", "username": "commander2",
-                         "role": "host_commander", "agency": "polizia-di-stato"}))
-            .await;
-        w.delegation_with_liaison(
-            "us",
-            "us-dss",
-            "us-head",
-            person(
-                "Jane Roe",
-                "1975-03-02",
-                "US",
-                "US1234567",
-                json!("liaison"),
-            ),
-            "us-liaison",
-        )
-        .await;
+        w.second_commander_and_us_liaison().await;
         // A declared person on the lists: the screening opens a case.
         w.ok(
             "us-liaison",

@@ -5,27 +5,14 @@ use serde_json::json;
 use service::stats::{Period, Query};
 use store::testing::backends;
 
-use crate::world::{World, person};
+use crate::world::World;
 
 #[tokio::test]
 async fn requests_are_counted_by_kind_and_by_deadline_kept() {
     for db in backends().await {
         let w = World::new(db).await;
         let name = w.db.name;
-        w.delegation_with_liaison(
-            "us",
-            "us-dss",
-            "us-head",
-            person(
-                "Jane Roe",
-                "1975-03-02",
-                "US",
-                "US1234567",
-                json!("liaison"),
-            ),
-            "us-liaison",
-        )
-        .await;
+        w.us_liaison().await;
         // Six requests for information answered at once (within their
         // deadline), five for assistance refused at once (by the commander).
         for (i, kind) in (0..11).map(|i| (i, if i < 6 { "information" } else { "assistance" })) {

@@ -201,6 +201,36 @@ impl World {
     }
 }
 
+impl World {
+    /// The US delegation, headed by its liaison officer Jane Roe
+    /// (`us-liaison`).
+    pub async fn us_liaison(&self) {
+        self.delegation_with_liaison(
+            "us",
+            "us-dss",
+            "us-head",
+            person(
+                "Jane Roe",
+                "1975-03-02",
+                "US",
+                "US1234567",
+                json!("liaison"),
+            ),
+            "us-liaison",
+        )
+        .await;
+    }
+
+    /// A second host commander (`commander2`, for four eyes) and
+    /// [`World::us_liaison`].
+    pub async fn second_commander_and_us_liaison(&self) {
+        self.account(json!({"action": "account.create", "username": "commander2",
+                            "role": "host_commander", "agency": "polizia-di-stato"}))
+            .await;
+        self.us_liaison().await;
+    }
+}
+
 pub fn person(name: &str, birth: &str, nationality: &str, document: &str, role: Value) -> Value {
     json!({"name": name, "birth_date": birth, "nationality": nationality, "document": document, "role": role,
            "weapons": [], "vehicles": []})
