@@ -137,7 +137,7 @@ pub struct Index {
     /// the dictionary, not one per person (finding a token's similar tokens was two thirds of
     /// an applicant's screening). Bounded ([`TokenMemo`]); the answers are the same with or
     /// without it.
-    pub(crate) token_memo: Option<TokenMemo>,
+    pub(crate) token_memo: TokenMemo,
 }
 
 /// Per query token and script: the similar tokens in a part, and the whole's weight.
@@ -527,7 +527,7 @@ impl Index {
             prefixes,
             ofac_names: Default::default(),
             whole: None,
-            token_memo: Some(TokenMemo::new()),
+            token_memo: TokenMemo::new(),
         }
     }
 

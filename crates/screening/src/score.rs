@@ -293,7 +293,6 @@ impl Index {
     /// Each name's forms with their tokens' similar dictionary tokens (the retrieval's part of
     /// preparing a query; the weights come in [`Index::finish`]).
     fn prepare_sims(&self, query: &Query) -> Vec<NameSims> {
-        let mut cache: HashMap<(String, bool), Vec<(TokenId, f32)>> = HashMap::new();
         let mut out = Vec::with_capacity(query.names.len());
         for name in &query.names {
             let mut forms = Vec::new();
@@ -301,20 +300,10 @@ impl Index {
             for tokens in self.query_forms(name) {
                 let mut sims = Vec::with_capacity(tokens.len());
                 for t in &tokens {
-                    if let Some(memo) = &self.token_memo {
-                        sims.push(
-                            memo.get(t, arabic, || self.prepare_token(t, arabic))
-                                .0
-                                .clone(),
-                        );
-                        continue;
-                    }
-                    let s = cache.entry((t.clone(), arabic)).or_insert_with(|| {
-                        let mut v = Vec::new();
-                        self.similar_tokens(t, arabic, &mut v);
-                        v
-                    });
-                    sims.push(s.clone());
+                    let prepared = self
+                        .token_memo
+                        .get(t, arabic, || self.prepare_token(t, arabic));
+                    sims.push(prepared.0.clone());
                 }
                 forms.push((tokens, sims));
             }
@@ -400,13 +389,11 @@ impl Index {
         if let Some(whole) = &self.whole
             && !whole.token_ids.contains_key(token)
         {
-            return match &self.token_memo {
-                Some(memo) => memo
-                    .get(token, arabic, || self.prepare_token(token, arabic))
-                    .1
-                    .unwrap_or_else(|| whole.unknown_token_weight(token, arabic)),
-                None => whole.unknown_token_weight(token, arabic),
-            };
+            return self
+                .token_memo
+                .get(token, arabic, || self.prepare_token(token, arabic))
+                .1
+                .unwrap_or_else(|| whole.unknown_token_weight(token, arabic));
         }
         let dictionary = self.dictionary();
         let w = dictionary

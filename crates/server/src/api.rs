@@ -230,21 +230,7 @@ pub(crate) async fn visible_any<A: Aggregate + serde::de::DeserializeOwned>(
     actions: &[Action],
     resource: impl Fn(&A, &Record) -> Resource,
 ) -> Result<Vec<(A, Record)>, ApiError> {
-    visible_in(state, caller, query, None, actions, resource).await
-}
-
-/// The records of `A::KIND` in `room` (any room when `None`) the caller may
-/// act on under any of `actions`.
-pub(crate) async fn visible_in<A: Aggregate + serde::de::DeserializeOwned>(
-    state: &AppState,
-    caller: &Caller,
-    query: &BoardQuery,
-    room: Option<String>,
-    actions: &[Action],
-    resource: impl Fn(&A, &Record) -> Resource,
-) -> Result<Vec<(A, Record)>, ApiError> {
     let filter = Filter {
-        room,
         state: query.state.clone(),
         limit: Some(query.limit.unwrap_or(1000).clamp(1, 1000)),
         ..Filter::default()
@@ -324,9 +310,9 @@ pub(crate) async fn open_request_count(
 /// The tallies of the records of `kind` matching `filter` (counted by the
 /// database `by` a column) whose records `principal` may act on under
 /// `action`. A foreign principal's filter is narrowed to its delegation, as
-/// for a listing (unless it names a room); every tally is decided on the facts `facts` gives it
-/// (`None`: no facts, not counted), which must be all the policy knows of
-/// each record it counts besides its id.
+/// for a listing (unless it names a room); every tally is decided on the
+/// facts `facts` gives it (`None`: no facts, not counted), which must be
+/// all the policy knows of each record it counts besides its id.
 pub(crate) async fn counted(
     state: &AppState,
     principal: &authority::Principal,

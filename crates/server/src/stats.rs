@@ -99,14 +99,16 @@ pub fn date(ms: i64) -> String {
     domain::time::Timestamp::from_millis(ms).date().to_string()
 }
 
+/// What a hidden figure reads as, in the CSV and on the page.
+pub const SUPPRESSED: &str = "suppressed";
+
 /// The statistics as CSV: one line per figure, hidden ones as
 /// `suppressed` (not `<5`: a figure hidden to protect another may be
 /// larger).
 pub fn to_csv(stats: &Stats) -> String {
     let mut out = String::from("period,agency,metric,key,n\n");
     for c in &stats.cells {
-        let n =
-            c.n.map_or_else(|| "suppressed".to_owned(), |n| n.to_string());
+        let n = c.n.map_or_else(|| SUPPRESSED.to_owned(), |n| n.to_string());
         let row = [
             date(c.period),
             c.agency.clone(),
@@ -120,7 +122,7 @@ pub fn to_csv(stats: &Stats) -> String {
     }
     for t in &stats.decision_time {
         for (what, v) in [("median", &t.median), ("p90", &t.p90)] {
-            let v = v.clone().unwrap_or_else(|| "suppressed".to_owned());
+            let v = v.clone().unwrap_or_else(|| SUPPRESSED.to_owned());
             out.push_str(&format!(
                 "{},*,decision_time,{what},{}\n",
                 date(t.period),

@@ -52,7 +52,7 @@ use store::auth::{self as rows, Backoff, SessionRow, TokenRow};
 use store::records;
 use store::rows::RowWrite;
 
-use crate::context::{Ctx, Outcome};
+use crate::context::{Ctx, Outcome, hex};
 use crate::handlers::{authorize, new_id};
 use crate::{Done, Service, ServiceError, principal};
 
@@ -399,10 +399,6 @@ fn random_secret() -> Result<[u8; 32], ServiceError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| store::StoreError::Random(e.to_string()))?;
     Ok(bytes)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unhex32(s: &str) -> Option<[u8; 32]> {

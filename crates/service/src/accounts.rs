@@ -23,6 +23,7 @@ use store::records::{self, AccountRow};
 use store::rows::RowWrite;
 
 use crate::access::Secret;
+use crate::context::hex;
 use crate::principal::{hash_password, random_password};
 use crate::{Channel, Service, ServiceError};
 
@@ -50,10 +51,6 @@ pub fn totp_required(role: Role) -> bool {
 
 pub(crate) fn sha256(bytes: &[u8]) -> Vec<u8> {
     Sha256::digest(bytes).to_vec()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn random_bytes<const N: usize>() -> Result<[u8; N], ServiceError> {

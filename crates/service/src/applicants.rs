@@ -111,20 +111,18 @@ impl RowDigests {
         facts: &ApplicantFacts,
         keys: &DigestKeys,
     ) -> Result<RowDigests, crate::ServiceError> {
-        use crate::consultations::{document_key, name_forms};
         let reference = crate::handlers::applicants::ref_digest(
             &keys.reference,
             &keys.organiser,
             facts.reference.as_str(),
         );
         let content = crate::handlers::applicants::content_digest(facts)?;
-        let mut subjects: Vec<String> = name_forms(&keys.subject, facts.name.as_str())
-            .into_iter()
-            .flatten()
-            .collect();
-        if let Some(doc) = &facts.document_number {
-            subjects.extend(document_key(&keys.subject, doc.as_str()));
-        }
+        let subjects = crate::consultations::person_subjects(
+            &keys.subject,
+            facts.name.as_str(),
+            facts.document_number.as_ref().map(|d| d.as_str()),
+        )
+        .collect();
         Ok(RowDigests {
             reference,
             content,

@@ -97,6 +97,19 @@ pub(crate) fn name_forms(key: &[u8; 32], name: &str) -> Vec<Vec<String>> {
     out
 }
 
+/// Whom a screening of a person concerns: the digests of their name's
+/// forms and of their document number, if any.
+pub(crate) fn person_subjects(
+    key: &[u8; 32],
+    name: &str,
+    document: Option<&str>,
+) -> impl Iterator<Item = String> {
+    name_forms(key, name)
+        .into_iter()
+        .flatten()
+        .chain(document.and_then(|d| document_key(key, d)))
+}
+
 /// The digest of a document number, normalised as the engine compares
 /// identifiers (`None`: no letter or digit in it).
 pub(crate) fn document_key(key: &[u8; 32], number: &str) -> Option<String> {

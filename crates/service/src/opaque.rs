@@ -64,11 +64,7 @@ pub(crate) fn of_label<K: IdKind>(
         key,
         format!("cortina.opaque-id\0{prefix}\0{label}").as_bytes(),
     );
-    let hex: String = mac[..DIGITS / 2]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok(format!("{prefix}-{hex}").parse()?)
+    Ok(format!("{prefix}-{}", crate::context::hex(&mac[..DIGITS / 2])).parse()?)
 }
 
 /// What an id given in a command names.

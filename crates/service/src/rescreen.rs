@@ -182,13 +182,7 @@ impl Service {
                         if !open {
                             return None;
                         }
-                        let p = line.person();
-                        let b = p.birth_date();
-                        let hits = lists.screen_person(
-                            p.name().as_str(),
-                            Some((b.year() as u16, b.month() as u8, b.day() as u8)),
-                            p.nationality().as_str(),
-                        );
+                        let hits = lists.screen_declared(line.person());
                         Some((!hits.is_empty()).then(|| Found {
                             id: line.id().to_string(),
                             hits,

@@ -168,8 +168,7 @@ fn proposal_id(given: Option<&str>) -> Result<String, ServiceError> {
         }
         None => {
             let bytes = crate::context::random32()?;
-            let hex: String = bytes[..12].iter().map(|b| format!("{b:02x}")).collect();
-            Ok(format!("purge-{hex}"))
+            Ok(format!("purge-{}", crate::context::hex(&bytes[..12])))
         }
     }
 }

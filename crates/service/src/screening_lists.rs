@@ -86,6 +86,17 @@ impl ScreeningLists {
         self.screen(vec![name.to_owned()], birth_date, Some(country), true)
     }
 
+    /// Screens a declared person: name, birth date, nationality (at
+    /// declaration, and again when the lists change).
+    pub fn screen_declared(&self, person: &domain::declaration::Person) -> Vec<Hit> {
+        let b = person.birth_date();
+        self.screen_person(
+            person.name().as_str(),
+            Some((b.year() as u16, b.month() as u8, b.day() as u8)),
+            person.nationality().as_str(),
+        )
+    }
+
     /// Screens an applicant by every name given (the name and the name in
     /// its original script), with the birth date and nationality when they
     /// could be read; returns the matches, best first (without the

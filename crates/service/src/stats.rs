@@ -157,9 +157,11 @@ pub enum Period {
 pub struct Query {
     /// Day or week.
     pub period: Option<Period>,
-    /// From this time (Unix ms; rounded down to its day).
+    /// From this time (Unix ms; rounded down to its day, in the week view
+    /// to its week: a week is always counted whole).
     pub from: Option<i64>,
-    /// Until this time (Unix ms, exclusive; rounded up to a day).
+    /// Until this time (Unix ms, exclusive; rounded up to a day, in the
+    /// week view to the end of its week).
     pub until: Option<i64>,
     /// Only this agency's figures (`*`: only the totals); every figure
     /// when absent. What is hidden does not depend on it.
@@ -294,18 +296,19 @@ impl Service {
     async fn load<'c>(&self, cache: &'c mut Option<Cells>) -> Result<&'c mut Cells, ServiceError> {
         self.catch_up(cache).await?;
         let cursor = store::stats::cursor(self.store()).await?;
-        if cache.as_ref().is_none_or(|c| c.cursor != cursor) {
-            let (cursor, all) = store::stats::snapshot(self.store()).await?;
-            let mut fresh = Cells {
-                cursor,
-                ..Cells::default()
-            };
-            fresh.add(all);
-            *cache = Some(fresh);
-        }
-        cache
-            .as_mut()
-            .ok_or_else(|| ServiceError::BadCommand("statistics not loaded".into()))
+        let cells = match cache.take() {
+            Some(cells) if cells.cursor == cursor => cells,
+            _ => {
+                let (cursor, all) = store::stats::snapshot(self.store()).await?;
+                let mut fresh = Cells {
+                    cursor,
+                    ..Cells::default()
+                };
+                fresh.add(all);
+                fresh
+            }
+        };
+        Ok(cache.insert(cells))
     }
 
     async fn catch_up(&self, cache: &mut Option<Cells>) -> Result<(), ServiceError> {
@@ -462,13 +465,16 @@ impl Service {
         let until_day = query.until.map_or(i64::MAX / 2, |t| {
             t.saturating_add(DAY_MS - 1).div_euclid(DAY_MS)
         });
+        // Whole weeks around the range: what is hidden is decided per
+        // week, the same whichever range or view is asked.
+        let (first_week, end_week) = (week_of(from_day), week_of(until_day - 1) + 7);
         // Disclosures, from the register: by category and legal basis,
-        // per recipient.
+        // per recipient — of those whole weeks too.
         let filter = crate::disclosures::Filter {
             recipient: None,
             kind: None,
-            from: query.from,
-            until: query.until,
+            from: query.from.map(|_| first_week.saturating_mul(DAY_MS)),
+            until: query.until.map(|_| end_week.saturating_mul(DAY_MS)),
         };
         let mut disclosed: Vec<CellKey> = Vec::new();
         for d in self.disclosures(&filter).await? {
@@ -519,9 +525,6 @@ impl Service {
         for (rank, id) in key_order.iter().enumerate() {
             key_rank[*id as usize] = rank as u32;
         }
-        // Whole weeks around the range: what is hidden is decided per
-        // week, the same whichever range or view is asked.
-        let (first_week, end_week) = (week_of(from_day), week_of(until_day - 1) + 7);
         let mut raw: BTreeMap<(i64, u32, u32), i64> = BTreeMap::new();
         let bucket_of_key: Vec<Option<usize>> = keys_in_rank_order(&cells.keys.all, &key_order)
             .map(|(metric, key)| {

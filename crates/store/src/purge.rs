@@ -17,20 +17,11 @@ use std::collections::HashSet;
 use sqlx::{AnyConnection, Row as _};
 
 use crate::records::Record;
+use crate::sql::Placeholders;
 use crate::{Backend, Store, StoreError};
 
-/// Rows per `IN (…)` list. Small: sqlx looks each `$N` up among the
-/// statement's parameter names (`sqlite3_bind_parameter_name`), so a
-/// statement's binding costs the square of its parameters (500 made it a
-/// quarter of a purge's time).
+/// Rows per `IN (…)` list.
 const CHUNK: usize = 100;
-
-fn list(first: usize, n: usize) -> String {
-    (0..n)
-        .map(|i| format!("${}", first + i))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 /// The next `limit` records of `kind` that still hold a document, in id
 /// order after `after` (a keyset page: a purge walks the kind once).
@@ -81,11 +72,11 @@ pub async fn empty(
             .map(|r| r.id.as_str())
             .collect();
         for chunk in ids.chunks(CHUNK) {
-            let sql = format!(
-                "UPDATE records SET doc = NULL, salt = NULL, updated_seq = $1,
+            let sql = Placeholders::for_conn(conn).with_in_list(
+                "UPDATE records SET doc = NULL, salt = NULL, updated_seq = ?,
                     open_due_at = NULL, category = NULL, severity = NULL, awaiting = NULL
-                 WHERE kind = $2 AND id IN ({})",
-                list(3, chunk.len())
+                 WHERE kind = ? AND id",
+                chunk.len(),
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(seq).bind(kind);
             for id in chunk {
@@ -171,9 +162,9 @@ pub async fn forget_refs(
             .map(|(_, d)| d.as_str())
             .collect();
         for chunk in digests.chunks(CHUNK) {
-            let sql = format!(
-                "DELETE FROM applicant_refs WHERE organiser = $1 AND ref_digest IN ({})",
-                list(2, chunk.len())
+            let sql = Placeholders::for_conn(conn).with_in_list(
+                "DELETE FROM applicant_refs WHERE organiser = ? AND ref_digest",
+                chunk.len(),
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organiser);
             for d in chunk {
@@ -193,9 +184,9 @@ pub async fn purged_among(
 ) -> Result<HashSet<String>, StoreError> {
     let mut out = HashSet::new();
     for chunk in ids.chunks(CHUNK) {
-        let sql = format!(
-            "SELECT id FROM records WHERE kind = $1 AND doc IS NULL AND id IN ({})",
-            list(2, chunk.len())
+        let sql = Placeholders::for_conn(conn).with_in_list(
+            "SELECT id FROM records WHERE kind = ? AND doc IS NULL AND id",
+            chunk.len(),
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(kind);
         for id in chunk {
@@ -232,10 +223,8 @@ pub async fn entries(
 pub async fn drop_salts(conn: &mut AnyConnection, seqs: &[u64]) -> Result<u64, StoreError> {
     let mut n = 0;
     for chunk in seqs.chunks(CHUNK) {
-        let sql = format!(
-            "DELETE FROM entry_salts WHERE seq IN ({})",
-            list(1, chunk.len())
-        );
+        let sql = Placeholders::for_conn(conn)
+            .with_in_list("DELETE FROM entry_salts WHERE seq", chunk.len());
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for s in chunk {
             q = q.bind(*s as i64);

@@ -30,6 +30,31 @@ impl Placeholders {
         }
     }
 
+    /// Placeholders for a statement to run on `backend`, numbered from 1.
+    pub(crate) fn for_backend(backend: crate::Backend) -> Self {
+        Placeholders {
+            sqlite: matches!(backend, crate::Backend::Sqlite),
+            next: 1,
+        }
+    }
+
+    /// `head`, its `params` placeholders after each `?` of it, then an
+    /// `IN (…)` list of `n` placeholders: `WHERE a = ? AND id IN (…)` the
+    /// common shape of a statement on a chunk of keys.
+    pub(crate) fn with_in_list(&mut self, head: &str, n: usize) -> String {
+        let mut sql = String::with_capacity(head.len() + n * 6 + 8);
+        for (i, part) in head.split('?').enumerate() {
+            if i > 0 {
+                self.one(&mut sql);
+            }
+            sql.push_str(part);
+        }
+        sql.push_str(" IN (");
+        self.list(&mut sql, n);
+        sql.push(')');
+        sql
+    }
+
     /// The start of an `INSERT` of rows that must all be new: on SQLite
     /// `INSERT OR FAIL INTO`. A statement that may abort halfway (a plain
     /// `INSERT` into a table with a key) makes SQLite copy every page it
@@ -108,5 +133,15 @@ mod tests {
         lite.rows(&mut s, 3, 2);
         assert_eq!(s, "(?, ?, ?), (?, ?, ?)");
         assert_eq!(lite.next, 7);
+        let mut pg = Placeholders::for_backend(crate::Backend::Postgres);
+        assert_eq!(
+            pg.with_in_list("UPDATE t SET a = ? WHERE b = ? AND id", 2),
+            "UPDATE t SET a = $1 WHERE b = $2 AND id IN ($3, $4)"
+        );
+        let mut lite = Placeholders::for_backend(crate::Backend::Sqlite);
+        assert_eq!(
+            lite.with_in_list("DELETE FROM t WHERE id", 1),
+            "DELETE FROM t WHERE id IN (?)"
+        );
     }
 }

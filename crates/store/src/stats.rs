@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use sqlx::{AnyConnection, Row as _};
 
+use crate::sql::Placeholders;
 use crate::{Store, StoreError};
 
 /// One count.
@@ -50,7 +51,7 @@ pub async fn entries_from(
         .collect()
 }
 
-/// The rows `select … WHERE <kind = $1> AND <id> IN (ids)` gives for the
+/// The rows `select` (ending `WHERE kind = ? AND id`) gives for the
 /// records of `kind` among `ids`, 100 ids a statement.
 async fn among(
     store: &Store,
@@ -60,8 +61,7 @@ async fn among(
 ) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
     let mut rows = Vec::new();
     for chunk in ids.chunks(100) {
-        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-        let sql = format!("{select} IN ({})", list.join(", "));
+        let sql = Placeholders::for_backend(store.backend()).with_in_list(select, chunk.len());
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(kind);
         for id in chunk {
             q = q.bind(id);
@@ -79,7 +79,7 @@ pub async fn created_times(
     ids: &[String],
 ) -> Result<HashMap<String, i64>, StoreError> {
     let select = "SELECT r.id, e.entry FROM records r JOIN ledger_entries e \
-                  ON e.seq = r.created_seq WHERE r.kind = $1 AND r.id";
+                  ON e.seq = r.created_seq WHERE r.kind = ? AND r.id";
     let mut out = HashMap::new();
     for row in among(store, select, kind, ids).await? {
         let id: String = row.try_get(0)?;
@@ -98,7 +98,7 @@ pub async fn documents(
     kind: &str,
     ids: &[String],
 ) -> Result<HashMap<String, String>, StoreError> {
-    let select = "SELECT id, doc FROM records WHERE kind = $1 AND id";
+    let select = "SELECT id, doc FROM records WHERE kind = ? AND id";
     let mut out = HashMap::new();
     for row in among(store, select, kind, ids).await? {
         let id: String = row.try_get(0)?;
@@ -161,20 +161,7 @@ pub async fn add(
 
 async fn upsert(conn: &mut AnyConnection, chunk: &[(CellKey, i64)]) -> Result<(), StoreError> {
     let mut sql = String::from("INSERT INTO stats_cells (day, agency, metric, k, n) VALUES ");
-    for i in 0..chunk.len() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        let b = i * 5;
-        sql.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${})",
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4,
-            b + 5
-        ));
-    }
+    Placeholders::for_conn(conn).rows(&mut sql, 5, chunk.len());
     sql.push_str(
         " ON CONFLICT (day, agency, metric, k) DO UPDATE SET n = stats_cells.n + excluded.n",
     );

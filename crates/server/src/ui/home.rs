@@ -169,7 +169,8 @@ pub async fn page(
             organiser: "*".into(),
         },
     );
-    let in_question = if may_suspend && super::vetting::may_read_cases(&state, &viewer) {
+    let vetting_queue = super::vetting::may_read_cases(&state, &viewer);
+    let in_question = if may_suspend && vetting_queue {
         store::applicants::count_in_question(state.svc().store().pool())
             .await
             .map_err(|e| ApiError::internal(&e))?
@@ -206,7 +207,7 @@ pub async fn page(
             &authority::Resource::Ledger,
         ),
         screening: may_see_screening(&state, &viewer),
-        vetting_queue: super::vetting::may_read_cases(&state, &viewer),
+        vetting_queue,
         in_question,
         opinions: super::vetting::may_read_opinions(&state, &viewer),
     };

@@ -1,7 +1,7 @@
 //! `GET /stats`: the statistics as a page, for oversight only — the same
-//! figures as `GET /api/v1/stats` (hidden ones shown as "suppressed": under 5, or hidden so that
-//! no such count can be worked out), per day
-//! or week, between two dates, with the CSV export link of what is shown.
+//! figures as `GET /api/v1/stats` (hidden ones shown as "suppressed":
+//! under 5, or hidden so that no such count can be worked out), per day or
+//! week, between two dates, with the CSV export link of what is shown.
 //! By default the page shows the totals over all agencies; one agency's
 //! figures, or every agency's, on demand. Each reading is recorded
 //! (`stats.read`), a refused one too.
@@ -119,7 +119,7 @@ pub async fn page(
         .stats(&actor, &asked)
         .await
         .map_err(ApiError::from)?;
-    let hidden = "suppressed".to_owned();
+    let hidden = crate::stats::SUPPRESSED.to_owned();
     let rows = stats
         .cells
         .iter()

@@ -111,22 +111,15 @@ pub(crate) async fn screen(
         return Ok(line);
     };
     let person = line.person();
-    let birth = person.birth_date();
-    let hits = lists.screen_person(
-        person.name().as_str(),
-        Some((birth.year() as u16, birth.month() as u8, birth.day() as u8)),
-        person.nationality().as_str(),
-    );
+    let hits = lists.screen_declared(person);
     let snapshot = SnapshotHash::parse_hex(lists.snapshot())?;
     let key = ctx.inner.subject_key;
     let mut subjects = std::collections::BTreeSet::new();
     subjects.insert(consultations::subject_key(&key, 'r', line.id().as_str()));
-    for form in consultations::name_forms(&key, person.name().as_str()) {
-        subjects.extend(form);
-    }
-    subjects.extend(consultations::document_key(
+    subjects.extend(consultations::person_subjects(
         &key,
-        person.document().as_str(),
+        person.name().as_str(),
+        Some(person.document().as_str()),
     ));
     // What was screened: the line (its facts are in its salted document).
     let payload = format!("declaration {}", line.id()).into_bytes();

@@ -81,9 +81,11 @@ pub(crate) async fn chunk(
         screened.push(id.to_string());
         subjects.insert(consultations::subject_key(&key, 'r', id.as_str()));
         let facts = applicant.facts();
-        for form in consultations::name_forms(&key, facts.name.as_str()) {
-            subjects.extend(form);
-        }
+        subjects.extend(consultations::person_subjects(
+            &key,
+            facts.name.as_str(),
+            facts.document_number.as_ref().map(|d| d.as_str()),
+        ));
         if applicant.opinion() != Opinion::NoObjection {
             tally.under_review += 1;
             continue;
@@ -136,9 +138,12 @@ pub(crate) async fn chunk(
         let id = line.id().clone();
         screened.push(id.to_string());
         subjects.insert(consultations::subject_key(&key, 'r', id.as_str()));
-        for form in consultations::name_forms(&key, line.person().name().as_str()) {
-            subjects.extend(form);
-        }
+        let person = line.person();
+        subjects.extend(consultations::person_subjects(
+            &key,
+            person.name().as_str(),
+            Some(person.document().as_str()),
+        ));
         if !matches!(line.screening(), ScreeningStatus::Clear { .. }) {
             tally.under_review += 1;
             continue;
