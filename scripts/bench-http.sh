@@ -84,7 +84,8 @@ if [ "$build" = 1 ]; then
     (cd "$root" && cargo build --release -p cortina --quiet)
     [ -n "$open_rate" ] && (cd "$root" && cargo build --release -p xtask --quiet)
 fi
-bin="${CARGO_TARGET_DIR:-$root/target}/release/cortina"
+# CORTINA_BIN: another build of the binary (to compare two builds in one session).
+bin="${CORTINA_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/cortina}"
 
 work="$(mktemp -d -t cortina-bench-XXXXXX)"
 data="$work/data"

@@ -806,7 +806,7 @@ impl Service {
             return Ok(None);
         };
         let pool = self.store().pool();
-        let Some(t) = rows::token_by_hash(pool, &hash).await? else {
+        let Some((t, account)) = rows::token_and_account_by_hash(pool, &hash).await? else {
             return Ok(None);
         };
         if t.revoked_seq.is_some() || t.expires_ms.is_some_and(|e| e <= now_ms()) {
@@ -814,10 +814,7 @@ impl Service {
         }
         match (t.account_id, t.witness) {
             (Some(account_id), _) => {
-                let Some(account) = records::account(pool, &account_id)
-                    .await?
-                    .filter(|a| a.disabled_seq.is_none())
-                else {
+                let Some(account) = account.filter(|a| a.disabled_seq.is_none()) else {
                     return Ok(None);
                 };
                 Ok(Some(Bearer::Account {

@@ -263,6 +263,10 @@ pub struct Page {
     pub seq: u64,
 }
 
+/// How long a noted result size waits for others before it is written
+/// ([`Service::consulted`]).
+const SIZES_DELAY: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// Result sizes waiting to be written ([`Service::consulted`]).
 #[derive(Debug, Default)]
 pub(crate) struct SizeNotes {
@@ -286,9 +290,10 @@ impl Service {
     /// (through [`Service::record`], before it ran) gave its caller: the
     /// consultation log's `result_size`, which that entry cannot commit to.
     ///
-    /// The caller does not wait: the sizes noted while one write is on its
-    /// way go together in the next (one transaction for many screenings
-    /// instead of a second one per screening). Reading the log
+    /// The caller does not wait: the sizes noted within [`SIZES_DELAY`] of
+    /// the first go together, and those noted while one write is on its
+    /// way go in the next (one statement for many screenings instead of a
+    /// second write per screening). Reading the log
     /// ([`Service::consultations`]) first writes what is pending; a crash
     /// may lose the sizes of the last moment's screenings, never their
     /// entries.
@@ -306,6 +311,10 @@ impl Service {
             // Nobody is about to write these: start a writer.
             let svc = self.clone();
             tokio::spawn(async move {
+                // Wait for the others screening now: their sizes then go in
+                // one statement of one closure, instead of a closure (and,
+                // when the writer is idle, a commit) for every few.
+                tokio::time::sleep(SIZES_DELAY).await;
                 if let Err(e) = svc.write_pending_sizes().await {
                     tracing::warn!(error = %e, "result sizes not noted in the consultation log");
                 }

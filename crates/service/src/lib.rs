@@ -82,6 +82,8 @@ pub(crate) struct Inner {
     pub(crate) sizes: consultations::SizeNotes,
     /// The statistics' cells, in memory (`stats`).
     pub(crate) stats: stats::Cache,
+    /// The last principal the writer read (`principal::load`).
+    pub(crate) principals: principal::Memo,
 }
 
 impl std::fmt::Debug for Service {
@@ -123,6 +125,7 @@ impl Service {
                 subject_key,
                 sizes: consultations::SizeNotes::default(),
                 stats: stats::Cache::default(),
+                principals: principal::Memo::default(),
                 hashing: tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
                 ),

@@ -15,12 +15,19 @@ fn agency_kind(kind: &str) -> Option<AgencyKind> {
 }
 
 /// Looks up `username` and builds the principal from the registry (one
-/// query: the account and its agency's kind).
+/// query: the account and its agency's kind) — or takes the one an earlier
+/// closure of the same batch built, when no row can have changed since
+/// ([`WriteTx::generation`]): a run of one analyst's screenings reads the
+/// account once.
 pub(crate) async fn load(
     tx: &mut WriteTx,
-    _inner: &Inner,
+    inner: &Inner,
     username: &str,
 ) -> Result<Principal, ServiceError> {
+    let generation = tx.generation();
+    if let Some(p) = inner.principals.get(generation, username) {
+        return Ok(p);
+    }
     // A read: no savepoint of its own (see `WriteTx::read_conn`).
     let conn = tx.read_conn();
     let (account, kind) = records::account_and_agency_kind(&mut *conn, username)
@@ -28,7 +35,36 @@ pub(crate) async fn load(
         .filter(|(a, _)| a.disabled_seq.is_none())
         .ok_or_else(|| ServiceError::Unauthenticated(username.to_owned()))?;
     accreditation_in_force(&mut *conn, &account).await?;
-    principal_of(account, kind.as_deref())
+    let principal = principal_of(account, kind.as_deref())?;
+    inner
+        .principals
+        .put(generation, username, principal.clone());
+    Ok(principal)
+}
+
+/// The principal the writer built last, with the generation of the
+/// transaction it was read in ([`load`]).
+#[derive(Debug, Default)]
+pub(crate) struct Memo(std::sync::Mutex<Option<(u64, String, Principal)>>);
+
+impl Memo {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<(u64, String, Principal)>> {
+        // A panic while holding the lock leaves a plain value behind.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, generation: u64, username: &str) -> Option<Principal> {
+        match &*self.slot() {
+            Some((g, u, p)) if *g == generation && u == username => Some(p.clone()),
+            _ => None,
+        }
+    }
+
+    fn put(&self, generation: u64, username: &str, principal: Principal) {
+        *self.slot() = Some((generation, username.to_owned(), principal));
+    }
 }
 
 /// A foreign account works only while the accreditation behind it is not

@@ -284,21 +284,48 @@ pub async fn insert_token(conn: &mut AnyConnection, t: &TokenRow) -> Result<(), 
     Ok(())
 }
 
-/// The token whose secret hashes to `secret_hash`, revoked or expired or not.
-pub async fn token_by_hash<'e, E>(
+/// The token whose secret hashes to `secret_hash`, with its account's
+/// login name and whether that account is disabled (`None` for a witness's
+/// token, or an account that no longer exists), in one query: every
+/// request carrying a token starts here.
+pub async fn token_and_account_by_hash<'e, E>(
     exec: E,
     secret_hash: &[u8],
-) -> Result<Option<TokenRow>, StoreError>
+) -> Result<Option<(TokenRow, Option<TokenAccount>)>, StoreError>
 where
     E: Executor<'e, Database = sqlx::Any>,
 {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE secret_hash = $1"
-    )))
+    let row = sqlx::query(
+        "SELECT t.id, t.secret_hash, t.account_id, t.witness, t.purpose, t.created_ms,
+                t.expires_ms, t.revoked_seq, t.created_seq, t.updated_seq,
+                a.username, a.disabled_seq
+         FROM api_tokens t LEFT JOIN accounts a ON a.id = t.account_id
+         WHERE t.secret_hash = $1",
+    )
     .bind(secret_hash)
     .fetch_optional(exec)
     .await?;
-    row.as_ref().map(token_row).transpose()
+    let Some(r) = row else { return Ok(None) };
+    let token = token_row(&r)?;
+    let username: Option<String> = r.try_get(10)?;
+    let account = username
+        .map(|username| {
+            Ok::<_, StoreError>(TokenAccount {
+                username,
+                disabled_seq: r.try_get(11)?,
+            })
+        })
+        .transpose()?;
+    Ok(Some((token, account)))
+}
+
+/// What a token's lookup needs of its account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenAccount {
+    /// The account's login name.
+    pub username: String,
+    /// The entry that disabled the account, if it is disabled.
+    pub disabled_seq: Option<i64>,
 }
 
 /// The token `id`.

@@ -470,6 +470,9 @@ pub(crate) async fn verify(
     Ok(checked)
 }
 
+/// Screenings whose result sizes one statement writes.
+const SIZES_CHUNK: usize = 500;
+
 /// Notes how many results consultations recorded before they ran (a
 /// screening: `Service::record` comes first) gave their callers, as
 /// `(seq, size)`, in one write. Only a row without a size gets one; the
@@ -482,14 +485,21 @@ pub async fn set_result_sizes(
         .write(move |tx| {
             Box::pin(async move {
                 let conn = tx.conn().await?;
-                for (seq, size) in sizes {
-                    sqlx::query(
-                        "UPDATE consultations SET result_size = $1 WHERE seq = $2 AND result_size IS NULL",
-                    )
-                    .bind(size)
-                    .bind(seq)
-                    .execute(&mut *conn)
-                    .await?;
+                // One statement per chunk, not one per screening: each is a
+                // hand-off to the database's thread.
+                for chunk in sizes.chunks(SIZES_CHUNK) {
+                    let mut p = crate::sql::Placeholders::for_conn(conn);
+                    let mut sql = String::from("WITH v(seq, size) AS (VALUES ");
+                    p.rows(&mut sql, 2, chunk.len());
+                    sql.push_str(
+                        ") UPDATE consultations SET result_size = v.size FROM v
+                         WHERE consultations.seq = v.seq AND consultations.result_size IS NULL",
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for (seq, size) in chunk {
+                        q = q.bind(*seq).bind(*size);
+                    }
+                    q.execute(&mut *conn).await?;
                 }
                 Ok::<_, StoreError>(())
             })

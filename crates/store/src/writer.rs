@@ -38,6 +38,13 @@ pub const MAX_BATCH: usize = 1024;
 /// Rows per multi-row `INSERT` of entries.
 const INSERT_CHUNK: usize = 256;
 
+/// A generation number no write transaction of this process has had
+/// ([`WriteTx::generation`]).
+fn next_generation() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
 /// The transaction a write closure runs in.
 pub struct WriteTx {
     conn: AnyConnection,
@@ -66,6 +73,9 @@ pub struct WriteTx {
     /// savepoint open: the next savepoint releases it in the same round
     /// trip, and the commit releases the last one.
     held_savepoint: bool,
+    /// Changes whenever what a read returns may have changed: at each
+    /// batch's start and at each [`WriteTx::conn`] (the way to change rows).
+    generation: u64,
 }
 
 impl std::fmt::Debug for WriteTx {
@@ -83,6 +93,7 @@ impl WriteTx {
     /// entries (denials, screenings, consultations) cost no statements of
     /// their own.
     pub async fn conn(&mut self) -> Result<&mut AnyConnection, StoreError> {
+        self.generation = next_generation();
         if !self.in_savepoint && self.savepoints {
             if self.held_savepoint {
                 // Two statements, one round trip.
@@ -107,6 +118,17 @@ impl WriteTx {
     /// `None`, not an error).
     pub fn read_conn(&mut self) -> &mut AnyConnection {
         &mut self.conn
+    }
+
+    /// A number that stays the same only while no row can have changed
+    /// since it was read: it moves at every batch's start (another process
+    /// may have written in between) and whenever a closure takes
+    /// [`WriteTx::conn`]. What a closure read through
+    /// [`WriteTx::read_conn`] at one generation, a later closure of the same
+    /// batch at the same generation would read again unchanged, so it may
+    /// reuse it (the caller's account, for a run of screenings).
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// The batch's time (Unix ms), which every entry appended now carries.
@@ -432,6 +454,7 @@ pub(crate) async fn spawn(
             in_savepoint: false,
             savepoints: true,
             held_savepoint: false,
+            generation: next_generation(),
         }),
         backend,
         signer,
@@ -541,6 +564,7 @@ async fn batch(
         .unwrap_or(0);
     tx.now_ms = now.max(*last_time);
     tx.held_savepoint = false;
+    tx.generation = next_generation();
     // A closure alone in its batch runs without a savepoint: if it fails,
     // the transaction is rolled back whole, which undoes exactly it.
     let alone = jobs.len() == 1;

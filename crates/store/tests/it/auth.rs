@@ -114,10 +114,31 @@ async fn auth_rows_are_kept_by_hash_and_change_with_entries() {
                 .is_none()
         );
         assert!(!format!("{s:?}").contains("secret"), "{s:?}");
-        let t = auth::token_by_hash(pool, &[3; 32]).await.unwrap().unwrap();
+        let (t, account) = auth::token_and_account_by_hash(pool, &[3; 32])
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(
-            (t.id.as_str(), t.witness.as_deref()),
-            ("tok-w", Some("ngo"))
+            (t.id.as_str(), t.witness.as_deref(), account),
+            ("tok-w", Some("ngo"), None)
+        );
+        let (t, account) = auth::token_and_account_by_hash(pool, &[2; 32])
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.id, "tok-a");
+        assert_eq!(
+            account,
+            Some(auth::TokenAccount {
+                username: "o".into(),
+                disabled_seq: None
+            })
+        );
+        assert!(
+            auth::token_and_account_by_hash(pool, &[9; 32])
+                .await
+                .unwrap()
+                .is_none()
         );
         assert_eq!(auth::tokens(pool).await.unwrap().len(), 2);
         let backoffs = |keys: Vec<Vec<u8>>| {

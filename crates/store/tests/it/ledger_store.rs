@@ -304,3 +304,34 @@ async fn opening_without_create_leaves_an_empty_database_empty() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn the_read_generation_moves_with_every_change_and_batch() {
+    for db in backends().await {
+        let store = create(&db).await;
+        let first = store
+            .write(|tx| {
+                Box::pin(async move {
+                    let g = tx.generation();
+                    let _ = tx.read_conn();
+                    let after_read = tx.generation();
+                    tx.conn().await?;
+                    let after_conn = tx.generation();
+                    Ok::<_, StoreError>((g, after_read, after_conn))
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(first.0, first.1, "{}: a read changes nothing", db.name);
+        assert_ne!(first.1, first.2, "{}: taking the connection may", db.name);
+        let next = store
+            .write(|tx| Box::pin(async move { Ok::<_, StoreError>(tx.generation()) }))
+            .await
+            .unwrap();
+        assert!(
+            next != first.0 && next != first.2,
+            "{}: another batch, another generation",
+            db.name
+        );
+    }
+}
