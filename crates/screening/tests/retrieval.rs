@@ -52,6 +52,10 @@ fn fixture() -> Vec<Entity> {
         ("x-8", "BANCO NACIONAL DE CUBA"),
         ("x-9", "حسن هامبتون"),
         ("x-10", "عبد الودود يوسف"),
+        ("x-11", "YAMADA, Taro"),
+        ("x-12", "KIM Jong Un"),
+        ("x-13", "TANAKA Hanako"),
+        ("x-14", "山田花子"),
     ];
     names
         .iter()
@@ -82,6 +86,11 @@ fn retrieval_is_exact_on_the_fixture() {
         "Hasan Hampton",
         "Abdul Wadud Yousef",
         "Иванов Александр",
+        "山田太郎",
+        "田中花子",
+        "金正恩",
+        "山田 花子",
+        "Yamada Hanako",
     ]
     .iter()
     .map(|s| s.to_string())
