@@ -69,6 +69,21 @@ pub(crate) fn is_han(c: char) -> bool {
 /// The ideographic iteration mark: the previous character again (佐々木 = 佐佐木).
 const ITERATION: char = '々';
 
+/// The fewest Han characters of a name read in Korean or Japanese.
+const MIN_READ: usize = 3;
+
+/// True when `name` has enough Han characters to be read in Korean or Japanese. Korean names are
+/// nearly all of three syllables (a one-syllable surname, a two-syllable given name), Japanese
+/// ones mostly of three or four characters, where two-character names are common in Chinese: a
+/// shorter name is not read, or Chinese names would meet Korean and Japanese ones on a reading
+/// of two syllables alone (柳秦 read in Japanese is Ryu Jin).
+pub(crate) fn long_enough(name: &str) -> bool {
+    name.chars()
+        .filter(|&c| is_han(c) || c == ITERATION)
+        .count()
+        >= MIN_READ
+}
+
 /// Most Korean readings made of one name (characters with two readings multiply them).
 const MAX_KOREAN: usize = 4;
 
@@ -76,6 +91,9 @@ const MAX_KOREAN: usize = 4;
 /// spellings (a character with two readings gives two), the first syllable of each word also
 /// under the initial-sound rule. Empty when the name has no Han character with a Korean reading.
 pub(crate) fn korean_readings(name: &str) -> Vec<String> {
+    if !long_enough(name) {
+        return Vec::new();
+    }
     let table = table();
     let mut out: Vec<String> = vec![String::new()];
     let mut any = false;
@@ -84,7 +102,12 @@ pub(crate) fn korean_readings(name: &str) -> Vec<String> {
     for c in name.chars() {
         let c = if c == ITERATION { prev.unwrap_or(c) } else { c };
         let options: Vec<char> = match table.get(&c) {
-            Some(r) if is_han(c) && !r.hangul.is_empty() => {
+            // A Han character without a Korean reading: the name is not read in Korean (no
+            // mixing with the pinyin of that character).
+            _ if is_han(c) && table.get(&c).is_none_or(|r| r.hangul.is_empty()) => {
+                return Vec::new();
+            }
+            Some(r) if is_han(c) => {
                 any = true;
                 let mut v: Vec<char> = r.hangul.chars().collect();
                 if word_start

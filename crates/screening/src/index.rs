@@ -613,17 +613,11 @@ impl Index {
     ///
     /// A name with Han characters also gets its Korean reading ([`korean_forms`]) and its
     /// Japanese readings ([`Index::japanese_forms`]).
-    pub(crate) fn query_forms(&self, name: &str) -> Vec<Vec<String>> {
+    ///
+    /// Returns the forms and the index of the first reading (the readings come last).
+    pub(crate) fn query_forms(&self, name: &str) -> (Vec<Vec<String>>, usize) {
         let base = name_forms(name);
         let mut out = base.clone();
-        if name.chars().any(crate::han::is_han) {
-            for form in korean_forms(name)
-                .into_iter()
-                .chain(self.japanese_forms(name))
-            {
-                push_new(&mut out, form);
-            }
-        }
         let known = |t: &str| self.token_ids.get(t).is_some_and(|&id| self.in_strong(id));
         if crate::translit::is_arabic_script(name) {
             let known_key = |t: &str| {
@@ -674,7 +668,16 @@ impl Index {
                 }
             }
         }
-        out
+        let readings_from = out.len();
+        if name.chars().any(crate::han::is_han) {
+            for form in korean_forms(name)
+                .into_iter()
+                .chain(self.japanese_forms(name))
+            {
+                push_new(&mut out, form);
+            }
+        }
+        (out, readings_from)
     }
 
     /// The Japanese readings of a name written in Han characters that this dictionary can
@@ -682,10 +685,14 @@ impl Index {
     /// readings spell a strong list token ([`Kana::spans`]), every way up to [`MAX_JAPANESE`],
     /// fewest runs first; a word of other letters stays as it is. Empty unless every Han word is
     /// covered: a Han name meets only Latin names all of whose parts are among its readings, so
-    /// readings cannot by themselves raise a partial match. The [`KanaKeys`] are built on the
+    /// readings cannot by themselves raise a partial match. Names of fewer than three Han
+    /// characters are not read (see `han::long_enough`). The [`KanaKeys`] are built on the
     /// first call; names without Han characters never get here.
     pub(crate) fn japanese_forms(&self, name: &str) -> Vec<Vec<String>> {
         let text: String = name.nfkc().collect();
+        if !crate::han::long_enough(&text) {
+            return Vec::new();
+        }
         let words: Vec<&str> = text
             .split(|c: char| c.is_whitespace() || matches!(c, '·' | '・' | ','))
             .filter(|w| !w.is_empty())
@@ -720,6 +727,9 @@ impl Index {
                         })
                         .collect()
                 }
+                // A word with Han characters of which some have no Japanese reading: the name
+                // is not read in Japanese at all (no mixing with the pinyin of the others).
+                None if word.chars().any(crate::han::is_han) => return Vec::new(),
                 None => match name_forms(word).into_iter().next() {
                     Some(form) => vec![form],
                     None => continue,

@@ -244,6 +244,8 @@ struct NameSims {
     name: String,
     arabic: bool,
     forms: Vec<FormSims>,
+    /// Forms from this one on are readings of Han characters in another language.
+    readings_from: usize,
 }
 
 struct PreparedForm {
@@ -257,7 +259,14 @@ struct PreparedForm {
     abbrev: Vec<f32>,
     /// The most the abbreviations can add to the numerator of the score: part of the bound.
     abbrev_bound: f32,
+    /// A Korean or Japanese reading of a name written in Han characters: it counts only when
+    /// it meets a list name whole (see [`Index::align`]).
+    reading: bool,
 }
+
+/// The least similarity of each token pair in a match of a Korean or Japanese reading (see
+/// [`Index::align`]).
+const READING_PAIR_FLOOR: f32 = 0.85;
 
 /// The best alignment found for an entity.
 #[derive(Clone)]
@@ -297,7 +306,8 @@ impl Index {
         for name in &query.names {
             let mut forms = Vec::new();
             let arabic = crate::translit::is_arabic_script(name);
-            for tokens in self.query_forms(name) {
+            let (query_forms, readings_from) = self.query_forms(name);
+            for tokens in query_forms {
                 let mut sims = Vec::with_capacity(tokens.len());
                 for t in &tokens {
                     let prepared = self
@@ -311,6 +321,7 @@ impl Index {
                 name: name.clone(),
                 arabic,
                 forms,
+                readings_from,
             });
         }
         out
@@ -323,7 +334,10 @@ impl Index {
                 forms: n
                     .forms
                     .into_iter()
-                    .map(|(tokens, sims)| self.prepared_form(tokens, sims, n.arabic))
+                    .enumerate()
+                    .map(|(i, (tokens, sims))| {
+                        self.prepared_form(tokens, sims, n.arabic, i >= n.readings_from)
+                    })
                     .collect(),
                 name: n.name,
             })
@@ -347,6 +361,7 @@ impl Index {
         tokens: Vec<String>,
         sims: Vec<Vec<(TokenId, f32)>>,
         arabic: bool,
+        reading: bool,
     ) -> PreparedForm {
         let weights: Vec<f32> = tokens
             .iter()
@@ -378,6 +393,7 @@ impl Index {
             weights,
             abbrev,
             abbrev_bound,
+            reading,
         }
     }
 
@@ -494,8 +510,12 @@ impl Index {
                         );
                     }
                     scratch.touched.clear();
-                    // Weak aliases: exact token equality only.
-                    if let Some(weak) = self.weak.get(&sorted_key(&form.tokens)) {
+                    // Weak aliases: exact token equality only (not for readings).
+                    if let Some(weak) = self
+                        .weak
+                        .get(&sorted_key(&form.tokens))
+                        .filter(|_| !form.reading)
+                    {
                         for &f in weak {
                             let list_form = &self.forms[f as usize];
                             if self.weak_equal(form, f)
@@ -660,6 +680,20 @@ impl Index {
                     chosen.push((i, j, s));
                 }
             }
+        }
+        // A reading in another language says less than a spelling: it must meet the list name
+        // whole (no part left over on either side), each part the same or nearly (romanisation
+        // variants are spelled out by the readings themselves), or it says nothing. Short
+        // syllables one letter apart (jong / hong) are different names.
+        if qf.reading
+            && (chosen.len() < qf.tokens.len()
+                || chosen.len() < list.tokens.len()
+                || chosen.iter().any(|&(_, _, s)| s < READING_PAIR_FLOOR))
+        {
+            return Alignment {
+                score: 0.0,
+                pairs: Vec::new(),
+            };
         }
         let unmatched_lw = (list.weight - matched_lw).max(0.0);
         // A list token the query leaves out (a middle name the applicant omitted) costs half;
@@ -948,7 +982,8 @@ impl Index {
         let mut out: HashMap<u32, f32> = HashMap::new();
         for name in &query.names {
             let arabic = crate::translit::is_arabic_script(name);
-            for tokens in self.query_forms(name) {
+            let (query_forms, readings_from) = self.query_forms(name);
+            for (fi, tokens) in query_forms.into_iter().enumerate() {
                 let mut sims = Vec::new();
                 for t in &tokens {
                     let sk = skeleton(t);
@@ -985,7 +1020,7 @@ impl Index {
                     }
                     sims.push(v);
                 }
-                let form = self.prepared_form(tokens, sims, arabic);
+                let form = self.prepared_form(tokens, sims, arabic, fi >= readings_from);
                 for (f, list_form) in self.forms.iter().enumerate() {
                     if list_form.kind == NameKind::Weak {
                         continue;

@@ -9,7 +9,7 @@ use watchlist::{Entity, NameKind, Schema};
 const NAMES: &[(&str, &str)] = &[
     ("k-1", "PARK, Geun-hye"),
     ("k-2", "KIM Jong Un"),
-    ("k-3", "LEE Myung-bak"),
+    ("k-3", "MOON Jae-in"),
     ("j-1", "SUZUKI, Ichiro"),
     ("j-2", "Yamada Taro"),
     ("j-3", "TANAKA Hanako"),
@@ -80,8 +80,13 @@ fn han_names_read_in_korean_meet_their_romanisation() {
     let i = index();
     alerts_only(&i, "朴槿惠", "k-1");
     alerts_only(&i, "金正恩", "k-2");
-    // 李 is 리 in the character table; a surname reads 이 (the initial-sound rule): Lee.
-    alerts_only(&i, "李明博", "k-3");
+    alerts_only(&i, "文在寅", "k-3");
+    // Two-character names are not read in Korean (common in Chinese, rare in Korean).
+    assert!(
+        scores(&i, "金正")
+            .iter()
+            .all(|(_, s)| *s < DEFAULT_THRESHOLD)
+    );
 }
 
 #[test]
