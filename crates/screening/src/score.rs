@@ -268,6 +268,14 @@ struct PreparedForm {
 /// [`Index::align`]).
 const READING_PAIR_FLOOR: f32 = 0.85;
 
+/// The similar tokens a reading's token may pair with (at least [`READING_PAIR_FLOOR`]).
+fn reading_sims(sims: &[(TokenId, f32)]) -> Vec<(TokenId, f32)> {
+    sims.iter()
+        .copied()
+        .filter(|&(_, s)| s >= READING_PAIR_FLOOR)
+        .collect()
+}
+
 /// The best alignment found for an entity.
 #[derive(Clone)]
 struct Best {
@@ -307,13 +315,23 @@ impl Index {
             let mut forms = Vec::new();
             let arabic = crate::translit::is_arabic_script(name);
             let (query_forms, readings_from) = self.query_forms(name);
-            for tokens in query_forms {
+            for (fi, tokens) in query_forms.into_iter().enumerate() {
                 let mut sims = Vec::with_capacity(tokens.len());
                 for t in &tokens {
                     let prepared = self
                         .token_memo
                         .get(t, arabic, || self.prepare_token(t, arabic));
-                    sims.push(prepared.0.clone());
+                    if fi >= readings_from {
+                        // A reading pairs only with near-equal tokens (see `align`): the
+                        // postings of the others need not be walked.
+                        sims.push(reading_sims(&prepared.0));
+                    } else {
+                        sims.push(prepared.0.clone());
+                    }
+                }
+                // A reading with a part that meets no list token meets no list name whole.
+                if fi >= readings_from && sims.iter().any(Vec::is_empty) {
+                    continue;
                 }
                 forms.push((tokens, sims));
             }
@@ -491,7 +509,9 @@ impl Index {
                         let list_form = &self.forms[f as usize];
                         let bound = (acc + form.abbrev_bound)
                             / (form.total_weight + UNMATCHED_LIST_FACTOR * list_form.weight);
+                        // A reading meets only list names of as many parts (see `align`).
                         if bound.min(1.0) < prune_below
+                            || (form.reading && list_form.tokens.len() != form.tokens.len())
                             || !self.schema_ok(list_form.entity, query.schema)
                         {
                             continue;
@@ -1018,7 +1038,11 @@ impl Index {
                             v.push((id as TokenId, s));
                         }
                     }
-                    sims.push(v);
+                    sims.push(if fi >= readings_from {
+                        reading_sims(&v)
+                    } else {
+                        v
+                    });
                 }
                 let form = self.prepared_form(tokens, sims, arabic, fi >= readings_from);
                 for (f, list_form) in self.forms.iter().enumerate() {
