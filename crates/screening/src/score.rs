@@ -490,6 +490,10 @@ impl Index {
 
             for (ni, name) in prepared.iter().enumerate() {
                 for (fq, form) in name.forms.iter().enumerate() {
+                    if form.reading {
+                        self.search_reading(form, ni, fq, query.schema, &mut scratch.best);
+                        continue;
+                    }
                     // Upper bounds by accumulation over postings.
                     for (i, sims) in form.sims.iter().enumerate() {
                         let wq = form.weights[i];
@@ -509,9 +513,7 @@ impl Index {
                         let list_form = &self.forms[f as usize];
                         let bound = (acc + form.abbrev_bound)
                             / (form.total_weight + UNMATCHED_LIST_FACTOR * list_form.weight);
-                        // A reading meets only list names of as many parts (see `align`).
                         if bound.min(1.0) < prune_below
-                            || (form.reading && list_form.tokens.len() != form.tokens.len())
                             || !self.schema_ok(list_form.entity, query.schema)
                         {
                             continue;
@@ -530,12 +532,8 @@ impl Index {
                         );
                     }
                     scratch.touched.clear();
-                    // Weak aliases: exact token equality only (not for readings).
-                    if let Some(weak) = self
-                        .weak
-                        .get(&sorted_key(&form.tokens))
-                        .filter(|_| !form.reading)
-                    {
+                    // Weak aliases: exact token equality only (never for readings).
+                    if let Some(weak) = self.weak.get(&sorted_key(&form.tokens)) {
                         for &f in weak {
                             let list_form = &self.forms[f as usize];
                             if self.weak_equal(form, f)
@@ -602,6 +600,49 @@ impl Index {
                 })
                 .collect()
         })
+    }
+
+    /// The candidates of a reading (see [`Index::align`]): it must meet a list name whole, so
+    /// only the list names of as many parts that carry its rarest part (one of that part's
+    /// near-equal tokens) are aligned — no accumulation over every part's postings.
+    fn search_reading(
+        &self,
+        form: &PreparedForm,
+        ni: usize,
+        fq: usize,
+        schema: Option<Schema>,
+        best: &mut HashMap<u32, Best>,
+    ) {
+        let postings = |sims: &Vec<(TokenId, f32)>| -> usize {
+            sims.iter().map(|&(t, _)| self.postings_of(t).len()).sum()
+        };
+        let Some(rarest) = form.sims.iter().min_by_key(|s| postings(s)) else {
+            return;
+        };
+        for &(t, _) in rarest {
+            for &f in self.postings_of(t) {
+                let list_form = &self.forms[f as usize];
+                if list_form.tokens.len() != form.tokens.len()
+                    || !self.schema_ok(list_form.entity, schema)
+                {
+                    continue;
+                }
+                let score = self.align(form, f).score;
+                if score > 0.0 {
+                    consider(
+                        best,
+                        list_form.entity,
+                        Best {
+                            score,
+                            name: ni,
+                            form_q: fq,
+                            form: f,
+                            weak: false,
+                        },
+                    );
+                }
+            }
+        }
     }
 
     fn weak_equal(&self, form: &PreparedForm, f: u32) -> bool {
