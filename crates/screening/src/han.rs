@@ -18,7 +18,8 @@
 //!   advance: [`Kana::spans`] lists, for each run of one to three characters, the list tokens
 //!   that one of the run's reading sequences spells, with the second and later characters of a
 //!   run also voiced (rendaku: k→g, s→z, t→d, h→b) and long vowels compared loosely
-//!   ([`kana_key`]: ou/oo/oh → o, uu → u, m before b/p → n). The index then makes query forms of
+//!   ([`kana_key`]: ou/oo/oh → o, uu → u, m before b/p → n); an adjective's kun reading also
+//!   reads as its stem (高い takai → Taka-hashi). The index then makes query forms of
 //!   the ways to cover a whole word with such runs (see `Index::query_forms`), so a Han name
 //!   only meets Latin names every part of which is one of its readings.
 
@@ -184,6 +185,14 @@ pub(crate) fn kana_key(s: &str) -> String {
     out
 }
 
+/// The stem of a kun reading that is an adjective (高い takai, 広い hiroi, 正しい tadashii), which
+/// is what names use (Taka-hashi, Hiro-se, Tadashi): the reading without its final i, when a
+/// vowel comes before it. Unihan writes kun readings whole, with their inflection.
+fn adjective_stem(reading: &str) -> Option<&str> {
+    let stem = reading.strip_suffix('i')?;
+    (stem.len() >= 2 && stem.ends_with(['a', 'i', 'o', 'u'])).then_some(stem)
+}
+
 /// The reading with its first consonant voiced, as the second part of a compound often is
 /// (rendaku: ta → da, ki → gi, sa → za, shi → ji, chi → ji, tsu → zu, ha → ba, fu → bu).
 fn voiced(r: &str) -> Option<String> {
@@ -232,7 +241,15 @@ impl Kana {
             if r.japanese.is_empty() {
                 return None;
             }
-            chars.push(r.japanese.clone());
+            let mut readings = r.japanese.clone();
+            for &reading in &r.japanese {
+                if let Some(stem) = adjective_stem(reading)
+                    && !readings.contains(&stem)
+                {
+                    readings.push(stem);
+                }
+            }
+            chars.push(readings);
             prev = Some(c);
         }
         (!chars.is_empty()).then_some(Kana { chars })
@@ -304,6 +321,10 @@ mod tests {
         assert_eq!(voiced("ta").as_deref(), Some("da"));
         assert_eq!(voiced("shima").as_deref(), Some("jima"));
         assert_eq!(voiced("naka"), None);
+        assert_eq!(adjective_stem("takai"), Some("taka"));
+        assert_eq!(adjective_stem("tadashii"), Some("tadashi"));
+        assert_eq!(adjective_stem("megumi"), None);
+        assert_eq!(adjective_stem("ichi"), None);
     }
 
     #[test]

@@ -16,6 +16,7 @@ const NAMES: &[(&str, &str)] = &[
     ("j-4", "KOIZUMI, Junichiro"),
     ("j-5", "Tanaka Kakuei"),
     ("j-6", "SASAKI Kojiro"),
+    ("j-7", "TAKAHASHI, Yoko"),
     ("c-1", "XI Jinping"),
     // Unrelated names sharing letters or a syllable with the readings above.
     ("u-1", "PARKER, Gene"),
@@ -99,6 +100,8 @@ fn han_names_read_in_japanese_meet_their_romanisation() {
     // Written with a space between surname and given name, and with the iteration mark.
     alerts_only(&i, "田中 角栄", "j-5");
     alerts_only(&i, "佐々木小次郎", "j-6");
+    // An adjective's stem: 高い takai → Taka-hashi.
+    alerts_only(&i, "高橋洋子", "j-7");
 }
 
 #[test]
@@ -113,7 +116,7 @@ fn han_names_do_not_meet_unrelated_latin_names() {
     // Names whose readings are not any list name's parts: nothing alerts.
     for q in [
         "中村健二",
-        "高橋花江",
+        "高木花江",
         "王小明",
         "毛泽东",
         "小池",
