@@ -27,12 +27,17 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
+use std::sync::OnceLock;
 
 use foldhash::fast::FixedState;
+use unicode_normalization::UnicodeNormalization;
 use watchlist::{Entity, Gender, NameKind, PartialDate, Schema};
 
 use crate::distance::osa_bounded;
-use crate::text::{abjad_key, is_particle, name_forms, nickname_ambiguity, nicknames, skeleton};
+use crate::han::{Kana, kana_key};
+use crate::text::{
+    abjad_key, is_particle, korean_forms, name_forms, nickname_ambiguity, nicknames, skeleton,
+};
 
 /// Token pairs less similar than this count as not matching at all.
 pub const TOKEN_FLOOR: f32 = 0.75;
@@ -126,6 +131,9 @@ pub struct Index {
     pub(crate) prefixes: HashMap<u64, (), FixedState>,
     /// Names prepared for the OFAC algorithm, built on first use.
     pub(crate) ofac_names: crate::ofac::OfacNames,
+    /// The strong tokens by their [`kana_key`], for Japanese readings of Han queries; built on
+    /// the first such query.
+    pub(crate) kana: OnceLock<KanaKeys>,
     /// For an index over part of a snapshot ([`Index::subset`]): the whole snapshot's index,
     /// whose dictionary weighs query tokens and tells which may be abbreviations, so that a
     /// score against the part is the score against the whole.
@@ -139,6 +147,17 @@ pub struct Index {
     /// without it.
     pub(crate) token_memo: TokenMemo,
 }
+
+/// The dictionary's strong tokens of Latin letters by their [`kana_key`] (the first token of
+/// each key), and the hashes of every prefix of those keys: what the Japanese readings of a Han
+/// query are looked up in ([`Index::japanese_forms`]).
+pub(crate) struct KanaKeys {
+    keys: HashMap<Box<str>, TokenId, FixedState>,
+    prefixes: std::collections::HashSet<u64, FixedState>,
+}
+
+/// Most Japanese readings kept per word, and per name.
+const MAX_JAPANESE: usize = 8;
 
 /// Per query token and script: the similar tokens in a part, and the whole's weight.
 type Prepared = (Vec<(TokenId, f32)>, Option<f32>);
@@ -526,6 +545,7 @@ impl Index {
             id_numbers,
             prefixes,
             ofac_names: Default::default(),
+            kana: OnceLock::new(),
             whole: None,
             token_memo: TokenMemo::new(),
         }
@@ -590,7 +610,12 @@ impl Index {
     /// out: Latin spellings write the compounds of `Abd al-` with the article (Abdelrahman,
     /// Abdulrahman) or as a bare vowel (Abdurahman, Abdorahman). Other words are not joined:
     /// two names run together would meet unrelated one-word names on their consonants alone.
-    pub(crate) fn query_forms(&self, name: &str) -> Vec<Vec<String>> {
+    ///
+    /// A name with Han characters also gets its Korean reading ([`korean_forms`]) and its
+    /// Japanese readings ([`Index::japanese_forms`]).
+    ///
+    /// Returns the forms and the index of the first reading (the readings come last).
+    pub(crate) fn query_forms(&self, name: &str) -> (Vec<Vec<String>>, usize) {
         let base = name_forms(name);
         let mut out = base.clone();
         let known = |t: &str| self.token_ids.get(t).is_some_and(|&id| self.in_strong(id));
@@ -643,7 +668,104 @@ impl Index {
                 }
             }
         }
-        out
+        let readings_from = out.len();
+        if name.chars().any(crate::han::is_han) {
+            for form in korean_forms(name)
+                .into_iter()
+                .chain(self.japanese_forms(name))
+            {
+                push_new(&mut out, form);
+            }
+        }
+        (out, readings_from)
+    }
+
+    /// The Japanese readings of a name written in Han characters that this dictionary can
+    /// spell: each word (split at spaces and the middle dot) covered by runs of characters whose
+    /// readings spell a strong list token ([`Kana::spans`]), every way up to [`MAX_JAPANESE`],
+    /// fewest runs first; a word of other letters stays as it is. Empty unless every Han word is
+    /// covered: a Han name meets only Latin names all of whose parts are among its readings, so
+    /// readings cannot by themselves raise a partial match. Names of fewer than three Han
+    /// characters are not read (see `han::long_enough`). The [`KanaKeys`] are built on the
+    /// first call; names without Han characters never get here.
+    pub(crate) fn japanese_forms(&self, name: &str) -> Vec<Vec<String>> {
+        let text: String = name.nfkc().collect();
+        if !crate::han::long_enough(&text) {
+            return Vec::new();
+        }
+        let words: Vec<&str> = text
+            .split(|c: char| c.is_whitespace() || matches!(c, '·' | '・' | ','))
+            .filter(|w| !w.is_empty())
+            .collect();
+        if words.is_empty() || words.len() > 4 {
+            return Vec::new();
+        }
+        let kana = self.kana.get_or_init(|| self.kana_keys());
+        let mut names: Vec<Vec<String>> = vec![Vec::new()];
+        let mut any = false;
+        for word in words {
+            let options: Vec<Vec<String>> = match Kana::new(word) {
+                Some(readings) => {
+                    let spans = readings.spans(
+                        |k| kana.keys.contains_key(k),
+                        |k| kana.prefixes.contains(&hash_bytes(k.as_bytes())),
+                    );
+                    let mut covers: Vec<Vec<String>> = Vec::new();
+                    cover(&spans, 0, &mut Vec::new(), &mut covers);
+                    if covers.is_empty() {
+                        return Vec::new();
+                    }
+                    any = true;
+                    covers.sort_by_key(Vec::len);
+                    covers.truncate(MAX_JAPANESE);
+                    covers
+                        .into_iter()
+                        .map(|keys| {
+                            keys.iter()
+                                .map(|k| self.tokens[kana.keys[k.as_str()] as usize].to_string())
+                                .collect()
+                        })
+                        .collect()
+                }
+                // A word with Han characters of which some have no Japanese reading: the name
+                // is not read in Japanese at all (no mixing with the pinyin of the others).
+                None if word.chars().any(crate::han::is_han) => return Vec::new(),
+                None => match name_forms(word).into_iter().next() {
+                    Some(form) => vec![form],
+                    None => continue,
+                },
+            };
+            let mut next = Vec::new();
+            for n in &names {
+                for o in &options {
+                    if next.len() < MAX_JAPANESE {
+                        next.push(n.iter().chain(o).cloned().collect());
+                    }
+                }
+            }
+            names = next;
+        }
+        if any { names } else { Vec::new() }
+    }
+
+    fn kana_keys(&self) -> KanaKeys {
+        let mut keys: HashMap<Box<str>, TokenId, FixedState> = HashMap::with_hasher(hasher());
+        let mut prefixes = std::collections::HashSet::with_hasher(hasher());
+        for (id, token) in self.tokens.iter().enumerate() {
+            let id = id as TokenId;
+            if token.len() < 2
+                || !token.bytes().all(|b| b.is_ascii_lowercase())
+                || !self.in_strong(id)
+            {
+                continue;
+            }
+            let key = kana_key(token);
+            for end in 1..=key.len() {
+                prefixes.insert(hash_bytes(&key.as_bytes()[..end]));
+            }
+            keys.entry(key.into()).or_insert(id);
+        }
+        KanaKeys { keys, prefixes }
     }
 
     /// The snapshot's content hash (hex SHA-256 of the canonical encoding of its entities).
@@ -753,6 +875,29 @@ impl Index {
     /// True when entity `e` may be what a query of `schema` looks for.
     pub(crate) fn schema_ok(&self, e: u32, schema: Option<Schema>) -> bool {
         schema.is_none_or(|s| self.entities[e as usize].schema.compatible_with(s))
+    }
+}
+
+/// Every way to cover characters `at..` with the runs of `spans` (`spans[i]`: the runs starting
+/// at character `i`, as `(end, key)`), appended to `out` as the runs' keys; at most
+/// `4 * MAX_JAPANESE` ways.
+fn cover(
+    spans: &[Vec<(usize, String)>],
+    at: usize,
+    path: &mut Vec<String>,
+    out: &mut Vec<Vec<String>>,
+) {
+    if at == spans.len() {
+        out.push(path.clone());
+        return;
+    }
+    for (end, key) in &spans[at] {
+        if out.len() >= 4 * MAX_JAPANESE {
+            return;
+        }
+        path.push(key.clone());
+        cover(spans, *end, path, out);
+        path.pop();
     }
 }
 

@@ -7,13 +7,15 @@
 //! (everyone carrying a name, ranked, as [`Hit`]s). The crate is pure computation: no I/O, no
 //! threads of its own (callers parallelise over queries; an `Index` is `Sync`).
 //!
-//! Modules: [`text`] (normalisation, tokens, skeletons), [`translit`] (scripts to Latin),
+//! Modules: [`text`] (normalisation, tokens, skeletons), [`translit`] (scripts to Latin), `han`
+//! (Korean and Japanese readings of Han characters),
 //! `distance` (edit distance, Jaro-Winkler, Soundex), `index` (dictionary, postings, deletion
 //! neighbourhoods, the recall bound), `lookup` (recall-oriented search), `score` (alignment,
 //! features, explanations), `ofac` (the OFAC-compatible algorithm), `snapshot` (the content
 //! hash).
 
 mod distance;
+mod han;
 mod index;
 mod lookup;
 mod ofac;

@@ -244,6 +244,8 @@ struct NameSims {
     name: String,
     arabic: bool,
     forms: Vec<FormSims>,
+    /// Forms from this one on are readings of Han characters in another language.
+    readings_from: usize,
 }
 
 struct PreparedForm {
@@ -257,6 +259,21 @@ struct PreparedForm {
     abbrev: Vec<f32>,
     /// The most the abbreviations can add to the numerator of the score: part of the bound.
     abbrev_bound: f32,
+    /// A Korean or Japanese reading of a name written in Han characters: it counts only when
+    /// it meets a list name whole (see [`Index::align`]).
+    reading: bool,
+}
+
+/// The least similarity of each token pair in a match of a Korean or Japanese reading (see
+/// [`Index::align`]).
+const READING_PAIR_FLOOR: f32 = 0.85;
+
+/// The similar tokens a reading's token may pair with (at least [`READING_PAIR_FLOOR`]).
+fn reading_sims(sims: &[(TokenId, f32)]) -> Vec<(TokenId, f32)> {
+    sims.iter()
+        .copied()
+        .filter(|&(_, s)| s >= READING_PAIR_FLOOR)
+        .collect()
 }
 
 /// The best alignment found for an entity.
@@ -297,13 +314,24 @@ impl Index {
         for name in &query.names {
             let mut forms = Vec::new();
             let arabic = crate::translit::is_arabic_script(name);
-            for tokens in self.query_forms(name) {
+            let (query_forms, readings_from) = self.query_forms(name);
+            for (fi, tokens) in query_forms.into_iter().enumerate() {
                 let mut sims = Vec::with_capacity(tokens.len());
                 for t in &tokens {
                     let prepared = self
                         .token_memo
                         .get(t, arabic, || self.prepare_token(t, arabic));
-                    sims.push(prepared.0.clone());
+                    if fi >= readings_from {
+                        // A reading pairs only with near-equal tokens (see `align`): the
+                        // postings of the others need not be walked.
+                        sims.push(reading_sims(&prepared.0));
+                    } else {
+                        sims.push(prepared.0.clone());
+                    }
+                }
+                // A reading with a part that meets no list token meets no list name whole.
+                if fi >= readings_from && sims.iter().any(Vec::is_empty) {
+                    continue;
                 }
                 forms.push((tokens, sims));
             }
@@ -311,6 +339,7 @@ impl Index {
                 name: name.clone(),
                 arabic,
                 forms,
+                readings_from,
             });
         }
         out
@@ -323,7 +352,10 @@ impl Index {
                 forms: n
                     .forms
                     .into_iter()
-                    .map(|(tokens, sims)| self.prepared_form(tokens, sims, n.arabic))
+                    .enumerate()
+                    .map(|(i, (tokens, sims))| {
+                        self.prepared_form(tokens, sims, n.arabic, i >= n.readings_from)
+                    })
                     .collect(),
                 name: n.name,
             })
@@ -347,6 +379,7 @@ impl Index {
         tokens: Vec<String>,
         sims: Vec<Vec<(TokenId, f32)>>,
         arabic: bool,
+        reading: bool,
     ) -> PreparedForm {
         let weights: Vec<f32> = tokens
             .iter()
@@ -378,6 +411,7 @@ impl Index {
             weights,
             abbrev,
             abbrev_bound,
+            reading,
         }
     }
 
@@ -456,6 +490,10 @@ impl Index {
 
             for (ni, name) in prepared.iter().enumerate() {
                 for (fq, form) in name.forms.iter().enumerate() {
+                    if form.reading {
+                        self.search_reading(form, ni, fq, query.schema, &mut scratch.best);
+                        continue;
+                    }
                     // Upper bounds by accumulation over postings.
                     for (i, sims) in form.sims.iter().enumerate() {
                         let wq = form.weights[i];
@@ -494,7 +532,7 @@ impl Index {
                         );
                     }
                     scratch.touched.clear();
-                    // Weak aliases: exact token equality only.
+                    // Weak aliases: exact token equality only (never for readings).
                     if let Some(weak) = self.weak.get(&sorted_key(&form.tokens)) {
                         for &f in weak {
                             let list_form = &self.forms[f as usize];
@@ -562,6 +600,49 @@ impl Index {
                 })
                 .collect()
         })
+    }
+
+    /// The candidates of a reading (see [`Index::align`]): it must meet a list name whole, so
+    /// only the list names of as many parts that carry its rarest part (one of that part's
+    /// near-equal tokens) are aligned — no accumulation over every part's postings.
+    fn search_reading(
+        &self,
+        form: &PreparedForm,
+        ni: usize,
+        fq: usize,
+        schema: Option<Schema>,
+        best: &mut HashMap<u32, Best>,
+    ) {
+        let postings = |sims: &Vec<(TokenId, f32)>| -> usize {
+            sims.iter().map(|&(t, _)| self.postings_of(t).len()).sum()
+        };
+        let Some(rarest) = form.sims.iter().min_by_key(|s| postings(s)) else {
+            return;
+        };
+        for &(t, _) in rarest {
+            for &f in self.postings_of(t) {
+                let list_form = &self.forms[f as usize];
+                if list_form.tokens.len() != form.tokens.len()
+                    || !self.schema_ok(list_form.entity, schema)
+                {
+                    continue;
+                }
+                let score = self.align(form, f).score;
+                if score > 0.0 {
+                    consider(
+                        best,
+                        list_form.entity,
+                        Best {
+                            score,
+                            name: ni,
+                            form_q: fq,
+                            form: f,
+                            weak: false,
+                        },
+                    );
+                }
+            }
+        }
     }
 
     fn weak_equal(&self, form: &PreparedForm, f: u32) -> bool {
@@ -660,6 +741,20 @@ impl Index {
                     chosen.push((i, j, s));
                 }
             }
+        }
+        // A reading in another language says less than a spelling: it must meet the list name
+        // whole (no part left over on either side), each part the same or nearly (romanisation
+        // variants are spelled out by the readings themselves), or it says nothing. Short
+        // syllables one letter apart (jong / hong) are different names.
+        if qf.reading
+            && (chosen.len() < qf.tokens.len()
+                || chosen.len() < list.tokens.len()
+                || chosen.iter().any(|&(_, _, s)| s < READING_PAIR_FLOOR))
+        {
+            return Alignment {
+                score: 0.0,
+                pairs: Vec::new(),
+            };
         }
         let unmatched_lw = (list.weight - matched_lw).max(0.0);
         // A list token the query leaves out (a middle name the applicant omitted) costs half;
@@ -948,7 +1043,8 @@ impl Index {
         let mut out: HashMap<u32, f32> = HashMap::new();
         for name in &query.names {
             let arabic = crate::translit::is_arabic_script(name);
-            for tokens in self.query_forms(name) {
+            let (query_forms, readings_from) = self.query_forms(name);
+            for (fi, tokens) in query_forms.into_iter().enumerate() {
                 let mut sims = Vec::new();
                 for t in &tokens {
                     let sk = skeleton(t);
@@ -983,9 +1079,13 @@ impl Index {
                             v.push((id as TokenId, s));
                         }
                     }
-                    sims.push(v);
+                    sims.push(if fi >= readings_from {
+                        reading_sims(&v)
+                    } else {
+                        v
+                    });
                 }
-                let form = self.prepared_form(tokens, sims, arabic);
+                let form = self.prepared_form(tokens, sims, arabic, fi >= readings_from);
                 for (f, list_form) in self.forms.iter().enumerate() {
                     if list_form.kind == NameKind::Weak {
                         continue;

@@ -231,8 +231,19 @@ pub fn is_particle(token: &str) -> bool {
 /// plain one; further forms join particles or Han/Hangul given names. Returns no forms for a name
 /// with no letters or digits.
 pub fn name_forms(name: &str) -> Vec<Vec<String>> {
+    latin_forms(translit::to_latin_variants(name))
+}
+
+/// The forms of a name written in Han characters read in Korean
+/// ([`translit::korean_reading_variants`]); none for a name without Han characters.
+pub fn korean_forms(name: &str) -> Vec<Vec<String>> {
+    latin_forms(translit::korean_reading_variants(name))
+}
+
+/// The comparable forms of the Latin spellings of one name (see [`name_forms`]).
+fn latin_forms(spellings: Vec<String>) -> Vec<Vec<String>> {
     let mut forms: Vec<Vec<String>> = Vec::with_capacity(2);
-    for latin in translit::to_latin_variants(name) {
+    for latin in spellings {
         let tokens = tokenize(&latin);
         let tokens = drop_stopwords(tokens);
         if tokens.is_empty() {

@@ -7,12 +7,16 @@
 //!   only, so the rules choose the reading that Latin spellings of names use: a word-initial ayn or
 //!   alef is "a" (علي → ali, عبد → abd), waw and ya are "w"/"y" at the start of a word and "u"/"i"
 //!   elsewhere, ta marbuta is "a", and short-vowel marks, when written, are read.
-//! - **Hangul** is decomposed algorithmically into jamo and romanised twice: by the Revised
-//!   Romanization (김정은 → gim jeong eun) and by the spelling most often seen in passports and the
-//!   press (kim jong un), which also uses the conventional spellings of the common surnames
-//!   (이 → lee, 박 → park): general data about Korean names, not about particular people.
+//! - **Hangul** is decomposed algorithmically into jamo and romanised three times: by the Revised
+//!   Romanization (김정은 → gim jeong eun), by the spelling long seen in passports and the press
+//!   (kim jong un), which also uses the conventional spellings of the common surnames (이 → lee,
+//!   박 → park): general data about Korean names, not about particular people; and by today's
+//!   passport usage, the conventional surname with a Revised given name (박근혜 → park geun hye).
 //! - **Han** is romanised syllable by syllable (pinyin readings); a name of two or more syllables
-//!   also gets the form with the given-name syllables joined (习近平 → xi jinping).
+//!   also gets the form with the given-name syllables joined (习近平 → xi jinping). Its Korean
+//!   reading ([`korean_reading_variants`]: each character's Hangul syllable from Unihan, then the
+//!   Hangul rules: 金正恩 → kim jong un) and its Japanese readings (matched against the list's
+//!   tokens by the index, see the `han` module) are further query forms.
 //!
 //! Everything else (Latin with diacritics, Cyrillic, Greek, Hebrew, Thai, kana, ...) goes through
 //! `any_ascii`.
@@ -47,7 +51,12 @@ pub fn to_latin_variants(name: &str) -> Vec<String> {
         return vec![main];
     }
     let mut out = Vec::with_capacity(4);
-    for style in [Style::Main, Style::Popular] {
+    let styles: &[Style] = if has_hangul {
+        &[Style::Main, Style::Popular, Style::Passport]
+    } else {
+        &[Style::Main, Style::Popular]
+    };
+    for &style in styles {
         for join in [false, true] {
             let s = east_asian(&text, style, join);
             if !out.contains(&s) {
@@ -140,6 +149,9 @@ fn to_latin_assimilated(text: &str) -> String {
 enum Style {
     Main,
     Popular,
+    /// Hangul only: the conventional surname with the given name in the Revised Romanization,
+    /// as South Korean passports mostly write names now (박근혜 → park geun hye).
+    Passport,
 }
 
 /// Transliterates with the main rules of each script.
@@ -191,6 +203,26 @@ fn east_asian(text: &str, style: Style, join: bool) -> String {
     out
 }
 
+/// The Latin spellings of the Korean reading of a name written (partly) in Han characters: each
+/// character read as its Hangul syllable (Unihan's `kHangul`), then romanised by
+/// the Hangul rules (Revised and popular spellings, given names split and joined). Empty for a
+/// name without Han characters.
+pub fn korean_reading_variants(name: &str) -> Vec<String> {
+    let text: String = name.nfkc().collect();
+    if !text.chars().any(is_han) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for hangul in crate::han::korean_readings(&text) {
+        for latin in to_latin_variants(&hangul) {
+            if !out.contains(&latin) {
+                out.push(latin);
+            }
+        }
+    }
+    out
+}
+
 /// True when `name` has letters in Arabic script (Arabic, Persian, Urdu).
 pub fn is_arabic_script(name: &str) -> bool {
     name.chars().any(is_arabic)
@@ -201,7 +233,7 @@ fn is_greek(c: char) -> bool {
 }
 
 fn is_han(c: char) -> bool {
-    matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0xF900..=0xFAFF)
+    crate::han::is_han(c)
 }
 
 fn is_hangul(c: char) -> bool {
@@ -261,7 +293,7 @@ fn korean_surname(c: char) -> Option<&'static str> {
 }
 
 fn hangul_syllable(c: char, style: Style, surname: bool, out: &mut String) {
-    if style == Style::Popular
+    if style != Style::Main
         && surname
         && let Some(s) = korean_surname(c)
     {
@@ -271,7 +303,7 @@ fn hangul_syllable(c: char, style: Style, surname: bool, out: &mut String) {
     let s = (c as u32).saturating_sub(0xAC00) as usize;
     let (l, v, t) = (s / 588, (s % 588) / 28, s % 28);
     let (initials, vowels) = match style {
-        Style::Main => (&RR_INITIALS, &RR_VOWELS),
+        Style::Main | Style::Passport => (&RR_INITIALS, &RR_VOWELS),
         Style::Popular => (&POPULAR_INITIALS, &POPULAR_VOWELS),
     };
     out.push_str(initials.get(l).copied().unwrap_or(""));
@@ -386,6 +418,16 @@ mod tests {
         let v = to_latin_variants("习近平");
         assert!(v.contains(&"xi jin ping".to_owned()), "{v:?}");
         assert!(v.contains(&"xi jinping".to_owned()), "{v:?}");
+    }
+
+    #[test]
+    fn han_read_in_korean_gets_the_hangul_spellings() {
+        let v = korean_reading_variants("金正恩");
+        assert!(v.contains(&"kim jong un".to_owned()), "{v:?}");
+        let v = korean_reading_variants("朴槿惠");
+        assert!(v.contains(&"park geun hye".to_owned()), "{v:?}");
+        assert!(v.contains(&"bak geun hye".to_owned()), "{v:?}");
+        assert!(korean_reading_variants("김정은").is_empty());
     }
 
     #[test]

@@ -52,6 +52,10 @@ fn fixture() -> Vec<Entity> {
         ("x-8", "BANCO NACIONAL DE CUBA"),
         ("x-9", "حسن هامبتون"),
         ("x-10", "عبد الودود يوسف"),
+        ("x-11", "YAMADA, Taro"),
+        ("x-12", "KIM Jong Un"),
+        ("x-13", "TANAKA Hanako"),
+        ("x-14", "山田花子"),
     ];
     names
         .iter()
@@ -82,6 +86,11 @@ fn retrieval_is_exact_on_the_fixture() {
         "Hasan Hampton",
         "Abdul Wadud Yousef",
         "Иванов Александр",
+        "山田太郎",
+        "田中花子",
+        "金正恩",
+        "山田 花子",
+        "Yamada Hanako",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -105,5 +114,26 @@ fn retrieval_is_exact_on_the_sdn_evaluation_set() {
         .filter(|(i, _)| i % 15 == 0)
         .map(|(_, r)| r.unwrap().get(0).unwrap_or("").to_owned())
         .collect();
+    check(&index, &queries);
+}
+
+#[test]
+fn retrieval_is_exact_for_han_names_on_the_sdn_list() {
+    let Some(d) = common::shared() else {
+        eprintln!("shared data not found: skipped the Han-name comparison");
+        return;
+    };
+    let index = Index::build(common::sdn_entities(&d));
+    let mut reader = csv::Reader::from_path(d.join("eval/negatives_us.csv")).unwrap();
+    // Names written in Han characters (Chinese, Japanese, Korean people on no list), which
+    // also get their Korean and Japanese readings: every 30th, about 100.
+    let is_han = |c: char| ('\u{4E00}'..='\u{9FFF}').contains(&c);
+    let queries: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap().get(0).unwrap_or("").to_owned())
+        .filter(|n| n.chars().any(is_han))
+        .step_by(30)
+        .collect();
+    assert!(queries.len() > 50, "{} Han names", queries.len());
     check(&index, &queries);
 }
