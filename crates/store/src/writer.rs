@@ -465,6 +465,55 @@ pub(crate) async fn spawn(
     Ok(Handle { tx })
 }
 
+/// Opens a batch's transaction and reads the ledger's size in it. On
+/// SQLite both go in one round trip to the connection's thread (each is
+/// a hand-off there and back, a sizeable part of a small batch).
+async fn begin_batch(conn: &mut AnyConnection, backend: Backend) -> Result<u64, StoreError> {
+    if backend != Backend::Sqlite {
+        begin_write(conn, backend).await?;
+        return head_size(conn).await;
+    }
+    let rows = sqlx::raw_sql("BEGIN IMMEDIATE; SELECT size FROM ledger_head WHERE id = 1")
+        .fetch_all(&mut *conn)
+        .await?;
+    let size: i64 = match rows.as_slice() {
+        [row] => sqlx::Row::try_get(row, 0)?,
+        _ => return Err(StoreError::Ledger("the ledger has no head".into())),
+    };
+    u64::try_from(size).map_err(|_| StoreError::Ledger(format!("negative ledger size {size}")))
+}
+
+/// Stores the batch's new size and signed checkpoint and commits. On
+/// SQLite in one round trip: the values are written into the statement,
+/// the checkpoint as hex (`CAST(X'…' AS TEXT)`, so no character of its
+/// text can end the literal), which the multi-statement form needs since
+/// it binds no parameters.
+async fn commit_with_head(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    size: i64,
+    checkpoint: &str,
+) -> Result<(), StoreError> {
+    if backend != Backend::Sqlite {
+        sqlx::query("UPDATE ledger_head SET size = $1, checkpoint = $2 WHERE id = 1")
+            .bind(size)
+            .bind(checkpoint)
+            .execute(&mut *conn)
+            .await?;
+        return exec(conn, "COMMIT").await;
+    }
+    use std::fmt::Write as _;
+    let mut sql = format!("UPDATE ledger_head SET size = {size}, checkpoint = CAST(X'");
+    for b in checkpoint.as_bytes() {
+        let _ = write!(sql, "{b:02x}");
+    }
+    sql.push_str("' AS TEXT) WHERE id = 1; COMMIT");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 async fn head_size(conn: &mut AnyConnection) -> Result<u64, StoreError> {
     let size: i64 = sqlx::query_scalar("SELECT size FROM ledger_head WHERE id = 1")
         .fetch_one(&mut *conn)
@@ -551,8 +600,7 @@ async fn batch(
     last_time: &mut i64,
     jobs: &mut [Box<dyn Job>],
 ) -> Result<(), StoreError> {
-    begin_write(&mut tx.conn, backend).await?;
-    let size = head_size(&mut tx.conn).await?;
+    let size = begin_batch(&mut tx.conn, backend).await?;
     if size != tx.log.size {
         // Another process appended since our last batch.
         tx.log = LogState::load(&mut tx.conn, size).await?;
@@ -621,13 +669,10 @@ async fn batch(
             .map_err(|e| StoreError::Ledger(e.to_string()))?;
         let new_size =
             i64::try_from(tx.log.size).map_err(|_| StoreError::Ledger("log full".into()))?;
-        sqlx::query("UPDATE ledger_head SET size = $1, checkpoint = $2 WHERE id = 1")
-            .bind(new_size)
-            .bind(checkpoint)
-            .execute(&mut tx.conn)
-            .await?;
+        commit_with_head(&mut tx.conn, backend, new_size, &checkpoint).await?;
+    } else {
+        exec(&mut tx.conn, "COMMIT").await?;
     }
-    exec(&mut tx.conn, "COMMIT").await?;
     *last_time = tx.now_ms;
     Ok(())
 }
