@@ -40,7 +40,8 @@
 # it with --lists to screen against the full lists, e.g.
 #   scripts/bench-http.sh --only match --open-loop 2000 \
 #       --lists ../shared/data/lists/ofac-sdn-2021 --lists ../shared/data/lists/un ...
-# The data directory is removed at the end unless --keep.
+# The data directory is removed at the end unless --keep. CORTINA_BIN=PATH runs
+# another build of the binary (with --no-build: two builds compared in one sitting).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -72,7 +73,7 @@ while [ $# -gt 0 ]; do
         --no-build) build=0; shift ;;
         --open-loop) open_rate="$2"; shift 2 ;;
         --seconds) open_seconds="$2"; shift 2 ;;
-        -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,44p' "$0"; exit 0 ;;
         *) echo "bench-http: unknown argument $1" >&2; exit 2 ;;
     esac
 done
