@@ -232,7 +232,7 @@ pub async fn submit(
     match result {
         Ok(done) => {
             tracing::info!(action = %name, seq = done.seq, "form command done");
-            if let Some(data) = done.data {
+            if let Some(data) = done.data.filter(|_| !summarised_on_return(done.action)) {
                 // Reads and one-time secrets are shown, not redirected away.
                 let flash = Flash {
                     ok: true,
@@ -288,6 +288,22 @@ pub async fn submit(
             Ok(outcome(flash, None, api.status()))
         }
     }
+}
+
+/// Whether a command's answer data only summarises what the page the form
+/// returns to shows anyway: an accreditation's new state and the pass the
+/// gates now refuse, which the case or declaration page shows from the
+/// store. Such a form goes back to its page, like one whose command answers
+/// no data; other data (a read, a one-time secret) has its outcome page.
+fn summarised_on_return(action: &str) -> bool {
+    use domain::Action;
+    [
+        Action::AccreditationSuspend,
+        Action::AccreditationReinstate,
+        Action::AccreditationRevoke,
+    ]
+    .iter()
+    .any(|a| a.as_str() == action)
 }
 
 #[cfg(test)]

@@ -287,13 +287,17 @@ fn a_list_change_shows_in_the_screening_and_the_commander_suspends_from_the_case
                 ("return", &view),
             ],
         );
-        assert_eq!(r.status, 200, "{}", r.text());
+        // Back to the case page (the answer's pass and state are what
+        // that page shows), with the entry in the banner.
+        assert_eq!(r.status, 303, "{}", r.text());
+        let location = r.header("location").unwrap_or_default().to_owned();
         assert!(
-            r.text().contains("accreditation.suspend done"),
-            "{}",
-            r.text()
+            location.starts_with(&format!("{view}?done="))
+                && location.ends_with("&action=accreditation.suspend"),
+            "{location}"
         );
-        let text = w.get(&view, &Auth::Cookie(&commander)).text();
+        let text = w.get(&location, &Auth::Cookie(&commander)).text();
+        assert!(text.contains("Done: accreditation.suspend"), "{text}");
         assert!(text.contains("Accreditation suspended."), "{text}");
 
         // The organiser sees a pending opinion, nothing of why.
