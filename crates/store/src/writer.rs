@@ -122,8 +122,8 @@ impl WriteTx {
 
     /// A number that stays the same only while no row can have changed
     /// since it was read: it moves at every batch's start (another process
-    /// may have written in between) and whenever a closure takes
-    /// [`WriteTx::conn`]. What a closure read through
+    /// may have written in between), whenever a closure takes
+    /// [`WriteTx::conn`], and when a closure's changes are rolled back. What a closure read through
     /// [`WriteTx::read_conn`] at one generation, a later closure of the same
     /// batch at the same generation would read again unchanged, so it may
     /// reuse it (the caller's account, for a run of screenings).
@@ -637,6 +637,8 @@ async fn batch(
                     "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job",
                 )
                 .await?;
+                // What the closure read after its changes is gone with them.
+                tx.generation = next_generation();
             }
             tx.in_savepoint = false;
         }

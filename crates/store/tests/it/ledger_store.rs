@@ -335,3 +335,56 @@ async fn the_read_generation_moves_with_every_change_and_batch() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_rolled_back_closure_leaves_no_generation_behind() {
+    for db in backends().await {
+        let store = create(&db).await;
+        sqlx::query("CREATE TABLE probe (id BIGINT PRIMARY KEY)")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        // (generation at start, generation at the end, rolled back), in the
+        // order the writer ran the closures.
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for w in 0..40i64 {
+            let s = store.clone();
+            let seen = seen.clone();
+            tasks.push(tokio::spawn(async move {
+                s.write(move |tx| {
+                    Box::pin(async move {
+                        let start = tx.generation();
+                        // Changes a row, then fails: rolled back.
+                        let fails = w % 3 == 0 && w % 2 == 0;
+                        if w % 2 == 0 {
+                            sqlx::query("INSERT INTO probe (id) VALUES ($1)")
+                                .bind(w)
+                                .execute(tx.conn().await?)
+                                .await
+                                .map_err(StoreError::from)?;
+                        }
+                        seen.lock().unwrap().push((start, tx.generation(), fails));
+                        if fails {
+                            return Err(StoreError::OutOfRange(format!("write {w} refused")));
+                        }
+                        Ok::<_, StoreError>(())
+                    })
+                })
+                .await
+            }));
+        }
+        for t in tasks {
+            let _ = t.await.unwrap();
+        }
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 40);
+        for pair in seen.windows(2) {
+            let ((_, end, failed), (next, _, _)) = (pair[0], pair[1]);
+            if failed {
+                assert_ne!(end, next, "{}: read after a rolled-back change", db.name);
+            }
+        }
+        store.close().await;
+    }
+}
