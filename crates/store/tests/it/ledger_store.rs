@@ -377,7 +377,7 @@ async fn a_rolled_back_closure_leaves_no_generation_behind() {
         for t in tasks {
             let _ = t.await.unwrap();
         }
-        let seen = seen.lock().unwrap();
+        let seen = std::mem::take(&mut *seen.lock().unwrap());
         assert_eq!(seen.len(), 40);
         for pair in seen.windows(2) {
             let ((_, end, failed), (next, _, _)) = (pair[0], pair[1]);
