@@ -725,14 +725,13 @@ fn bench_engine() -> anyhow::Result<()> {
     // Names written in Han characters (Chinese, Japanese, Korean), which also get their Korean
     // and Japanese readings: timed apart as well.
     let mut han_times: Vec<f64> = Vec::new();
-    let is_han = |c: char| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF);
     for q in &queries {
         let query = screening::Query::name(q.clone());
         let t = Instant::now();
         let r = index.search(&query, &params);
         let us = t.elapsed().as_secs_f64() * 1e6;
         times.push(us);
-        if q.chars().any(is_han) {
+        if q.chars().any(screening::translit::is_han) {
             han_times.push(us);
         }
         std::hint::black_box(r);

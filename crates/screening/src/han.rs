@@ -63,7 +63,7 @@ fn table() -> &'static HashMap<char, Readings> {
 }
 
 /// True for a Han character (unified ideographs, extension A and B, compatibility ideographs).
-pub(crate) fn is_han(c: char) -> bool {
+pub fn is_han(c: char) -> bool {
     matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0xF900..=0xFAFF)
 }
 
@@ -102,24 +102,23 @@ pub(crate) fn korean_readings(name: &str) -> Vec<String> {
     let mut prev: Option<char> = None;
     for c in name.chars() {
         let c = if c == ITERATION { prev.unwrap_or(c) } else { c };
-        let options: Vec<char> = match table.get(&c) {
+        let options: Vec<char> = if is_han(c) {
             // A Han character without a Korean reading: the name is not read in Korean (no
             // mixing with the pinyin of that character).
-            _ if is_han(c) && table.get(&c).is_none_or(|r| r.hangul.is_empty()) => {
+            let Some(r) = table.get(&c).filter(|r| !r.hangul.is_empty()) else {
                 return Vec::new();
+            };
+            any = true;
+            let mut v: Vec<char> = r.hangul.chars().collect();
+            if word_start
+                && let Some(first) = v.first().copied().and_then(initial_sound_rule)
+                && !v.contains(&first)
+            {
+                v.push(first);
             }
-            Some(r) if is_han(c) => {
-                any = true;
-                let mut v: Vec<char> = r.hangul.chars().collect();
-                if word_start
-                    && let Some(first) = v.first().copied().and_then(initial_sound_rule)
-                    && !v.contains(&first)
-                {
-                    v.push(first);
-                }
-                v
-            }
-            _ => vec![c],
+            v
+        } else {
+            vec![c]
         };
         word_start = c.is_whitespace() || c == '·' || c == '・';
         prev = Some(c);

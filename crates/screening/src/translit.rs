@@ -23,6 +23,8 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+pub use crate::han::is_han;
+
 /// Transliterates `name` to one or more lower-case Latin spellings (the first is the main one).
 pub fn to_latin_variants(name: &str) -> Vec<String> {
     let text: String = name.nfkc().collect();
@@ -230,10 +232,6 @@ pub fn is_arabic_script(name: &str) -> bool {
 
 fn is_greek(c: char) -> bool {
     matches!(c as u32, 0x0370..=0x03FF | 0x1F00..=0x1FFF)
-}
-
-fn is_han(c: char) -> bool {
-    crate::han::is_han(c)
 }
 
 fn is_hangul(c: char) -> bool {

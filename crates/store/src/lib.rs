@@ -533,6 +533,16 @@ async fn reader_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// Lower-case hex of `bytes` (a migration's checksum, a literal in SQL).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
 /// Executes one statement without results.
 pub(crate) async fn exec(conn: &mut AnyConnection, sql: &'static str) -> Result<(), StoreError> {
     sqlx::raw_sql(sql).execute(conn).await?;

@@ -136,7 +136,7 @@ impl Migration {
         h.update(self.common.as_bytes());
         h.update([0]);
         h.update(self.backend_sql(backend).as_bytes());
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        crate::hex(&h.finalize())
     }
 }
 

@@ -73,8 +73,8 @@ pub struct WriteTx {
     /// savepoint open: the next savepoint releases it in the same round
     /// trip, and the commit releases the last one.
     held_savepoint: bool,
-    /// Changes whenever what a read returns may have changed: at each
-    /// batch's start and at each [`WriteTx::conn`] (the way to change rows).
+    /// Changes whenever what a read returns may have changed
+    /// ([`WriteTx::generation`]).
     generation: u64,
 }
 
@@ -123,7 +123,8 @@ impl WriteTx {
     /// A number that stays the same only while no row can have changed
     /// since it was read: it moves at every batch's start (another process
     /// may have written in between), whenever a closure takes
-    /// [`WriteTx::conn`], and when a closure's changes are rolled back. What a closure read through
+    /// [`WriteTx::conn`] (the way to change rows), and when a closure's
+    /// changes are rolled back. What a closure read through
     /// [`WriteTx::read_conn`] at one generation, a later closure of the same
     /// batch at the same generation would read again unchanged, so it may
     /// reuse it (the caller's account, for a run of screenings).
@@ -502,12 +503,10 @@ async fn commit_with_head(
             .await?;
         return exec(conn, "COMMIT").await;
     }
-    use std::fmt::Write as _;
-    let mut sql = format!("UPDATE ledger_head SET size = {size}, checkpoint = CAST(X'");
-    for b in checkpoint.as_bytes() {
-        let _ = write!(sql, "{b:02x}");
-    }
-    sql.push_str("' AS TEXT) WHERE id = 1; COMMIT");
+    let sql = format!(
+        "UPDATE ledger_head SET size = {size}, checkpoint = CAST(X'{}' AS TEXT) WHERE id = 1; COMMIT",
+        crate::hex(checkpoint.as_bytes())
+    );
     sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
         .execute(&mut *conn)
         .await?;
