@@ -316,6 +316,20 @@ pub enum AdminCommand {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Bring a store written by an older cortina up to date where a schema migration cannot:
+    /// give the accounts, account proposals, declaration lines and protectees it made under
+    /// readable ids (acc-LOGIN, us-agent-1) the opaque ids cortina makes today, with every
+    /// reference to them, as one ledger entry of --as (an admin). Labels keep naming their
+    /// records; the renamed accounts' sessions end (their users log in again); API tokens keep
+    /// working. Entries written before keep the ids they named. Does nothing when nothing is
+    /// left to do. Stop `cortina serve` first.
+    MigrateIds {
+        /// The admin acting.
+        #[arg(long = "as", value_name = "USER", default_value = "admin")]
+        actor: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Issue an API token for an account (--user) or a ledger witness (--witness), or revoke one
     /// (--revoke). Recorded in the ledger as an action of --as. The token is printed once, alone
     /// on the last line; only its hash is kept.

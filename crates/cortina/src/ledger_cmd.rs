@@ -128,6 +128,29 @@ pub fn admin(cmd: AdminCommand) -> Result<Outcome, Failure> {
                 init(&store, &origin, &bootstrap, &commander).await
             }
             AdminCommand::Token(args) => crate::token::run(&args).await,
+            AdminCommand::MigrateIds { actor, store } => {
+                let svc = open_service(&store).await?;
+                let result = svc.migrate_ids(&service::Actor::cli(&actor)).await;
+                svc.store().close().await;
+                let r = result.map_err(|e| Failure(anyhow!("admin migrate-ids: {e}")))?;
+                match r.entry {
+                    None => println!("Nothing to migrate: every id is opaque already."),
+                    Some(seq) => println!(
+                        "Gave opaque ids to {} accounts, {} account proposals, {} declaration \
+                         lines and {} protectees (ledger entry {seq}); {} other records referred \
+                         to them and were updated; {} sessions ended (their users log in again), \
+                         {} API tokens moved to their account's new id.",
+                        r.accounts,
+                        r.proposals,
+                        r.declarations,
+                        r.protectees,
+                        r.references,
+                        r.sessions_ended,
+                        r.tokens_moved
+                    ),
+                }
+                Ok(Outcome::Ok)
+            }
             AdminCommand::User(UserCommand::Add {
                 name,
                 role,

@@ -52,6 +52,19 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, Failure> {
             None
         };
         let svc = crate::ledger_cmd::open_service_without_lists(&args.store).await?;
+        // A store older than opaque ids names people by their labels in
+        // every entry until it is migrated.
+        match svc.readable_ids().await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                records = n,
+                "this store was written before ids were opaque: new ledger entries name these \
+                 accounts and personal records by readable ids (login names, labels) until \
+                 `cortina admin migrate-ids --as ADMIN` gives them opaque ids (stop the server \
+                 first)"
+            ),
+            Err(e) => tracing::warn!(error = %e, "could not count readable ids"),
+        }
         // One index, built once, for the declarations' screening and the
         // screening routes alike.
         let index = if crate::snapshot::current(&args.store.data_dir).is_ok() {

@@ -63,6 +63,11 @@ actions! {
     TokenRevoke = "token.revoke", true;
     /// Import or update the watchlists.
     ListsUpdate = "lists.update", true;
+    /// Bring a store written by an older cortina up to date where a schema
+    /// migration cannot: give the personal records and accounts it made
+    /// under readable ids the opaque ids cortina makes today, with every
+    /// reference to them (one entry; maintenance, not a decision).
+    StoreMigrate = "store.migrate", true;
     /// Read the registry (agencies, delegations, venues): no personal data.
     RegistryRead = "registry.read", false;
 

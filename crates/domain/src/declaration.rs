@@ -609,6 +609,7 @@ pub struct Prerequisites<'a> {
 pub struct DeclarationLine {
     id: DeclarationId,
     reference: Option<DeclarationId>,
+    former_id: Option<DeclarationId>,
     delegation: DelegationId,
     person: Person,
     is_head: bool,
@@ -672,6 +673,7 @@ impl DeclarationLine {
         Ok(DeclarationLine {
             id,
             reference: None,
+            former_id: None,
             delegation: delegation.id().clone(),
             person,
             is_head,
@@ -695,6 +697,18 @@ impl DeclarationLine {
     /// opaque (see the service's `opaque` module).
     pub fn reference(&self) -> Option<&DeclarationId> {
         self.reference.as_ref()
+    }
+
+    /// The id the line had in a store written before ids were opaque, when
+    /// `store.migrate` gave it its opaque id: the passes of its
+    /// accreditations stay named by the id they were issued under.
+    pub fn former_id(&self) -> Option<&DeclarationId> {
+        self.former_id.as_ref()
+    }
+
+    /// The id that names the line's passes: the one it was created under.
+    pub fn pass_subject(&self) -> &DeclarationId {
+        self.former_id.as_ref().unwrap_or(&self.id)
     }
 
     /// The line with the declaring side's own reference.
@@ -1067,6 +1081,8 @@ struct StoredDeclarationLine {
     id: DeclarationId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reference: Option<DeclarationId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    former_id: Option<DeclarationId>,
     delegation: DelegationId,
     person: Person,
     is_head: bool,
@@ -1087,6 +1103,7 @@ impl From<DeclarationLine> for StoredDeclarationLine {
         StoredDeclarationLine {
             id: line.id,
             reference: line.reference,
+            former_id: line.former_id,
             delegation: line.delegation,
             person: line.person,
             is_head: line.is_head,
@@ -1108,6 +1125,7 @@ impl TryFrom<StoredDeclarationLine> for DeclarationLine {
         let line = DeclarationLine {
             id: stored.id,
             reference: stored.reference,
+            former_id: stored.former_id,
             delegation: stored.delegation,
             person: stored.person,
             is_head: stored.is_head,

@@ -27,6 +27,7 @@ pub mod disclosures;
 pub mod error;
 pub mod facts;
 mod handlers;
+pub mod migrate;
 mod opaque;
 pub mod passes;
 mod principal;

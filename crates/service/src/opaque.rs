@@ -21,9 +21,10 @@
 //! it), shown to those who may read the record.
 //!
 //! Stores older than opaque ids keep their records under the ids they were
-//! created with: those ids are already in their ledger's entries, which no
-//! rename could take back, so [`Resolved::legacy`] is tried after the
-//! opaque id, and only for a label that could have been such an id.
+//! created with until `cortina admin migrate-ids` renames them
+//! ([`crate::migrate`]; their old entries keep naming the old ids, which no
+//! rename could take back). Until then [`Resolved::legacy`] is tried after
+//! the opaque id, and only for a label that could have been such an id.
 
 use domain::ids::{Id, IdKind};
 use domain::storage::Aggregate;
@@ -32,7 +33,8 @@ use store::records::Record;
 use crate::ServiceError;
 use crate::context::{Ctx, hmac};
 
-/// Hex digits after the prefix.
+/// Hex digits after the prefix (what `store::rename::opaque_shaped`
+/// checks).
 const DIGITS: usize = 24;
 
 /// The key of the labels' HMAC, derived from the ledger's signing key
@@ -47,11 +49,7 @@ pub(crate) fn key(signing_key: &str) -> [u8; 32] {
 
 /// Whether `id` is already an opaque id of this prefix.
 pub(crate) fn is_opaque(prefix: &str, id: &str) -> bool {
-    id.strip_prefix(prefix)
-        .and_then(|rest| rest.strip_prefix('-'))
-        .is_some_and(|hex| {
-            hex.len() == DIGITS && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-        })
+    store::rename::opaque_shaped(prefix, id)
 }
 
 /// The opaque id a label names.

@@ -123,7 +123,12 @@ pub fn declaration_claims(
     let person = line.person();
     Ok(Claims {
         v: 1,
-        id: pass_id(signer, SubjectKind::Declaration, line.id().as_str(), *at),
+        id: pass_id(
+            signer,
+            SubjectKind::Declaration,
+            line.pass_subject().as_str(),
+            *at,
+        ),
         n: person.name().as_str().to_owned(),
         d: pass::document_tail(person.document().as_str(), DOCUMENT_DIGITS),
         c: person.role().as_str().to_owned(),

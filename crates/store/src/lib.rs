@@ -27,6 +27,7 @@ pub mod passes;
 pub mod purge;
 pub mod read;
 pub mod records;
+pub mod rename;
 pub mod rows;
 mod sql;
 pub mod stamps;

@@ -7,6 +7,7 @@ mod crash_http;
 mod demo;
 mod http;
 mod ledger;
+mod migrate;
 mod permissions;
 mod recorded;
 mod rescreen;

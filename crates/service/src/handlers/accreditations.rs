@@ -31,8 +31,10 @@ pub(crate) async fn change(
     c: AccreditationChange,
 ) -> Result<Outcome, ServiceError> {
     let id = c.id.as_str();
-    // The stored id of the line or applicant (a label resolved).
+    // The stored id of the line or applicant (a label resolved), and the id
+    // its passes are named by (a migrated line's former id).
     let subject: String;
+    let pass_subject: String;
     let signer = ctx.inner.store.pass_signer().clone();
     let (kind, accredited) = match c.kind {
         AccreditationKind::Declaration => {
@@ -40,11 +42,13 @@ pub(crate) async fn change(
             let (line, _) = super::declarations::load_line(ctx, id).await?;
             authorize!(ctx, action, crate::facts::declaration(&line));
             subject = line.id().to_string();
+            pass_subject = line.pass_subject().to_string();
             (SubjectKind::Declaration, declaration_accredited_at(&line))
         }
         AccreditationKind::Applicant => {
             let (a, _) = ctx.load::<Applicant>(id).await?;
             subject = a.id().to_string();
+            pass_subject = subject.clone();
             let resource = Resource::Applicant {
                 id: a.id().to_string(),
                 organiser: a.organiser().to_string(),
@@ -56,7 +60,7 @@ pub(crate) async fn change(
     // No accreditation in force, nothing to change.
     let at = accredited.map_err(ServiceError::Conflict)?;
     let id = subject.as_str();
-    let pass_id = pass_id(&signer, kind, id, at);
+    let pass_id = pass_id(&signer, kind, &pass_subject, at);
     let kind = kind.as_str();
     let existing = store::passes::of_subject(ctx.tx.conn().await?, kind, id).await?;
     let current = existing.as_ref().map(|r| r.state.as_str());

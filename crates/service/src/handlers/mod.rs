@@ -6,7 +6,7 @@
 mod accreditations;
 pub(crate) mod applicants;
 pub(crate) mod declarations;
-mod movements;
+pub(crate) mod movements;
 pub(crate) mod registry;
 mod requests;
 pub(crate) mod rescreen;
