@@ -355,3 +355,35 @@ fn only_an_admin_migrates() {
     let out = verify(&db);
     assert!(out.starts_with("ok: "), "{out}");
 }
+
+#[test]
+fn an_old_id_that_could_mean_two_things_changes_nothing() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let db = store::testing::sqlite();
+    rt.block_on(legacy_store(&db));
+    // A room that happens to share the protectee's label: a reference to
+    // "us-vip-1" could be either.
+    rt.block_on(async {
+        let s = db.reopen().await.unwrap();
+        sqlx::query("UPDATE records SET id = 'us-vip-1' WHERE kind = 'room' AND id = 'ico-rome'")
+            .execute(s.pool())
+            .await
+            .unwrap();
+        s.close().await;
+    });
+    let out = cortina(&db, &["admin", "migrate-ids", "--as", "admin"])
+        .output()
+        .expect("migrate");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("\"us-vip-1\"") && err.contains("nothing was changed"),
+        "{err}"
+    );
+    let seen = rt.block_on(seen(&db));
+    assert!(seen.accounts.iter().any(|(id, _, _)| id == "acc-analyst"));
+    assert!(seen.protectees.iter().any(|id| id == "us-vip-1"));
+}
