@@ -75,7 +75,9 @@ pub async fn get_records(
         sql.push_str(" AND id IN (");
         p.list(&mut sql, chunk.len());
         sql.push(')');
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(kind);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .persistent(p.keep_prepared())
+            .bind(kind);
         for id in chunk {
             q = q.bind(id);
         }
@@ -117,7 +119,9 @@ pub async fn find_refs(
         sql.push_str(" AND ref_digest IN (");
         p.list(&mut sql, chunk.len());
         sql.push(')');
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organiser);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .persistent(p.keep_prepared())
+            .bind(organiser);
         for d in chunk {
             q = q.bind(d);
         }
