@@ -41,9 +41,9 @@ use std::hash::{BuildHasher, Hasher};
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::index::{Index, normalize_id};
+use crate::index::{Index, hash_bytes, normalize_id};
 use crate::score::Query;
-use crate::text::{korean_forms, name_forms};
+use crate::text::{abjad_key, korean_forms, name_forms};
 use crate::translit::is_arabic_script;
 
 /// The version of the key derivation: stored beside keys kept on disk, changed whenever
@@ -58,6 +58,10 @@ pub enum Key {
     Token(String),
     /// The same from a name in Arabic script (similar tokens are looked up differently).
     ArabicToken(String),
+    /// Two adjacent tokens of one of the query's forms, joined.
+    Joined(String),
+    /// The same from a name in Arabic script (joined also when the abjad keys meet).
+    ArabicJoined(String),
     /// An identifier number, normalised ([`normalize_id`]).
     Id(String),
     /// A name written in Han characters that may be read in Japanese against the lists.
@@ -70,6 +74,8 @@ impl Key {
         match self {
             Key::Token(t) => format!("t:{t}"),
             Key::ArabicToken(t) => format!("a:{t}"),
+            Key::Joined(t) => format!("j:{t}"),
+            Key::ArabicJoined(t) => format!("b:{t}"),
             Key::Id(n) => format!("i:{n}"),
             Key::Reading => "r:".to_owned(),
         }
@@ -81,6 +87,8 @@ impl Key {
         match tag {
             "t" => Some(Key::Token(text.to_owned())),
             "a" => Some(Key::ArabicToken(text.to_owned())),
+            "j" => Some(Key::Joined(text.to_owned())),
+            "b" => Some(Key::ArabicJoined(text.to_owned())),
             "i" => Some(Key::Id(text.to_owned())),
             "r" if text.is_empty() => Some(Key::Reading),
             _ => None,
@@ -101,6 +109,13 @@ pub fn query_keys(query: &Query) -> Vec<Key> {
                 Key::Token(t)
             }
         };
+        let joined = |t: String| {
+            if arabic {
+                Key::ArabicJoined(t)
+            } else {
+                Key::Joined(t)
+            }
+        };
         let han = name.chars().any(crate::han::is_han);
         let mut forms = name_forms(name);
         if han {
@@ -114,9 +129,9 @@ pub fn query_keys(query: &Query) -> Vec<Key> {
             for (i, t) in form.iter().enumerate() {
                 keys.push(key(t.clone()));
                 if let Some(next) = form.get(i + 1) {
-                    keys.push(key(format!("{t}{next}")));
+                    keys.push(joined(format!("{t}{next}")));
                     if arabic && let Some(bare) = next.strip_prefix("al") {
-                        keys.push(key(format!("{t}{bare}")));
+                        keys.push(joined(format!("{t}{bare}")));
                     }
                 }
             }
@@ -182,9 +197,15 @@ impl Index {
                                 .is_some_and(|&id| self.in_strong(id))
                     }))
         };
+        let known = |t: &str| self.token_ids.get(t).is_some_and(|&id| self.in_strong(id));
         match key {
             Key::Token(t) => token(t, false),
             Key::ArabicToken(t) => token(t, true),
+            Key::Joined(t) => known(t),
+            Key::ArabicJoined(t) => {
+                let k = abjad_key(t);
+                known(t) || (k.len() >= 4 && self.abjad.contains_key(&hash_bytes(k.as_bytes())))
+            }
             Key::Id(n) => self.id_numbers.contains_key(n),
             Key::Reading => true,
         }

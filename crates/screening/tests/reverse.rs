@@ -99,7 +99,7 @@ fn variants(name: &str, rng: &mut Rng) -> Vec<String> {
 }
 
 /// Names of people on no list, and names in other scripts.
-const OTHERS: [&str; 42] = [
+const OTHERS: [&str; 44] = [
     "Giulia Bianchi",
     "Marco Rossi",
     "Emma Johnson",
@@ -142,10 +142,12 @@ const OTHERS: [&str; 42] = [
     "X Æ A-12",
     "Abdul Karim",
     "Nour Eddine",
+    "عبد الرحمن",
+    "نور الدين",
 ];
 
 fn fixture() -> Vec<Entity> {
-    let names: [(&str, &str, Option<&str>, Option<&str>); 27] = [
+    let names: [(&str, &str, Option<&str>, Option<&str>); 29] = [
         ("x-1", "VELANDIA, Jose Juvenal", None, Some("C123456")),
         (
             "x-2",
@@ -178,6 +180,8 @@ fn fixture() -> Vec<Entity> {
         ("x-25", "Konstantinos PAPADOPOULOS", None, None),
         ("x-26", "Jean DUBOIS", Some("Le Loup"), None),
         ("x-27", "ABDULKARIM, Noureddine", None, None),
+        ("x-28", "ABDURAHMAN", None, None),
+        ("x-29", "NURUDDIN", None, None),
     ];
     names
         .iter()

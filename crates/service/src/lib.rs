@@ -29,6 +29,7 @@ pub mod facts;
 mod handlers;
 mod opaque;
 pub mod passes;
+mod population;
 mod principal;
 pub mod rescreen;
 pub mod retention;
@@ -84,6 +85,9 @@ pub(crate) struct Inner {
     pub(crate) stats: stats::Cache,
     /// The last principal the writer read (`principal::load`).
     pub(crate) principals: principal::Memo,
+    /// The population's screening keys for a delta re-screen
+    /// (`population`), once loaded or built.
+    pub(crate) population: tokio::sync::Mutex<Option<population::PopulationKeys>>,
 }
 
 impl std::fmt::Debug for Service {
@@ -126,6 +130,7 @@ impl Service {
                 sizes: consultations::SizeNotes::default(),
                 stats: stats::Cache::default(),
                 principals: principal::Memo::default(),
+                population: tokio::sync::Mutex::new(None),
                 hashing: tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
                 ),
