@@ -233,8 +233,7 @@ impl Service {
         // among them (in reverse), or all of them.
         let (mut found, mut lines) = (Vec::new(), Vec::new());
         if let Some(target) = &target {
-            let mut candidates = None;
-            if report.search == "reverse" {
+            let candidates = if report.search == "reverse" {
                 let (c, caught, keyed, ms) = self.population_candidates(target.clone()).await?;
                 report.keyed = keyed;
                 report.keys_read = caught.read;
@@ -243,8 +242,10 @@ impl Service {
                 report.candidates_ms = ms;
                 report.candidates = c.reached;
                 report.candidate_hits = (c.applicants.len() + c.declared.len()) as u64;
-                candidates = Some(c);
-            }
+                Some(c)
+            } else {
+                None
+            };
             if let Some(c) = candidates {
                 let lists = target.clone();
                 (report.screened, found) = self
