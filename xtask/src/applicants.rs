@@ -289,8 +289,11 @@ pub fn bench_applicants(rows: usize) -> anyhow::Result<()> {
 /// after accredited applicants (so cases open), 400 invented — and
 /// `cortina lists import` re-screens the applicants against the change;
 /// then `cortina lists rescreen --since` runs the same delta again (the 100
-/// are under review by then: searching without opening), and `cortina
-/// lists rescreen --full` searches every applicant against every list.
+/// are under review by then: searching without opening) — first with the
+/// population's keys built from nothing, then three times as kept, then
+/// three times over the whole population (`--population`, the same hits
+/// without the keys) — and `cortina lists rescreen --full` searches every
+/// applicant against every list.
 pub fn bench_rescreen(rows: usize) -> anyhow::Result<()> {
     let d = shared()?;
     let bin = cortina_bin()?;
@@ -383,31 +386,64 @@ pub fn bench_rescreen(rows: usize) -> anyhow::Result<()> {
     } else {
         println!("the change is in the store already (an earlier run): only the re-runs follow");
     }
+    let rescreen = |label: &str, args: &[&str]| -> anyhow::Result<()> {
+        let t = Instant::now();
+        let mut all = vec!["lists", "rescreen", "--as", "admin", "--json"];
+        all.extend(args);
+        let out = run(&bin, &all, &data)?;
+        let r: serde_json::Value = serde_json::from_str(&out)?;
+        let keys = if r["search"] == "reverse" {
+            format!(
+                ", keys {} ms ({} records read{}), candidates {} of {} ({} with a hit on their kept facts) in {} ms",
+                r["keys_ms"],
+                r["keys_read"],
+                if r["keys_rebuilt"] == true {
+                    ", rebuilt"
+                } else {
+                    ""
+                },
+                r["candidates"],
+                r["keyed"],
+                r["candidate_hits"],
+                r["candidates_ms"]
+            )
+        } else {
+            String::new()
+        };
+        println!(
+            "{label}: {:.1} s wall (loading both snapshots included), re-screen {} ms (read {}, search {}, write {}{keys}): {} searched, {} hits, {} cases opened, {} under review",
+            t.elapsed().as_secs_f64(),
+            r["total_ms"],
+            r["read_ms"],
+            r["search_ms"],
+            r["write_ms"],
+            r["screened"],
+            r["hits"],
+            r["cases_opened"],
+            r["under_review"]
+        );
+        Ok(())
+    };
+    // The population's keys from nothing (as on a store re-screened in
+    // reverse for the first time), then as they are kept.
+    let _ = fs::remove_file(data.join("rescreen-keys.bin"));
+    rescreen(
+        "delta in reverse, keys built from nothing (lists rescreen --since)",
+        &["--since", base.as_str()],
+    )?;
     for (label, args) in [
         (
-            "delta again (lists rescreen --since)",
+            "delta in reverse (lists rescreen --since)",
             vec!["--since", base.as_str()],
+        ),
+        (
+            "delta over the population (lists rescreen --since --population)",
+            vec!["--since", base.as_str(), "--population"],
         ),
         ("full (lists rescreen --full)", vec!["--full"]),
     ] {
         for _ in 0..3 {
-            let t = Instant::now();
-            let mut all = vec!["lists", "rescreen", "--as", "admin", "--json"];
-            all.extend(&args);
-            let out = run(&bin, &all, &data)?;
-            let r: serde_json::Value = serde_json::from_str(&out)?;
-            println!(
-                "{label}: {:.1} s wall (loading both snapshots included), re-screen {} ms (read {}, search {}, write {}): {} searched, {} hits, {} cases opened, {} under review",
-                t.elapsed().as_secs_f64(),
-                r["total_ms"],
-                r["read_ms"],
-                r["search_ms"],
-                r["write_ms"],
-                r["screened"],
-                r["hits"],
-                r["cases_opened"],
-                r["under_review"]
-            );
+            rescreen(label, &args)?;
         }
     }
     Ok(())

@@ -487,6 +487,10 @@ pub struct RescreenArgs {
     /// Compare with this stored snapshot (its hash) instead of the one before the current.
     #[arg(long, value_name = "HASH")]
     pub since: Option<String>,
+    /// A delta that reads and searches every applicant and declared person instead of only the
+    /// candidates the population's keys give (same hits; costs what the population costs).
+    #[arg(long, conflicts_with = "full")]
+    pub population: bool,
     /// The account acting (the policy's lists.update: the admin).
     #[arg(long = "as", value_name = "USER")]
     pub actor: String,

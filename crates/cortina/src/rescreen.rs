@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context as _, anyhow};
+use service::rescreen::DeltaSearch;
 use service::{Actor, ScreeningLists, Service};
 
 use crate::cli::{RescreenArgs, StoreArgs};
@@ -31,7 +32,19 @@ pub fn run(args: &RescreenArgs) -> Result<Outcome, Failure> {
                 })?;
                 Some(hash)
             };
-            rescreen(&svc, &args.data.data_dir, &args.actor, previous.as_deref()).await
+            let search = if args.population {
+                DeltaSearch::Population
+            } else {
+                DeltaSearch::Reverse
+            };
+            rescreen(
+                &svc,
+                &args.data.data_dir,
+                &args.actor,
+                previous.as_deref(),
+                search,
+            )
+            .await
         }
         .await;
         svc.store().close().await;
@@ -48,13 +61,14 @@ pub fn run(args: &RescreenArgs) -> Result<Outcome, Failure> {
     })
 }
 
-/// Re-screens against the current snapshot: what changed since `previous`,
-/// or everything (`None`).
+/// Re-screens against the current snapshot: what changed since `previous`
+/// (searching whom `search` says), or everything (`None`).
 async fn rescreen(
     svc: &Service,
     data_dir: &Path,
     actor: &str,
     previous: Option<&str>,
+    search: DeltaSearch,
 ) -> anyhow::Result<service::rescreen::RescreenReport> {
     let dir = data_dir.to_path_buf();
     let previous = previous.map(str::to_owned);
@@ -67,17 +81,28 @@ async fn rescreen(
     })
     .await??;
     svc.set_lists(Arc::new(ScreeningLists::new(current)));
-    svc.rescreen(&Actor::cli(actor), previous.map(Arc::new))
+    svc.rescreen_with(&Actor::cli(actor), previous.map(Arc::new), search)
         .await
         .map_err(|e| anyhow!("lists rescreen: {e}"))
 }
 
 /// Prints what a re-screen did.
 pub fn print(r: &service::rescreen::RescreenReport) {
+    let whom = if r.search == "reverse" {
+        format!(
+            " in reverse: {} of {} people are candidates ({} records read to update their keys{})",
+            r.candidates,
+            r.keyed,
+            r.keys_read,
+            if r.keys_rebuilt { ", rebuilt" } else { "" }
+        )
+    } else {
+        String::new()
+    };
     println!(
-        "re-screen ({}) against snapshot {}{}: {} list entities changed, {} removed; {} applicants \
-         searched in {:.1} s, {} with hits: {} cases opened (each proposing to suspend an \
-         accreditation), {} already under review; {} open cases flagged for review (ledger \
+        "re-screen ({}) against snapshot {}{}: {} list entities changed, {} removed{whom}; {} \
+         applicants searched in {:.1} s, {} with hits: {} cases opened (each proposing to suspend \
+         an accreditation), {} already under review; {} open cases flagged for review (ledger \
          entries {}..={})",
         r.mode,
         &r.snapshot[..16.min(r.snapshot.len())],
@@ -125,7 +150,14 @@ pub fn after_store(
     let rt = crate::ledger_cmd::runtime()?;
     rt.block_on(async {
         let svc = crate::ledger_cmd::open_service_without_lists(args).await?;
-        let result = rescreen(&svc, &args.data_dir, actor, Some(&previous)).await;
+        let result = rescreen(
+            &svc,
+            &args.data_dir,
+            actor,
+            Some(&previous),
+            DeltaSearch::Reverse,
+        )
+        .await;
         svc.store().close().await;
         print(&result?);
         Ok(())

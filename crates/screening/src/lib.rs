@@ -11,14 +11,16 @@
 //! (Korean and Japanese readings of Han characters),
 //! `distance` (edit distance, Jaro-Winkler, Soundex), `index` (dictionary, postings, deletion
 //! neighbourhoods, the recall bound), `lookup` (recall-oriented search), `score` (alignment,
-//! features, explanations), `ofac` (the OFAC-compatible algorithm), `snapshot` (the content
-//! hash).
+//! features, explanations), `ofac` (the OFAC-compatible algorithm), `reverse` (which queries
+//! an index can reach at all: a list change screened against a population in reverse),
+//! `snapshot` (the content hash).
 
 mod distance;
 mod han;
 mod index;
 mod lookup;
 mod ofac;
+mod reverse;
 mod score;
 mod snapshot;
 pub mod text;
@@ -27,6 +29,7 @@ pub mod translit;
 pub use distance::{jaro_winkler, osa_bounded, soundex};
 pub use index::{Index, TOKEN_FLOOR, normalize_id};
 pub use lookup::Hit;
+pub use reverse::{KEYS_VERSION, Key, keys_fingerprint, query_keys};
 pub use score::{
     Algorithm, DEFAULT_THRESHOLD, Explanation, Feature, Match, OFAC_DEFAULT_THRESHOLD, PairKind,
     Params, Query, TokenPair,

@@ -411,6 +411,24 @@ impl Screenable {
             f.nationality.as_ref(),
         )
     }
+
+    /// What [`Screenable::screen`] searches: the names (the name, and the
+    /// name in its original script), the birth date and the nationality.
+    pub(crate) fn query_parts(&self) -> crate::screening_lists::QueryParts {
+        let f = &self.facts;
+        let mut names = vec![f.name.as_str().to_owned()];
+        if let Some(original) = &f.original_name {
+            names.push(original.as_str().to_owned());
+        }
+        let birth = f
+            .birth_date
+            .map(|d| (d.year() as u16, d.month() as u8, d.day() as u8));
+        (
+            names,
+            birth,
+            f.nationality.as_ref().map(|c| c.as_str().to_owned()),
+        )
+    }
 }
 
 fn screen_parts(

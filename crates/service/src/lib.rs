@@ -30,6 +30,7 @@ mod handlers;
 pub mod migrate;
 mod opaque;
 pub mod passes;
+mod population;
 mod principal;
 pub mod rescreen;
 pub mod retention;
@@ -85,6 +86,9 @@ pub(crate) struct Inner {
     pub(crate) stats: stats::Cache,
     /// The last principal the writer read (`principal::load`).
     pub(crate) principals: principal::Memo,
+    /// The population's screening keys for a delta re-screen
+    /// (`population`), once loaded or built.
+    pub(crate) population: tokio::sync::Mutex<Option<population::PopulationKeys>>,
 }
 
 impl std::fmt::Debug for Service {
@@ -127,6 +131,7 @@ impl Service {
                 sizes: consultations::SizeNotes::default(),
                 stats: stats::Cache::default(),
                 principals: principal::Memo::default(),
+                population: tokio::sync::Mutex::new(None),
                 hashing: tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
                 ),

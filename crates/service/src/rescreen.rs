@@ -3,12 +3,36 @@
 //! A **delta** re-screen compares the snapshot in force with the one before
 //! it: the entities added or changed form a small index
 //! ([`screening::Index::subset`], which scores exactly as the whole snapshot
-//! does), and every applicant holding "no objection" is searched against it
-//! — the same search as at intake, so a hit here is the hit intake would
-//! have found. The expensive part of screening (retrieval among all list
-//! names) then costs what the change costs; what remains per applicant is
-//! preparing its query, which is cheap and runs on all cores. A **full**
-//! re-screen searches the same applicants against the whole snapshot.
+//! does), and the people who may hold a hit are searched against it — the
+//! same search as at intake, so a hit here is the hit intake would have
+//! found. A **full** re-screen searches every applicant holding "no
+//! objection" (and every declared person screened clear whose line is open
+//! or accredited) against the whole snapshot.
+//!
+//! Whom a delta searches ([`DeltaSearch`]):
+//!
+//! - **In reverse** (the default): every applicant and declared person is
+//!   reduced once to the keys of the query screening them makes
+//!   ([`screening::query_keys`]); the keys are kept caught up with the
+//!   store beside it (the `population` module: derived data, rebuilt when
+//!   missing or not to be trusted). The index of the change says which
+//!   distinct keys it reaches ([`screening::Index::reaches`]), and only the
+//!   people holding one — the candidates — are searched, first on the
+//!   facts kept with their keys (the names, birth date and nationality the
+//!   search reads), and those with a hit again as the store holds them
+//!   (read by id, filtered by state, searched: the decision). The search's
+//!   every way to an entity starts from a reached key, so the candidates
+//!   include everyone the search could find (the reasoning is in
+//!   `screening`'s `reverse` module; a name that may be read in Japanese is
+//!   always a candidate, its readings being spelt from the lists' own
+//!   tokens). The cost follows the change and the people whose names it
+//!   meets, not the population: nobody is read from the store but the
+//!   candidates with a hit, and what remains per person is a walk of its
+//!   few key numbers.
+//! - **Over the population**: every applicant holding "no objection" (and
+//!   every open declared person) is read and searched, as a full re-screen
+//!   does. Same hits, at the population's cost; kept for comparison and as
+//!   a fallback (`cortina lists rescreen --population`).
 //!
 //! What a hit does, and what a removed entry does to the open cases, is the
 //! write half (`handlers::rescreen`): one transaction per chunk, each
@@ -33,9 +57,21 @@ use crate::handlers::rescreen::{Found, Tally};
 use crate::screening_lists::ScreeningLists;
 use crate::{Actor, Service, ServiceError, principal};
 
-/// Applicants read per page, and applicants written per transaction.
+/// Applicants read per page, candidates read per page, and applicants
+/// written per transaction.
 const PAGE: i64 = 20_000;
+const CANDIDATES_PAGE: usize = 5_000;
 const CHUNK: usize = 500;
+
+/// Whom a delta re-screen searches (see the [module docs](self)).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DeltaSearch {
+    /// The candidates the population's keys give (screening in reverse).
+    #[default]
+    Reverse,
+    /// Everyone, read from the store page by page.
+    Population,
+}
 
 /// What a re-screen did.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -50,10 +86,38 @@ pub struct RescreenReport {
     pub changed_entities: u64,
     /// List entities in `previous` that are gone.
     pub removed_entities: u64,
-    /// Applicants searched (those holding "no objection").
+    /// Whom the re-screen searched: `reverse` (the candidates the
+    /// population's keys gave) or `population` (everyone: always for a
+    /// full one).
+    pub search: &'static str,
+    /// In reverse: applicants and declared persons whose keys the change
+    /// reaches, each searched on the facts kept with the keys.
+    pub candidates: u64,
+    /// In reverse: those of the candidates with a hit on their kept facts,
+    /// read from the store and searched as stored (`screened`).
+    pub candidate_hits: u64,
+    /// In reverse: the people the keys cover (every applicant and declared
+    /// person in the store).
+    pub keyed: u64,
+    /// In reverse: records read to bring the keys up to date (all of them
+    /// when `keys_rebuilt`), and the time it took with loading and writing
+    /// them, in ms.
+    pub keys_read: u64,
+    /// In reverse: whether the keys were built from nothing (no file in the
+    /// data directory, or one not to trust).
+    pub keys_rebuilt: bool,
+    /// See `keys_read`.
+    pub keys_ms: u64,
+    /// In reverse: time finding the candidates among the keys and
+    /// searching their kept facts (on all cores), in ms.
+    pub candidates_ms: u64,
+    /// Applicants read from the store and searched as stored, holding "no
+    /// objection": all of them over the population; in reverse, those among
+    /// the `candidate_hits`.
     pub screened: u64,
-    /// Declared persons searched (screened clear, their line open or
-    /// accredited).
+    /// Declared persons read and searched as stored, screened clear with
+    /// their line open or accredited (all of them, or in reverse those
+    /// among the `candidate_hits`).
     pub screened_declared: u64,
     /// Applicants and declared persons with at least one hit.
     pub hits: u64,
@@ -69,7 +133,8 @@ pub struct RescreenReport {
     pub entry: u64,
     /// The last entry it wrote.
     pub last_entry: u64,
-    /// Time reading the applicants and declared persons from the store, in ms.
+    /// Time reading the applicants and declared persons from the store (in
+    /// reverse, the candidates), in ms.
     pub read_ms: u64,
     /// Time decoding and searching them (on all cores), in ms.
     pub search_ms: u64,
@@ -81,12 +146,24 @@ pub struct RescreenReport {
 
 impl Service {
     /// Re-screens the applicants after a list change: against what changed
-    /// since `previous` (a delta), or against the whole snapshot in force
-    /// (`previous` = `None`). See the [module docs](self).
+    /// since `previous` (a delta, [in reverse](DeltaSearch::Reverse)), or
+    /// against the whole snapshot in force (`previous` = `None`). See the
+    /// [module docs](self).
     pub async fn rescreen(
         &self,
         actor: &Actor,
         previous: Option<Arc<Index>>,
+    ) -> Result<RescreenReport, ServiceError> {
+        self.rescreen_with(actor, previous, DeltaSearch::Reverse)
+            .await
+    }
+
+    /// [`Service::rescreen`], a delta searching whom `search` says.
+    pub async fn rescreen_with(
+        &self,
+        actor: &Actor,
+        previous: Option<Arc<Index>>,
+        search: DeltaSearch,
     ) -> Result<RescreenReport, ServiceError> {
         let started = std::time::Instant::now();
         let lists = self.lists().ok_or_else(|| {
@@ -97,6 +174,11 @@ impl Service {
             mode: if previous.is_some() { "delta" } else { "full" },
             snapshot: current.snapshot_hash().to_owned(),
             previous: previous.as_ref().map(|p| p.snapshot_hash().to_owned()),
+            search: if previous.is_some() && search == DeltaSearch::Reverse {
+                "reverse"
+            } else {
+                "population"
+            },
             ..RescreenReport::default()
         };
         let payload = serde_json::json!({
@@ -147,52 +229,64 @@ impl Service {
         };
 
         // The applicants with no objection, then the declared persons
-        // screened clear whose line is open or accredited.
+        // screened clear whose line is open or accredited: the candidates
+        // among them (in reverse), or all of them.
         let (mut found, mut lines) = (Vec::new(), Vec::new());
         if let Some(target) = &target {
-            let lists = target.clone();
-            let (screened, hits) = self
-                .search_population(
-                    crate::handlers::APPLICANT_KIND,
-                    Some(Opinion::NoObjection.as_str()),
-                    move |doc| {
-                        let a: crate::applicants::Screenable = serde_json::from_str(doc).ok()?;
-                        let hits = a.screen(&lists);
-                        Some((!hits.is_empty()).then_some(Found { id: a.id, hits }))
-                    },
-                    &mut report,
-                )
-                .await?;
-            report.screened = screened;
-            found = hits;
-            let lists = target.clone();
-            let (screened, hits) = self
-                .search_population(
-                    crate::handlers::DECLARATION_KIND,
-                    None,
-                    move |doc| {
-                        let line: DeclarationLine = serde_json::from_str(doc).ok()?;
-                        let open = matches!(line.screening(), ScreeningStatus::Clear { .. })
-                            && matches!(
-                                line.review(),
-                                Review::Pending
-                                    | Review::InformationRequested { .. }
-                                    | Review::Accredited { .. }
-                            );
-                        if !open {
-                            return None;
-                        }
-                        let hits = lists.screen_declared(line.person());
-                        Some((!hits.is_empty()).then(|| Found {
-                            id: line.id().to_string(),
-                            hits,
-                        }))
-                    },
-                    &mut report,
-                )
-                .await?;
-            report.screened_declared = screened;
-            lines = hits;
+            let candidates = if report.search == "reverse" {
+                let (c, caught, keyed, ms) = self.population_candidates(target.clone()).await?;
+                report.keyed = keyed;
+                report.keys_read = caught.read;
+                report.keys_rebuilt = caught.rebuilt;
+                report.keys_ms = caught.ms;
+                report.candidates_ms = ms;
+                report.candidates = c.reached;
+                report.candidate_hits = (c.applicants.len() + c.declared.len()) as u64;
+                Some(c)
+            } else {
+                None
+            };
+            if let Some(c) = candidates {
+                let lists = target.clone();
+                (report.screened, found) = self
+                    .search_records(
+                        crate::handlers::APPLICANT_KIND,
+                        c.applicants,
+                        Some(Opinion::NoObjection.as_str()),
+                        move |doc| search_applicant(&lists, doc),
+                        &mut report,
+                    )
+                    .await?;
+                let lists = target.clone();
+                (report.screened_declared, lines) = self
+                    .search_records(
+                        crate::handlers::DECLARATION_KIND,
+                        c.declared,
+                        None,
+                        move |doc| search_declared(&lists, doc),
+                        &mut report,
+                    )
+                    .await?;
+            } else {
+                let lists = target.clone();
+                (report.screened, found) = self
+                    .search_population(
+                        crate::handlers::APPLICANT_KIND,
+                        Some(Opinion::NoObjection.as_str()),
+                        move |doc| search_applicant(&lists, doc),
+                        &mut report,
+                    )
+                    .await?;
+                let lists = target.clone();
+                (report.screened_declared, lines) = self
+                    .search_population(
+                        crate::handlers::DECLARATION_KIND,
+                        None,
+                        move |doc| search_declared(&lists, doc),
+                        &mut report,
+                    )
+                    .await?;
+            }
             report.hits = (found.len() + lines.len()) as u64;
         }
 
@@ -328,6 +422,71 @@ impl Service {
         Ok((screened, found))
     }
 
+    /// Reads the records `kind`/`ids` (in `state`, when given) a page at a
+    /// time, and searches each page on all cores with `search` while the
+    /// next one is read (as [`Service::search_population`] does). Returns
+    /// how many were searched, and the hits.
+    async fn search_records<F>(
+        &self,
+        kind: &'static str,
+        mut ids: Vec<String>,
+        state: Option<&'static str>,
+        search: F,
+        report: &mut RescreenReport,
+    ) -> Result<(u64, Vec<Found>), ServiceError>
+    where
+        F: Fn(&str) -> Option<Option<Found>> + Send + Sync + Clone + 'static,
+    {
+        type Searched = (u64, Vec<Found>, u64);
+        ids.sort_unstable();
+        let (mut screened, mut found) = (0u64, Vec::new());
+        let mut pending: Option<tokio::task::JoinHandle<Searched>> = None;
+        let mut pages = ids.chunks(CANDIDATES_PAGE);
+        loop {
+            let page: Option<Vec<String>> = match pages.next() {
+                Some(ids) => {
+                    let read = std::time::Instant::now();
+                    let mut conn = self
+                        .store()
+                        .pool()
+                        .acquire()
+                        .await
+                        .map_err(store::StoreError::from)?;
+                    let records = store::applicants::get_records(&mut conn, kind, ids).await?;
+                    drop(conn);
+                    report.read_ms += read.elapsed().as_millis() as u64;
+                    let mut docs: Vec<(String, String)> = records
+                        .into_iter()
+                        .filter(|(_, r)| state.is_none_or(|s| r.state == s))
+                        .filter_map(|(id, r)| Some((id, r.doc?)))
+                        .collect();
+                    docs.sort_unstable();
+                    Some(docs.into_iter().map(|(_, d)| d).collect())
+                }
+                None => None,
+            };
+            if let Some(searching) = pending.take() {
+                let (n, hits, ms) = searching
+                    .await
+                    .map_err(|e| ServiceError::BadCommand(format!("re-screen: {e}")))?;
+                report.search_ms += ms;
+                screened += n;
+                found.extend(hits);
+            }
+            let Some(page) = page else { break };
+            let search = search.clone();
+            pending = Some(tokio::task::spawn_blocking(move || {
+                let searching = std::time::Instant::now();
+                let results: Vec<Option<Found>> =
+                    page.par_iter().filter_map(|doc| search(doc)).collect();
+                let n = results.len() as u64;
+                let hits: Vec<Found> = results.into_iter().flatten().collect();
+                (n, hits, searching.elapsed().as_millis() as u64)
+            }));
+        }
+        Ok((screened, found))
+    }
+
     async fn rescreen_chunk(
         &self,
         actor: &Actor,
@@ -352,6 +511,33 @@ impl Service {
             })
             .await?
     }
+}
+
+/// Searches an applicant's document against `lists`: `None` when it cannot
+/// be read, `Some(None)` when searched without a hit.
+fn search_applicant(lists: &ScreeningLists, doc: &str) -> Option<Option<Found>> {
+    let a: crate::applicants::Screenable = serde_json::from_str(doc).ok()?;
+    let hits = a.screen(lists);
+    Some((!hits.is_empty()).then_some(Found { id: a.id, hits }))
+}
+
+/// Searches a declaration line's person against `lists` when the line is
+/// screened clear and open or accredited: `None` for any other line.
+fn search_declared(lists: &ScreeningLists, doc: &str) -> Option<Option<Found>> {
+    let line: DeclarationLine = serde_json::from_str(doc).ok()?;
+    let open = matches!(line.screening(), ScreeningStatus::Clear { .. })
+        && matches!(
+            line.review(),
+            Review::Pending | Review::InformationRequested { .. } | Review::Accredited { .. }
+        );
+    if !open {
+        return None;
+    }
+    let hits = lists.screen_declared(line.person());
+    Some((!hits.is_empty()).then(|| Found {
+        id: line.id().to_string(),
+        hits,
+    }))
 }
 
 /// `items` in vectors of at most [`CHUNK`].

@@ -31,8 +31,9 @@
 //! those records were purged by that entry. After the last batch, the
 //! payload salts of the entries about purged records (`entry_salts`) are
 //! deleted — except those of consultations, whose log keeps its own,
-//! longer retention — and the database files are scrubbed
-//! (`store::Store::scrub`). SQLite's connections run with `secure_delete`
+//! longer retention — the re-screen's keys of the population are deleted
+//! (`population`: rebuilt by the next re-screen) — and the database files
+//! are scrubbed (`store::Store::scrub`). SQLite's connections run with `secure_delete`
 //! on, so the freed bytes are zeros (`store`'s session settings).
 //!
 //! **The consultation log** is purged by ranges of entries: each batch
@@ -528,6 +529,8 @@ impl Service {
             self.drop_purged_salts().await?
         };
         let salts_ms = started.elapsed().as_millis() as u64 - batches_ms;
+        // The re-screen's keys hold name parts of the purged: rebuilt later.
+        self.forget_population_keys().await;
         let scrubbed = self.scrub().await;
         let scrub_ms = started.elapsed().as_millis() as u64 - batches_ms - salts_ms;
         let mut data = last.proposal.view();

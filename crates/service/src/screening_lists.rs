@@ -5,6 +5,11 @@
 use screening::{Index, Params, Query};
 use watchlist::model::{PartialDate, Schema};
 
+/// What a screening of a person reads, as
+/// [`ScreeningLists::screen_applicant`] takes it: the names, the birth date
+/// (year, month, day) and the nationality.
+pub type QueryParts = (Vec<String>, Option<(u16, u8, u8)>, Option<String>);
+
 /// The loaded watchlists.
 pub struct ScreeningLists {
     index: std::sync::Arc<Index>,
@@ -110,14 +115,35 @@ impl ScreeningLists {
         self.screen(names, birth_date, country, false)
     }
 
-    fn screen(
-        &self,
+    /// The keys of the query [`ScreeningLists::screen_applicant`] makes
+    /// of these facts ([`screening::query_keys`]): a list change whose
+    /// index reaches none of them cannot give a hit (`service::rescreen`).
+    pub fn applicant_keys(
         names: Vec<String>,
         birth_date: Option<(u16, u8, u8)>,
         country: Option<&str>,
-        explain: bool,
-    ) -> Vec<Hit> {
-        let query = Query {
+    ) -> Vec<screening::Key> {
+        screening::query_keys(&Self::query(names, birth_date, country))
+    }
+
+    /// What [`ScreeningLists::screen_declared`] searches, as
+    /// [`ScreeningLists::screen_applicant`] takes it (the same search).
+    pub fn declared_parts(person: &domain::declaration::Person) -> QueryParts {
+        let b = person.birth_date();
+        (
+            vec![person.name().as_str().to_owned()],
+            Some((b.year() as u16, b.month() as u8, b.day() as u8)),
+            Some(person.nationality().as_str().to_owned()),
+        )
+    }
+
+    /// The query a screening makes of a person's facts.
+    fn query(
+        names: Vec<String>,
+        birth_date: Option<(u16, u8, u8)>,
+        country: Option<&str>,
+    ) -> Query {
+        Query {
             names,
             schema: Some(Schema::Person),
             birth_dates: birth_date
@@ -127,7 +153,17 @@ impl ScreeningLists {
             countries: country.map(str::to_ascii_lowercase).into_iter().collect(),
             gender: None,
             id_numbers: Vec::new(),
-        };
+        }
+    }
+
+    fn screen(
+        &self,
+        names: Vec<String>,
+        birth_date: Option<(u16, u8, u8)>,
+        country: Option<&str>,
+        explain: bool,
+    ) -> Vec<Hit> {
+        let query = Self::query(names, birth_date, country);
         let params = Params {
             limit: 5,
             ..Params::default()

@@ -547,3 +547,72 @@ where
             .await?,
     )
 }
+
+/// A record a re-screen's index of the population reads to catch up: its
+/// kind, id, the entry that last changed it, and its document (`None` once
+/// purged).
+#[derive(Clone, Debug)]
+pub struct ChangedDoc {
+    /// The record's kind.
+    pub kind: String,
+    /// Its id.
+    pub id: String,
+    /// The entry that last changed it.
+    pub updated_seq: i64,
+    /// Its document, `None` once purged.
+    pub doc: Option<String>,
+}
+
+/// The records of `kinds` last changed by an entry in `after..=upto`
+/// (`records_by_updated_seq`), in no particular order. Walking the ranges
+/// up to [`last_updated_seq`] reads every record changed since an entry:
+/// the writes are serialized (one writer; SQLite's `BEGIN IMMEDIATE`,
+/// PostgreSQL's advisory lock), so when that entry is visible every
+/// smaller one is too.
+pub async fn changed_docs<'e, E>(
+    exec: E,
+    kinds: &[&str],
+    after: i64,
+    upto: i64,
+) -> Result<Vec<ChangedDoc>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let mut sql = String::from(
+        "SELECT kind, id, updated_seq, doc FROM records
+         WHERE updated_seq > $1 AND updated_seq <= $2 AND kind IN (",
+    );
+    for i in 0..kinds.len() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("${}", i + 3));
+    }
+    sql.push(')');
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(after).bind(upto);
+    for k in kinds {
+        q = q.bind(*k);
+    }
+    let rows = q.fetch_all(exec).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ChangedDoc {
+                kind: r.try_get("kind")?,
+                id: r.try_get("id")?,
+                updated_seq: r.try_get("updated_seq")?,
+                doc: r.try_get("doc")?,
+            })
+        })
+        .collect()
+}
+
+/// The last entry that changed any record (0 when there is none).
+pub async fn last_updated_seq<'e, E>(exec: E) -> Result<i64, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let last: Option<i64> = sqlx::query_scalar("SELECT MAX(updated_seq) FROM records")
+        .fetch_one(exec)
+        .await?;
+    Ok(last.unwrap_or(0))
+}

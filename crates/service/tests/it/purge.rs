@@ -141,6 +141,24 @@ async fn purge_after_the_games_four_eyes_verify_and_no_name_left() {
             }
         }
 
+        // A delta re-screen keeps the population's keys and the facts
+        // their search reads beside the database (a change: Guzman listed).
+        let whole = w.svc.lists().unwrap().index().clone();
+        let before_change = screening::Index::subset(&whole, |e| e.id != "t-guzman");
+        w.svc
+            .rescreen(
+                &service::Actor::session("admin"),
+                Some(before_change.into()),
+            )
+            .await
+            .expect("re-screen");
+        let keys = w.svc.store().location().data_dir.join("rescreen-keys.bin");
+        let kept = std::fs::read(&keys).expect("the keys file");
+        assert!(
+            kept.windows(10).any(|x| x == b"purgatorio"),
+            "{name}: the keys hold the names"
+        );
+
         // Proposals: commanders only; oversight and a delegation are
         // refused and recorded.
         let size = w.ledger_size().await;
@@ -206,6 +224,7 @@ async fn purge_after_the_games_four_eyes_verify_and_no_name_left() {
         // The second commander confirms: 5 applicants in batches of 2.
         let before = w.ledger_size().await;
         let done = w.ok("commander2", confirm.clone()).await;
+        assert!(!keys.exists(), "{name}: the purge deleted the keys file");
         let data = done.data.clone().unwrap();
         assert_eq!(done.state.as_deref(), Some("done"), "{data}");
         assert_eq!(data["purged"], 5, "{data}");
