@@ -30,6 +30,10 @@
 //! - derived rows follow unrecorded, as they always do: the analysts'
 //!   queue's claims, the revoked passes' subjects.
 //!
+//! The re-screen's keys of the population (`population`, a file beside
+//! the database) name people by their old ids: they are deleted, and the
+//! next re-screen rebuilds them.
+//!
 //! The consultation log is history, like the ledger: its rows keep the ids
 //! they were written with (oversight finds them by the label as well).
 //!
@@ -93,7 +97,8 @@ impl Service {
         let inner = self.inner.clone();
         let username = actor.username.clone();
         let channel = actor.channel.clone();
-        self.inner
+        let report = self
+            .inner
             .store
             .write(move |tx| {
                 Box::pin(async move {
@@ -103,7 +108,13 @@ impl Service {
                     migrate(&mut ctx).await
                 })
             })
-            .await?
+            .await??;
+        // The re-screen's keys of the population name people by the ids
+        // they had (`population`): rebuilt by the next re-screen.
+        if report.entry.is_some() {
+            self.forget_population_keys().await;
+        }
+        Ok(report)
     }
 
     /// How many accounts, proposals, declaration lines and protectees still
