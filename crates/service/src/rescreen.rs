@@ -246,47 +246,30 @@ impl Service {
             } else {
                 None
             };
-            if let Some(c) = candidates {
-                let lists = target.clone();
-                (report.screened, found) = self
-                    .search_records(
-                        crate::handlers::APPLICANT_KIND,
-                        c.applicants,
-                        Some(Opinion::NoObjection.as_str()),
-                        move |doc| search_applicant(&lists, doc),
-                        &mut report,
-                    )
-                    .await?;
-                let lists = target.clone();
-                (report.screened_declared, lines) = self
-                    .search_records(
-                        crate::handlers::DECLARATION_KIND,
-                        c.declared,
-                        None,
-                        move |doc| search_declared(&lists, doc),
-                        &mut report,
-                    )
-                    .await?;
-            } else {
-                let lists = target.clone();
-                (report.screened, found) = self
-                    .search_population(
-                        crate::handlers::APPLICANT_KIND,
-                        Some(Opinion::NoObjection.as_str()),
-                        move |doc| search_applicant(&lists, doc),
-                        &mut report,
-                    )
-                    .await?;
-                let lists = target.clone();
-                (report.screened_declared, lines) = self
-                    .search_population(
-                        crate::handlers::DECLARATION_KIND,
-                        None,
-                        move |doc| search_declared(&lists, doc),
-                        &mut report,
-                    )
-                    .await?;
-            }
+            let (applicants, declared) = match candidates {
+                Some(c) => (Some(c.applicants), Some(c.declared)),
+                None => (None, None),
+            };
+            let lists = target.clone();
+            (report.screened, found) = self
+                .search_kind(
+                    crate::handlers::APPLICANT_KIND,
+                    applicants,
+                    Some(Opinion::NoObjection.as_str()),
+                    move |doc| search_applicant(&lists, doc),
+                    &mut report,
+                )
+                .await?;
+            let lists = target.clone();
+            (report.screened_declared, lines) = self
+                .search_kind(
+                    crate::handlers::DECLARATION_KIND,
+                    declared,
+                    None,
+                    move |doc| search_declared(&lists, doc),
+                    &mut report,
+                )
+                .await?;
             report.hits = (found.len() + lines.len()) as u64;
         }
 
@@ -351,6 +334,25 @@ impl Service {
         report.write_ms = writing.elapsed().as_millis() as u64;
         report.total_ms = started.elapsed().as_millis() as u64;
         Ok(report)
+    }
+
+    /// The records of `kind` to search: `ids` (the candidates of a search
+    /// in reverse) or, when `None`, every one ([`Self::search_population`]).
+    async fn search_kind<F>(
+        &self,
+        kind: &'static str,
+        ids: Option<Vec<String>>,
+        state: Option<&'static str>,
+        search: F,
+        report: &mut RescreenReport,
+    ) -> Result<(u64, Vec<Found>), ServiceError>
+    where
+        F: Fn(&str) -> Option<Option<Found>> + Send + Sync + Clone + 'static,
+    {
+        match ids {
+            Some(ids) => self.search_records(kind, ids, state, search, report).await,
+            None => self.search_population(kind, state, search, report).await,
+        }
     }
 
     /// Walks every record of `kind` (in `state`, when given), owner by
