@@ -170,15 +170,12 @@ impl Service {
             ServiceError::Conflict("no lists are loaded: nothing to re-screen against".into())
         })?;
         let current = lists.index().clone();
+        let reverse = previous.is_some() && search == DeltaSearch::Reverse;
         let mut report = RescreenReport {
             mode: if previous.is_some() { "delta" } else { "full" },
             snapshot: current.snapshot_hash().to_owned(),
             previous: previous.as_ref().map(|p| p.snapshot_hash().to_owned()),
-            search: if previous.is_some() && search == DeltaSearch::Reverse {
-                "reverse"
-            } else {
-                "population"
-            },
+            search: if reverse { "reverse" } else { "population" },
             ..RescreenReport::default()
         };
         let payload = serde_json::json!({
@@ -233,7 +230,7 @@ impl Service {
         // among them (in reverse), or all of them.
         let (mut found, mut lines) = (Vec::new(), Vec::new());
         if let Some(target) = &target {
-            let candidates = if report.search == "reverse" {
+            let candidates = if reverse {
                 let (c, caught, keyed, ms) = self.population_candidates(target.clone()).await?;
                 report.keyed = keyed;
                 report.keys_read = caught.read;
@@ -371,9 +368,7 @@ impl Service {
     where
         F: Fn(&str) -> Option<Option<Found>> + Send + Sync + Clone + 'static,
     {
-        type Searched = (u64, Vec<Found>, u64);
-        let (mut screened, mut found) = (0u64, Vec::new());
-        let mut pending: Option<tokio::task::JoinHandle<Searched>> = None;
+        let mut searching = Pipeline::new(search);
         let owners = store::applicants::owners(self.store().pool(), kind).await?;
         let mut owners = owners.into_iter();
         let mut current = owners.next().map(|o| (o, -1i64));
@@ -395,33 +390,17 @@ impl Service {
                 }
                 None => Vec::new(),
             };
-            if let Some(searching) = pending.take() {
-                let (n, hits, ms) = searching
-                    .await
-                    .map_err(|e| ServiceError::BadCommand(format!("re-screen: {e}")))?;
-                report.search_ms += ms;
-                screened += n;
-                found.extend(hits);
-            }
+            searching.settle(report).await?;
             let Some((owner, _)) = current else { break };
             current = match page.last() {
                 Some(&(seq, _)) if page.len() as i64 == PAGE => Some((owner, seq)),
                 _ => owners.next().map(|o| (o, -1)),
             };
-            if page.is_empty() {
-                continue;
+            if !page.is_empty() {
+                searching.start(page.into_iter().map(|(_, doc)| doc).collect());
             }
-            let search = search.clone();
-            pending = Some(tokio::task::spawn_blocking(move || {
-                let searching = std::time::Instant::now();
-                let results: Vec<Option<Found>> =
-                    page.par_iter().filter_map(|(_, doc)| search(doc)).collect();
-                let n = results.len() as u64;
-                let hits: Vec<Found> = results.into_iter().flatten().collect();
-                (n, hits, searching.elapsed().as_millis() as u64)
-            }));
         }
-        Ok((screened, found))
+        Ok(searching.finish())
     }
 
     /// Reads the records `kind`/`ids` (in `state`, when given) a page at a
@@ -439,54 +418,30 @@ impl Service {
     where
         F: Fn(&str) -> Option<Option<Found>> + Send + Sync + Clone + 'static,
     {
-        type Searched = (u64, Vec<Found>, u64);
         ids.sort_unstable();
-        let (mut screened, mut found) = (0u64, Vec::new());
-        let mut pending: Option<tokio::task::JoinHandle<Searched>> = None;
-        let mut pages = ids.chunks(CANDIDATES_PAGE);
-        loop {
-            let page: Option<Vec<String>> = match pages.next() {
-                Some(ids) => {
-                    let read = std::time::Instant::now();
-                    let mut conn = self
-                        .store()
-                        .pool()
-                        .acquire()
-                        .await
-                        .map_err(store::StoreError::from)?;
-                    let records = store::applicants::get_records(&mut conn, kind, ids).await?;
-                    drop(conn);
-                    report.read_ms += read.elapsed().as_millis() as u64;
-                    let mut docs: Vec<(String, String)> = records
-                        .into_iter()
-                        .filter(|(_, r)| state.is_none_or(|s| r.state == s))
-                        .filter_map(|(id, r)| Some((id, r.doc?)))
-                        .collect();
-                    docs.sort_unstable();
-                    Some(docs.into_iter().map(|(_, d)| d).collect())
-                }
-                None => None,
-            };
-            if let Some(searching) = pending.take() {
-                let (n, hits, ms) = searching
-                    .await
-                    .map_err(|e| ServiceError::BadCommand(format!("re-screen: {e}")))?;
-                report.search_ms += ms;
-                screened += n;
-                found.extend(hits);
-            }
-            let Some(page) = page else { break };
-            let search = search.clone();
-            pending = Some(tokio::task::spawn_blocking(move || {
-                let searching = std::time::Instant::now();
-                let results: Vec<Option<Found>> =
-                    page.par_iter().filter_map(|doc| search(doc)).collect();
-                let n = results.len() as u64;
-                let hits: Vec<Found> = results.into_iter().flatten().collect();
-                (n, hits, searching.elapsed().as_millis() as u64)
-            }));
+        let mut searching = Pipeline::new(search);
+        for ids in ids.chunks(CANDIDATES_PAGE) {
+            let read = std::time::Instant::now();
+            let mut conn = self
+                .store()
+                .pool()
+                .acquire()
+                .await
+                .map_err(store::StoreError::from)?;
+            let records = store::applicants::get_records(&mut conn, kind, ids).await?;
+            drop(conn);
+            report.read_ms += read.elapsed().as_millis() as u64;
+            let mut docs: Vec<(String, String)> = records
+                .into_iter()
+                .filter(|(_, r)| state.is_none_or(|s| r.state == s))
+                .filter_map(|(id, r)| Some((id, r.doc?)))
+                .collect();
+            docs.sort_unstable();
+            searching.settle(report).await?;
+            searching.start(docs.into_iter().map(|(_, d)| d).collect());
         }
-        Ok((screened, found))
+        searching.settle(report).await?;
+        Ok(searching.finish())
     }
 
     async fn rescreen_chunk(
@@ -512,6 +467,60 @@ impl Service {
                 })
             })
             .await?
+    }
+}
+
+/// Pages of documents searched on all cores by `search` (on the blocking
+/// pool), one at a time, while the caller reads the next page.
+struct Pipeline<F> {
+    search: F,
+    pending: Option<tokio::task::JoinHandle<(u64, Vec<Found>, u64)>>,
+    screened: u64,
+    found: Vec<Found>,
+}
+
+impl<F> Pipeline<F>
+where
+    F: Fn(&str) -> Option<Option<Found>> + Send + Sync + Clone + 'static,
+{
+    fn new(search: F) -> Self {
+        Pipeline {
+            search,
+            pending: None,
+            screened: 0,
+            found: Vec::new(),
+        }
+    }
+
+    /// Waits for the page being searched, if any, and counts its results.
+    async fn settle(&mut self, report: &mut RescreenReport) -> Result<(), ServiceError> {
+        if let Some(searching) = self.pending.take() {
+            let (n, hits, ms) = searching
+                .await
+                .map_err(|e| ServiceError::BadCommand(format!("re-screen: {e}")))?;
+            report.search_ms += ms;
+            self.screened += n;
+            self.found.extend(hits);
+        }
+        Ok(())
+    }
+
+    /// Starts searching `docs` (the previous page settled).
+    fn start(&mut self, docs: Vec<String>) {
+        let search = self.search.clone();
+        self.pending = Some(tokio::task::spawn_blocking(move || {
+            let searching = std::time::Instant::now();
+            let results: Vec<Option<Found>> =
+                docs.par_iter().filter_map(|doc| search(doc)).collect();
+            let n = results.len() as u64;
+            let hits: Vec<Found> = results.into_iter().flatten().collect();
+            (n, hits, searching.elapsed().as_millis() as u64)
+        }));
+    }
+
+    /// How many were searched, and the hits (every page settled).
+    fn finish(self) -> (u64, Vec<Found>) {
+        (self.screened, self.found)
     }
 }
 
