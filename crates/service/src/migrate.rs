@@ -42,7 +42,7 @@
 //! migration refuse, naming it, and change nothing: a reference to it could
 //! not be told apart.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use authority::Resource;
 use domain::Action;
@@ -58,6 +58,13 @@ use crate::{Actor, Service, ServiceError, principal};
 
 /// Records read per page while looking for references.
 const PAGE: i64 = 1_000;
+
+/// The record kinds renamed, with the prefix of their opaque ids.
+const RENAMED: [(&str, &str); 3] = [
+    (PROPOSAL, prefix::PROPOSAL),
+    (DECLARATION, prefix::DECLARATION),
+    (PROTECTEE, prefix::PROTECTEE),
+];
 
 /// Keys whose values are labels, never references: left as they are.
 const LABEL_KEYS: &[&str] = &["reference", "former_id", "username"];
@@ -81,12 +88,6 @@ pub struct MigrateReport {
     pub sessions_ended: u64,
     /// API tokens moved to their account's new id.
     pub tokens_moved: u64,
-}
-
-impl MigrateReport {
-    fn renamed(&self) -> u64 {
-        self.accounts + self.proposals + self.declarations + self.protectees
-    }
 }
 
 impl Service {
@@ -126,16 +127,7 @@ impl Service {
             .acquire()
             .await
             .map_err(store::StoreError::from)?;
-        Ok(store::rename::readable_ids(
-            &mut conn,
-            &[
-                (PROPOSAL, prefix::PROPOSAL),
-                (DECLARATION, prefix::DECLARATION),
-                (PROTECTEE, prefix::PROTECTEE),
-            ],
-            prefix::ACCOUNT,
-        )
-        .await?)
+        Ok(store::rename::readable_ids(&mut conn, &RENAMED, prefix::ACCOUNT).await?)
     }
 }
 
@@ -165,11 +157,7 @@ async fn migrate(ctx: &mut Ctx<'_>) -> Result<Result<MigrateReport, ServiceError
         }
     }
     let mut records: Vec<(&'static str, BTreeMap<String, String>)> = Vec::new();
-    for (kind, pre) in [
-        (PROPOSAL, prefix::PROPOSAL),
-        (DECLARATION, prefix::DECLARATION),
-        (PROTECTEE, prefix::PROTECTEE),
-    ] {
+    for (kind, pre) in RENAMED {
         let mut map = BTreeMap::new();
         for id in store::rename::record_ids(ctx.tx.conn().await?, kind).await? {
             if opaque::is_opaque(pre, &id) {
@@ -251,6 +239,7 @@ async fn migrate(ctx: &mut Ctx<'_>) -> Result<Result<MigrateReport, ServiceError
     let seq = ctx.seq();
 
     // The records that refer to a renamed id, and the renamed ones.
+    let mut moved: HashSet<(String, String)> = HashSet::new();
     let mut after: Option<(String, String)> = None;
     loop {
         let page = store::rename::documents_after(
@@ -287,6 +276,7 @@ async fn migrate(ctx: &mut Ctx<'_>) -> Result<Result<MigrateReport, ServiceError
                     }
                 }
                 changed = true;
+                moved.insert((record.kind.clone(), record.id.clone()));
                 store::rename::delete_record(ctx.tx.conn().await?, &record.kind, &record.id)
                     .await?;
                 ctx.wrote(store::rows::RowWrite::deleted("records", record.key()));
@@ -324,6 +314,9 @@ async fn migrate(ctx: &mut Ctx<'_>) -> Result<Result<MigrateReport, ServiceError
     // to rewrite, but is renamed all the same.
     for (kind, map) in &records {
         for (old, new) in map {
+            if moved.contains(&(kind.to_string(), old.clone())) {
+                continue;
+            }
             let Some(mut record) = store::records::get(ctx.tx.conn().await?, kind, old).await?
             else {
                 continue;
@@ -337,11 +330,11 @@ async fn migrate(ctx: &mut Ctx<'_>) -> Result<Result<MigrateReport, ServiceError
             ctx.wrote(record.row_write());
         }
     }
-    let declarations = &records
+    let none = BTreeMap::new();
+    let declarations = records
         .iter()
         .find(|(kind, _)| *kind == DECLARATION)
-        .map(|(_, m)| m.clone())
-        .unwrap_or_default();
+        .map_or(&none, |(_, m)| m);
     for (old, new) in declarations {
         store::rename::rename_pass_subject(
             ctx.tx.conn().await?,
@@ -413,9 +406,7 @@ async fn migrate(ctx: &mut Ctx<'_>) -> Result<Result<MigrateReport, ServiceError
             Some(data),
         )
         .await?;
-    let seq = done.into_result()?.seq;
-    debug_assert!(report.renamed() > 0);
-    report.entry = Some(seq);
+    report.entry = Some(done.into_result()?.seq);
     Ok(Ok(report))
 }
 

@@ -33,9 +33,8 @@ use store::records::Record;
 use crate::ServiceError;
 use crate::context::{Ctx, hmac};
 
-/// Hex digits after the prefix (what `store::rename::opaque_shaped`
-/// checks).
-const DIGITS: usize = 24;
+/// Hex digits after the prefix.
+const DIGITS: usize = store::rename::OPAQUE_DIGITS;
 
 /// The key of the labels' HMAC, derived from the ledger's signing key
 /// (never stored, never leaves the process).

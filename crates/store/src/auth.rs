@@ -355,6 +355,20 @@ where
     rows.iter().map(token_row).collect()
 }
 
+/// The tokens that act as account `account`.
+pub async fn tokens_of<'e, E>(exec: E, account: &str) -> Result<Vec<TokenRow>, StoreError>
+where
+    E: Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE account_id = $1 ORDER BY id"
+    )))
+    .bind(account)
+    .fetch_all(exec)
+    .await?;
+    rows.iter().map(token_row).collect()
+}
+
 /// Marks token `id` revoked by entry `seq`.
 pub async fn revoke_token(conn: &mut AnyConnection, id: &str, seq: i64) -> Result<(), StoreError> {
     sqlx::query("UPDATE api_tokens SET revoked_seq = $1, updated_seq = $1 WHERE id = $2")

@@ -9,7 +9,7 @@
 //! These functions only move rows; what is renamed, and the stamps and
 //! row writes, are the caller's.
 
-use sqlx::{AnyConnection, Row as _};
+use sqlx::AnyConnection;
 
 use crate::StoreError;
 use crate::auth::TokenRow;
@@ -85,11 +85,7 @@ pub async fn take_tokens_of(
     conn: &mut AnyConnection,
     account: &str,
 ) -> Result<Vec<TokenRow>, StoreError> {
-    let tokens: Vec<TokenRow> = crate::auth::tokens(&mut *conn)
-        .await?
-        .into_iter()
-        .filter(|t| t.account_id.as_deref() == Some(account))
-        .collect();
+    let tokens = crate::auth::tokens_of(&mut *conn, account).await?;
     sqlx::query("DELETE FROM api_tokens WHERE account_id = $1")
         .bind(account)
         .execute(conn)
@@ -173,43 +169,40 @@ pub async fn rename_pass_subject(
     .rows_affected())
 }
 
-/// How many accounts and records of `kinds` have an id that does not
-/// start with the prefix given beside each kind followed by `-` and 24
-/// lower-case hex digits: what is left for `store.migrate` to do (a quick
-/// check, for a warning at startup).
+/// How many accounts and records of `kinds` have an id that is not
+/// [`opaque_shaped`] with the prefix given beside each kind: what is left
+/// for `store.migrate` to do (a quick check, for a warning at startup).
 pub async fn readable_ids(
     conn: &mut AnyConnection,
     kinds: &[(&str, &str)],
     account_prefix: &str,
 ) -> Result<u64, StoreError> {
-    let mut n = 0u64;
-    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM accounts")
+    let accounts: Vec<String> = sqlx::query_scalar("SELECT id FROM accounts")
         .fetch_all(&mut *conn)
         .await?;
-    n += ids
+    let mut n = accounts
         .iter()
         .filter(|id| !opaque_shaped(account_prefix, id))
-        .count() as u64;
+        .count();
     for (kind, prefix) in kinds {
-        let rows = sqlx::query("SELECT id FROM records WHERE kind = $1")
-            .bind(*kind)
-            .fetch_all(&mut *conn)
-            .await?;
-        for row in rows {
-            let id: String = row.try_get(0)?;
-            if !opaque_shaped(prefix, &id) {
-                n += 1;
-            }
-        }
+        n += record_ids(conn, kind)
+            .await?
+            .iter()
+            .filter(|id| !opaque_shaped(prefix, id))
+            .count();
     }
-    Ok(n)
+    Ok(n as u64)
 }
 
-/// Whether `id` is `prefix-` and 24 lower-case hex digits.
+/// Hex digits after the prefix of an opaque id.
+pub const OPAQUE_DIGITS: usize = 24;
+
+/// Whether `id` is `prefix-` and [`OPAQUE_DIGITS`] lower-case hex digits.
 pub fn opaque_shaped(prefix: &str, id: &str) -> bool {
     id.strip_prefix(prefix)
         .and_then(|rest| rest.strip_prefix('-'))
         .is_some_and(|hex| {
-            hex.len() == 24 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            hex.len() == OPAQUE_DIGITS
+                && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
         })
 }

@@ -189,6 +189,11 @@ fn a_store_older_than_opaque_ids_migrates_and_keeps_working() {
             .collect();
         assert_eq!(old_ids.len(), 11 + 9 + 1 + 2, "{}", db.name);
 
+        // The re-screen's keys of the population name people by their old
+        // ids: the migration deletes them (a next re-screen rebuilds them).
+        let keys_file = db.location.data_dir.join("rescreen-keys.bin");
+        std::fs::write(&keys_file, b"keys by the old ids").expect("keys file");
+
         // The migration, as the admin.
         let out = ok(
             &db,
@@ -205,6 +210,7 @@ fn a_store_older_than_opaque_ids_migrates_and_keeps_working() {
             db.name
         );
         assert!(out.contains("1 API tokens moved"), "{}: {out}", db.name);
+        assert!(!keys_file.exists(), "{}: the keys file is left", db.name);
         let out = verify(&db);
         assert!(out.starts_with("ok: "), "{}: {out}", db.name);
 
@@ -350,6 +356,15 @@ fn only_an_admin_migrates() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("denied") || err.contains("forbid"), "{err}");
     // The denial is recorded and nothing was renamed.
+    let last = rt.block_on(async {
+        let s = db.reopen().await.unwrap();
+        let size = store::records::ledger_size(s.pool()).await.unwrap();
+        let bytes = s.entries(size - 1, size).await.unwrap();
+        s.close().await;
+        ledger::Entry::decode(&bytes[0]).unwrap()
+    });
+    assert_eq!(last.action, "store.migrate");
+    assert_eq!(last.decision, ledger::Decision::Deny);
     let seen = rt.block_on(seen(&db));
     assert!(seen.accounts.iter().any(|(id, _, _)| id == "acc-analyst"));
     let out = verify(&db);
