@@ -20,6 +20,7 @@
 
 pub mod applicants;
 pub mod auth;
+mod checkpointer;
 pub mod consultations;
 pub mod keys;
 pub mod migrate;
@@ -316,7 +317,22 @@ impl Store {
         let pass_signer = keys::load_or_create_pass_key(dir)?;
         let committed = Arc::new(std::sync::atomic::AtomicU64::new(0));
         writer_settings(&mut setup).await?;
-        let writer = writer::spawn(setup, backend, signer.clone(), committed.clone()).await?;
+        let checkpointer = if backend == Backend::Sqlite {
+            let mut conn: AnyConnection = connect.connect().await?;
+            session_settings(&mut conn).await?;
+            reader_settings(&mut conn).await?;
+            Some(checkpointer::Checkpointer::start(conn))
+        } else {
+            None
+        };
+        let writer = writer::spawn(
+            setup,
+            backend,
+            signer.clone(),
+            committed.clone(),
+            checkpointer,
+        )
+        .await?;
         // A SQLite connection is a file handle in this process: pinging it
         // before each use (sqlx's default) costs a hop to its worker thread
         // per query and can find nothing wrong. A PostgreSQL connection can
@@ -505,7 +521,9 @@ async fn session_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
 ///   database file, so a page that every batch changes is copied once per
 ///   checkpoint, not once per batch. Durability is the WAL's, unchanged
 ///   (`synchronous = FULL` syncs it at every commit); a crash only leaves a
-///   longer WAL to read back on the next open.
+///   longer WAL to read back on the next open. Between these, a task of
+///   its own copies pages shortly after commits ([`checkpointer`]), so
+///   this one finds little left to copy.
 ///
 /// (Not `temp_store = MEMORY`: SQLite's in-memory statement journal walks
 /// its whole chunk list each time a statement's savepoint is released,

@@ -29,6 +29,7 @@ use ledger::{Checkpoint, Entry, Hash, NoteSigner, leaf_hash, node_hash};
 use sqlx::AnyConnection;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::checkpointer::Checkpointer;
 use crate::rows::{RowWrite, normalize, rows_commitment};
 use crate::{Backend, BoxFuture, StoreError, begin_write, exec};
 
@@ -121,13 +122,17 @@ impl WriteTx {
     }
 
     /// A number that stays the same only while no row can have changed
-    /// since it was read: it moves at every batch's start (another process
-    /// may have written in between), whenever a closure takes
-    /// [`WriteTx::conn`] (the way to change rows), and when a closure's
-    /// changes are rolled back. What a closure read through
-    /// [`WriteTx::read_conn`] at one generation, a later closure of the same
-    /// batch at the same generation would read again unchanged, so it may
-    /// reuse it (the caller's account, for a run of screenings).
+    /// since it was read: it moves whenever a closure takes
+    /// [`WriteTx::conn`] (the way to change rows), when a closure's or a
+    /// batch's changes are rolled back, and at a batch's start when another
+    /// process appended to the ledger since this writer's last commit. That
+    /// last rule rests on the store's invariant that every change of state
+    /// commits with a ledger entry: a ledger of the size this writer left
+    /// it holds the rows it left. What a closure read through
+    /// [`WriteTx::read_conn`] at one generation, a later closure (of this
+    /// batch or a later one) at the same generation would read again
+    /// unchanged, so it may reuse it (the caller's account, for a run of
+    /// screenings).
     pub fn generation(&self) -> u64 {
         self.generation
     }
@@ -438,6 +443,7 @@ pub(crate) async fn spawn(
     backend: Backend,
     signer: NoteSigner,
     committed: Arc<AtomicU64>,
+    checkpointer: Option<Checkpointer>,
 ) -> Result<Handle, StoreError> {
     let size = head_size(&mut conn).await?;
     committed.store(size, Ordering::Release);
@@ -461,6 +467,7 @@ pub(crate) async fn spawn(
         signer,
         last_time: 0,
         committed,
+        checkpointer,
     };
     tokio::spawn(writer.run(rx));
     Ok(Handle { tx })
@@ -526,6 +533,9 @@ struct Writer {
     signer: NoteSigner,
     last_time: i64,
     committed: Arc<AtomicU64>,
+    /// Copies committed pages into the database file off this path
+    /// (SQLite only; [`crate::checkpointer`]).
+    checkpointer: Option<Checkpointer>,
 }
 
 impl Writer {
@@ -548,6 +558,9 @@ impl Writer {
                 self.run_batch(&mut jobs).await;
             }
             if let Some(done) = stop.take() {
+                if let Some(checkpointer) = self.checkpointer.take() {
+                    checkpointer.stop().await;
+                }
                 if let Some(tx) = self.tx.take() {
                     let _ = sqlx::Connection::close(tx.conn).await;
                 }
@@ -569,6 +582,8 @@ impl Writer {
             // Roll back whatever is open and re-read the edge, so the next
             // batch starts from what the database really holds.
             let _ = exec(&mut tx.conn, "ROLLBACK").await;
+            // What closures read after changing rows is gone with them.
+            tx.generation = next_generation();
             tx.pending.clear();
             tx.pending_salts.clear();
             tx.pending_rows.clear();
@@ -584,6 +599,9 @@ impl Writer {
             return;
         }
         self.committed.fetch_max(tx.log.size, Ordering::AcqRel);
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.committed();
+        }
         for job in jobs.drain(..) {
             job.finish(Ok(()));
         }
@@ -601,8 +619,10 @@ async fn batch(
 ) -> Result<(), StoreError> {
     let size = begin_batch(&mut tx.conn, backend).await?;
     if size != tx.log.size {
-        // Another process appended since our last batch.
+        // Another process appended since our last batch: what it changed
+        // came with its entries, and what was read before may be stale.
         tx.log = LogState::load(&mut tx.conn, size).await?;
+        tx.generation = next_generation();
     }
     let start = tx.log.size;
     let now = SystemTime::now()
@@ -611,7 +631,6 @@ async fn batch(
         .unwrap_or(0);
     tx.now_ms = now.max(*last_time);
     tx.held_savepoint = false;
-    tx.generation = next_generation();
     // A closure alone in its batch runs without a savepoint: if it fails,
     // the transaction is rolled back whole, which undoes exactly it.
     let alone = jobs.len() == 1;
@@ -648,8 +667,10 @@ async fn batch(
             tx.pending_rows.truncate(before.3);
             tx.pending_consultations.truncate(before.4);
             if alone {
-                // Nothing else is in the transaction: undo it all.
+                // Nothing else is in the transaction: undo it all, and
+                // with it what was read after its changes.
                 tx.savepoints = true;
+                tx.generation = next_generation();
                 return exec(&mut tx.conn, "ROLLBACK").await;
             }
         }

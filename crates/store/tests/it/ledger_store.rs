@@ -3,7 +3,7 @@
 
 use ledger::tile::{TileLevel, read_tile};
 use ledger::{MemoryLog, Tile, check_record, check_tree, leaf_hash, open_checkpoint};
-use store::StoreError;
+use store::{Store, StoreError};
 
 use crate::common::{append, backends, create, entry, reopen};
 
@@ -306,9 +306,18 @@ async fn opening_without_create_leaves_an_empty_database_empty() {
 }
 
 #[tokio::test]
-async fn the_read_generation_moves_with_every_change_and_batch() {
+async fn the_read_generation_moves_with_every_change_and_only_then() {
     for db in backends().await {
         let store = create(&db).await;
+        let generation = |store: &Store| {
+            let store = store.clone();
+            async move {
+                store
+                    .write(|tx| Box::pin(async move { Ok::<_, StoreError>(tx.generation()) }))
+                    .await
+                    .unwrap()
+            }
+        };
         let first = store
             .write(|tx| {
                 Box::pin(async move {
@@ -317,6 +326,7 @@ async fn the_read_generation_moves_with_every_change_and_batch() {
                     let after_read = tx.generation();
                     tx.conn().await?;
                     let after_conn = tx.generation();
+                    tx.append(entry(1))?;
                     Ok::<_, StoreError>((g, after_read, after_conn))
                 })
             })
@@ -324,15 +334,42 @@ async fn the_read_generation_moves_with_every_change_and_batch() {
             .unwrap();
         assert_eq!(first.0, first.1, "{}: a read changes nothing", db.name);
         assert_ne!(first.1, first.2, "{}: taking the connection may", db.name);
-        let next = store
-            .write(|tx| Box::pin(async move { Ok::<_, StoreError>(tx.generation()) }))
-            .await
-            .unwrap();
-        assert!(
-            next != first.0 && next != first.2,
-            "{}: another batch, another generation",
+        let next = generation(&store).await;
+        assert_eq!(
+            next, first.2,
+            "{}: a later batch, nothing changed in between: what was read holds",
             db.name
         );
+
+        // Another process appends (and so may have changed any row).
+        let other = reopen(&db).await.unwrap();
+        append(&other, 100, 1).await;
+        other.close().await;
+        let after_other = generation(&store).await;
+        assert_ne!(after_other, next, "{}: another process wrote", db.name);
+        assert_eq!(generation(&store).await, after_other, "{}", db.name);
+
+        // A lone closure that changes a row and then fails: the batch is
+        // rolled back whole, and with it what was read after the change.
+        let seen = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let in_closure = seen.clone();
+        store
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.conn().await?;
+                    in_closure.store(tx.generation(), std::sync::atomic::Ordering::SeqCst);
+                    Err::<(), _>(StoreError::OutOfRange("refused".into()))
+                })
+            })
+            .await
+            .unwrap_err();
+        assert_ne!(
+            generation(&store).await,
+            seen.load(std::sync::atomic::Ordering::SeqCst),
+            "{}: a rolled-back batch leaves no generation behind",
+            db.name
+        );
+        store.close().await;
     }
 }
 
