@@ -17,8 +17,9 @@
 use sqlx::{AnyConnection, Row as _};
 
 use crate::StoreError;
+use crate::inserts::{Table, Value};
 
-/// Rows per multi-row `INSERT` (12 columns × 80 stays far below the
+/// Rows per bound multi-row `INSERT` (12 columns × 80 stays far below the
 /// parameter limits of both backends).
 const CHUNK: usize = 80;
 
@@ -74,57 +75,56 @@ pub struct Filter {
     pub limit: i64,
 }
 
-/// Inserts `rows` and their subjects (inside the writer's transaction).
-pub(crate) async fn insert(
-    conn: &mut AnyConnection,
-    rows: &[Consultation],
-) -> Result<(), StoreError> {
-    for chunk in rows.chunks(CHUNK) {
-        let mut p = crate::sql::Placeholders::for_conn(conn);
-        let mut sql = format!(
-            "{} consultations (seq, at_ms, account, agency, channel, action, record_kind, \
-             record_id, allowed, purpose, payload, result_size) VALUES ",
-            p.insert_into()
-        );
-        p.rows(&mut sql, 12, chunk.len());
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for c in chunk {
-            q = q
-                .bind(c.seq)
-                .bind(c.at_ms)
-                .bind(&c.account)
-                .bind(&c.agency)
-                .bind(&c.channel)
-                .bind(&c.action)
-                .bind(&c.record_kind)
-                .bind(&c.record_id)
-                .bind(i64::from(c.allowed))
-                .bind(&c.purpose)
-                .bind(c.payload.as_slice())
-                .bind(c.result_size);
-        }
-        q.execute(&mut *conn).await?;
-    }
+/// The whom-it-concerned pairs of `rows` (subject digest, entry), sorted,
+/// each once: [`tables`]' second table holds them.
+pub(crate) fn subjects(rows: &[Consultation]) -> Vec<(&str, i64)> {
     let mut subjects: Vec<(&str, i64)> = rows
         .iter()
         .flat_map(|c| c.subjects.iter().map(move |s| (s.as_str(), c.seq)))
         .collect();
     subjects.sort_unstable();
     subjects.dedup();
-    for chunk in subjects.chunks(CHUNK * 4) {
-        let mut p = crate::sql::Placeholders::for_conn(conn);
-        let mut sql = format!(
-            "{} consultation_subjects (subject, seq) VALUES ",
-            p.insert_into()
-        );
-        p.rows(&mut sql, 2, chunk.len());
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (s, seq) in chunk {
-            q = q.bind(*s).bind(*seq);
-        }
-        q.execute(&mut *conn).await?;
+    subjects
+}
+
+/// `rows` and their `subjects` ([`subjects`]) as the rows the writer's
+/// transaction inserts ([`crate::inserts`]).
+pub(crate) fn tables<'a>(rows: &'a [Consultation], subjects: &[(&'a str, i64)]) -> [Table<'a>; 2] {
+    let mut values = Vec::with_capacity(rows.len() * 12);
+    for c in rows {
+        values.extend([
+            Value::Int(c.seq),
+            Value::Int(c.at_ms),
+            Value::Text(&c.account),
+            Value::Text(&c.agency),
+            Value::Text(&c.channel),
+            Value::Text(&c.action),
+            Value::Text(&c.record_kind),
+            Value::Text(&c.record_id),
+            Value::Int(i64::from(c.allowed)),
+            Value::OptText(c.purpose.as_deref()),
+            Value::Bytes(&c.payload),
+            Value::OptInt(c.result_size),
+        ]);
     }
-    Ok(())
+    [
+        Table {
+            target: "consultations (seq, at_ms, account, agency, channel, action, record_kind, \
+                     record_id, allowed, purpose, payload, result_size)",
+            columns: 12,
+            chunk: CHUNK,
+            values,
+        },
+        Table {
+            target: "consultation_subjects (subject, seq)",
+            columns: 2,
+            chunk: CHUNK * 4,
+            values: subjects
+                .iter()
+                .flat_map(|&(s, seq)| [Value::Text(s), Value::Int(seq)])
+                .collect(),
+        },
+    ]
 }
 
 const COLUMNS: &str = "c.seq, c.at_ms, c.account, c.agency, c.channel, c.action, c.record_kind, \

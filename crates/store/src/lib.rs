@@ -22,6 +22,7 @@ pub mod applicants;
 pub mod auth;
 mod checkpointer;
 pub mod consultations;
+mod inserts;
 pub mod keys;
 pub mod migrate;
 pub mod passes;

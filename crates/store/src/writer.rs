@@ -30,6 +30,7 @@ use sqlx::AnyConnection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::checkpointer::Checkpointer;
+use crate::inserts::{Table, Value};
 use crate::rows::{RowWrite, normalize, rows_commitment};
 use crate::{Backend, BoxFuture, StoreError, begin_write, exec};
 
@@ -202,51 +203,59 @@ impl WriteTx {
     }
 
     /// Inserts the pending entries and salts, a chunk per statement.
-    async fn flush(&mut self) -> Result<(), StoreError> {
-        let pending = std::mem::take(&mut self.pending);
-        for chunk in pending.chunks(INSERT_CHUNK) {
-            let sql = insert_sql(
-                &self.conn,
-                "ledger_entries (seq, entry, hashes)",
-                3,
-                chunk.len(),
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (seq, entry, hashes) in chunk {
-                q = q.bind(*seq).bind(entry.as_slice()).bind(hashes.as_slice());
+    /// Inserts the batch's rows, stores the ledger head (`head`: the new
+    /// size and signed checkpoint, when entries were appended) and commits.
+    /// On SQLite a small batch's end is one multi-statement text, one round
+    /// trip ([`crate::inserts`]); otherwise the rows go as bound statements
+    /// and the head with the commit ([`commit_with_head`]).
+    async fn commit(
+        &mut self,
+        backend: Backend,
+        head: Option<(i64, &str)>,
+    ) -> Result<(), StoreError> {
+        // The last closure's savepoint is released before the batch's own
+        // inserts: left open, every page those change would be copied into
+        // its statement journal for nothing.
+        let release = std::mem::take(&mut self.held_savepoint);
+        let subjects = crate::consultations::subjects(&self.pending_consultations);
+        let tables = batch_tables(
+            &self.pending,
+            &self.pending_salts,
+            &self.pending_rows,
+            &self.pending_consultations,
+            &subjects,
+        );
+        if backend == Backend::Sqlite && crate::inserts::small(&tables) {
+            let mut sql = String::new();
+            if release {
+                sql.push_str("RELEASE SAVEPOINT job; ");
             }
-            q.execute(&mut self.conn).await?;
-        }
-        let salts = std::mem::take(&mut self.pending_salts);
-        for chunk in salts.chunks(INSERT_CHUNK) {
-            let sql = insert_sql(&self.conn, "entry_salts (seq, salt)", 2, chunk.len());
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (seq, salt) in chunk {
-                q = q.bind(*seq).bind(salt.as_slice());
+            crate::inserts::literal(&mut sql, &tables);
+            if let Some((size, checkpoint)) = head {
+                sql.push_str(&head_update(size, checkpoint));
+                sql.push_str("; ");
             }
-            q.execute(&mut self.conn).await?;
-        }
-        let rows = std::mem::take(&mut self.pending_rows);
-        for chunk in rows.chunks(INSERT_CHUNK) {
-            let sql = insert_sql(
-                &self.conn,
-                "row_writes (seq, tbl, row_key, salted, commitment)",
-                5,
-                chunk.len(),
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (seq, r) in chunk {
-                q = q
-                    .bind(*seq)
-                    .bind(r.table)
-                    .bind(r.key.as_str())
-                    .bind(i64::from(r.salted))
-                    .bind(r.commitment.as_slice());
+            sql.push_str("COMMIT");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut self.conn)
+                .await?;
+        } else {
+            if release {
+                exec(&mut self.conn, "RELEASE SAVEPOINT job").await?;
             }
-            q.execute(&mut self.conn).await?;
+            crate::inserts::bound(&mut self.conn, &tables).await?;
+            match head {
+                Some((size, checkpoint)) => {
+                    commit_with_head(&mut self.conn, backend, size, checkpoint).await?;
+                }
+                None => exec(&mut self.conn, "COMMIT").await?,
+            }
         }
-        let consultations = std::mem::take(&mut self.pending_consultations);
-        crate::consultations::insert(&mut self.conn, &consultations).await?;
+        drop(tables);
+        self.pending.clear();
+        self.pending_salts.clear();
+        self.pending_rows.clear();
+        self.pending_consultations.clear();
         Ok(())
     }
 
@@ -258,14 +267,56 @@ impl WriteTx {
     }
 }
 
-/// `INSERT INTO {table} VALUES (…), …` for `rows` rows of `columns`
-/// placeholders each, rows that must all be new
-/// ([`crate::sql::Placeholders::insert_into`]).
-fn insert_sql(conn: &AnyConnection, table: &str, columns: usize, rows: usize) -> String {
-    let mut p = crate::sql::Placeholders::for_conn(conn);
-    let mut sql = format!("{} {table} VALUES ", p.insert_into());
-    p.rows(&mut sql, columns, rows);
-    sql
+/// The rows a batch inserts: its entries, their salts, the rows they wrote,
+/// the consultations and whom they concerned (`subjects`).
+fn batch_tables<'a>(
+    entries: &'a [(i64, Vec<u8>, Vec<u8>)],
+    salts: &'a [(i64, [u8; 32])],
+    rows: &'a [(i64, RowWrite)],
+    consultations: &'a [crate::consultations::Consultation],
+    subjects: &[(&'a str, i64)],
+) -> Vec<Table<'a>> {
+    let mut tables = vec![
+        Table {
+            target: "ledger_entries (seq, entry, hashes)",
+            columns: 3,
+            chunk: INSERT_CHUNK,
+            values: entries
+                .iter()
+                .flat_map(|(seq, entry, hashes)| {
+                    [Value::Int(*seq), Value::Bytes(entry), Value::Bytes(hashes)]
+                })
+                .collect(),
+        },
+        Table {
+            target: "entry_salts (seq, salt)",
+            columns: 2,
+            chunk: INSERT_CHUNK,
+            values: salts
+                .iter()
+                .flat_map(|(seq, salt)| [Value::Int(*seq), Value::Bytes(salt)])
+                .collect(),
+        },
+        Table {
+            target: "row_writes (seq, tbl, row_key, salted, commitment)",
+            columns: 5,
+            chunk: INSERT_CHUNK,
+            values: rows
+                .iter()
+                .flat_map(|(seq, r)| {
+                    [
+                        Value::Int(*seq),
+                        Value::Text(r.table),
+                        Value::Text(&r.key),
+                        Value::Int(i64::from(r.salted)),
+                        Value::Bytes(&r.commitment),
+                    ]
+                })
+                .collect(),
+        },
+    ];
+    tables.extend(crate::consultations::tables(consultations, subjects));
+    tables
 }
 
 /// The right edge of the tree: for each level, the most recently completed
@@ -510,14 +561,19 @@ async fn commit_with_head(
             .await?;
         return exec(conn, "COMMIT").await;
     }
-    let sql = format!(
-        "UPDATE ledger_head SET size = {size}, checkpoint = CAST(X'{}' AS TEXT) WHERE id = 1; COMMIT",
-        crate::hex(checkpoint.as_bytes())
-    );
+    let sql = format!("{}; COMMIT", head_update(size, checkpoint));
     sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// SQLite's update of the ledger head with its values written in.
+fn head_update(size: i64, checkpoint: &str) -> String {
+    format!(
+        "UPDATE ledger_head SET size = {size}, checkpoint = CAST(X'{}' AS TEXT) WHERE id = 1",
+        crate::hex(checkpoint.as_bytes())
+    )
 }
 
 async fn head_size(conn: &mut AnyConnection) -> Result<u64, StoreError> {
@@ -676,14 +732,6 @@ async fn batch(
         }
     }
     tx.savepoints = true;
-    if tx.held_savepoint {
-        // The last closure's savepoint, released before the batch's own
-        // inserts: left open, every page those change would be copied
-        // into its statement journal for nothing.
-        exec(&mut tx.conn, "RELEASE SAVEPOINT job").await?;
-        tx.held_savepoint = false;
-    }
-    tx.flush().await?;
     if tx.log.size != start {
         let origin = signer.name().to_owned();
         let checkpoint = Checkpoint::new(&origin, tx.log.size, tx.log.root())
@@ -691,9 +739,9 @@ async fn batch(
             .map_err(|e| StoreError::Ledger(e.to_string()))?;
         let new_size =
             i64::try_from(tx.log.size).map_err(|_| StoreError::Ledger("log full".into()))?;
-        commit_with_head(&mut tx.conn, backend, new_size, &checkpoint).await?;
+        tx.commit(backend, Some((new_size, &checkpoint))).await?;
     } else {
-        exec(&mut tx.conn, "COMMIT").await?;
+        tx.commit(backend, None).await?;
     }
     *last_time = tx.now_ms;
     Ok(())

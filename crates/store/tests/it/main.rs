@@ -4,6 +4,7 @@
 mod auth;
 mod common;
 mod crash;
+mod inserts;
 mod ledger_store;
 mod records;
 mod stamps;
