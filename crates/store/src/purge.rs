@@ -284,18 +284,31 @@ impl Store {
     /// After a purge: moves everything in SQLite's write-ahead log into the
     /// database file and truncates the log (`PRAGMA wal_checkpoint(TRUNCATE)`),
     /// so the old page images holding purged data are gone from the
-    /// `-wal` file too (a reader still holding an older snapshot can make
-    /// SQLite keep them: the answer's first column is then 1, reported as
-    /// an error); PostgreSQL: `VACUUM` of `records` and `entry_salts`, so the
-    /// dead row versions holding the purged data are reclaimed.
+    /// `-wal` file too. SQLite answers "busy" (a first column of one) while
+    /// another checkpoint runs — the store's own, off the writer's path
+    /// (`checkpointer.rs`), for a few milliseconds — or while a reader
+    /// holds an older snapshot: it is asked again for up to a second, then
+    /// reported as an error. PostgreSQL: `VACUUM` of `records` and
+    /// `entry_salts`, so the dead row versions holding the purged data are
+    /// reclaimed.
     pub async fn scrub(&self) -> Result<(), StoreError> {
+        const ATTEMPTS: u32 = 50;
         let mut conn = self.pool().acquire().await?;
         match self.backend() {
             Backend::Sqlite => {
-                let row = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                    .fetch_one(&mut *conn)
-                    .await?;
-                let busy: i64 = row.try_get(0)?;
+                let mut busy = 1;
+                for attempt in 0..ATTEMPTS {
+                    if attempt > 0 {
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    }
+                    let row = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                        .fetch_one(&mut *conn)
+                        .await?;
+                    busy = row.try_get(0)?;
+                    if busy == 0 {
+                        break;
+                    }
+                }
                 if busy != 0 {
                     return Err(StoreError::Busy(
                         "the WAL checkpoint after the purge could not finish (a reader holds an old snapshot); run the purge again to finish it".into(),
