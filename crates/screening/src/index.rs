@@ -761,9 +761,12 @@ impl Index {
                         KoreanPart::One(s) => s.each(&mut buf, &mut found),
                         KoreanPart::Two(a, b) => a.each(&mut buf, &mut |first| {
                             // A first syllable of three letters or more that begins no strong
-                            // token begins no joined spelling the index has.
+                            // token begins no joined spelling the index has (the dictionary's
+                            // prefixes: a part's are some of them, and the cap is the whole's).
                             if first.len() < 3
-                                || self.prefixes.contains_key(&hash_bytes(first.as_bytes()))
+                                || dictionary
+                                    .prefixes
+                                    .contains_key(&hash_bytes(first.as_bytes()))
                             {
                                 b.each(first, &mut found);
                             }
