@@ -14,7 +14,7 @@
 //!   passport usage, the conventional surname with a Revised given name (박근혜 → park geun hye).
 //!   People chose their spelling syllable by syllable, though (Lee Myung-bak, Roh Moo-hyun,
 //!   Chung Ju-yung), so each syllable also has its set of conventional spellings
-//!   ([`SyllableSpellings`]: McCune–Reischauer's without marks and the popular ones, ㅓ u, ㅕ yu,
+//!   (`SyllableSpellings`: McCune–Reischauer's without marks and the popular ones, ㅓ u, ㅕ yu,
 //!   ㅜ oo...), which the index credits as the syllable when a list token is one of them
 //!   (`Index::korean_parts`): spelt out, the combinations would be too many forms.
 //! - **Han** is romanised syllable by syllable (pinyin readings); a name of two or more syllables
