@@ -722,7 +722,8 @@ impl Index {
     /// dictionary (the whole snapshot's for a [subset](Index::subset)). Only spellings the
     /// index has are kept, so the work is bounded by the syllables' spellings (at most 9 each,
     /// 64 for a joined given name), not by the ways of combining them in a name, which no query
-    /// form spells out.
+    /// form spells out. Spellings of one letter (이 i) are not looked up: a list token of one
+    /// letter is an initial, and weighs as one.
     fn korean_parts(&self, texts: &[String]) -> KoreanParts<'_> {
         let dictionary = self.dictionary();
         let known = |index: &Index, t: &str| {
@@ -743,6 +744,10 @@ impl Index {
                     let mut ids: Vec<TokenId> = Vec::new();
                     let mut cap = f32::INFINITY;
                     let mut found = |b: &mut String| {
+                        // A list token of one letter is an initial, not a syllable.
+                        if b.len() < 2 {
+                            return;
+                        }
                         let own = known(self, b);
                         if let Some(id) = own
                             && !ids.contains(&id)

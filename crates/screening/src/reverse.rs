@@ -140,7 +140,12 @@ pub fn query_keys(query: &Query) -> Vec<Key> {
             // them exactly (a name in Han characters read in Korean carries `Reading`).
             let text: String = name.nfkc().collect();
             let mut buf = String::new();
-            let mut spelling = |b: &mut String| keys.push(Key::Spelling(b.clone()));
+            let mut spelling = |b: &mut String| {
+                // Spellings of one letter are not looked up (see `Index::korean_parts`).
+                if b.len() >= 2 {
+                    keys.push(Key::Spelling(b.clone()));
+                }
+            };
             for word in korean_spellings(&text) {
                 for s in &word {
                     s.each(&mut buf, &mut spelling);

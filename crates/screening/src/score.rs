@@ -413,7 +413,8 @@ impl Index {
     /// The other spellings of Korean syllables (`alts`) join the similar tokens after the
     /// weights are taken: a token weighs what its own spelling (or its most similar token)
     /// weighs, at most what the commonest spelling of its syllable in the dictionary weighs —
-    /// the spellings are one name — so a part of a snapshot weighs it as the whole does.
+    /// the spellings are one name — so a part of a snapshot weighs it as the whole does; a
+    /// syllable spelled with one letter weighs just that, not as an initial.
     fn prepared_form(
         &self,
         tokens: Vec<String>,
@@ -427,9 +428,20 @@ impl Index {
             .zip(&sims)
             .map(|(t, s)| self.query_token_weight(t, s, arabic))
             .collect();
+        let mut caps = vec![f32::INFINITY; tokens.len()];
         for &(i, cap) in &alts.caps {
-            if let Some(w) = weights.get_mut(i) {
-                *w = w.min(cap);
+            if let Some(c) = caps.get_mut(i) {
+                *c = c.min(cap);
+            }
+        }
+        // A syllable spelled with one letter (이 i, 우 u) is no initial: it weighs as its
+        // syllable's spellings do, and abbreviates nothing.
+        let syllable_letter = |i: usize| caps[i].is_finite() && tokens[i].len() == 1;
+        for (i, w) in weights.iter_mut().enumerate() {
+            if syllable_letter(i) {
+                *w = caps[i];
+            } else {
+                *w = w.min(caps[i]);
             }
         }
         for &(i, id) in &alts.ids {
@@ -441,8 +453,9 @@ impl Index {
         }
         let abbrev: Vec<f32> = tokens
             .iter()
-            .map(|t| {
-                if !self.may_abbreviate(t) {
+            .enumerate()
+            .map(|(i, t)| {
+                if syllable_letter(i) || !self.may_abbreviate(t) {
                     0.0
                 } else if t.len() == 1 {
                     INITIAL_SIMILARITY

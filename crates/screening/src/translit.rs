@@ -351,15 +351,14 @@ impl SyllableSpellings {
 }
 
 /// The [`SyllableSpellings`] of each word of `text` written wholly in Hangul, word by word;
-/// the first syllable of a word of two or more is read as a surname (as [`to_latin_variants`]
-/// reads it).
+/// the first syllable of a word may be a surname (its conventional spelling is one more),
+/// whether the word is the whole name or the surname written apart (영철 이).
 pub(crate) fn korean_spellings(text: &str) -> Vec<Vec<SyllableSpellings>> {
     text.split(|c: char| c.is_whitespace() || c == '·' || c == '・')
         .filter_map(|word| {
-            let n = word.chars().count();
             word.chars()
                 .enumerate()
-                .map(|(i, c)| SyllableSpellings::of(c, i == 0 && n >= 2))
+                .map(|(i, c)| SyllableSpellings::of(c, i == 0))
                 .collect::<Option<Vec<_>>>()
                 .filter(|w| !w.is_empty())
         })

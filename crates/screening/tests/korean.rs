@@ -97,6 +97,9 @@ fn hangul_names_meet_their_popular_spellings() {
     for (hangul, _, id) in KOREAN {
         alerts_only(&i, hangul, id);
     }
+    // Given name first and the surname apart, as Western forms have it: 이 alone is Lee too.
+    alerts_only(&i, "명박 이", "k-1");
+    alerts_only(&i, "무현 노", "k-3");
 }
 
 #[test]
