@@ -10,7 +10,8 @@
 //! - **Korean**: a character has one syllable (sometimes two) in Hangul, so a name's Korean
 //!   reading is spelled character by character ([`korean_readings`]); the Hangul is then
 //!   romanised by the Hangul rules of [`crate::translit`] (Revised and popular spellings,
-//!   conventional surnames). The initial-sound rule of South Korean usage is applied to a name's
+//!   conventional surnames, and each syllable's other conventional spellings when a list token
+//!   is one of them: 李明博 → Lee Myung-bak). The initial-sound rule of South Korean usage is applied to a name's
 //!   first syllable: an initial ㄹ reads ㅇ before i/y and ㄴ elsewhere, an initial ㄴ before i/y
 //!   reads ㅇ (李 리 → 이 Lee, 盧 로 → 노 Roh).
 //! - **Japanese**: a character has several readings and a name joins them in ways a character

@@ -36,8 +36,10 @@ use watchlist::{Entity, Gender, NameKind, PartialDate, Schema};
 use crate::distance::osa_bounded;
 use crate::han::{Kana, kana_key};
 use crate::text::{
-    abjad_key, is_particle, korean_forms, name_forms, nickname_ambiguity, nicknames, skeleton,
+    abjad_key, is_particle, korean_reading_forms, name_forms, nickname_ambiguity, nicknames,
+    skeleton,
 };
+use crate::translit::{SyllableSpellings, has_hangul, korean_spellings};
 
 /// Token pairs less similar than this count as not matching at all.
 pub const TOKEN_FLOOR: f32 = 0.75;
@@ -611,11 +613,13 @@ impl Index {
     /// Abdulrahman) or as a bare vowel (Abdurahman, Abdorahman). Other words are not joined:
     /// two names run together would meet unrelated one-word names on their consonants alone.
     ///
-    /// A name with Han characters also gets its Korean reading ([`korean_forms`]) and its
-    /// Japanese readings ([`Index::japanese_forms`]).
+    /// A name with Han characters also gets its Korean reading ([`crate::text::korean_forms`])
+    /// and its Japanese readings ([`Index::japanese_forms`]).
     ///
-    /// Returns the forms and the index of the first reading (the readings come last).
-    pub(crate) fn query_forms(&self, name: &str) -> (Vec<Vec<String>>, usize) {
+    /// The tokens that spell Korean syllables (of a name in Hangul, or of the Korean reading of
+    /// one in Han characters) also get the syllables' other spellings this index knows as
+    /// [`QueryForms::alternates`] (see [`Index::korean_parts`]).
+    pub(crate) fn query_forms(&self, name: &str) -> QueryForms {
         let base = name_forms(name);
         let mut out = base.clone();
         let known = |t: &str| self.token_ids.get(t).is_some_and(|&id| self.in_strong(id));
@@ -668,16 +672,127 @@ impl Index {
                 }
             }
         }
+        let mut alternates = Vec::new();
+        let mut weight_caps = Vec::new();
+        if has_hangul(name) {
+            let text: String = name.nfkc().collect();
+            let parts = self.korean_parts(&[text]);
+            for (fi, form) in out.iter().enumerate() {
+                parts.alternates(fi, form, &mut alternates, &mut weight_caps);
+            }
+        }
         let readings_from = out.len();
         if name.chars().any(crate::han::is_han) {
-            for form in korean_forms(name)
-                .into_iter()
-                .chain(self.japanese_forms(name))
-            {
+            let text: String = name.nfkc().collect();
+            let readings = crate::han::korean_readings(&text);
+            let parts = self.korean_parts(&readings);
+            // A reading in one spelling whose every token spells the same syllables as one
+            // already kept in another is the same reading: its alternates make them equal (up
+            // to near-equal tokens that are no spelling of the syllables).
+            let mut seen: Vec<Vec<usize>> = Vec::new();
+            for form in korean_reading_forms(&readings) {
+                let syllables: Option<Vec<usize>> = form.iter().map(|t| parts.find(t)).collect();
+                if let Some(syllables) = syllables {
+                    if seen.contains(&syllables) {
+                        continue;
+                    }
+                    seen.push(syllables);
+                }
+                if !out.contains(&form) {
+                    parts.alternates(out.len(), &form, &mut alternates, &mut weight_caps);
+                    out.push(form);
+                }
+            }
+            for form in self.japanese_forms(name) {
                 push_new(&mut out, form);
             }
         }
-        (out, readings_from)
+        QueryForms {
+            forms: out,
+            readings_from,
+            alternates,
+            weight_caps,
+        }
+    }
+
+    /// The syllables of the Hangul `texts` (and each word's two-syllable given name written
+    /// as one word) with their [`SyllableSpellings`] that are strong tokens: a query token
+    /// spelling a syllable (in whichever spelling) gets the others as alternates, credited as
+    /// the syllable itself, and weighs at most what the commonest of them weighs in the
+    /// dictionary (the whole snapshot's for a [subset](Index::subset)). Only spellings the
+    /// index has are kept, so the work is bounded by the syllables' spellings (at most 9 each,
+    /// 64 for a joined given name), not by the ways of combining them in a name, which no query
+    /// form spells out. Spellings of one letter (이 i) are not looked up: a list token of one
+    /// letter is an initial, and weighs as one.
+    fn korean_parts(&self, texts: &[String]) -> KoreanParts<'_> {
+        let dictionary = self.dictionary();
+        let known = |index: &Index, t: &str| {
+            index
+                .token_ids
+                .get(t)
+                .copied()
+                .filter(|&id| index.in_strong(id))
+        };
+        let mut parts: Vec<(KoreanPart, Vec<TokenId>, f32)> = Vec::new();
+        let mut buf = String::with_capacity(16);
+        for text in texts {
+            for word in korean_spellings(text) {
+                let mut add = |part: KoreanPart| {
+                    if parts.iter().any(|(p, _, _)| *p == part) {
+                        return;
+                    }
+                    let mut ids: Vec<TokenId> = Vec::new();
+                    let mut cap = f32::INFINITY;
+                    let mut found = |b: &mut String| {
+                        // A list token of one letter is an initial, not a syllable.
+                        if b.len() < 2 {
+                            return;
+                        }
+                        let own = known(self, b);
+                        if let Some(id) = own
+                            && !ids.contains(&id)
+                        {
+                            ids.push(id);
+                        }
+                        let whole = match &self.whole {
+                            Some(_) => known(dictionary, b),
+                            None => own,
+                        };
+                        if let Some(id) = whole {
+                            cap = cap.min(dictionary.weights[id as usize]);
+                        }
+                    };
+                    match part {
+                        KoreanPart::One(s) => s.each(&mut buf, &mut found),
+                        KoreanPart::Two(a, b) => a.each(&mut buf, &mut |first| {
+                            // A first syllable of three letters or more that begins no strong
+                            // token begins no joined spelling the index has (the dictionary's
+                            // prefixes: a part's are some of them, and the cap is the whole's).
+                            if first.len() < 3
+                                || dictionary
+                                    .prefixes
+                                    .contains_key(&hash_bytes(first.as_bytes()))
+                            {
+                                b.each(first, &mut found);
+                            }
+                        }),
+                    }
+                    if cap.is_finite() {
+                        parts.push((part, ids, cap));
+                    }
+                };
+                for &s in &word {
+                    add(KoreanPart::One(s));
+                }
+                if let [_, a, b] = word[..] {
+                    add(KoreanPart::Two(a, b));
+                }
+            }
+        }
+        KoreanParts {
+            parts,
+            token_ids: &self.token_ids,
+        }
     }
 
     /// The Japanese readings of a name written in Han characters that this dictionary can
@@ -898,6 +1013,79 @@ fn cover(
         path.push(key.clone());
         cover(spans, *end, path, out);
         path.pop();
+    }
+}
+
+/// The token lists a query name is compared as ([`Index::query_forms`]).
+pub(crate) struct QueryForms {
+    pub(crate) forms: Vec<Vec<String>>,
+    /// Forms from this one on are readings of Han characters in another language.
+    pub(crate) readings_from: usize,
+    /// (form, token, list token): a list token that spells the same Korean syllable(s) as the
+    /// form's token, in another of their spellings; it pairs with the token as if it were the
+    /// same ([`Index::korean_parts`]).
+    pub(crate) alternates: Vec<(usize, usize, TokenId)>,
+    /// (form, token, weight): the token weighs at most this, the least weight of a spelling of
+    /// its Korean syllable(s) in the dictionary (see [`Index::korean_parts`]).
+    pub(crate) weight_caps: Vec<(usize, usize, f32)>,
+}
+
+/// The syllables of a Korean name with the spellings of each an index has
+/// ([`Index::korean_parts`]).
+struct KoreanParts<'a> {
+    /// The syllable (or joined given name), its spellings among this index's strong tokens,
+    /// and the least weight of one in the dictionary.
+    parts: Vec<(KoreanPart, Vec<TokenId>, f32)>,
+    token_ids: &'a HashMap<Box<str>, TokenId, FixedState>,
+}
+
+impl KoreanParts<'_> {
+    /// The first part that `t` spells.
+    fn find(&self, t: &str) -> Option<usize> {
+        self.parts.iter().position(|(p, _, _)| p.spells(t))
+    }
+
+    /// The alternates and weight caps of the tokens of form `fi` ([`QueryForms`]).
+    fn alternates(
+        &self,
+        fi: usize,
+        form: &[String],
+        alternates: &mut Vec<(usize, usize, TokenId)>,
+        caps: &mut Vec<(usize, usize, f32)>,
+    ) {
+        if self.parts.is_empty() {
+            return;
+        }
+        for (ti, t) in form.iter().enumerate() {
+            let own = self.token_ids.get(t.as_str()).copied();
+            for (part, ids, cap) in &self.parts {
+                if part.spells(t) {
+                    for &id in ids {
+                        if Some(id) != own && !alternates.contains(&(fi, ti, id)) {
+                            alternates.push((fi, ti, id));
+                        }
+                    }
+                    caps.push((fi, ti, *cap));
+                }
+            }
+        }
+    }
+}
+
+/// One syllable of a Korean name, or the two syllables of a given name written as one word.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KoreanPart {
+    One(SyllableSpellings),
+    Two(SyllableSpellings, SyllableSpellings),
+}
+
+impl KoreanPart {
+    /// True when `t` is one of the part's spellings.
+    fn spells(&self, t: &str) -> bool {
+        match self {
+            KoreanPart::One(s) => s.spells(t),
+            KoreanPart::Two(a, b) => a.strip(t, &mut |rest| b.spells(rest)),
+        }
     }
 }
 

@@ -13,8 +13,10 @@
 //! of three doors:
 //!
 //! 1. a token of one of the query's forms whose similar tokens ([`Index::similar_tokens`]) are
-//!    not empty: the accumulation over postings, and a Korean or Japanese reading's walk of its
-//!    rarest part, both start from a token's similar tokens;
+//!    not empty, or which spells a Korean syllable another spelling of which is a dictionary
+//!    token (`Index::korean_parts`, added to the token's similar tokens): the accumulation
+//!    over postings, and a Korean or Japanese reading's walk of its rarest part, both start
+//!    from a token's similar tokens;
 //! 2. a query form equal, token for token, to a weak alias (so each of its tokens is in the
 //!    dictionary);
 //! 3. an identifier number in the index.
@@ -25,7 +27,10 @@
 //! tokens of the Korean and Japanese readings of a name written in Han characters. All but the
 //! split halves and the Japanese readings depend on the name alone: they are the [`Key::Token`]
 //! keys. A split half is a dictionary token and a prefix of a name token, which
-//! [`Index::reaches`] checks on that name token. The Japanese readings are spelt from the
+//! [`Index::reaches`] checks on that name token. The other spellings of a Hangul name's
+//! syllables (and of its given names written as one word) are [`Key::Spelling`] keys, reached
+//! when the index has the spelling as a strong token, which is when the search credits it.
+//! The Japanese readings are spelt from the
 //! index's own tokens, so they cannot be keyed in advance: a name long enough to be read in
 //! Japanese carries [`Key::Reading`], which every index reaches (conservative: such a person is
 //! always searched). So a query that the search can put any entity of an index in front of
@@ -44,12 +49,12 @@ use unicode_normalization::UnicodeNormalization;
 use crate::index::{Index, hash_bytes, normalize_id};
 use crate::score::Query;
 use crate::text::{abjad_key, korean_forms, name_forms};
-use crate::translit::is_arabic_script;
+use crate::translit::{has_hangul, is_arabic_script, korean_spellings};
 
 /// The version of the key derivation: stored beside keys kept on disk, changed whenever
 /// [`query_keys`] or the search's doors change, so that stale keys are rebuilt, not trusted.
 /// ([`keys_fingerprint`] also changes by itself when the name normalisation does.)
-pub const KEYS_VERSION: u32 = 1;
+pub const KEYS_VERSION: u32 = 2;
 
 /// What a query may be reached by, whatever the lists (see the [module docs](self)).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -66,6 +71,9 @@ pub enum Key {
     Id(String),
     /// A name written in Han characters that may be read in Japanese against the lists.
     Reading,
+    /// A spelling of a syllable of a name in Hangul (or of a word's two-syllable given name
+    /// written as one word) that the search credits only when a list token is exactly it.
+    Spelling(String),
 }
 
 impl Key {
@@ -78,6 +86,7 @@ impl Key {
             Key::ArabicJoined(t) => format!("b:{t}"),
             Key::Id(n) => format!("i:{n}"),
             Key::Reading => "r:".to_owned(),
+            Key::Spelling(t) => format!("s:{t}"),
         }
     }
 
@@ -91,6 +100,7 @@ impl Key {
             "b" => Some(Key::ArabicJoined(text.to_owned())),
             "i" => Some(Key::Id(text.to_owned())),
             "r" if text.is_empty() => Some(Key::Reading),
+            "s" => Some(Key::Spelling(text.to_owned())),
             _ => None,
         }
     }
@@ -123,6 +133,26 @@ pub fn query_keys(query: &Query) -> Vec<Key> {
             let text: String = name.nfkc().collect();
             if crate::han::long_enough(&text) {
                 keys.push(Key::Reading);
+            }
+        }
+        if has_hangul(name) {
+            // The other spellings of its syllables, which the search credits when the index has
+            // them exactly (a name in Han characters read in Korean carries `Reading`).
+            let text: String = name.nfkc().collect();
+            let mut buf = String::new();
+            let mut spelling = |b: &mut String| {
+                // Spellings of one letter are not looked up (see `Index::korean_parts`).
+                if b.len() >= 2 {
+                    keys.push(Key::Spelling(b.clone()));
+                }
+            };
+            for word in korean_spellings(&text) {
+                for s in &word {
+                    s.each(&mut buf, &mut spelling);
+                }
+                if let [_, a, b] = word[..] {
+                    a.each(&mut buf, &mut |first| b.each(first, &mut spelling));
+                }
             }
         }
         for form in &forms {
@@ -208,6 +238,7 @@ impl Index {
             }
             Key::Id(n) => self.id_numbers.contains_key(n),
             Key::Reading => true,
+            Key::Spelling(t) => known(t),
         }
     }
 }

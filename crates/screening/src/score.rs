@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use watchlist::{DatePrecision, Entity, Gender, NameKind, PartialDate, Schema};
 
 use crate::distance::osa_bounded;
-use crate::index::{Index, TOKEN_FLOOR, TokenId, cap_weight, normalize_id, sorted_key};
+use crate::index::{Index, QueryForms, TOKEN_FLOOR, TokenId, cap_weight, normalize_id, sorted_key};
 use crate::text::nickname_related;
 
 /// The default match threshold of the cortina algorithm.
@@ -236,8 +236,18 @@ struct PreparedName {
     forms: Vec<PreparedForm>,
 }
 
-/// A query form's tokens and each token's similar dictionary tokens.
-type FormSims = (Vec<String>, Vec<Vec<(TokenId, f32)>>);
+/// A query form's tokens, each token's similar dictionary tokens, and the other spellings of
+/// the Korean syllables its tokens spell.
+type FormSims = (Vec<String>, Vec<Vec<(TokenId, f32)>>, Alternates);
+
+/// The other spellings of the Korean syllables a query form's tokens spell
+/// ([`QueryForms::alternates`]).
+struct Alternates {
+    /// (token index, list token): paired with the token as the token itself.
+    ids: Vec<(usize, TokenId)>,
+    /// (token index, weight): the token weighs at most this.
+    caps: Vec<(usize, f32)>,
+}
 
 /// A query name's forms and their tokens' similar dictionary tokens, before weighting.
 struct NameSims {
@@ -274,6 +284,24 @@ fn reading_sims(sims: &[(TokenId, f32)]) -> Vec<(TokenId, f32)> {
         .copied()
         .filter(|&(_, s)| s >= READING_PAIR_FLOOR)
         .collect()
+}
+
+/// The alternates of form `fi` of `q`.
+fn alternates_of(q: &QueryForms, fi: usize) -> Alternates {
+    Alternates {
+        ids: q
+            .alternates
+            .iter()
+            .filter(|a| a.0 == fi)
+            .map(|&(_, ti, id)| (ti, id))
+            .collect(),
+        caps: q
+            .weight_caps
+            .iter()
+            .filter(|a| a.0 == fi)
+            .map(|&(_, ti, w)| (ti, w))
+            .collect(),
+    }
 }
 
 /// The best alignment found for an entity.
@@ -314,8 +342,10 @@ impl Index {
         for name in &query.names {
             let mut forms = Vec::new();
             let arabic = crate::translit::is_arabic_script(name);
-            let (query_forms, readings_from) = self.query_forms(name);
-            for (fi, tokens) in query_forms.into_iter().enumerate() {
+            let mut q = self.query_forms(name);
+            let readings_from = q.readings_from;
+            for (fi, tokens) in std::mem::take(&mut q.forms).into_iter().enumerate() {
+                let alts = alternates_of(&q, fi);
                 let mut sims = Vec::with_capacity(tokens.len());
                 for t in &tokens {
                     let prepared = self
@@ -330,10 +360,15 @@ impl Index {
                     }
                 }
                 // A reading with a part that meets no list token meets no list name whole.
-                if fi >= readings_from && sims.iter().any(Vec::is_empty) {
+                if fi >= readings_from
+                    && sims
+                        .iter()
+                        .enumerate()
+                        .any(|(i, s)| s.is_empty() && !alts.ids.iter().any(|a| a.0 == i))
+                {
                     continue;
                 }
-                forms.push((tokens, sims));
+                forms.push((tokens, sims, alts));
             }
             out.push(NameSims {
                 name: name.clone(),
@@ -353,8 +388,8 @@ impl Index {
                     .forms
                     .into_iter()
                     .enumerate()
-                    .map(|(i, (tokens, sims))| {
-                        self.prepared_form(tokens, sims, n.arabic, i >= n.readings_from)
+                    .map(|(i, (tokens, sims, alts))| {
+                        self.prepared_form(tokens, sims, &alts, n.arabic, i >= n.readings_from)
                     })
                     .collect(),
                 name: n.name,
@@ -366,30 +401,61 @@ impl Index {
     /// through a similar token's postings, a weak alias's exact tokens, or an identifier.
     fn reaches_anything(&self, names: &[NameSims], ids: &[String]) -> bool {
         names.iter().any(|n| {
-            n.forms.iter().any(|(tokens, sims)| {
-                sims.iter().flatten().any(|&(t, _)| self.in_strong(t))
+            n.forms.iter().any(|(tokens, sims, alts)| {
+                !alts.ids.is_empty()
+                    || sims.iter().flatten().any(|&(t, _)| self.in_strong(t))
                     || self.weak.contains_key(&sorted_key(tokens))
             })
         }) || ids.iter().any(|n| self.id_numbers.contains_key(n))
     }
 
     /// A query form with its tokens' similar dictionary tokens, weights and abbreviations.
+    /// The other spellings of Korean syllables (`alts`) join the similar tokens after the
+    /// weights are taken: a token weighs what its own spelling (or its most similar token)
+    /// weighs, at most what the commonest spelling of its syllable in the dictionary weighs —
+    /// the spellings are one name — so a part of a snapshot weighs it as the whole does; a
+    /// syllable spelled with one letter weighs just that, not as an initial.
     fn prepared_form(
         &self,
         tokens: Vec<String>,
-        sims: Vec<Vec<(TokenId, f32)>>,
+        mut sims: Vec<Vec<(TokenId, f32)>>,
+        alts: &Alternates,
         arabic: bool,
         reading: bool,
     ) -> PreparedForm {
-        let weights: Vec<f32> = tokens
+        let mut weights: Vec<f32> = tokens
             .iter()
             .zip(&sims)
             .map(|(t, s)| self.query_token_weight(t, s, arabic))
             .collect();
+        let mut caps = vec![f32::INFINITY; tokens.len()];
+        for &(i, cap) in &alts.caps {
+            if let Some(c) = caps.get_mut(i) {
+                *c = c.min(cap);
+            }
+        }
+        // A syllable spelled with one letter (이 i, 우 u) is no initial: it weighs as its
+        // syllable's spellings do, and abbreviates nothing.
+        let syllable_letter = |i: usize| caps[i].is_finite() && tokens[i].len() == 1;
+        for (i, w) in weights.iter_mut().enumerate() {
+            if syllable_letter(i) {
+                *w = caps[i];
+            } else {
+                *w = w.min(caps[i]);
+            }
+        }
+        for &(i, id) in &alts.ids {
+            let Some(s) = sims.get_mut(i) else { continue };
+            match s.iter_mut().find(|e| e.0 == id) {
+                Some(e) => e.1 = 1.0,
+                None => s.push((id, 1.0)),
+            }
+        }
         let abbrev: Vec<f32> = tokens
             .iter()
-            .map(|t| {
-                if !self.may_abbreviate(t) {
+            .enumerate()
+            .map(|(i, t)| {
+                if syllable_letter(i) || !self.may_abbreviate(t) {
                     0.0
                 } else if t.len() == 1 {
                     INITIAL_SIMILARITY
@@ -1043,8 +1109,9 @@ impl Index {
         let mut out: HashMap<u32, f32> = HashMap::new();
         for name in &query.names {
             let arabic = crate::translit::is_arabic_script(name);
-            let (query_forms, readings_from) = self.query_forms(name);
-            for (fi, tokens) in query_forms.into_iter().enumerate() {
+            let mut q = self.query_forms(name);
+            let readings_from = q.readings_from;
+            for (fi, tokens) in std::mem::take(&mut q.forms).into_iter().enumerate() {
                 let mut sims = Vec::new();
                 for t in &tokens {
                     let sk = skeleton(t);
@@ -1085,7 +1152,8 @@ impl Index {
                         v
                     });
                 }
-                let form = self.prepared_form(tokens, sims, arabic, fi >= readings_from);
+                let alts = alternates_of(&q, fi);
+                let form = self.prepared_form(tokens, sims, &alts, arabic, fi >= readings_from);
                 for (f, list_form) in self.forms.iter().enumerate() {
                     if list_form.kind == NameKind::Weak {
                         continue;

@@ -240,6 +240,11 @@ pub fn korean_forms(name: &str) -> Vec<Vec<String>> {
     latin_forms(translit::korean_reading_variants(name))
 }
 
+/// The forms of a name's Korean readings in Hangul ([`korean_forms`] of the name).
+pub(crate) fn korean_reading_forms(readings: &[String]) -> Vec<Vec<String>> {
+    latin_forms(translit::romanised_readings(readings))
+}
+
 /// The comparable forms of the Latin spellings of one name (see [`name_forms`]).
 fn latin_forms(spellings: Vec<String>) -> Vec<Vec<String>> {
     let mut forms: Vec<Vec<String>> = Vec::with_capacity(2);

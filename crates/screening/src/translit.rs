@@ -12,6 +12,11 @@
 //!   (kim jong un), which also uses the conventional spellings of the common surnames (이 → lee,
 //!   박 → park): general data about Korean names, not about particular people; and by today's
 //!   passport usage, the conventional surname with a Revised given name (박근혜 → park geun hye).
+//!   People chose their spelling syllable by syllable, though (Lee Myung-bak, Roh Moo-hyun,
+//!   Chung Ju-yung), so each syllable also has its set of conventional spellings
+//!   (`SyllableSpellings`: McCune–Reischauer's without marks and the popular ones, ㅓ u, ㅕ yu,
+//!   ㅜ oo...), which the index credits as the syllable when a list token is one of them
+//!   (`Index::korean_parts`): spelt out, the combinations would be too many forms.
 //! - **Han** is romanised syllable by syllable (pinyin readings); a name of two or more syllables
 //!   also gets the form with the given-name syllables joined (习近平 → xi jinping). Its Korean
 //!   reading ([`korean_reading_variants`]: each character's Hangul syllable from Unihan, then the
@@ -214,15 +219,150 @@ pub fn korean_reading_variants(name: &str) -> Vec<String> {
     if !text.chars().any(is_han) {
         return Vec::new();
     }
+    romanised_readings(&crate::han::korean_readings(&text))
+}
+
+/// The Latin spellings of Korean readings in Hangul (see [`korean_reading_variants`]).
+pub(crate) fn romanised_readings(readings: &[String]) -> Vec<String> {
     let mut out = Vec::new();
-    for hangul in crate::han::korean_readings(&text) {
-        for latin in to_latin_variants(&hangul) {
+    for hangul in readings {
+        for latin in to_latin_variants(hangul) {
             if !out.contains(&latin) {
                 out.push(latin);
             }
         }
     }
     out
+}
+
+/// True when `name` has Hangul syllables.
+pub(crate) fn has_hangul(name: &str) -> bool {
+    name.chars().any(is_hangul)
+}
+
+/// The spellings of one Hangul syllable that Korean names are written in. Names are not
+/// written in one romanisation: besides the Revised Romanization, South Koreans long wrote
+/// their names (and the press still writes the well-known ones) in McCune–Reischauer without
+/// its marks, or in spellings modelled on English, and chose per syllable (Chung Ju-yung: ㅓ
+/// u, ㅜ u, ㅕ yu; Roh Moo-hyun: ㅜ oo). So a syllable has a set of spellings, the product of:
+///
+/// - its initial: the plain stops and ㅈ also unvoiced, as McCune–Reischauer writes them at
+///   the start of a word (ㄱ g/k, ㄷ d/t, ㅂ b/p, ㅈ j/ch), ㅅ before ㅣ also sh;
+/// - its vowel: ㅓ eo/o/u (Revised, McCune–Reischauer's ŏ, popular: Myung, Sung, Bum), ㅕ
+///   yeo/yo/yu/you (Hyun, Young), ㅜ u/oo (Moo, Moon) and woo without an initial (Tae-woo),
+///   ㅠ yu/yoo, ㅡ eu/u (MR's ŭ: Un), ㅢ
+///   ui and, after a consonant, i/ee as it is said (Hee), or eui without one, ㅚ oe/oi;
+/// - its final, as the Revised Romanization writes it;
+///
+/// and a surname's conventional spelling ([`korean_surname`]: 이 Lee, 박 Park). These are rules
+/// about writing Korean, not about particular people.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct SyllableSpellings {
+    initials: &'static [&'static str],
+    vowels: &'static [&'static str],
+    last: &'static str,
+    surname: Option<&'static str>,
+}
+
+impl SyllableSpellings {
+    /// The spellings of Hangul syllable `c` (read as a surname when `surname`); None for
+    /// another character.
+    pub(crate) fn of(c: char, surname: bool) -> Option<Self> {
+        if !is_hangul(c) {
+            return None;
+        }
+        let s = c as usize - 0xAC00;
+        let (l, v, t) = (s / 588, (s % 588) / 28, s % 28);
+        let initials: &'static [&'static str] = match l {
+            0 => &["g", "k"],
+            3 => &["d", "t"],
+            7 => &["b", "p"],
+            12 => &["j", "ch"],
+            9 if v == 20 => &["s", "sh"],
+            _ => std::slice::from_ref(&RR_INITIALS[l]),
+        };
+        let vowels: &'static [&'static str] = match v {
+            4 => &["eo", "o", "u"],
+            6 => &["yeo", "yo", "yu", "you"],
+            11 => &["oe", "oi"],
+            13 if l == 11 => &["u", "oo", "woo"],
+            13 => &["u", "oo"],
+            17 => &["yu", "yoo"],
+            18 => &["eu", "u"],
+            19 if l == 11 => &["ui", "eui"],
+            19 => &["ui", "i", "ee"],
+            _ => std::slice::from_ref(&RR_VOWELS[v]),
+        };
+        Some(SyllableSpellings {
+            initials,
+            vowels,
+            last: FINALS[t],
+            surname: if surname { korean_surname(c) } else { None },
+        })
+    }
+
+    /// Calls `f` once per spelling with the spelling appended to `buf`, which it then
+    /// restores (a spelling may come twice).
+    pub(crate) fn each(&self, buf: &mut String, f: &mut dyn FnMut(&mut String)) {
+        let base = buf.len();
+        if let Some(s) = self.surname {
+            buf.push_str(s);
+            f(buf);
+            buf.truncate(base);
+        }
+        for i in self.initials {
+            for v in self.vowels {
+                buf.push_str(i);
+                buf.push_str(v);
+                buf.push_str(self.last);
+                f(buf);
+                buf.truncate(base);
+            }
+        }
+    }
+
+    /// Calls `f` with what follows each spelling that `t` begins with, until `f` returns true;
+    /// true when it did.
+    pub(crate) fn strip(&self, t: &str, f: &mut dyn FnMut(&str) -> bool) -> bool {
+        if let Some(r) = self.surname.and_then(|s| t.strip_prefix(s))
+            && f(r)
+        {
+            return true;
+        }
+        for i in self.initials {
+            let Some(r) = t.strip_prefix(i) else {
+                continue;
+            };
+            for v in self.vowels {
+                if let Some(r) = r.strip_prefix(v).and_then(|r| r.strip_prefix(self.last))
+                    && f(r)
+                {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// True when `t` is one of the spellings.
+    pub(crate) fn spells(&self, t: &str) -> bool {
+        self.strip(t, &mut str::is_empty)
+    }
+}
+
+/// The [`SyllableSpellings`] of each word of `text` written wholly in Hangul, word by word;
+/// the first syllable of a word may be a surname (its conventional spelling is one more),
+/// whether the word is the whole name or the surname written apart (영철 이).
+pub(crate) fn korean_spellings(text: &str) -> Vec<Vec<SyllableSpellings>> {
+    text.split(|c: char| c.is_whitespace() || c == '·' || c == '・')
+        .filter_map(|word| {
+            word.chars()
+                .enumerate()
+                .map(|(i, c)| SyllableSpellings::of(c, i == 0))
+                .collect::<Option<Vec<_>>>()
+                .filter(|w| !w.is_empty())
+        })
+        .collect()
 }
 
 /// True when `name` has letters in Arabic script (Arabic, Persian, Urdu).
@@ -242,7 +382,7 @@ fn is_arabic(c: char) -> bool {
     matches!(c as u32, 0x0600..=0x06FF | 0x0750..=0x077F | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
 }
 
-const RR_INITIALS: [&str; 19] = [
+static RR_INITIALS: [&str; 19] = [
     "g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p",
     "h",
 ];
@@ -250,7 +390,7 @@ const POPULAR_INITIALS: [&str; 19] = [
     "k", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p",
     "h",
 ];
-const RR_VOWELS: [&str; 21] = [
+static RR_VOWELS: [&str; 21] = [
     "a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we",
     "wi", "yu", "eu", "ui", "i",
 ];
@@ -426,6 +566,44 @@ mod tests {
         assert!(v.contains(&"park geun hye".to_owned()), "{v:?}");
         assert!(v.contains(&"bak geun hye".to_owned()), "{v:?}");
         assert!(korean_reading_variants("김정은").is_empty());
+    }
+
+    #[test]
+    fn korean_syllables_have_their_popular_spellings() {
+        let all = |c: char, surname: bool| {
+            let mut v = Vec::new();
+            SyllableSpellings::of(c, surname)
+                .unwrap()
+                .each(&mut String::new(), &mut |b| v.push(b.clone()));
+            v
+        };
+        // ㅕ: yeo, yo, yu, you; ㅂ b/p; ㅜ u/oo; ㅓ eo/o/u with ㅈ j/ch.
+        for (c, s) in [
+            ('명', "myung"),
+            ('영', "young"),
+            ('영', "yung"),
+            ('무', "moo"),
+        ] {
+            assert!(all(c, false).contains(&s.to_owned()), "{c} {s}");
+        }
+        assert!(all('정', true).contains(&"chung".to_owned()));
+        assert!(all('정', false).contains(&"jeong".to_owned()));
+        assert!(all('희', false).contains(&"hee".to_owned()));
+        // The conventional surname only for a surname.
+        assert!(all('박', true).contains(&"park".to_owned()));
+        assert!(!all('박', false).contains(&"park".to_owned()));
+        // Every spelling is recognised, and nothing else.
+        let s = SyllableSpellings::of('현', false).unwrap();
+        for t in all('현', false) {
+            assert!(s.spells(&t), "{t}");
+        }
+        for t in ["hyu", "hyunn", "hun", "kyun", ""] {
+            assert!(!s.spells(t), "{t}");
+        }
+        assert!(SyllableSpellings::of('a', false).is_none());
+        let words = korean_spellings("김 정은 x");
+        assert_eq!(words.len(), 2);
+        assert_eq!(words[1].len(), 2);
     }
 
     #[test]

@@ -99,7 +99,7 @@ fn variants(name: &str, rng: &mut Rng) -> Vec<String> {
 }
 
 /// Names of people on no list, and names in other scripts.
-const OTHERS: [&str; 44] = [
+const OTHERS: [&str; 46] = [
     "Giulia Bianchi",
     "Marco Rossi",
     "Emma Johnson",
@@ -130,6 +130,8 @@ const OTHERS: [&str; 44] = [
     "김정은",
     "박근혜",
     "이민호",
+    "성무현",
+    "盧武鉉",
     "Yamada Hanako",
     "Abdul Rahman Mahmoud",
     "Abdulwadud Yousef",
@@ -147,7 +149,7 @@ const OTHERS: [&str; 44] = [
 ];
 
 fn fixture() -> Vec<Entity> {
-    let names: [(&str, &str, Option<&str>, Option<&str>); 29] = [
+    let names: [(&str, &str, Option<&str>, Option<&str>); 31] = [
         ("x-1", "VELANDIA, Jose Juvenal", None, Some("C123456")),
         (
             "x-2",
@@ -182,6 +184,9 @@ fn fixture() -> Vec<Entity> {
         ("x-27", "ABDULKARIM, Noureddine", None, None),
         ("x-28", "ABDURAHMAN", None, None),
         ("x-29", "NURUDDIN", None, None),
+        // Korean names in spellings of which the Revised and popular ones give no part.
+        ("x-30", "SUNG Moo-hyun", None, None),
+        ("x-31", "ROH Moo-hyun", None, None),
     ];
     names
         .iter()

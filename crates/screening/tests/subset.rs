@@ -131,3 +131,52 @@ fn a_part_of_the_sdn_list_scores_as_the_whole() {
     assert!(compared >= 20, "only {compared} results compared");
     eprintln!("{compared} results compared over {} queries", queries.len());
 }
+
+#[test]
+fn a_part_scores_korean_spellings_as_the_whole() {
+    // The other spellings of a Korean name's syllables are credited when the index has them,
+    // and a token weighs at most what the commonest of them weighs in the whole: parts that
+    // lack some spellings, joined or split, still score as the whole.
+    let people = [
+        ("k-1", "LEE Myung-bak"),
+        ("k-2", "LEE Myungbak"),
+        ("k-3", "YI Myong Bak"),
+        ("k-4", "KIM Young-sam"),
+        ("k-5", "KIM Yong Sam"),
+        ("k-6", "CHUNG Ju-yung"),
+        ("k-7", "JEONG Ju Yeong"),
+        ("k-8", "ROH Moo-hyun"),
+        ("k-9", "NO Mu Hyon"),
+        ("k-10", "MYUNG Jung-sook"),
+    ];
+    let whole = Arc::new(Index::build(
+        people.iter().map(|(i, n)| person(i, n, None)).collect(),
+    ));
+    let queries: Vec<Query> = [
+        "이명박",
+        "李明博",
+        "이 명박",
+        "김영삼",
+        "金泳三",
+        "정주영",
+        "鄭周永",
+        "노무현",
+        "盧武鉉",
+        "명정숙",
+        "Lee Myung Bak",
+    ]
+    .iter()
+    .map(|n| Query::name(n.to_string()))
+    .collect();
+    let mut compared = 0;
+    for keep in [
+        &["k-1", "k-5", "k-7", "k-9"][..],
+        &["k-2", "k-4", "k-6"],
+        &["k-3"],
+        &["k-8", "k-10"],
+    ] {
+        let part = Index::subset(&whole, |e| keep.contains(&e.id.as_str()));
+        compared += compare(&whole, &part, &queries);
+    }
+    assert!(compared >= 10, "only {compared} results compared");
+}
