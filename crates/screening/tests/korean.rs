@@ -5,8 +5,10 @@
 //! characters. Each query also checks every other name of the fixture, Korean names sharing a
 //! syllable or two among them, so a rule that credited everything would fail.
 
-use screening::{DEFAULT_THRESHOLD, Index, Params, Query};
-use watchlist::{Entity, NameKind, Schema};
+mod fixture;
+
+use fixture::Fixture;
+use screening::DEFAULT_THRESHOLD;
 
 const NAMES: &[(&str, &str)] = &[
     ("k-1", "LEE Myung-bak"),
@@ -30,52 +32,8 @@ const NAMES: &[(&str, &str)] = &[
     ("u-8", "CHUNG, Julia"),
 ];
 
-fn index() -> Index {
-    Index::build(
-        NAMES
-            .iter()
-            .map(|(id, n)| {
-                let mut e = Entity::new(*id, Schema::Person, "test");
-                e.add_name(n, NameKind::Primary);
-                e
-            })
-            .collect(),
-    )
-}
-
-/// Every entity's score for `query` (0 when not found).
-fn scores(index: &Index, query: &str) -> Vec<(String, f32)> {
-    let params = Params {
-        cutoff: 0.0,
-        limit: 100,
-        ..Params::default()
-    };
-    let found = index.search(&Query::name(query), &params);
-    NAMES
-        .iter()
-        .map(|(id, _)| {
-            let s = found
-                .iter()
-                .find(|m| m.entity.id == *id)
-                .map_or(0.0, |m| m.score);
-            (id.to_string(), s)
-        })
-        .collect()
-}
-
-/// Asserts that `query` alerts on `expected` and on nothing else.
-fn alerts_only(index: &Index, query: &str, expected: &str) {
-    let s = scores(index, query);
-    for (id, score) in &s {
-        if id == expected {
-            assert!(
-                *score >= DEFAULT_THRESHOLD,
-                "{query} → {id}: {score}; {s:?}"
-            );
-        } else {
-            assert!(*score < DEFAULT_THRESHOLD, "{query} → {id}: {score}; {s:?}");
-        }
-    }
+fn index() -> Fixture {
+    Fixture::new(NAMES)
 }
 
 /// The fixture's Korean names: Hangul, Han, and the list entity they name.
@@ -95,18 +53,18 @@ const KOREAN: &[(&str, &str, &str)] = &[
 fn hangul_names_meet_their_popular_spellings() {
     let i = index();
     for (hangul, _, id) in KOREAN {
-        alerts_only(&i, hangul, id);
+        i.alerts_only(hangul, id);
     }
     // Given name first and the surname apart, as Western forms have it: 이 alone is Lee too.
-    alerts_only(&i, "명박 이", "k-1");
-    alerts_only(&i, "무현 노", "k-3");
+    i.alerts_only("명박 이", "k-1");
+    i.alerts_only("무현 노", "k-3");
 }
 
 #[test]
 fn han_names_read_in_korean_meet_their_popular_spellings() {
     let i = index();
     for (_, han, id) in KOREAN {
-        alerts_only(&i, han, id);
+        i.alerts_only(han, id);
     }
 }
 
@@ -127,7 +85,7 @@ fn korean_names_do_not_meet_other_korean_names() {
         "潘基石",
         "金大浩",
     ] {
-        let s = scores(&i, q);
+        let s = i.scores(q);
         for (id, score) in &s {
             let expected = matches!(
                 (q, id.as_str()),
