@@ -202,7 +202,6 @@ impl WriteTx {
         Ok(seq)
     }
 
-    /// Inserts the pending entries and salts, a chunk per statement.
     /// Inserts the batch's rows, stores the ledger head (`head`: the new
     /// size and signed checkpoint, when entries were appended) and commits.
     /// On SQLite a small batch's end is one multi-statement text, one round
