@@ -527,7 +527,7 @@ impl Service {
         // A back-off already running is refused without waiting for a
         // hash slot; the transaction below decides for good.
         let waiting = {
-            let mut conn = pool.acquire().await.map_err(store::StoreError::from)?;
+            let mut conn = self.store().reader().await?;
             let counters = rows::backoffs(&mut conn, &keys.hashes()).await?;
             keys.waiting(&counters, now_ms())
         };
@@ -835,12 +835,7 @@ impl Service {
     /// The principal `username` acts as (registry facts), for decisions
     /// that change nothing, like which records a board may show.
     pub async fn principal(&self, username: &str) -> Result<Principal, ServiceError> {
-        let mut conn = self
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .map_err(store::StoreError::from)?;
+        let mut conn = self.store().reader().await?;
         let (account, kind) = records::account_and_agency_kind(&mut *conn, username)
             .await?
             .filter(|(a, _)| a.disabled_seq.is_none())

@@ -439,13 +439,7 @@ impl Service {
         };
         // The sizes of screenings that just ran, before they are read.
         self.write_pending_sizes().await?;
-        let mut conn = self
-            .inner
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(store::StoreError::from)?;
+        let mut conn = self.inner.store.reader().await?;
         let mut rows = store::consultations::page(&mut conn, &filter).await?;
         let next = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);

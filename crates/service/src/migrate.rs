@@ -121,12 +121,7 @@ impl Service {
     /// How many accounts, proposals, declaration lines and protectees still
     /// have readable ids (`store.migrate` has something to do).
     pub async fn readable_ids(&self) -> Result<u64, ServiceError> {
-        let mut conn = self
-            .store()
-            .pool()
-            .acquire()
-            .await
-            .map_err(store::StoreError::from)?;
+        let mut conn = self.store().reader().await?;
         Ok(store::rename::readable_ids(&mut conn, &RENAMED, prefix::ACCOUNT).await?)
     }
 }

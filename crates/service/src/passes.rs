@@ -224,7 +224,7 @@ impl crate::Service {
             // The organiser knows its applicants by its own references.
             let digest =
                 crate::handlers::ref_digest_of(&self.inner.ref_key, &principal.agency_id, id);
-            let mut conn = pool.acquire().await.map_err(store::StoreError::from)?;
+            let mut conn = self.store().reader().await?;
             let found = store::applicants::find_refs(&mut conn, &principal.agency_id, &[digest])
                 .await?
                 .into_values()

@@ -275,12 +275,7 @@ impl Service {
         if !removed.is_empty() {
             let ids = store::applicants::open_case_ids(self.store().pool()).await?;
             for ids in ids.chunks(1_000) {
-                let mut conn = self
-                    .store()
-                    .pool()
-                    .acquire()
-                    .await
-                    .map_err(store::StoreError::from)?;
+                let mut conn = self.store().reader().await?;
                 let cases =
                     store::applicants::get_records(&mut conn, crate::handlers::VETTING_KIND, ids)
                         .await?;
@@ -422,12 +417,7 @@ impl Service {
         let mut searching = Pipeline::new(search);
         for ids in ids.chunks(CANDIDATES_PAGE) {
             let read = std::time::Instant::now();
-            let mut conn = self
-                .store()
-                .pool()
-                .acquire()
-                .await
-                .map_err(store::StoreError::from)?;
+            let mut conn = self.store().reader().await?;
             let records = store::applicants::get_records(&mut conn, kind, ids).await?;
             drop(conn);
             report.read_ms += read.elapsed().as_millis() as u64;

@@ -380,6 +380,11 @@ impl Store {
         &self.inner.pool
     }
 
+    /// A connection of the reader pool, for several queries in a row.
+    pub async fn reader(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, StoreError> {
+        Ok(self.inner.pool.acquire().await?)
+    }
+
     /// The ledger's origin line.
     pub fn origin(&self) -> &str {
         &self.inner.origin

@@ -250,7 +250,6 @@ impl WriteTx {
                 None => exec(&mut self.conn, "COMMIT").await?,
             }
         }
-        drop(tables);
         self.pending.clear();
         self.pending_salts.clear();
         self.pending_rows.clear();

@@ -12,6 +12,7 @@ use service::{Actor, ScreeningLists, Service, ServiceError};
 use store::testing::backends;
 
 use crate::applicants::open_cases;
+use crate::scenario::us_delegation;
 use crate::world::{World, games_window, person};
 
 fn row(reference: &str, name: &str, birth: &str) -> Value {
@@ -68,20 +69,7 @@ async fn a_list_change_rescreens_the_accredited_and_flags_removed_entries() {
         assert_eq!(opinion_of(&w, "R-3").await, "no_objection");
         assert_eq!(opinion_of(&w, "R-4").await, "pending");
         // A delegation, and a declared person of the same name, accredited.
-        w.delegation_with_liaison(
-            "us",
-            "us-dss",
-            "us-head",
-            person(
-                "John Carter",
-                "1975-03-02",
-                "US",
-                "P1234567",
-                json!("liaison"),
-            ),
-            "us-liaison",
-        )
-        .await;
+        us_delegation(&w).await;
         w.ok(
             "us-liaison",
             json!({"action": "declaration.submit", "id": "us-verdi",
@@ -426,20 +414,7 @@ async fn a_delta_in_reverse_finds_what_searching_everyone_finds() {
                 json!({"action": "applicant.submit", "applicants": population(0, 160, 11)}),
             )
             .await;
-            w.delegation_with_liaison(
-                "us",
-                "us-dss",
-                "us-head",
-                person(
-                    "John Carter",
-                    "1975-03-02",
-                    "US",
-                    "P1234567",
-                    json!("liaison"),
-                ),
-                "us-liaison",
-            )
-            .await;
+            us_delegation(w).await;
         }
         let keys_file = a.svc.store().location().data_dir.join("rescreen-keys.bin");
         let mut older: Option<Vec<u8>> = None;
